@@ -1,0 +1,178 @@
+//! The view of an investigation: a `batch/v1` Job labelled
+//! `kubevigil.io/investigation`.
+
+use super::labels;
+use jiff::Timestamp;
+use k8s_openapi::api::batch::v1::Job;
+use std::fmt;
+
+/// Where an investigation Job stands, derived from its status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum InvestigationState {
+    /// Created, pods not yet running.
+    Pending,
+    /// The agent is working.
+    Running,
+    /// Suspended (halted by an operator).
+    Suspended,
+    /// The agent finished.
+    Succeeded,
+    /// The agent failed or hit its deadline.
+    Failed,
+}
+
+impl InvestigationState {
+    /// Whether the agent may still act.
+    pub fn is_active(self) -> bool {
+        matches!(self, Self::Pending | Self::Running)
+    }
+}
+
+impl fmt::Display for InvestigationState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self, f)
+    }
+}
+
+/// One investigation, as kubevigil shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Investigation {
+    /// The investigation id (the label's value).
+    pub id: String,
+    /// Namespace of the Job.
+    pub namespace: String,
+    /// Name of the Job.
+    pub job_name: String,
+    /// The namespace being investigated.
+    pub target_namespace: String,
+    /// The alert that started it.
+    pub trigger: String,
+    /// Severity of that alert.
+    pub severity: String,
+    /// Accessor of the investigation's Vault token.
+    pub vault_accessor: Option<String>,
+    /// State derived from the Job status.
+    pub state: InvestigationState,
+    /// When the Job started (or was created).
+    pub started: Option<Timestamp>,
+    /// When `activeDeadlineSeconds` runs out.
+    pub deadline: Option<Timestamp>,
+}
+
+impl Investigation {
+    /// Reads the contract fields off a Job; `None` when the Job is not an investigation.
+    pub fn from_job(job: &Job) -> Option<Investigation> {
+        let meta = &job.metadata;
+        let id = meta.labels.as_ref()?.get(labels::INVESTIGATION)?.clone();
+        let lookup = |key: &str| {
+            meta.labels
+                .as_ref()
+                .and_then(|l| l.get(key))
+                .or_else(|| meta.annotations.as_ref().and_then(|a| a.get(key)))
+                .cloned()
+        };
+        let namespace = meta.namespace.clone().unwrap_or_default();
+        let status = job.status.as_ref();
+        let spec = job.spec.as_ref();
+        let started = status
+            .and_then(|s| s.start_time.as_ref())
+            .or(meta.creation_timestamp.as_ref())
+            .map(|t| t.0);
+        let deadline = match (started, spec.and_then(|s| s.active_deadline_seconds)) {
+            (Some(start), Some(secs)) => start.checked_add(jiff::SignedDuration::from_secs(secs)).ok(),
+            _ => None,
+        };
+        Some(Investigation {
+            id,
+            target_namespace: lookup(labels::TARGET_NAMESPACE).unwrap_or_else(|| namespace.clone()),
+            namespace,
+            job_name: meta.name.clone().unwrap_or_default(),
+            trigger: lookup(labels::TRIGGER).unwrap_or_default(),
+            severity: lookup(labels::SEVERITY).unwrap_or_default(),
+            vault_accessor: lookup(labels::VAULT_ACCESSOR),
+            state: state_of(job),
+            started,
+            deadline,
+        })
+    }
+}
+
+/// Derives the investigation state from a Job's spec and status.
+pub fn state_of(job: &Job) -> InvestigationState {
+    let status = job.status.as_ref();
+    let condition = |kind: &str| {
+        status
+            .and_then(|s| s.conditions.as_ref())
+            .is_some_and(|cs| cs.iter().any(|c| c.type_ == kind && c.status == "True"))
+    };
+    if condition("Failed") || status.and_then(|s| s.failed).unwrap_or(0) > 0 {
+        InvestigationState::Failed
+    } else if condition("Complete") || status.and_then(|s| s.succeeded).unwrap_or(0) > 0 {
+        InvestigationState::Succeeded
+    } else if job.spec.as_ref().and_then(|s| s.suspend).unwrap_or(false) || condition("Suspended") {
+        InvestigationState::Suspended
+    } else if status.and_then(|s| s.active).unwrap_or(0) > 0 {
+        InvestigationState::Running
+    } else {
+        InvestigationState::Pending
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use k8s_openapi::api::batch::v1::{JobCondition, JobSpec, JobStatus};
+    use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, Time};
+    use std::collections::BTreeMap;
+
+    fn job(labels: &[(&str, &str)], status: JobStatus) -> Job {
+        Job {
+            metadata: ObjectMeta {
+                name: Some("inv-1".into()),
+                namespace: Some("agents".into()),
+                labels: Some(labels.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<BTreeMap<_, _>>()),
+                annotations: Some(BTreeMap::from([(labels::TRIGGER.to_string(), "KubePodCrashLooping".to_string())])),
+                ..Default::default()
+            },
+            spec: Some(JobSpec { active_deadline_seconds: Some(900), ..Default::default() }),
+            status: Some(status),
+        }
+    }
+
+    #[test]
+    fn reads_the_contract_fields() {
+        let start: Timestamp = "2026-11-27T02:00:00Z".parse().expect("timestamp");
+        let j = job(
+            &[(labels::INVESTIGATION, "abc"), (labels::TARGET_NAMESPACE, "payments")],
+            JobStatus { active: Some(1), start_time: Some(Time(start)), ..Default::default() },
+        );
+        let inv = Investigation::from_job(&j).expect("an investigation");
+        assert_eq!(inv.id, "abc");
+        assert_eq!(inv.target_namespace, "payments");
+        assert_eq!(inv.trigger, "KubePodCrashLooping");
+        assert_eq!(inv.state, InvestigationState::Running);
+        assert_eq!(inv.deadline.map(|d| d.to_string()), Some("2026-11-27T02:15:00Z".into()));
+    }
+
+    #[test]
+    fn a_job_without_the_label_is_not_an_investigation() {
+        assert!(Investigation::from_job(&job(&[], JobStatus::default())).is_none());
+    }
+
+    #[test]
+    fn state_follows_conditions() {
+        let cond = |t: &str| JobCondition { type_: t.into(), status: "True".into(), ..Default::default() };
+        let failed = job(&[(labels::INVESTIGATION, "a")], JobStatus { conditions: Some(vec![cond("Failed")]), ..Default::default() });
+        assert_eq!(state_of(&failed), InvestigationState::Failed);
+        let done = job(&[(labels::INVESTIGATION, "a")], JobStatus { conditions: Some(vec![cond("Complete")]), ..Default::default() });
+        assert_eq!(state_of(&done), InvestigationState::Succeeded);
+        let mut suspended = job(&[(labels::INVESTIGATION, "a")], JobStatus::default());
+        if let Some(spec) = suspended.spec.as_mut() {
+            spec.suspend = Some(true);
+        }
+        assert_eq!(state_of(&suspended), InvestigationState::Suspended);
+        // A namespace the target label does not name is its own target.
+        let inv = Investigation::from_job(&suspended).expect("an investigation");
+        assert_eq!(inv.target_namespace, "agents");
+    }
+}

@@ -1,0 +1,1 @@
+//! Untrusted text to terminal-safe text. (Filled in by the sanitizer work.)
