@@ -1,13 +1,20 @@
 //! kubevigil: a terminal console for supervising autonomous AI troubleshooting
 //! agents that run as Kubernetes Jobs.
 //!
-//! The library holds everything but the terminal edge: the agent contract
-//! ([`domain`]), the text sanitizer ([`sanitize`]), the embedded sandbox
-//! ([`sandbox`]) and the console itself.
+//! The library holds everything but the process edge (`main.rs`): the agent
+//! contract ([`domain`]), the text sanitizer ([`sanitize`]), the console
+//! ([`app`], [`ui`], [`tui`], [`cluster`], [`config`]) and the embedded
+//! sandbox ([`sandbox`]).
 
+pub mod app;
+pub mod cluster;
+pub mod config;
 pub mod crds;
 pub mod domain;
 pub mod error;
+pub mod sandbox;
 pub mod sanitize;
+pub mod tui;
+pub mod ui;
 
 pub use error::{Error, Result};

@@ -1,0 +1,1 @@
+//! The console state machine: state, actions, update and keymap.

@@ -1,0 +1,1 @@
+//! Kubernetes IO for the console: watchers and log streams that send actions.

@@ -1,0 +1,1 @@
+//! Configuration: built-in defaults with the user's config file layered over them.

@@ -1,0 +1,1 @@
+//! Simulated agents that keep the contract through the API.

@@ -1,0 +1,1 @@
+//! The terminal guard and the input task.

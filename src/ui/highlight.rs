@@ -1,0 +1,1 @@
+//! Syntax highlighting of proposal payloads, cached and off the UI path.
