@@ -6,7 +6,11 @@ use kube::CustomResourceExt;
 
 /// Both CRDs as one multi-document YAML stream, ready for `kubectl apply -f -`.
 pub fn crds_yaml() -> Result<String> {
-    Ok(format!("{}---\n{}", action_proposal_yaml()?, trust_policy_yaml()?))
+    Ok(format!(
+        "{}---\n{}",
+        action_proposal_yaml()?,
+        trust_policy_yaml()?
+    ))
 }
 
 /// The ActionProposal CRD as YAML.

@@ -7,6 +7,7 @@
 //! sandbox ([`sandbox`]).
 
 pub mod app;
+pub mod cli;
 pub mod cluster;
 pub mod config;
 pub mod crds;

@@ -79,7 +79,9 @@ impl Investigation {
             .or(meta.creation_timestamp.as_ref())
             .map(|t| t.0);
         let deadline = match (started, spec.and_then(|s| s.active_deadline_seconds)) {
-            (Some(start), Some(secs)) => start.checked_add(jiff::SignedDuration::from_secs(secs)).ok(),
+            (Some(start), Some(secs)) => start
+                .checked_add(jiff::SignedDuration::from_secs(secs))
+                .ok(),
             _ => None,
         };
         Some(Investigation {
@@ -130,11 +132,22 @@ mod tests {
             metadata: ObjectMeta {
                 name: Some("inv-1".into()),
                 namespace: Some("agents".into()),
-                labels: Some(labels.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<BTreeMap<_, _>>()),
-                annotations: Some(BTreeMap::from([(labels::TRIGGER.to_string(), "KubePodCrashLooping".to_string())])),
+                labels: Some(
+                    labels
+                        .iter()
+                        .map(|(k, v)| (k.to_string(), v.to_string()))
+                        .collect::<BTreeMap<_, _>>(),
+                ),
+                annotations: Some(BTreeMap::from([(
+                    labels::TRIGGER.to_string(),
+                    "KubePodCrashLooping".to_string(),
+                )])),
                 ..Default::default()
             },
-            spec: Some(JobSpec { active_deadline_seconds: Some(900), ..Default::default() }),
+            spec: Some(JobSpec {
+                active_deadline_seconds: Some(900),
+                ..Default::default()
+            }),
             status: Some(status),
         }
     }
@@ -143,15 +156,25 @@ mod tests {
     fn reads_the_contract_fields() {
         let start: Timestamp = "2026-11-27T02:00:00Z".parse().expect("timestamp");
         let j = job(
-            &[(labels::INVESTIGATION, "abc"), (labels::TARGET_NAMESPACE, "payments")],
-            JobStatus { active: Some(1), start_time: Some(Time(start)), ..Default::default() },
+            &[
+                (labels::INVESTIGATION, "abc"),
+                (labels::TARGET_NAMESPACE, "payments"),
+            ],
+            JobStatus {
+                active: Some(1),
+                start_time: Some(Time(start)),
+                ..Default::default()
+            },
         );
         let inv = Investigation::from_job(&j).expect("an investigation");
         assert_eq!(inv.id, "abc");
         assert_eq!(inv.target_namespace, "payments");
         assert_eq!(inv.trigger, "KubePodCrashLooping");
         assert_eq!(inv.state, InvestigationState::Running);
-        assert_eq!(inv.deadline.map(|d| d.to_string()), Some("2026-11-27T02:15:00Z".into()));
+        assert_eq!(
+            inv.deadline.map(|d| d.to_string()),
+            Some("2026-11-27T02:15:00Z".into())
+        );
     }
 
     #[test]
@@ -161,10 +184,26 @@ mod tests {
 
     #[test]
     fn state_follows_conditions() {
-        let cond = |t: &str| JobCondition { type_: t.into(), status: "True".into(), ..Default::default() };
-        let failed = job(&[(labels::INVESTIGATION, "a")], JobStatus { conditions: Some(vec![cond("Failed")]), ..Default::default() });
+        let cond = |t: &str| JobCondition {
+            type_: t.into(),
+            status: "True".into(),
+            ..Default::default()
+        };
+        let failed = job(
+            &[(labels::INVESTIGATION, "a")],
+            JobStatus {
+                conditions: Some(vec![cond("Failed")]),
+                ..Default::default()
+            },
+        );
         assert_eq!(state_of(&failed), InvestigationState::Failed);
-        let done = job(&[(labels::INVESTIGATION, "a")], JobStatus { conditions: Some(vec![cond("Complete")]), ..Default::default() });
+        let done = job(
+            &[(labels::INVESTIGATION, "a")],
+            JobStatus {
+                conditions: Some(vec![cond("Complete")]),
+                ..Default::default()
+            },
+        );
         assert_eq!(state_of(&done), InvestigationState::Succeeded);
         let mut suspended = job(&[(labels::INVESTIGATION, "a")], JobStatus::default());
         if let Some(spec) = suspended.spec.as_mut() {

@@ -7,7 +7,18 @@ use std::fmt;
 /// How far a namespace trusts its agents. A namespace without a
 /// [`TrustPolicy`](super::TrustPolicy) is in [`Phase::Shadow`].
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize, JsonSchema,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Default,
+    Serialize,
+    Deserialize,
+    JsonSchema,
 )]
 pub enum Phase {
     /// Observe only: proposals are recorded and never executed.
@@ -37,7 +48,9 @@ impl Phase {
 
     /// The previous, less trusted phase, if there is one.
     pub fn previous(self) -> Option<Phase> {
-        self.rank().checked_sub(1).and_then(|i| Self::ALL.get(i).copied())
+        self.rank()
+            .checked_sub(1)
+            .and_then(|i| Self::ALL.get(i).copied())
     }
 
     /// Position in [`Phase::ALL`], 0 for Shadow.
@@ -107,7 +120,10 @@ mod tests {
     #[test]
     fn default_is_shadow_and_parsing_is_forgiving() {
         assert_eq!(Phase::default(), Phase::Shadow);
-        assert_eq!(Phase::parse("read-only assist"), Some(Phase::ReadOnlyAssist));
+        assert_eq!(
+            Phase::parse("read-only assist"),
+            Some(Phase::ReadOnlyAssist)
+        );
         assert_eq!(Phase::parse("LimitedWrite"), Some(Phase::LimitedWrite));
         assert_eq!(Phase::parse("yolo"), None);
     }

@@ -87,7 +87,11 @@ pub struct TrustPolicyStatus {
 }
 
 fn default_allowed_actions() -> Vec<ActionKind> {
-    vec![ActionKind::Patch, ActionKind::Scale, ActionKind::RolloutRestart]
+    vec![
+        ActionKind::Patch,
+        ActionKind::Scale,
+        ActionKind::RolloutRestart,
+    ]
 }
 fn default_required_approvals() -> u32 {
     1

@@ -52,7 +52,18 @@ pub struct ActionProposalSpec {
 
 /// Risk levels, from least to most dangerous.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize, JsonSchema,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Default,
+    Serialize,
+    Deserialize,
+    JsonSchema,
 )]
 #[serde(rename_all = "lowercase")]
 pub enum Risk {
@@ -162,7 +173,11 @@ pub struct ActionTarget {
 
 impl fmt::Display for ActionTarget {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}/{} {}/{}", self.api_version, self.kind, self.namespace, self.name)
+        write!(
+            f,
+            "{}/{} {}/{}",
+            self.api_version, self.kind, self.namespace, self.name
+        )
     }
 }
 
@@ -203,9 +218,7 @@ pub struct ActionProposalStatus {
 }
 
 /// The life cycle of a proposal.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, JsonSchema,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, JsonSchema)]
 pub enum ProposalState {
     /// Waiting for a decision.
     #[default]
@@ -344,6 +357,9 @@ impl ActionProposal {
 
     /// The decisions so far, oldest first.
     pub fn decisions(&self) -> &[Decision] {
-        self.status.as_ref().map(|s| s.decisions.as_slice()).unwrap_or_default()
+        self.status
+            .as_ref()
+            .map(|s| s.decisions.as_slice())
+            .unwrap_or_default()
     }
 }
