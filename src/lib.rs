@@ -13,6 +13,7 @@ pub mod config;
 pub mod crds;
 pub mod domain;
 pub mod error;
+pub mod governor;
 pub mod sandbox;
 pub mod sanitize;
 pub mod tui;

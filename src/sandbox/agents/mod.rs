@@ -1,1 +1,44 @@
-//! Simulated agents that keep the contract through the API.
+//! Simulated agents that keep the contract through the API, as a real agent would.
+//!
+//! Each investigation creates its Job and Pod, prints JSON-lines reasoning to
+//! the pod's log (what a kubelet would capture from stdout), reads its
+//! namespace's TrustPolicy before each proposal, creates ActionProposals owned
+//! by its Job, waits for the decision by watching the proposal, executes or
+//! revises or concludes, and marks its Job finished. Incidents are data:
+//! one script a file under [`scenarios`], played by [`run_scenario`].
+
+mod agent;
+mod execute;
+pub mod job;
+mod jobctl;
+mod life;
+mod outcome;
+mod pace;
+mod proposal;
+mod runner;
+pub mod scenarios;
+pub mod script;
+pub mod seed;
+mod spawner;
+mod stdout;
+pub mod world;
+
+pub use job::InvestigationRef;
+pub use outcome::Outcome;
+pub use runner::{AgentSettings, run_scenario};
+pub use spawner::Spawner;
+pub use stdout::Stdout;
+
+use crate::governor::StatusWriteError;
+use thiserror::Error;
+
+/// Why a simulated agent failed.
+#[derive(Debug, Error)]
+pub enum AgentError {
+    /// A Kubernetes API call failed.
+    #[error("kubernetes: {0}")]
+    Kube(#[from] kube::Error),
+    /// Writing a proposal's status failed.
+    #[error("{0}")]
+    Status(#[from] StatusWriteError),
+}

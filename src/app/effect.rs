@@ -1,0 +1,75 @@
+//! What [`update`](super::update::update) asks the runtime to do: all IO
+//! happens here, outside the state machine.
+
+use super::action::StreamId;
+use crate::ui::highlight::{HighlightKey, Syntax};
+use jiff::Timestamp;
+use std::sync::Arc;
+
+/// One piece of work for the runtime.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// Something visible changed: draw a frame (at most one per batch, frame rate capped).
+    Redraw,
+    /// Restore the terminal and leave.
+    Quit,
+    /// (Re)start the watchers for investigations, proposals and policies,
+    /// stopping any running ones.
+    StartWatchers {
+        /// Watch this namespace only (`None`: all namespaces).
+        namespace: Option<String>,
+        /// The generation the watchers tag their actions with.
+        epoch: u64,
+    },
+    /// Ask the API server who we are (SelfSubjectReview), falling back to the kubeconfig user.
+    ResolveIdentity,
+    /// Build a client for another kube context and switch to it.
+    SwitchContext {
+        /// The context's name in the kubeconfig.
+        context: String,
+    },
+    /// Follow an investigation's pod log.
+    StartLogStream {
+        /// The id its actions carry.
+        stream: StreamId,
+        /// The investigation id (pod label `kubevigil.io/investigation`).
+        investigation: String,
+        /// The Job's namespace.
+        namespace: String,
+        /// The Job's name (pod label `job-name`).
+        job_name: String,
+    },
+    /// Stop following a pod log.
+    StopLogStream {
+        /// The stream.
+        stream: StreamId,
+    },
+    /// Fetch lines the buffer dropped, again, from the pod log.
+    FetchOlder {
+        /// The stream they belong to.
+        stream: StreamId,
+        /// The pod's namespace.
+        namespace: String,
+        /// The pod.
+        pod: String,
+        /// Only lines logged before this instant (the oldest line still in the buffer).
+        before: Option<Timestamp>,
+        /// How many lines at most.
+        count: usize,
+        /// How many lines to ask the API server for, from the end of the log.
+        tail_lines: u64,
+        /// The sequence number the first fetched line would have if all `count` are found.
+        first_seq: u64,
+    },
+    /// Highlight a payload off the UI path; the result comes back as an action.
+    Highlight {
+        /// The cache key.
+        key: HighlightKey,
+        /// The text.
+        text: Arc<str>,
+        /// The language.
+        syntax: Syntax,
+    },
+    /// Start or stop the one-second clock (only while something on screen counts down).
+    SetTicking(bool),
+}

@@ -1,0 +1,253 @@
+//! What the console keeps of cluster objects: trimmed copies whose agent-written
+//! text has already been sanitized and redacted (at ingest, once), so views
+//! never see raw agent output.
+
+use crate::domain::{ActionKind, Investigation, Phase, ProposalState, Risk, Verdict};
+use crate::ui::highlight::{HighlightKey, Syntax};
+use jiff::Timestamp;
+use ratatui::text::Line;
+use std::sync::Arc;
+
+/// An investigation Job, trimmed to what the console shows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InvestigationRecord {
+    /// The contract fields, with label and annotation text sanitized.
+    pub investigation: Investigation,
+    /// The container limits, such as `cpu 500m, memory 512Mi`.
+    pub resources: Option<String>,
+    /// The service account the agent runs as.
+    pub service_account: Option<String>,
+}
+
+/// Identifies a proposal: its namespace and name.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ProposalKey {
+    /// Namespace of the ActionProposal.
+    pub namespace: String,
+    /// Name of the ActionProposal.
+    pub name: String,
+}
+
+impl ProposalKey {
+    /// A key from its parts.
+    pub fn new(namespace: impl Into<String>, name: impl Into<String>) -> ProposalKey {
+        ProposalKey {
+            namespace: namespace.into(),
+            name: name.into(),
+        }
+    }
+}
+
+/// A block of text the operator reviews (a patch, a command, a diff), kept
+/// with what is needed to show it highlighted or, until then, plain.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Payload {
+    /// The text, sanitized and redacted line by line, invisible characters revealed.
+    pub text: Arc<str>,
+    /// The language it is highlighted as.
+    pub syntax: Syntax,
+    /// The highlight cache key.
+    pub key: HighlightKey,
+    /// The text as plain lines, shown until the highlight arrives.
+    pub plain: Arc<Vec<Line<'static>>>,
+    /// Whether invisible characters (bidi controls, zero-width) were revealed.
+    pub had_invisible: bool,
+}
+
+/// One decision on a proposal, sanitized.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DecisionRecord {
+    /// Who decided.
+    pub by: String,
+    /// Whether `by` was verified with SelfSubjectReview.
+    pub verified: bool,
+    /// When.
+    pub at: Timestamp,
+    /// What.
+    pub verdict: Verdict,
+    /// Why.
+    pub reason: Option<String>,
+    /// Whether a rule decided rather than a person.
+    pub by_rule: bool,
+    /// Whether the approver edited the action.
+    pub edited: bool,
+}
+
+/// An ActionProposal, trimmed and sanitized.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProposalRecord {
+    /// Namespace and name.
+    pub key: ProposalKey,
+    /// The investigation id it belongs to.
+    pub investigation: String,
+    /// One line saying what it does.
+    pub summary: String,
+    /// Why, line by line.
+    pub rationale: Vec<String>,
+    /// How much harm a wrong action could do.
+    pub risk: Risk,
+    /// Whether the action can be undone.
+    pub reversible: bool,
+    /// The kind of write.
+    pub kind: ActionKind,
+    /// The object written to, as `apps/v1/Deployment payments/api`.
+    pub target: String,
+    /// The namespace of the object written to.
+    pub target_namespace: String,
+    /// The patch type, for patches.
+    pub patch_type: Option<String>,
+    /// The replica count, for scale.
+    pub replicas: Option<i32>,
+    /// The patch or the command.
+    pub change: Option<Payload>,
+    /// The preview diff.
+    pub diff: Option<Payload>,
+    /// The server-side dry-run result.
+    pub dry_run: Option<Payload>,
+    /// A one-line description of the rollback, when the agent gave one.
+    pub rollback: Option<String>,
+    /// When it expires.
+    pub expires_at: Option<Timestamp>,
+    /// When it was created.
+    pub created: Option<Timestamp>,
+    /// Its state.
+    pub state: ProposalState,
+    /// Decisions so far, oldest first.
+    pub decisions: Vec<DecisionRecord>,
+    /// Approvals still required.
+    pub approvals_required: Option<u32>,
+    /// The phase it was judged under.
+    pub phase: Option<Phase>,
+    /// What the agent reported after executing.
+    pub execution: Option<String>,
+}
+
+impl ProposalRecord {
+    /// The payloads to highlight: the change, the diff and the dry run.
+    pub fn payloads(&self) -> impl Iterator<Item = &Payload> {
+        [&self.change, &self.diff, &self.dry_run]
+            .into_iter()
+            .flatten()
+    }
+}
+
+/// A namespace's TrustPolicy, trimmed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PolicyRecord {
+    /// The namespace it governs.
+    pub namespace: String,
+    /// Its phase.
+    pub phase: Phase,
+    /// Distinct approvals needed.
+    pub required_approvals: u32,
+}
+
+/// One line of an agent's reasoning stream, parsed and sanitized.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogEntry {
+    /// Position in the pod log, counting from 0.
+    pub seq: u64,
+    /// When the kubelet logged it.
+    pub logged_at: Option<Timestamp>,
+    /// When the agent says it happened (falls back to `logged_at`).
+    pub ts: Option<Timestamp>,
+    /// What it says.
+    pub kind: EntryKind,
+}
+
+/// The sanitized content of a reasoning event (see
+/// [`crate::domain::protocol::EventKind`]). Multi-line fields are split into
+/// lines before sanitizing, because the sanitizer turns line breaks into spaces.
+#[derive(Debug, Clone, PartialEq)]
+pub enum EntryKind {
+    /// A step of thinking.
+    Thought(String),
+    /// A tool call.
+    ToolCall {
+        /// Pairs the call with its result.
+        id: String,
+        /// The tool's name.
+        tool: String,
+        /// The input on one line.
+        input: String,
+        /// The input pretty-printed, line by line (shown unfolded).
+        input_lines: Vec<String>,
+    },
+    /// A tool result.
+    ToolResult {
+        /// The call it answers.
+        id: String,
+        /// The output, line by line.
+        lines: Vec<String>,
+        /// Whether the tool failed.
+        is_error: bool,
+    },
+    /// A hypothesis.
+    Hypothesis {
+        /// The hypothesis.
+        text: String,
+        /// Confidence from 0 to 1.
+        confidence: Option<f64>,
+    },
+    /// A proposal was created.
+    Proposal {
+        /// The ActionProposal's name.
+        name: String,
+        /// Its summary.
+        summary: Option<String>,
+    },
+    /// The conclusion.
+    Conclusion {
+        /// What was concluded.
+        text: String,
+        /// Whether the problem is resolved.
+        resolved: Option<bool>,
+    },
+    /// Tokens and cost since the previous usage event.
+    Usage {
+        /// Prompt tokens.
+        input_tokens: u64,
+        /// Completion tokens.
+        output_tokens: u64,
+        /// US dollars.
+        cost_usd: f64,
+    },
+    /// An error the agent reported.
+    Error(String),
+    /// Anything else the agent printed.
+    Text(String),
+}
+
+impl EntryKind {
+    /// Whether the entry folds (tool calls and results).
+    pub fn is_foldable(&self) -> bool {
+        matches!(self, EntryKind::ToolCall { .. } | EntryKind::ToolResult { .. })
+    }
+
+    /// The entry's main text on one line, as the table's "last line" column shows it.
+    pub fn headline(&self) -> String {
+        match self {
+            EntryKind::Thought(text) | EntryKind::Error(text) | EntryKind::Text(text) => text.clone(),
+            EntryKind::ToolCall { tool, input, .. } => format!("{tool} {input}"),
+            EntryKind::ToolResult { lines, .. } => lines.first().cloned().unwrap_or_default(),
+            EntryKind::Hypothesis { text, .. } | EntryKind::Conclusion { text, .. } => text.clone(),
+            EntryKind::Proposal { name, summary } => {
+                summary.clone().map(|s| format!("{name}: {s}")).unwrap_or_else(|| name.clone())
+            }
+            EntryKind::Usage { cost_usd, .. } => format!("usage ${cost_usd:.4}"),
+        }
+    }
+
+    /// Whether `needle` (lowercase) occurs in the entry's text, case-insensitively.
+    pub fn contains(&self, needle: &str) -> bool {
+        let hit = |text: &str| text.to_lowercase().contains(needle);
+        match self {
+            EntryKind::Thought(t) | EntryKind::Error(t) | EntryKind::Text(t) => hit(t),
+            EntryKind::ToolCall { tool, input, .. } => hit(tool) || hit(input),
+            EntryKind::ToolResult { lines, .. } => lines.iter().any(|l| hit(l)),
+            EntryKind::Hypothesis { text, .. } | EntryKind::Conclusion { text, .. } => hit(text),
+            EntryKind::Proposal { name, summary } => hit(name) || summary.as_deref().is_some_and(hit),
+            EntryKind::Usage { .. } => false,
+        }
+    }
+}

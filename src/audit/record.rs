@@ -1,0 +1,125 @@
+//! One entry of the audit trail.
+
+use crate::domain::{ActionProposal, Decision, Verdict};
+use jiff::Timestamp;
+use kube::ResourceExt;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// What was done.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum AuditAction {
+    /// A proposal was approved (by a person or by rule).
+    Approve,
+    /// A proposal was vetoed.
+    Veto,
+    /// A proposal expired: nobody decided in time.
+    Expire,
+    /// An investigation was killed (its pending proposals expired, its Job deleted).
+    Kill,
+    /// A namespace was halted (its investigations suspended, its policy set to Shadow).
+    Halt,
+    /// A namespace's TrustPolicy was changed.
+    PolicyChange,
+}
+
+impl From<Verdict> for AuditAction {
+    fn from(verdict: Verdict) -> Self {
+        match verdict {
+            Verdict::Approve => AuditAction::Approve,
+            Verdict::Veto => AuditAction::Veto,
+            Verdict::Expire => AuditAction::Expire,
+            Verdict::Kill => AuditAction::Kill,
+        }
+    }
+}
+
+impl fmt::Display for AuditAction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self, f)
+    }
+}
+
+/// One decision or operator action, as kept in the local log and exported for review.
+///
+/// Optional text fields are `None` rather than empty, so a CSV export (where an
+/// empty cell reads back as `None`) round-trips exactly.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditRecord {
+    /// When it happened.
+    pub at: Timestamp,
+    /// Who did it: a Kubernetes user name or `rule:<name>`.
+    pub actor: String,
+    /// Whether the actor's name was verified with SelfSubjectReview.
+    pub verified: bool,
+    /// What was done.
+    pub action: AuditAction,
+    /// The namespace of the object acted on.
+    pub namespace: String,
+    /// The object acted on, as `kind/name` (`actionproposal/raise-mem-7f3a`, `job/inv-9`,
+    /// `trustpolicy/default`).
+    pub object: String,
+    /// The investigation concerned, when there is one.
+    pub investigation: Option<String>,
+    /// Why, in the actor's words.
+    pub reason: Option<String>,
+    /// Whether the action was edited before it was approved.
+    pub edited: bool,
+    /// The kubeconfig context it was done in, when known.
+    pub context: Option<String>,
+    /// What else a reviewer needs: the proposal's summary, what an edit changed,
+    /// which Jobs were suspended.
+    pub detail: Option<String>,
+}
+
+impl AuditRecord {
+    /// The record of `decision` on `proposal`, made in kube `context` when known.
+    /// The detail names the action and, for an edited approval, what the edit changed.
+    pub fn for_decision(
+        proposal: &ActionProposal,
+        decision: &Decision,
+        context: Option<&str>,
+    ) -> AuditRecord {
+        let action = &proposal.spec.action;
+        let mut detail = format!("{} {}: {}", action.kind, action.target, proposal.spec.summary);
+        if let Some(edited) = decision.edited_action.as_ref().filter(|_| decision.edited) {
+            detail.push_str("\nedited:\n");
+            detail.push_str(&crate::decide::describe_edit(action, edited));
+        }
+        AuditRecord {
+            at: decision.at.0,
+            actor: decision.by.clone(),
+            verified: decision.verified,
+            action: decision.verdict.into(),
+            namespace: proposal.namespace().unwrap_or_default(),
+            object: proposal_object(&proposal.name_any()),
+            investigation: non_empty(&proposal.spec.investigation),
+            reason: decision.reason.as_deref().and_then(non_empty),
+            edited: decision.edited,
+            context: context.and_then(non_empty),
+            detail: Some(detail),
+        }
+    }
+
+    /// The key two records of the same act share, whatever their detail says:
+    /// used to merge the cluster's several copies of one decision.
+    pub(crate) fn identity_key(&self) -> (String, String, String, AuditAction, i64) {
+        (
+            self.namespace.clone(),
+            self.object.clone(),
+            self.actor.clone(),
+            self.action,
+            self.at.as_second(),
+        )
+    }
+}
+
+/// The `object` of a record about proposal `name`.
+pub(crate) fn proposal_object(name: &str) -> String {
+    format!("actionproposal/{name}")
+}
+
+/// `Some(text)` unless it is empty or blank.
+pub(crate) fn non_empty(text: &str) -> Option<String> {
+    (!text.trim().is_empty()).then(|| text.to_string())
+}

@@ -1,0 +1,28 @@
+//! Why a decision was refused.
+
+use crate::domain::ProposalState;
+use thiserror::Error;
+
+/// A decision that the rules refuse to record.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum DecisionError {
+    /// The proposal is no longer waiting for a decision.
+    #[error("already {state} by {by}: decisions are final")]
+    AlreadyDecided {
+        /// Who made the decision that ended the wait (a user, `rule:<name>`, or the phase).
+        by: String,
+        /// The state the proposal is in.
+        state: ProposalState,
+    },
+    /// This person has already approved; one person counts once.
+    #[error(
+        "{by} has already approved this proposal; a second approval must come from someone else"
+    )]
+    AlreadyApproved {
+        /// The person who tried to approve twice.
+        by: String,
+    },
+    /// A veto was given without saying why.
+    #[error("a veto needs a reason, so the agent can revise and the audit trail can explain it")]
+    ReasonRequired,
+}

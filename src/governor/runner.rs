@@ -1,0 +1,222 @@
+//! The governor loop: watches proposals and policies, gives new proposals
+//! their first status and expires those nobody decided in time.
+
+use super::{TIMEOUT_RULE, apply_decision, initial_status, is_expired, update_status};
+use crate::domain::policy::POLICY_NAME;
+use crate::domain::{ActionProposal, TrustPolicy, TrustPolicySpec, Verdict};
+use futures::{Stream, StreamExt};
+use jiff::Timestamp;
+use kube::runtime::WatchStreamExt;
+use kube::runtime::watcher::{self, Event};
+use kube::{Api, Client, ResourceExt};
+use std::collections::HashMap;
+use std::pin::pin;
+use std::time::Duration;
+
+/// A proposal's namespace and name.
+type ProposalKey = (String, String);
+
+/// Runs the governor until the task is dropped. Errors (a failed write, a
+/// broken watch) are logged and retried; they never end the loop.
+///
+/// It watches every TrustPolicy and ActionProposal in all namespaces. A
+/// proposal without a status gets [`initial_status`] under its namespace's
+/// policy; a Pending one whose `expiresAt` passes is expired by
+/// [`TIMEOUT_RULE`]. Every write carries the resourceVersion it was based on.
+pub async fn run(client: Client) {
+    let policies = watcher::watcher(
+        Api::<TrustPolicy>::all(client.clone()),
+        watcher::Config::default(),
+    )
+    .default_backoff();
+    let proposals = watcher::watcher(
+        Api::<ActionProposal>::all(client.clone()),
+        watcher::Config::default(),
+    )
+    .default_backoff();
+    let mut governor = Governor::new(client);
+    governor.drive(policies, proposals).await;
+}
+
+/// What the loop remembers between events.
+struct Governor {
+    client: Client,
+    /// Each namespace's policy, from the policy watch.
+    policies: HashMap<String, TrustPolicySpec>,
+    /// Policies seen since the policy watch (re)started listing.
+    relisting: HashMap<String, TrustPolicySpec>,
+    /// Pending proposals and when they expire.
+    deadlines: HashMap<ProposalKey, Timestamp>,
+}
+
+impl Governor {
+    fn new(client: Client) -> Self {
+        Governor {
+            client,
+            policies: HashMap::new(),
+            relisting: HashMap::new(),
+            deadlines: HashMap::new(),
+        }
+    }
+
+    async fn drive(
+        &mut self,
+        policies: impl Stream<Item = Result<Event<TrustPolicy>, watcher::Error>>,
+        proposals: impl Stream<Item = Result<Event<ActionProposal>, watcher::Error>>,
+    ) {
+        let mut policies = pin!(policies);
+        let mut proposals = pin!(proposals);
+        // Judging a proposal before the policies are known would judge it as Shadow.
+        let mut policies_listed = false;
+        loop {
+            let wait = self.time_to_next_deadline();
+            tokio::select! {
+                event = policies.next() => match event {
+                    Some(Ok(event)) => {
+                        policies_listed |= matches!(event, Event::InitDone);
+                        self.on_policy(event);
+                    }
+                    Some(Err(error)) => tracing::warn!(%error, "governor: trust policy watch"),
+                    None => return,
+                },
+                event = proposals.next(), if policies_listed => match event {
+                    Some(Ok(event)) => self.on_proposal(event).await,
+                    Some(Err(error)) => tracing::warn!(%error, "governor: proposal watch"),
+                    None => return,
+                },
+                () = sleep_or_never(wait), if policies_listed => self.expire_due().await,
+            }
+        }
+    }
+
+    fn on_policy(&mut self, event: Event<TrustPolicy>) {
+        let entry = |policy: TrustPolicy| {
+            (policy.name_any() == POLICY_NAME)
+                .then(|| (policy.namespace().unwrap_or_default(), policy.spec))
+        };
+        match event {
+            Event::Apply(policy) => {
+                if let Some((namespace, spec)) = entry(policy) {
+                    self.policies.insert(namespace, spec);
+                }
+            }
+            Event::Delete(policy) => {
+                if let Some((namespace, _)) = entry(policy) {
+                    self.policies.remove(&namespace);
+                }
+            }
+            Event::Init => self.relisting.clear(),
+            Event::InitApply(policy) => {
+                if let Some((namespace, spec)) = entry(policy) {
+                    self.relisting.insert(namespace, spec);
+                }
+            }
+            Event::InitDone => self.policies = std::mem::take(&mut self.relisting),
+        }
+    }
+
+    async fn on_proposal(&mut self, event: Event<ActionProposal>) {
+        match event {
+            Event::Apply(proposal) | Event::InitApply(proposal) => self.judge(proposal).await,
+            Event::Delete(proposal) => {
+                self.deadlines.remove(&key_of(&proposal));
+            }
+            Event::Init => self.deadlines.clear(),
+            Event::InitDone => {}
+        }
+    }
+
+    /// Gives a new proposal its first status, and tracks pending ones for expiry.
+    async fn judge(&mut self, proposal: ActionProposal) {
+        let key = key_of(&proposal);
+        let waiting = proposal
+            .status
+            .as_ref()
+            .is_none_or(|s| s.state.is_pending());
+        match (&proposal.spec.expires_at, waiting) {
+            (Some(at), true) => self.deadlines.insert(key.clone(), at.0),
+            _ => self.deadlines.remove(&key),
+        };
+        if proposal.status.is_some() {
+            return;
+        }
+        let policy = self.policies.get(&key.0).cloned();
+        let api = Api::<ActionProposal>::namespaced(self.client.clone(), &key.0);
+        let written = update_status(&api, &key.1, |fresh| {
+            fresh
+                .status
+                .is_none()
+                .then(|| initial_status(&fresh.spec, policy.as_ref(), Timestamp::now()))
+        })
+        .await;
+        match written {
+            Ok(Some(written)) => tracing::info!(
+                namespace = %key.0,
+                proposal = %key.1,
+                state = %written.state(),
+                "governor: judged a new proposal"
+            ),
+            Ok(None) => {}
+            Err(error) => tracing::warn!(%error, proposal = %key.1, "governor: initial status"),
+        }
+    }
+
+    fn time_to_next_deadline(&self) -> Option<Duration> {
+        let next = self.deadlines.values().min()?;
+        let left = next.duration_since(Timestamp::now());
+        Some(Duration::try_from(left).unwrap_or(Duration::ZERO))
+    }
+
+    /// Expires every tracked proposal whose deadline has passed.
+    async fn expire_due(&mut self) {
+        let now = Timestamp::now();
+        let due: Vec<ProposalKey> = self
+            .deadlines
+            .iter()
+            .filter(|(_, at)| **at <= now)
+            .map(|(key, _)| key.clone())
+            .collect();
+        for key in due {
+            self.deadlines.remove(&key);
+            let api = Api::<ActionProposal>::namespaced(self.client.clone(), &key.0);
+            let written = update_status(&api, &key.1, |fresh| {
+                let now = Timestamp::now();
+                if !is_expired(&fresh.spec, fresh.status.as_ref(), now) {
+                    return None;
+                }
+                let status = fresh.status.clone().unwrap_or_default();
+                let decision = super::initial::rule_decision(
+                    TIMEOUT_RULE,
+                    Verdict::Expire,
+                    "no decision before the proposal timeout; timeout means deny".to_string(),
+                    now,
+                );
+                apply_decision(&status, decision, 1).ok()
+            })
+            .await;
+            match written {
+                Ok(Some(_)) => tracing::info!(proposal = %key.1, "governor: expired"),
+                Ok(None) => {}
+                Err(error) => {
+                    tracing::warn!(%error, proposal = %key.1, "governor: expiry, retrying");
+                    let retry = now + jiff::SignedDuration::from_secs(5);
+                    self.deadlines.insert(key, retry);
+                }
+            }
+        }
+    }
+}
+
+fn key_of(proposal: &ActionProposal) -> ProposalKey {
+    (
+        proposal.namespace().unwrap_or_default(),
+        proposal.name_any(),
+    )
+}
+
+async fn sleep_or_never(wait: Option<Duration>) {
+    match wait {
+        Some(wait) => tokio::time::sleep(wait).await,
+        None => std::future::pending().await,
+    }
+}

@@ -1,0 +1,202 @@
+//! Carrying out an approved proposal and reporting the result on its status.
+
+use super::AgentError;
+use super::agent::{Agent, Interrupt};
+use crate::domain::{
+    ActionKind, ActionProposal, ExecutionResult, ProposalState, ProposedAction, Verdict,
+};
+use crate::governor::update_status;
+use jiff::Timestamp;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
+use kube::{Api, ResourceExt};
+use rand::random_bool;
+use serde_json::json;
+
+/// What an admission webhook says when it refuses a simulated write.
+const WEBHOOK_DENIAL: &str = "admission webhook \"validate.kyverno.svc-fail\" denied the request: policy require-change-ticket: annotation change-id is required during the freeze";
+
+/// The action to execute: the last approver's edited version when there is one.
+/// Returns the action and who edited it.
+pub(super) fn action_to_execute(proposal: &ActionProposal) -> (ProposedAction, Option<String>) {
+    let edited = proposal
+        .decisions()
+        .iter()
+        .rev()
+        .filter(|d| d.verdict == Verdict::Approve)
+        .find_map(|d| d.edited_action.clone().map(|a| (a, d.by.clone())));
+    match edited {
+        Some((action, by)) => (action, Some(by)),
+        None => (proposal.spec.action.clone(), None),
+    }
+}
+
+/// Executes the approved proposal (as tool calls) and writes state Executed or
+/// Failed with the result. `flaky` lets a write fail now and then.
+pub(super) async fn execute(
+    agent: &mut Agent,
+    proposal: &ActionProposal,
+    flaky: bool,
+) -> Result<ExecutionResult, Interrupt> {
+    let (action, edited_by) = action_to_execute(proposal);
+    if let Some(by) = &edited_by {
+        agent
+            .think(format!(
+                "{by} edited the action before approving; executing their version, not mine: {} {}.",
+                action.kind, action.target
+            ))
+            .await;
+    }
+    let credential = match proposal.status.as_ref().and_then(|s| s.credential.as_ref()) {
+        Some(c) => format!(
+            "unwrapped a single-use write token (accessor {}, ttl {}s)",
+            c.wrapped_accessor, c.ttl_seconds
+        ),
+        None => {
+            "no credential minted (sandbox without Vault): writing with the sandbox agent identity"
+                .to_string()
+        }
+    };
+    agent
+        .tool(
+            "vault_unwrap",
+            json!({"proposal": proposal.name_any()}).to_string(),
+            credential,
+            false,
+        )
+        .await;
+    let succeeded = !(flaky && random_bool(0.05));
+    let message = if succeeded {
+        applied_message(&action)
+    } else {
+        WEBHOOK_DENIAL.to_string()
+    };
+    agent
+        .tool(
+            tool_for(action.kind),
+            action_input(&action),
+            message.clone(),
+            !succeeded,
+        )
+        .await;
+    let result = ExecutionResult {
+        succeeded,
+        message: match &edited_by {
+            Some(by) => format!("{message} (action as edited by {by})"),
+            None => message,
+        },
+        at: Some(Time(Timestamp::now())),
+    };
+    report(agent, proposal, &result).await?;
+    Ok(result)
+}
+
+/// Writes the execution result and state Executed/Failed on the proposal.
+async fn report(
+    agent: &Agent,
+    proposal: &ActionProposal,
+    result: &ExecutionResult,
+) -> Result<(), Interrupt> {
+    let api: Api<ActionProposal> = Api::namespaced(agent.client.clone(), &agent.inv.namespace);
+    let written = update_status(&api, &proposal.name_any(), |fresh| {
+        fresh.state().is_approved().then(|| {
+            let mut status = fresh.status.clone().unwrap_or_default();
+            status.state = if result.succeeded {
+                ProposalState::Executed
+            } else {
+                ProposalState::Failed
+            };
+            status.execution = Some(result.clone());
+            status
+        })
+    })
+    .await
+    .map_err(AgentError::Status)?;
+    match written {
+        Some(_) => Ok(()),
+        None => Err(Interrupt::Stopped),
+    }
+}
+
+fn tool_for(kind: ActionKind) -> &'static str {
+    match kind {
+        ActionKind::Patch => "kubectl_patch",
+        ActionKind::Scale => "kubectl_scale",
+        ActionKind::RolloutRestart => "kubectl_rollout_restart",
+        ActionKind::Delete => "kubectl_delete",
+        ActionKind::Exec => "kubectl_exec",
+    }
+}
+
+fn action_input(action: &ProposedAction) -> String {
+    let target = &action.target;
+    let mut input = json!({
+        "namespace": target.namespace,
+        "resource": format!("{}/{}", resource_of(action), target.name),
+    });
+    if let Some(patch) = &action.patch {
+        input["type"] = json!(action.patch_type.as_deref().unwrap_or("merge"));
+        input["patch"] = json!(patch);
+    }
+    if let Some(replicas) = action.replicas {
+        input["replicas"] = json!(replicas);
+    }
+    if let Some(command) = &action.command {
+        input["command"] = json!(command);
+    }
+    input.to_string()
+}
+
+/// `deployment.apps`, `configmap`, `networkpolicy.networking.k8s.io`.
+fn resource_of(action: &ProposedAction) -> String {
+    let kind = action.target.kind.to_ascii_lowercase();
+    match action.target.api_version.rsplit_once('/') {
+        Some((group, _)) => format!("{kind}.{group}"),
+        None => kind,
+    }
+}
+
+/// What kubectl prints when the write succeeds.
+fn applied_message(action: &ProposedAction) -> String {
+    let resource = format!("{}/{}", resource_of(action), action.target.name);
+    match action.kind {
+        ActionKind::Patch => format!("{resource} patched"),
+        ActionKind::Scale => format!("{resource} scaled"),
+        ActionKind::RolloutRestart => format!("{resource} restarted"),
+        ActionKind::Delete => format!("{} \"{}\" deleted", resource_of(action), action.target.name),
+        ActionKind::Exec => "command exited 0".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::ActionTarget;
+
+    fn action(kind: ActionKind, api_version: &str, target_kind: &str) -> ProposedAction {
+        ProposedAction {
+            kind,
+            target: ActionTarget {
+                api_version: api_version.into(),
+                kind: target_kind.into(),
+                namespace: "web".into(),
+                name: "storefront".into(),
+            },
+            patch: None,
+            patch_type: None,
+            command: None,
+            replicas: None,
+        }
+    }
+
+    #[test]
+    fn prints_what_kubectl_would() {
+        assert_eq!(
+            applied_message(&action(ActionKind::Patch, "apps/v1", "Deployment")),
+            "deployment.apps/storefront patched"
+        );
+        assert_eq!(
+            applied_message(&action(ActionKind::Delete, "v1", "Secret")),
+            "secret \"storefront\" deleted"
+        );
+    }
+}

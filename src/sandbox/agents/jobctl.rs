@@ -1,0 +1,116 @@
+//! The writes a job controller and kubelet would make for an investigation:
+//! the Job and its running pod, the finished state, and a new pod after a resume.
+
+use super::job::{self, Alert, InvestigationRef};
+use crate::domain::Phase;
+use jiff::Timestamp;
+use k8s_openapi::api::batch::v1::Job;
+use k8s_openapi::api::core::v1::Pod;
+use kube::api::{Patch, PatchParams, PostParams};
+use kube::{Api, Client};
+use serde_json::json;
+
+/// The investigation's Job and pod, created and marked running.
+pub async fn start(
+    client: &Client,
+    inv: &InvestigationRef,
+    alert: Alert<'_>,
+    phase: Phase,
+    started: Timestamp,
+) -> Result<Job, kube::Error> {
+    let jobs: Api<Job> = Api::namespaced(client.clone(), &inv.namespace);
+    let job = jobs
+        .create(
+            &PostParams::default(),
+            &job::job_manifest(inv, alert, phase),
+        )
+        .await?;
+    let status = json!({ "status": job::job_running(started) });
+    jobs.patch_status(&inv.job, &PatchParams::default(), &Patch::Merge(&status))
+        .await?;
+    start_pod(client, inv, &inv.pod, &job, started).await?;
+    Ok(job)
+}
+
+/// Creates pod `pod_name` for the Job and marks it running.
+pub async fn start_pod(
+    client: &Client,
+    inv: &InvestigationRef,
+    pod_name: &str,
+    job: &Job,
+    started: Timestamp,
+) -> Result<(), kube::Error> {
+    let pods: Api<Pod> = Api::namespaced(client.clone(), &inv.namespace);
+    pods.create(
+        &PostParams::default(),
+        &job::pod_manifest(inv, pod_name, job),
+    )
+    .await?;
+    let status = json!({ "status": job::pod_running(started) });
+    pods.patch_status(pod_name, &PatchParams::default(), &Patch::Merge(&status))
+        .await?;
+    Ok(())
+}
+
+/// Marks the pod and the Job finished (succeeded or failed).
+pub async fn finish(
+    client: &Client,
+    inv: &InvestigationRef,
+    pod_name: &str,
+    started: Timestamp,
+    succeeded: bool,
+) -> Result<(), kube::Error> {
+    let now = Timestamp::now();
+    let pods: Api<Pod> = Api::namespaced(client.clone(), &inv.namespace);
+    let pod_status = json!({ "status": job::pod_finished(started, now, succeeded) });
+    pods.patch_status(
+        pod_name,
+        &PatchParams::default(),
+        &Patch::Merge(&pod_status),
+    )
+    .await?;
+    let jobs: Api<Job> = Api::namespaced(client.clone(), &inv.namespace);
+    let job_status = json!({ "status": job::job_finished(started, now, succeeded) });
+    jobs.patch_status(
+        &inv.job,
+        &PatchParams::default(),
+        &Patch::Merge(&job_status),
+    )
+    .await?;
+    Ok(())
+}
+
+/// After a resume: the Job counts its pod as active again and its Suspended
+/// condition turns False; a pod removed during the suspension is replaced.
+/// Returns the name of the pod the agent now writes to.
+pub async fn resume(
+    client: &Client,
+    inv: &InvestigationRef,
+    pod_name: &str,
+) -> Result<String, kube::Error> {
+    let now = Timestamp::now();
+    let jobs: Api<Job> = Api::namespaced(client.clone(), &inv.namespace);
+    let job = jobs.get(&inv.job).await?;
+    let mut conditions = job
+        .status
+        .as_ref()
+        .and_then(|s| s.conditions.clone())
+        .unwrap_or_default();
+    for condition in conditions.iter_mut().filter(|c| c.type_ == "Suspended") {
+        condition.status = "False".to_string();
+        condition.reason = Some("JobResumed".to_string());
+        condition.message = Some("Job resumed".to_string());
+        condition.last_transition_time =
+            Some(k8s_openapi::apimachinery::pkg::apis::meta::v1::Time(now));
+    }
+    let status = json!({ "status": { "active": 1, "ready": 1, "conditions": conditions } });
+    jobs.patch_status(&inv.job, &PatchParams::default(), &Patch::Merge(&status))
+        .await?;
+    let pods: Api<Pod> = Api::namespaced(client.clone(), &inv.namespace);
+    if pods.get_opt(pod_name).await?.is_some() {
+        return Ok(pod_name.to_string());
+    }
+    let replacement = inv.next_pod();
+    start_pod(client, inv, &replacement, &job, now).await?;
+    Ok(replacement)
+}

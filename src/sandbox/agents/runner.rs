@@ -1,0 +1,310 @@
+//! Plays a scenario script as an agent would: start the Job, investigate,
+//! propose, wait for the decision, act on it, conclude.
+
+use super::agent::{Agent, Interrupt};
+use super::execute::execute;
+use super::job::{Alert, InvestigationRef};
+use super::outcome::Outcome;
+use super::proposal::{Waited, expiry_from_now, proposal_manifest, read_policy, wait_for_decision};
+use super::script::{Plan, Scenario, fill};
+use super::stdout::Stdout;
+use super::{AgentError, jobctl};
+use crate::domain::protocol::EventKind;
+use crate::domain::{
+    ActionProposal, DecisionSource, Phase, ProposalState, Risk, TrustPolicySpec, Verdict,
+};
+use jiff::Timestamp;
+use kube::api::PostParams;
+use kube::{Api, Client};
+use rand::{random_bool, random_range};
+use std::sync::Arc;
+
+/// How a simulated agent behaves.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AgentSettings {
+    /// Pace: 1 is a person's reading speed, 50 is fifty times faster.
+    pub speed: f64,
+    /// Whether the agent sometimes crashes or a write fails, for realism.
+    pub flaky: bool,
+}
+
+/// Runs `scenario` as investigation `inv` until it concludes, is stopped (its
+/// Job deleted) or fails. The Job, pod and proposals are written through
+/// `client`; the reasoning goes to `stdout` as the pod's log.
+pub async fn run_scenario(
+    client: Client,
+    stdout: Arc<dyn Stdout>,
+    scenario: &'static Scenario,
+    inv: InvestigationRef,
+    settings: AgentSettings,
+) -> Result<Outcome, AgentError> {
+    let policy = read_policy(&client, &inv.namespace).await?;
+    let phase = policy.map(|p| p.phase).unwrap_or_default();
+    let started = Timestamp::now();
+    let alert = Alert {
+        trigger: scenario.trigger,
+        severity: scenario.severity,
+    };
+    let job = jobctl::start(&client, &inv, alert, phase, started).await?;
+    let mut agent = Agent::new(client, stdout, inv, job, settings.speed);
+    match play(&mut agent, scenario, settings).await {
+        Ok(outcome) => {
+            let succeeded = outcome != Outcome::Crashed;
+            jobctl::finish(&agent.client, &agent.inv, &agent.pod, started, succeeded).await?;
+            Ok(outcome)
+        }
+        Err(Interrupt::Stopped) => Ok(Outcome::Stopped),
+        Err(Interrupt::Failed(error)) => {
+            agent
+                .say(EventKind::Error {
+                    message: error.to_string(),
+                })
+                .await;
+            let _ = jobctl::finish(&agent.client, &agent.inv, &agent.pod, started, false).await;
+            Err(error)
+        }
+    }
+}
+
+async fn play(
+    agent: &mut Agent,
+    scenario: &'static Scenario,
+    settings: AgentSettings,
+) -> Result<Outcome, Interrupt> {
+    let banner = format!(
+        "sim-agent 0.4.2 starting: investigation {} in {} ({})",
+        agent.inv.id, agent.inv.namespace, scenario.trigger
+    );
+    agent.say(EventKind::Text { text: banner }).await;
+    let steps = scenario.investigate;
+    let crash_at = (settings.flaky && steps.len() > 3 && random_bool(0.06))
+        .then(|| random_range(2..steps.len()));
+    for (index, step) in steps.iter().enumerate() {
+        if crash_at == Some(index) {
+            agent
+                .say(EventKind::Error {
+                    message: "model endpoint: 529 overloaded after 5 retries; giving up".into(),
+                })
+                .await;
+            agent
+                .say(EventKind::Text {
+                    text: "Traceback (most recent call last): agent.loop.ModelUnavailable".into(),
+                })
+                .await;
+            return Ok(Outcome::Crashed);
+        }
+        agent.play(step).await?;
+    }
+    let (outcome, proposed) = resolve(agent, scenario.plan, settings.flaky).await?;
+    agent.checkpoint().await?;
+    let cause = fill(scenario.cause, &agent.inv.namespace);
+    agent
+        .say(EventKind::Conclusion {
+            text: outcome.conclusion(&cause, &proposed),
+            resolved: Some(outcome.resolved()),
+        })
+        .await;
+    agent.usage().await;
+    Ok(outcome)
+}
+
+/// Proposes `first`, acts on the decision, follows `then` plans after
+/// executions and one `revision` after a veto. Returns the outcome and what
+/// was proposed, for the conclusion.
+async fn resolve(
+    agent: &mut Agent,
+    first: &'static Plan,
+    flaky: bool,
+) -> Result<(Outcome, String), Interrupt> {
+    let mut plan = first;
+    let mut revised = false;
+    let mut executed: Vec<String> = Vec::new();
+    let mut number = 0;
+    loop {
+        number += 1;
+        agent.checkpoint().await?;
+        let ns = agent.inv.namespace.clone();
+        let summary = fill(plan.summary, &ns);
+        let policy = read_policy(&agent.client, &ns).await?;
+        agent
+            .think(policy_note(&ns, policy.as_ref(), plan.risk))
+            .await;
+        let proposal = propose(agent, plan, number, policy.as_ref()).await?;
+        match proposal.state() {
+            ProposalState::Approved | ProposalState::AutoApproved => {
+                agent.think(approval_note(&proposal)).await;
+                agent.checkpoint().await?;
+                let result = execute(agent, &proposal, flaky).await?;
+                if !result.succeeded {
+                    return Ok((
+                        Outcome::ExecutionFailed {
+                            message: result.message,
+                        },
+                        summary,
+                    ));
+                }
+                for step in plan.verify {
+                    agent.play(step).await?;
+                }
+                executed.push(summary);
+                match plan.then {
+                    Some(next) => plan = next,
+                    None => return Ok((Outcome::Executed, executed.join("; then "))),
+                }
+            }
+            ProposalState::Vetoed => {
+                let (by, reason) = veto_of(&proposal);
+                agent
+                    .think(format!("{by} vetoed \"{summary}\": \"{reason}\"."))
+                    .await;
+                match plan.revision {
+                    Some(revision) if !revised => {
+                        revised = true;
+                        plan = revision;
+                        agent
+                            .think(format!(
+                                "Taking that into account. Revising to a safer change: {}.",
+                                fill(plan.summary, &ns)
+                            ))
+                            .await;
+                    }
+                    _ => {
+                        agent
+                            .think("No safer change left to propose; concluding without acting.")
+                            .await;
+                        return Ok((Outcome::Vetoed { by, reason }, summary));
+                    }
+                }
+            }
+            ProposalState::Expired => {
+                let killed_by = proposal
+                    .decisions()
+                    .last()
+                    .filter(|d| d.verdict == Verdict::Kill)
+                    .map(|d| d.by.clone());
+                return Ok(match killed_by {
+                    Some(by) => (Outcome::Killed { by }, summary),
+                    None => {
+                        agent.think("The proposal expired without a decision. Timeout means no: not acting.").await;
+                        (Outcome::Expired, summary)
+                    }
+                });
+            }
+            ProposalState::Recorded => {
+                let phase = proposal
+                    .status
+                    .as_ref()
+                    .and_then(|s| s.phase)
+                    .unwrap_or_default();
+                agent
+                    .think(format!(
+                        "Recorded only ({phase}): the proposal will not be executed. Moving on."
+                    ))
+                    .await;
+                return Ok((Outcome::Recorded { phase }, summary));
+            }
+            ProposalState::Executed | ProposalState::Failed | ProposalState::Pending => {
+                return Ok((Outcome::Executed, summary));
+            }
+        }
+    }
+}
+
+/// Creates proposal number `number` for `plan`, prints it, and waits for its decision.
+async fn propose(
+    agent: &mut Agent,
+    plan: &Plan,
+    number: usize,
+    policy: Option<&TrustPolicySpec>,
+) -> Result<ActionProposal, Interrupt> {
+    let name = format!("{}-{number}", agent.inv.job);
+    let expires_at = expiry_from_now(policy);
+    let manifest = proposal_manifest(&agent.inv, &agent.job, &name, plan, expires_at);
+    let api: Api<ActionProposal> = Api::namespaced(agent.client.clone(), &agent.inv.namespace);
+    api.create(&PostParams::default(), &manifest).await?;
+    agent
+        .say(EventKind::Proposal {
+            name: name.clone(),
+            summary: Some(manifest.spec.summary.clone()),
+        })
+        .await;
+    agent.usage().await;
+    let client = agent.client.clone();
+    let inv = agent.inv.clone();
+    match wait_for_decision(&client, &inv, &name, expires_at, agent.life()).await {
+        Waited::Decided(proposal) => Ok(*proposal),
+        Waited::NoDecision => {
+            let mut expired = manifest;
+            expired.status = Some(crate::domain::ActionProposalStatus {
+                state: ProposalState::Expired,
+                ..Default::default()
+            });
+            Ok(expired)
+        }
+        Waited::ProposalGone | Waited::JobGone => Err(Interrupt::Stopped),
+    }
+}
+
+/// What the agent notes about the policy before proposing.
+fn policy_note(ns: &str, policy: Option<&TrustPolicySpec>, risk: Risk) -> String {
+    let Some(policy) = policy else {
+        return format!(
+            "{ns} has no TrustPolicy, so it is in Shadow: I can only record what I would do."
+        );
+    };
+    match policy.phase {
+        Phase::Shadow => {
+            format!("{ns} is in Shadow: I record what I would do; nothing will be executed.")
+        }
+        Phase::ReadOnlyAssist => {
+            format!("{ns} is in ReadOnlyAssist: the fix goes to on-call as a suggestion.")
+        }
+        Phase::LimitedWrite => format!(
+            "{ns} is in LimitedWrite: this needs {} approval(s) before I get a write credential. Proposing and waiting.",
+            policy.required_approvals
+        ),
+        Phase::Autonomous if risk <= policy.autonomous_risk_ceiling => format!(
+            "{ns} is Autonomous up to {} risk; this change is {risk}, so the policy approves it by rule.",
+            policy.autonomous_risk_ceiling
+        ),
+        Phase::Autonomous => format!(
+            "{ns} is Autonomous only up to {} risk; this change is {risk}, so it waits for a person.",
+            policy.autonomous_risk_ceiling
+        ),
+    }
+}
+
+/// Who approved, as the agent notes it before executing.
+fn approval_note(proposal: &ActionProposal) -> String {
+    let approvers: Vec<&str> = proposal
+        .decisions()
+        .iter()
+        .filter(|d| d.verdict == Verdict::Approve)
+        .map(|d| d.by.as_str())
+        .collect();
+    let by_rule = proposal
+        .decisions()
+        .iter()
+        .any(|d| d.verdict == Verdict::Approve && d.source == DecisionSource::Rule);
+    let who = if approvers.is_empty() {
+        "approval".to_string()
+    } else {
+        approvers.join(" and ")
+    };
+    if by_rule {
+        format!("Approved by rule ({who}). Executing.")
+    } else {
+        format!("Approved by {who}. Executing.")
+    }
+}
+
+/// Who vetoed and why (the last veto decision).
+fn veto_of(proposal: &ActionProposal) -> (String, String) {
+    proposal
+        .decisions()
+        .iter()
+        .rev()
+        .find(|d| d.verdict == Verdict::Veto)
+        .map(|d| (d.by.clone(), d.reason.clone().unwrap_or_default()))
+        .unwrap_or_else(|| ("someone".to_string(), "no reason given".to_string()))
+}

@@ -1,0 +1,304 @@
+//! Bulk history for scale: many investigation Jobs, mostly finished, some
+//! running (with a pod and a few log lines), inserted without HTTP.
+
+use super::job::{self, Alert, InvestigationRef};
+use super::stdout::Stdout;
+use crate::domain::protocol::{EventKind, ReasoningEvent, to_line};
+use crate::domain::{Phase, labels};
+use jiff::{SignedDuration, Timestamp};
+use rand::random_range;
+use serde_json::{Value, json};
+
+/// Most investigations the sandbox seeds.
+pub const MAX_SEEDED: usize = 100_000;
+/// Namespaces seeded investigations are spread over: the sandbox's own, and
+/// some without a TrustPolicy (so in Shadow).
+const NAMESPACES: [&str; 10] = [
+    "payments",
+    "checkout",
+    "data",
+    "platform",
+    "web",
+    "search",
+    "inventory",
+    "identity",
+    "ml-serving",
+    "edge",
+];
+/// The namespaces above that the sandbox does not create itself.
+pub const EXTRA_NAMESPACES: [&str; 5] = ["search", "inventory", "identity", "ml-serving", "edge"];
+/// Alerts that started seeded investigations, with their severity.
+const ALERTS: [(&str, &str, &str); 12] = [
+    ("crashloop", "KubePodCrashLooping", "warning"),
+    ("oomkilled", "KubeContainerOOMKilled", "warning"),
+    ("rollout", "KubeDeploymentRolloutStuck", "critical"),
+    ("certificate", "CertManagerCertExpirySoon", "warning"),
+    ("latency", "HighRequestLatency", "critical"),
+    ("errors", "HighErrorRate", "critical"),
+    ("pvc", "KubePersistentVolumeFillingUp", "warning"),
+    ("node", "KubeNodeNotReady", "critical"),
+    ("hpa", "KubeHpaMaxedOut", "warning"),
+    ("dns", "CoreDNSErrorsHigh", "warning"),
+    ("queue", "KafkaConsumerLagHigh", "warning"),
+    ("replicas", "KubeDeploymentReplicasMismatch", "warning"),
+];
+/// Workloads the seeded alerts name.
+const WORKLOADS: [&str; 9] = [
+    "api",
+    "worker",
+    "gateway",
+    "scheduler",
+    "cache",
+    "indexer",
+    "frontend",
+    "consumer",
+    "sync",
+];
+/// Base-27 digits of Kubernetes-style suffixes.
+const DIGITS: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
+
+/// What [`seed_objects`] produced.
+#[derive(Debug, Default)]
+pub struct Seeded {
+    /// Namespaces, Jobs and Pods, ready for the emulator's bulk insert.
+    pub objects: Vec<Value>,
+    /// Log lines of the running pods: (namespace, pod, line).
+    pub log_lines: Vec<(String, String, String)>,
+}
+
+/// `count` investigations (at most [`MAX_SEEDED`]) ending by `now`: about 2%
+/// running (at most 200), 6% failed, the rest succeeded, over the last 7 days.
+pub fn seed_objects(count: usize, now: Timestamp) -> Seeded {
+    let count = count.min(MAX_SEEDED);
+    let running = if count == 0 {
+        0
+    } else {
+        (count / 50).clamp(1, 200)
+    };
+    let mut seeded = Seeded::default();
+    seeded
+        .objects
+        .reserve(count + running + EXTRA_NAMESPACES.len());
+    for namespace in EXTRA_NAMESPACES {
+        seeded.objects.push(json!({
+            "apiVersion": "v1",
+            "kind": "Namespace",
+            "metadata": {"name": namespace, "labels": {"kubernetes.io/metadata.name": namespace}},
+        }));
+    }
+    for index in 0..count {
+        let namespace = NAMESPACES[index % NAMESPACES.len()];
+        let (slug, alert_name, severity) = ALERTS[(index / NAMESPACES.len()) % ALERTS.len()];
+        let workload = WORKLOADS[(index / (NAMESPACES.len() * ALERTS.len())) % WORKLOADS.len()];
+        let trigger = format!("{alert_name}: {workload}");
+        let trigger = trigger.as_str();
+        let id = format!("{slug}-{}", unique_suffix(index));
+        let job_name = format!("inv-{id}");
+        let uid = uid_for(index);
+        if index < running {
+            let started = now - SignedDuration::from_secs(random_range(30..840));
+            let inv = InvestigationRef {
+                pod: format!("{job_name}-{}", job::random_suffix(5)),
+                id,
+                namespace: namespace.to_string(),
+                job: job_name,
+            };
+            let alert = Alert { trigger, severity };
+            push_running(&mut seeded, &inv, alert, &uid, started);
+        } else {
+            let ended = now - SignedDuration::from_secs(random_range(60..7 * 24 * 3600));
+            let started = ended - SignedDuration::from_secs(random_range(45..880));
+            let succeeded = random_range(0..100) >= 6;
+            seeded.objects.push(finished_job(
+                namespace, &id, &job_name, &uid, trigger, severity, started, ended, succeeded,
+            ));
+        }
+    }
+    seeded
+}
+
+/// Seeds `count` investigations through `insert` (the emulator's bulk
+/// insert), and the running ones' first log lines through `stdout`.
+pub fn seed(count: usize, insert: impl FnOnce(Vec<Value>), stdout: &dyn Stdout) {
+    let seeded = seed_objects(count, Timestamp::now());
+    insert(seeded.objects);
+    for (namespace, pod, line) in &seeded.log_lines {
+        stdout.write_line(namespace, pod, line);
+    }
+}
+
+/// A finished Job, lean: the fields the console reads, nothing more.
+#[allow(clippy::too_many_arguments)]
+fn finished_job(
+    namespace: &str,
+    id: &str,
+    job_name: &str,
+    uid: &str,
+    trigger: &str,
+    severity: &str,
+    started: Timestamp,
+    ended: Timestamp,
+    succeeded: bool,
+) -> Value {
+    let created = started - SignedDuration::from_secs(2);
+    let status = job::job_finished(started, ended, succeeded);
+    json!({
+        "apiVersion": "batch/v1",
+        "kind": "Job",
+        "metadata": {
+            "name": job_name,
+            "namespace": namespace,
+            "uid": uid,
+            "creationTimestamp": created.to_string(),
+            "labels": {
+                labels::INVESTIGATION: id,
+                labels::TARGET_NAMESPACE: namespace,
+                labels::SEVERITY: severity,
+                "app.kubernetes.io/managed-by": "kubevigil-sandbox",
+            },
+            "annotations": {
+                labels::TRIGGER: trigger,
+                labels::VAULT_ACCESSOR: format!("hmac-{}", &uid[..24]),
+            },
+        },
+        "spec": {
+            "backoffLimit": 0,
+            "activeDeadlineSeconds": 900,
+            "ttlSecondsAfterFinished": 3600,
+            "template": {
+                "metadata": {"labels": {labels::INVESTIGATION: id, "job-name": job_name}},
+                "spec": {
+                    "restartPolicy": "Never",
+                    "containers": [{"name": "agent", "image": job::AGENT_IMAGE}],
+                },
+            },
+        },
+        "status": status,
+    })
+}
+
+/// A running Job with its pod and a few lines of reasoning.
+fn push_running(
+    seeded: &mut Seeded,
+    inv: &InvestigationRef,
+    alert: Alert<'_>,
+    uid: &str,
+    started: Timestamp,
+) {
+    let mut job = job::job_manifest(inv, alert, Phase::Shadow);
+    job.metadata.uid = Some(uid.to_string());
+    job.metadata.creation_timestamp = Some(k8s_openapi::apimachinery::pkg::apis::meta::v1::Time(
+        started,
+    ));
+    job.status = Some(job::job_running(started));
+    let mut pod = job::pod_manifest(inv, &inv.pod, &job);
+    pod.metadata.creation_timestamp = job.metadata.creation_timestamp.clone();
+    pod.status = Some(job::pod_running(started));
+    for (api_version, kind, object) in [
+        ("batch/v1", "Job", serde_json::to_value(&job)),
+        ("v1", "Pod", serde_json::to_value(&pod)),
+    ] {
+        if let Ok(mut object) = object {
+            object["apiVersion"] = json!(api_version);
+            object["kind"] = json!(kind);
+            seeded.objects.push(object);
+        }
+    }
+    let events = [
+        EventKind::Text {
+            text: format!("sim-agent 0.4.2 starting: investigation {} in {} ({})", inv.id, inv.namespace, alert.trigger),
+        },
+        EventKind::Thought {
+            text: format!("{} fired in {}. Gathering the affected pods and recent events first.", alert.trigger, inv.namespace),
+        },
+        EventKind::ToolCall {
+            id: "call_1".into(),
+            tool: "kubectl_get".into(),
+            input: json!({"resource": "events", "namespace": inv.namespace, "sort": ".lastTimestamp"}).to_string(),
+        },
+        EventKind::ToolResult {
+            id: "call_1".into(),
+            output: "LAST SEEN   TYPE      REASON    OBJECT   MESSAGE\n2m          Warning   BackOff   pod/...  Back-off restarting failed container".into(),
+            is_error: false,
+        },
+        EventKind::Usage {
+            input_tokens: 2_140,
+            output_tokens: 212,
+            cost_usd: 0.009_6,
+        },
+    ];
+    for (offset, kind) in events.into_iter().enumerate() {
+        let ts = started + SignedDuration::from_secs(5 * offset as i64 + 3);
+        let line = to_line(&ReasoningEvent { ts: Some(ts), kind });
+        seeded
+            .log_lines
+            .push((inv.namespace.clone(), inv.pod.clone(), line));
+    }
+}
+
+/// A 7-character suffix that differs for every index (a bijection of the
+/// index mod 27^7), so 100,000 ids never collide yet look random.
+fn unique_suffix(index: usize) -> String {
+    const SPACE: u64 = 27u64.pow(7);
+    let mut value = (index as u64).wrapping_mul(2_654_435_761) % SPACE;
+    let mut out = [0u8; 7];
+    for digit in out.iter_mut().rev() {
+        *digit = DIGITS[(value % 27) as usize];
+        value /= 27;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// A stable UUID-shaped uid for seeded object `index`.
+fn uid_for(index: usize) -> String {
+    let a = (index as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    format!(
+        "5eed{:04x}-{:04x}-4{:03x}-8{:03x}-{:012x}",
+        (a >> 48) & 0xffff,
+        (a >> 32) & 0xffff,
+        (a >> 20) & 0xfff,
+        (a >> 8) & 0xfff,
+        index as u64 & 0xffff_ffff_ffff
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn ids_are_unique_and_most_investigations_are_finished() {
+        let seeded = seed_objects(5_000, Timestamp::now());
+        let jobs: Vec<&Value> = seeded
+            .objects
+            .iter()
+            .filter(|o| o["kind"] == "Job")
+            .collect();
+        assert_eq!(jobs.len(), 5_000);
+        let ids: HashSet<&str> = jobs
+            .iter()
+            .filter_map(|j| j["metadata"]["labels"][labels::INVESTIGATION].as_str())
+            .collect();
+        assert_eq!(ids.len(), 5_000);
+        let pods = seeded.objects.iter().filter(|o| o["kind"] == "Pod").count();
+        assert_eq!(pods, 100, "2% running, each with a pod");
+        let finished = jobs
+            .iter()
+            .filter(|j| j["status"]["completionTime"].is_string() || j["status"]["failed"] == 1)
+            .count();
+        assert_eq!(finished, 4_900);
+        assert!(!seeded.log_lines.is_empty());
+    }
+
+    #[test]
+    fn seeded_jobs_read_as_investigations() {
+        let seeded = seed_objects(20, Timestamp::now());
+        for object in seeded.objects.iter().filter(|o| o["kind"] == "Job") {
+            let job: k8s_openapi::api::batch::v1::Job =
+                serde_json::from_value(object.clone()).expect("a Job");
+            let inv = crate::domain::Investigation::from_job(&job).expect("an investigation");
+            assert!(!inv.trigger.is_empty());
+        }
+    }
+}

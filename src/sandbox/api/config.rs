@@ -1,0 +1,28 @@
+//! How the API emulator is set up.
+
+use std::time::Duration;
+
+/// Settings for [`super::ApiServer::start`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiConfig {
+    /// The loopback port to listen on; 0 picks any free port.
+    pub port: u16,
+    /// How many changes are kept per resource so that a watch can resume from
+    /// an older resourceVersion; older versions get 410 Gone.
+    pub watch_history: usize,
+    /// How often an idle watch that asked for bookmarks receives one.
+    pub bookmark_interval: Duration,
+    /// How many lines of log are kept per pod; older lines are dropped.
+    pub log_lines_per_pod: usize,
+}
+
+impl Default for ApiConfig {
+    fn default() -> Self {
+        ApiConfig {
+            port: 0,
+            watch_history: 10_000,
+            bookmark_interval: Duration::from_secs(1),
+            log_lines_per_pod: 100_000,
+        }
+    }
+}

@@ -1,1 +1,0 @@
-//! Untrusted text to terminal-safe text. (Filled in by the sanitizer work.)
