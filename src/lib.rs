@@ -7,12 +7,15 @@
 //! sandbox ([`sandbox`]).
 
 pub mod app;
+pub mod audit;
 pub mod cli;
 pub mod cluster;
 pub mod config;
 pub mod crds;
+pub mod decide;
 pub mod domain;
 pub mod error;
+pub mod launch;
 pub mod governor;
 pub mod sandbox;
 pub mod sanitize;

@@ -2,7 +2,8 @@
 
 use clap::Parser;
 use color_eyre::eyre::{Result, WrapErr, eyre};
-use kubevigil::cli::{Cli, Command, SandboxCommand};
+use kubevigil::cli::{AuditCommand, Cli, Command, SandboxCommand};
+use kubevigil::{config, launch};
 
 fn main() -> Result<()> {
     color_eyre::install()?;
@@ -18,19 +19,27 @@ fn main() -> Result<()> {
 
 async fn run(cli: Cli) -> Result<()> {
     match cli.command {
+        None => Ok(launch::console(&cli.console, config::load()).await?),
+        Some(Command::Demo(args)) => Ok(launch::demo(&args, &cli.console, config::load()).await?),
+        Some(Command::Sandbox {
+            command: SandboxCommand::Serve(args),
+        }) => Ok(launch::serve(&args).await?),
         Some(Command::Crds) => {
             print!("{}", kubevigil::crds::crds_yaml()?);
             Ok(())
         }
-        Some(Command::Paths) => Err(eyre!("not available yet")),
-        Some(Command::Demo(_))
-        | Some(Command::Sandbox {
-            command: SandboxCommand::Serve(_),
-        })
-        | None => Err(eyre!(
-            "not available yet: the console and sandbox are being wired in"
-        )),
-        Some(Command::Audit { .. }) => Err(eyre!(
+        Some(Command::Paths) => {
+            let paths = config::ConfigPaths::discover()
+                .ok_or_else(|| eyre!("no home directory: cannot place config files"))?;
+            println!("config file   {}", paths.config_file.display());
+            println!("themes        {}", paths.themes_dir.display());
+            println!("data          {}", paths.data_dir.display());
+            println!("audit log     {}", paths.audit_log.display());
+            Ok(())
+        }
+        Some(Command::Audit {
+            command: AuditCommand::Export { .. },
+        }) => Err(eyre!(
             "not available yet: audit export arrives with the decisions work (issue 5)"
         )),
     }

@@ -82,67 +82,11 @@ impl KeyChord {
         }
     }
 
-    /// Parses a key spec such as `j`, `G`, `ctrl-d`, `shift-tab`, `f1`, `enter`, `esc`, `pgdn`.
+    /// Parses a key spec such as `j`, `G`, `ctrl-d`, `shift-tab`, `f1`,
+    /// `enter`, `esc`, `pgdn` (see [`crate::config::parse_key_spec`]).
     pub fn parse(spec: &str) -> Result<KeyChord, String> {
-        let trimmed = spec.trim();
-        if trimmed.is_empty() {
-            return Err("empty key".into());
-        }
-        // A lone "-" is the minus key, not a separator.
-        let mut parts: Vec<&str> = if trimmed == "-" {
-            vec!["-"]
-        } else {
-            trimmed.split(['-', '+']).collect()
-        };
-        if trimmed.ends_with("--") || trimmed.ends_with("+-") {
-            parts.retain(|p| !p.is_empty());
-            parts.push("-");
-        }
-        let key = parts.pop().unwrap_or_default();
-        let mut modifiers = KeyModifiers::NONE;
-        for part in parts {
-            modifiers |= match part.to_ascii_lowercase().as_str() {
-                "ctrl" | "control" => KeyModifiers::CONTROL,
-                "alt" | "meta" => KeyModifiers::ALT,
-                "shift" => KeyModifiers::SHIFT,
-                other => return Err(format!("unknown modifier `{other}` in `{spec}`")),
-            };
-        }
-        let code = parse_key_name(key).ok_or_else(|| format!("unknown key `{key}` in `{spec}`"))?;
-        Ok(KeyChord::new(code, modifiers))
+        crate::config::parse_key_spec(spec).map(|(code, modifiers)| KeyChord::new(code, modifiers))
     }
-}
-
-fn parse_key_name(key: &str) -> Option<KeyCode> {
-    let mut chars = key.chars();
-    if let (Some(c), None) = (chars.next(), chars.next()) {
-        return Some(KeyCode::Char(c));
-    }
-    let lower = key.to_ascii_lowercase();
-    if let Some(number) = lower.strip_prefix('f').and_then(|n| n.parse::<u8>().ok()) {
-        return (1..=24).contains(&number).then_some(KeyCode::F(number));
-    }
-    Some(match lower.as_str() {
-        "enter" | "return" | "cr" => KeyCode::Enter,
-        "esc" | "escape" => KeyCode::Esc,
-        "tab" => KeyCode::Tab,
-        "backtab" => KeyCode::BackTab,
-        "space" => KeyCode::Char(' '),
-        "backspace" | "bs" => KeyCode::Backspace,
-        "delete" | "del" => KeyCode::Delete,
-        "insert" | "ins" => KeyCode::Insert,
-        "up" => KeyCode::Up,
-        "down" => KeyCode::Down,
-        "left" => KeyCode::Left,
-        "right" => KeyCode::Right,
-        "home" => KeyCode::Home,
-        "end" => KeyCode::End,
-        "pageup" | "pgup" => KeyCode::PageUp,
-        "pagedown" | "pgdn" => KeyCode::PageDown,
-        "minus" => KeyCode::Char('-'),
-        "plus" => KeyCode::Char('+'),
-        _ => return None,
-    })
 }
 
 impl fmt::Display for KeyChord {
@@ -190,6 +134,9 @@ pub struct Binding {
     /// What it does.
     pub command: Command,
 }
+
+/// One section of the help overlay: a scope and its commands with their keys.
+pub type HelpSection = (Scope, Vec<(Command, Vec<KeyChord>)>);
 
 /// Every key binding in force.
 #[derive(Debug, Clone)]
@@ -356,7 +303,7 @@ impl Keymap {
     }
 
     /// The help overlay's content: per scope, each command with all its keys.
-    pub fn help_sections(&self) -> Vec<(Scope, Vec<(Command, Vec<KeyChord>)>)> {
+    pub fn help_sections(&self) -> Vec<HelpSection> {
         Scope::ALL
             .iter()
             .map(|&scope| {

@@ -1,1 +1,60 @@
-//! The console state machine: state, actions, update and keymap.
+//! The console state machine: state, actions, update, keymap, and the
+//! runtime loop that connects them to the terminal and the cluster.
+//!
+//! One event funnel: every source (terminal input, kube watchers, log
+//! streams, timers, the highlighter) is a task sending [`Action`]s into one
+//! channel. The loop drains a batch, calls [`update::update`] for each action
+//! (the only place the [`State`] changes), executes the [`Effect`]s, and draws
+//! one frame if something changed (frame rate capped, synchronized output).
+
+pub mod action;
+pub mod command;
+pub mod effect;
+pub mod fixtures;
+pub mod keymap;
+pub mod records;
+mod runtime;
+pub mod state;
+pub mod update;
+
+pub use action::Action;
+pub use command::Command;
+pub use effect::Effect;
+pub use state::State;
+pub use update::update;
+
+use crate::config::LoadedConfig;
+
+/// What the console needs to run.
+pub struct ConsoleOptions {
+    /// A client for the current kube context.
+    pub client: kube::Client,
+    /// The current kube context's name.
+    pub context: String,
+    /// The kubeconfig, for `:ctx NAME` switching.
+    pub kubeconfig: Option<kube::config::Kubeconfig>,
+    /// The kubeconfig's user, shown (as unverified) when SelfSubjectReview is unavailable.
+    pub kubeconfig_user: Option<String>,
+    /// Watch only this namespace (`None`: all namespaces).
+    pub namespace: Option<String>,
+    /// Read-only mode.
+    pub readonly: bool,
+    /// The configuration, with its warnings.
+    pub config: LoadedConfig,
+}
+
+impl std::fmt::Debug for ConsoleOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConsoleOptions")
+            .field("context", &self.context)
+            .field("namespace", &self.namespace)
+            .field("readonly", &self.readonly)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Runs the console until the operator quits, a signal arrives or the
+/// terminal goes away. The terminal is restored in every case.
+pub async fn run_console(options: ConsoleOptions) -> crate::Result<()> {
+    runtime::run(options).await
+}

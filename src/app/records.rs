@@ -240,14 +240,18 @@ impl EntryKind {
 
     /// Whether `needle` (lowercase) occurs in the entry's text, case-insensitively.
     pub fn contains(&self, needle: &str) -> bool {
-        let hit = |text: &str| text.to_lowercase().contains(needle);
+        let hit = |text: &str| text.to_ascii_lowercase().contains(needle);
         match self {
             EntryKind::Thought(t) | EntryKind::Error(t) | EntryKind::Text(t) => hit(t),
             EntryKind::ToolCall { tool, input, .. } => hit(tool) || hit(input),
             EntryKind::ToolResult { lines, .. } => lines.iter().any(|l| hit(l)),
             EntryKind::Hypothesis { text, .. } | EntryKind::Conclusion { text, .. } => hit(text),
             EntryKind::Proposal { name, summary } => hit(name) || summary.as_deref().is_some_and(hit),
-            EntryKind::Usage { .. } => false,
+            EntryKind::Usage {
+                input_tokens,
+                output_tokens,
+                cost_usd,
+            } => hit(&format!("usage +{input_tokens} in +{output_tokens} out tokens ${cost_usd}")),
         }
     }
 }

@@ -83,9 +83,12 @@ mod tests {
             what: "phase LimitedWrite -> Shadow".into(),
             why: Some("runaway agent".into()),
         };
-        assert_eq!(LastChange::parse(&change.to_annotation()), Some(change.clone()));
-        let minimal = LastChange::parse(r#"{"by":"alice","at":"2026-11-27T02:00:00Z"}"#)
-            .expect("minimal");
+        assert_eq!(
+            LastChange::parse(&change.to_annotation()),
+            Some(change.clone())
+        );
+        let minimal =
+            LastChange::parse(r#"{"by":"alice","at":"2026-11-27T02:00:00Z"}"#).expect("minimal");
         assert_eq!(minimal.action, AuditAction::PolicyChange);
         assert!(!minimal.verified);
         assert_eq!(LastChange::parse("oncall-1 changed it"), None);

@@ -7,7 +7,6 @@ use crate::domain::labels::LAST_CHANGE;
 use crate::domain::{ActionProposal, TrustPolicy};
 use jiff::Timestamp;
 use k8s_openapi::api::core::v1::Event;
-use kube::api::ListParams;
 use kube::{Api, Client, Resource, ResourceExt};
 use serde::de::DeserializeOwned;
 use std::collections::HashMap;
@@ -20,9 +19,6 @@ pub const AUDIT_LABEL: &str = "kubevigil.io/audit";
 /// Annotation on those Events: the [`AuditRecord`] as JSON, so a decision
 /// outlives its proposal (a killed investigation's proposals are garbage-collected).
 pub const AUDIT_RECORD_ANNOTATION: &str = "kubevigil.io/audit-record";
-
-/// Page size of the lists made here.
-const PAGE: u32 = 500;
 
 /// Every decision and operator action since `since`, in `namespace` or in all
 /// namespaces, oldest first. Built from every proposal's `status.decisions`,
@@ -41,7 +37,10 @@ pub async fn collect_from_cluster(
         }
     }
     for policy in list_all(&scoped::<TrustPolicy>(client, namespace), None).await? {
-        let change = policy.annotations().get(LAST_CHANGE).and_then(|a| LastChange::parse(a));
+        let change = policy
+            .annotations()
+            .get(LAST_CHANGE)
+            .and_then(|a| LastChange::parse(a));
         if let Some(change) = change.filter(|c| c.at >= since) {
             records.push(change.to_record(&policy.namespace().unwrap_or_default(), None));
         }
@@ -120,22 +119,9 @@ async fn list_all<K>(api: &Api<K>, selector: Option<&str>) -> Result<Vec<K>>
 where
     K: Resource + Clone + DeserializeOwned + Debug,
 {
-    let mut params = ListParams::default().limit(PAGE);
-    if let Some(selector) = selector {
-        params = params.labels(selector);
-    }
-    let mut items = Vec::new();
-    loop {
-        let page = match api.list(&params).await {
-            Ok(page) => page,
-            Err(kube::Error::Api(status)) if status.code == 404 => return Ok(items),
-            Err(other) => return Err(other.into()),
-        };
-        items.extend(page.items);
-        match page.metadata.continue_.filter(|c| !c.is_empty()) {
-            Some(token) => params = params.continue_token(&token),
-            None => return Ok(items),
-        }
+    match crate::decide::failure::list_all(api, selector).await {
+        Err(kube::Error::Api(status)) if status.code == 404 => Ok(Vec::new()),
+        listed => Ok(listed?),
     }
 }
 
@@ -176,9 +162,16 @@ mod tests {
 
     #[test]
     fn records_sort_oldest_first() {
-        let mut records = vec![record("b", 5, None, ""), record("a", 1, None, ""), record("a", 5, None, "")];
+        let mut records = vec![
+            record("b", 5, None, ""),
+            record("a", 1, None, ""),
+            record("a", 5, None, ""),
+        ];
         sort_by_time(&mut records);
-        let order: Vec<_> = records.iter().map(|r| (r.actor.as_str(), r.at.as_second() % 10)).collect();
+        let order: Vec<_> = records
+            .iter()
+            .map(|r| (r.actor.as_str(), r.at.as_second() % 10))
+            .collect();
         assert_eq!(order, vec![("a", 1), ("a", 5), ("b", 5)]);
     }
 }

@@ -27,13 +27,17 @@ impl FromStr for ExportFormat {
 }
 
 /// Writes `records` in `format` to `writer`, in the order given.
-pub fn export<W: Write>(records: &[AuditRecord], format: ExportFormat, mut writer: W) -> Result<()> {
+pub fn export<W: Write>(
+    records: &[AuditRecord],
+    format: ExportFormat,
+    mut writer: W,
+) -> Result<()> {
     let failed = |e: std::io::Error| Error::io("writing the audit export", e);
     match format {
         ExportFormat::Jsonl => {
             for record in records {
-                let line =
-                    serde_json::to_string(record).map_err(|e| Error::Serialization(e.to_string()))?;
+                let line = serde_json::to_string(record)
+                    .map_err(|e| Error::Serialization(e.to_string()))?;
                 writeln!(writer, "{line}").map_err(failed)?;
             }
         }
@@ -140,7 +144,10 @@ mod tests {
         let mut one = Vec::new();
         export(&records()[..1], ExportFormat::Csv, &mut one).expect("export");
         let first_line = String::from_utf8(one).expect("utf8");
-        assert!(first_line.starts_with(&CSV_HEADER.join(",")), "{first_line}");
+        assert!(
+            first_line.starts_with(&CSV_HEADER.join(",")),
+            "{first_line}"
+        );
     }
 
     #[test]

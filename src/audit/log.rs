@@ -38,6 +38,18 @@ impl AuditLog {
         })
     }
 
+    /// Opens the log where kubevigil keeps it: `audit.jsonl` in the data
+    /// directory ([`ConfigPaths::discover`](crate::config::ConfigPaths::discover),
+    /// which honours `XDG_DATA_HOME`).
+    pub fn open_default() -> Result<AuditLog> {
+        let paths = crate::config::ConfigPaths::discover().ok_or_else(|| Error::Invalid {
+            field: "audit log".to_string(),
+            reason: "there is no home or data directory to keep it in; set XDG_DATA_HOME"
+                .to_string(),
+        })?;
+        AuditLog::open(paths.audit_log)
+    }
+
     /// Where the log is.
     pub fn path(&self) -> &Path {
         &self.path
@@ -133,7 +145,10 @@ mod tests {
         use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().expect("tempdir");
         let log = AuditLog::open(dir.path().join("audit.jsonl")).expect("open");
-        let mode = std::fs::metadata(log.path()).expect("stat").permissions().mode();
+        let mode = std::fs::metadata(log.path())
+            .expect("stat")
+            .permissions()
+            .mode();
         assert_eq!(mode & 0o077, 0, "mode {mode:o}");
     }
 }

@@ -15,8 +15,10 @@ mod record;
 mod since;
 
 pub use change::LastChange;
-pub use cluster::{AUDIT_LABEL, AUDIT_RECORD_ANNOTATION, collect_from_cluster, export_from_cluster};
+pub use cluster::{
+    AUDIT_LABEL, AUDIT_RECORD_ANNOTATION, collect_from_cluster, export_from_cluster,
+};
 pub use export::{ExportFormat, export, import};
 pub use log::{AuditLog, read_local};
 pub use record::{AuditAction, AuditRecord};
-pub use since::parse_since;
+pub use since::{parse_since, since_ago};

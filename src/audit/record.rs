@@ -81,7 +81,10 @@ impl AuditRecord {
         context: Option<&str>,
     ) -> AuditRecord {
         let action = &proposal.spec.action;
-        let mut detail = format!("{} {}: {}", action.kind, action.target, proposal.spec.summary);
+        let mut detail = format!(
+            "{} {}: {}",
+            action.kind, action.target, proposal.spec.summary
+        );
         if let Some(edited) = decision.edited_action.as_ref().filter(|_| decision.edited) {
             detail.push_str("\nedited:\n");
             detail.push_str(&crate::decide::describe_edit(action, edited));

@@ -1,6 +1,17 @@
 //! Reading how far back to look: `90s`, `30m`, `24h`, `7d`, `2w`, or sums like `1h30m`.
 
-use jiff::SignedDuration;
+use jiff::{SignedDuration, Timestamp};
+
+/// The longest look-back accepted: 100 years.
+const MAX_SECONDS: i64 = 100 * 365 * 86_400;
+
+/// The moment `text` (as for [`parse_since`]) before `now`: where an export
+/// with `--since TEXT` starts.
+pub fn since_ago(text: &str, now: Timestamp) -> Result<Timestamp, String> {
+    let back = parse_since(text)?;
+    now.checked_sub(back)
+        .map_err(|_| format!("`{text}` reaches back before the earliest time there is"))
+}
 
 /// Parses a look-back such as `24h`, `7d`, `30m`, `90s` or `2w` (also sums such
 /// as `1d12h`). Units: `s`, `m`, `h`, `d` (24 h), `w` (7 d). The error says what
@@ -30,7 +41,9 @@ pub fn parse_since(text: &str) -> Result<SignedDuration, String> {
             }
         };
         if digits.is_empty() {
-            return Err(format!("`{text}`: a number must come before `{c}` (as in 24h)"));
+            return Err(format!(
+                "`{text}`: a number must come before `{c}` (as in 24h)"
+            ));
         }
         let amount: i64 = digits
             .parse()
@@ -46,8 +59,15 @@ pub fn parse_since(text: &str) -> Result<SignedDuration, String> {
             "`{text}`: {digits} needs a unit: s, m, h, d or w (as in {digits}h)"
         ));
     }
+    if total > MAX_SECONDS {
+        return Err(format!(
+            "`{text}` is too long a duration (at most 100 years)"
+        ));
+    }
     if total == 0 {
-        return Err(format!("`{text}` is no time at all; give a duration such as 24h"));
+        return Err(format!(
+            "`{text}` is no time at all; give a duration such as 24h"
+        ));
     }
     Ok(SignedDuration::from_secs(total))
 }
@@ -69,6 +89,16 @@ mod tests {
     }
 
     #[test]
+    fn since_ago_counts_back_from_now() {
+        let now: Timestamp = "2026-11-27T02:00:00Z".parse().expect("timestamp");
+        assert_eq!(
+            since_ago("24h", now).map(|t| t.to_string()),
+            Ok("2026-11-26T02:00:00Z".to_string())
+        );
+        assert!(since_ago("soon", now).is_err());
+    }
+
+    #[test]
     fn mistakes_are_explained() {
         for (text, says) in [
             ("", "give a duration"),
@@ -79,6 +109,7 @@ mod tests {
             ("-5m", "unknown unit `-`"),
             ("99999999999999999999s", "too large"),
             ("9999999999999w", "too long"),
+            ("5300w", "at most 100 years"),
         ] {
             let error = parse_since(text).expect_err(text);
             assert!(error.contains(says), "{text}: {error}");

@@ -1,4 +1,199 @@
-//! The embedded sandbox: a Kubernetes API emulator on loopback and simulated agents.
+//! The embedded sandbox: a Kubernetes API emulator on loopback, the governor,
+//! and simulated agents that keep the contract through that API.
+//!
+//! [`Sandbox::start`] starts the emulator, creates the namespaces and their
+//! TrustPolicies (one per trust phase), seeds extra history when asked, starts
+//! the governor, and (unless `scenarios` is false) starts every scenario once
+//! and keeps new investigations coming.
 
 pub mod agents;
 pub mod api;
+
+use crate::{Error, Result};
+use agents::{AgentError, AgentSettings, InvestigationRef, Outcome, Spawner, Stdout};
+use api::{AGENT_USER, ApiConfig, ApiServer};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use tokio::task::{AbortHandle, JoinHandle};
+
+/// The identity the governor uses when the emulator knows it; otherwise it
+/// runs as [`AGENT_USER`].
+pub const GOVERNOR_USER: &str = "kubevigil-governor";
+
+/// How to start the sandbox.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SandboxOptions {
+    /// Loopback port of the API emulator (0 picks a free one).
+    pub port: u16,
+    /// Extra seeded investigations, mostly finished (at most 100,000).
+    pub extra_investigations: usize,
+    /// How fast the simulated agents think: 2 is twice as fast.
+    pub speed: f64,
+    /// Whether simulated agents run; false gives a quiet cluster (the API,
+    /// the namespaces and policies, and the governor) for tests.
+    pub scenarios: bool,
+}
+
+impl Default for SandboxOptions {
+    fn default() -> Self {
+        SandboxOptions {
+            port: 0,
+            extra_investigations: 0,
+            speed: 1.0,
+            scenarios: true,
+        }
+    }
+}
+
+/// A running sandbox. Drop it with [`Sandbox::shutdown`].
+pub struct Sandbox {
+    api: ApiServer,
+    speed: f64,
+    background: Vec<JoinHandle<()>>,
+    started_agents: Mutex<Vec<AbortHandle>>,
+}
+
+/// An investigation started with [`Sandbox::start_investigation`].
+#[derive(Debug)]
+pub struct InvestigationHandle {
+    /// The investigation's id and the names of its Job and Pod.
+    pub investigation: InvestigationRef,
+    /// The agent; it ends with the investigation's outcome.
+    pub task: JoinHandle<std::result::Result<Outcome, AgentError>>,
+}
+
+impl Stdout for ApiServer {
+    fn write_line(&self, namespace: &str, pod: &str, line: &str) {
+        self.append_log(namespace, pod, line);
+    }
+}
+
+impl Sandbox {
+    /// Starts the emulator, creates namespaces and TrustPolicies, seeds extra
+    /// investigations, and starts the governor and (if asked) the agents.
+    pub async fn start(options: SandboxOptions) -> Result<Sandbox> {
+        // kube's rustls needs a crypto provider; installing twice is harmless.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let config = ApiConfig {
+            port: options.port,
+            ..ApiConfig::default()
+        };
+        let api = ApiServer::start(config).await.map_err(api_error)?;
+        let agent_client = api.client(AGENT_USER).map_err(api_error)?;
+        agents::world::create(&agent_client).await?;
+        if options.extra_investigations > 0 {
+            agents::seed::seed(
+                options.extra_investigations,
+                |objects| api.seed(objects),
+                &api,
+            );
+        }
+        let governor_client = match api.token_for(GOVERNOR_USER) {
+            Some(_) => api.client(GOVERNOR_USER).map_err(api_error)?,
+            None => agent_client.clone(),
+        };
+        let mut background = vec![tokio::spawn(crate::governor::run(governor_client))];
+        if options.scenarios {
+            let settings = AgentSettings {
+                speed: options.speed,
+                flaky: true,
+            };
+            let stdout: Arc<dyn Stdout> = Arc::new(api.clone());
+            background.push(tokio::spawn(
+                Spawner::new(agent_client, stdout, settings).run(),
+            ));
+        }
+        Ok(Sandbox {
+            api,
+            speed: options.speed,
+            background,
+            started_agents: Mutex::new(Vec::new()),
+        })
+    }
+
+    /// The API emulator.
+    pub fn api(&self) -> &ApiServer {
+        &self.api
+    }
+
+    /// Writes a kubeconfig for the emulator with `context` current, readable
+    /// only by its owner (mode 0600).
+    pub fn write_kubeconfig(&self, path: &Path, context: &str) -> Result<()> {
+        write_private(path, self.api.kubeconfig_yaml(context).as_bytes())
+    }
+
+    /// Starts scenario `key` (see [`agents::scenarios::ALL`]) in `namespace`
+    /// now, outside the spawner's limits. Its agent never crashes at random.
+    pub fn start_investigation(&self, key: &str, namespace: &str) -> Result<InvestigationHandle> {
+        let scenario = agents::scenarios::by_key(key).ok_or_else(|| Error::Invalid {
+            field: "scenario".to_string(),
+            reason: format!("no scenario named {key:?}"),
+        })?;
+        let client = self.api.client(AGENT_USER).map_err(api_error)?;
+        let investigation = InvestigationRef::new(scenario.key, namespace);
+        let settings = AgentSettings {
+            speed: self.speed,
+            flaky: false,
+        };
+        let stdout: Arc<dyn Stdout> = Arc::new(self.api.clone());
+        let task = tokio::spawn(agents::run_scenario(
+            client,
+            stdout,
+            scenario,
+            investigation.clone(),
+            settings,
+        ));
+        if let Ok(mut started) = self.started_agents.lock() {
+            started.push(task.abort_handle());
+        }
+        Ok(InvestigationHandle {
+            investigation,
+            task,
+        })
+    }
+
+    /// Stops the agents and the governor, then the emulator.
+    pub async fn shutdown(self) {
+        for task in &self.background {
+            task.abort();
+        }
+        for task in self.background {
+            let _ = task.await;
+        }
+        if let Ok(started) = self.started_agents.lock() {
+            for task in started.iter() {
+                task.abort();
+            }
+        }
+        self.api.shutdown().await;
+    }
+}
+
+fn api_error(error: api::ApiError) -> Error {
+    Error::io(
+        "sandbox API emulator",
+        std::io::Error::other(error.to_string()),
+    )
+}
+
+/// Writes `bytes` to `path`, creating it with mode 0600 (and tightening an existing file).
+fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
+    use std::io::Write;
+    let context = || format!("writing {}", path.display());
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        options.mode(0o600);
+        let mut file = options.open(path).map_err(|e| Error::io(context(), e))?;
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))
+            .map_err(|e| Error::io(context(), e))?;
+        file.write_all(bytes).map_err(|e| Error::io(context(), e))
+    }
+    #[cfg(not(unix))]
+    {
+        let mut file = options.open(path).map_err(|e| Error::io(context(), e))?;
+        file.write_all(bytes).map_err(|e| Error::io(context(), e))
+    }
+}

@@ -6,9 +6,27 @@ use std::io::{Read, Write};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+/// What the program asked the terminal to do besides drawing.
+#[derive(Default)]
+pub struct Requests {
+    /// Window titles it set (OSC 0/2).
+    pub titles: Vec<Vec<u8>>,
+    /// Clipboard writes it asked for (OSC 52).
+    pub clipboard_writes: Vec<Vec<u8>>,
+}
+
+impl vt100::Callbacks for Requests {
+    fn set_window_title(&mut self, _: &mut vt100::Screen, title: &[u8]) {
+        self.titles.push(title.to_vec());
+    }
+    fn copy_to_clipboard(&mut self, _: &mut vt100::Screen, _ty: &[u8], data: &[u8]) {
+        self.clipboard_writes.push(data.to_vec());
+    }
+}
+
 /// A running program in a pseudo-terminal, with its screen.
 pub struct Terminal {
-    screen: Arc<Mutex<vt100::Parser>>,
+    screen: Arc<Mutex<vt100::Parser<Requests>>>,
     writer: Box<dyn Write + Send>,
     child: Box<dyn portable_pty::Child + Send + Sync>,
     _master: Box<dyn portable_pty::MasterPty + Send>,
@@ -18,7 +36,12 @@ impl Terminal {
     /// Starts the kubevigil binary with `args` in a `cols` x `rows` terminal.
     pub fn spawn(args: &[&str], cols: u16, rows: u16, env: &[(&str, &str)]) -> Terminal {
         let pty = native_pty_system()
-            .openpty(PtySize { rows, cols, pixel_width: 0, pixel_height: 0 })
+            .openpty(PtySize {
+                rows,
+                cols,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
             .expect("open a pty");
         let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_kubevigil"));
         cmd.args(args);
@@ -26,14 +49,21 @@ impl Terminal {
         let home = std::env::temp_dir().join(format!("kubevigil-pty-{}", std::process::id()));
         cmd.env("XDG_CONFIG_HOME", home.join("config"));
         cmd.env("XDG_DATA_HOME", home.join("data"));
+        std::fs::create_dir_all(&home).expect("a home for the console");
         cmd.env("HOME", &home);
+        cmd.cwd(&home);
         for (k, v) in env {
             cmd.env(k, v);
         }
         let child = pty.slave.spawn_command(cmd).expect("spawn kubevigil");
         let mut reader = pty.master.try_clone_reader().expect("pty reader");
         let writer = pty.master.take_writer().expect("pty writer");
-        let screen = Arc::new(Mutex::new(vt100::Parser::new(rows, cols, 0)));
+        let screen = Arc::new(Mutex::new(vt100::Parser::new_with_callbacks(
+            rows,
+            cols,
+            0,
+            Requests::default(),
+        )));
         let feed = Arc::clone(&screen);
         std::thread::spawn(move || {
             let mut buf = [0u8; 8192];
@@ -44,12 +74,37 @@ impl Terminal {
                 feed.lock().expect("screen lock").process(&buf[..n]);
             }
         });
-        Terminal { screen, writer, child, _master: pty.master }
+        Terminal {
+            screen,
+            writer,
+            child,
+            _master: pty.master,
+        }
     }
 
     /// The screen's text, rows joined by newlines.
     pub fn contents(&self) -> String {
         self.screen.lock().expect("screen lock").screen().contents()
+    }
+
+    /// Window titles the program set so far.
+    pub fn titles(&self) -> Vec<Vec<u8>> {
+        self.screen
+            .lock()
+            .expect("screen lock")
+            .callbacks()
+            .titles
+            .clone()
+    }
+
+    /// Clipboard writes the program asked for so far.
+    pub fn clipboard_writes(&self) -> Vec<Vec<u8>> {
+        self.screen
+            .lock()
+            .expect("screen lock")
+            .callbacks()
+            .clipboard_writes
+            .clone()
     }
 
     /// Types `text` as keystrokes.

@@ -133,6 +133,7 @@ pub struct InvestigationTable {
     selected: usize,
     /// The first visible position in the order.
     pub offset: usize,
+    counts: (usize, usize),
 }
 
 impl Default for InvestigationTable {
@@ -146,6 +147,7 @@ impl Default for InvestigationTable {
             filter: String::new(),
             selected: 0,
             offset: 0,
+            counts: (0, 0),
         }
     }
 }
@@ -299,6 +301,7 @@ impl InvestigationTable {
             _ => Ordering::Equal,
         });
         self.order = order;
+        self.counts = self.count_states();
         self.selected = selected_id
             .and_then(|id| self.order.iter().position(|&i| self.rows.get(i).is_some_and(|r| r.id() == id)))
             .unwrap_or(self.selected)
@@ -328,8 +331,12 @@ impl InvestigationTable {
         self.offset = self.offset.min(max_offset);
     }
 
-    /// How many rows are in each state: (running, failed).
+    /// How many investigations are (running, failed), as of the last [`Self::refresh`].
     pub fn counts(&self) -> (usize, usize) {
+        self.counts
+    }
+
+    fn count_states(&self) -> (usize, usize) {
         self.rows.iter().fold((0, 0), |(running, failed), row| {
             match row.record.investigation.state {
                 InvestigationState::Running => (running + 1, failed),
@@ -346,6 +353,7 @@ impl InvestigationTable {
         self.order.clear();
         self.selected = 0;
         self.offset = 0;
+        self.counts = (0, 0);
     }
 }
 

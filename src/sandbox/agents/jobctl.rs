@@ -70,7 +70,27 @@ pub async fn finish(
     )
     .await?;
     let jobs: Api<Job> = Api::namespaced(client.clone(), &inv.namespace);
-    let job_status = json!({ "status": job::job_finished(started, now, succeeded) });
+    let mut finished = job::job_finished(started, now, succeeded);
+    // Keep earlier conditions (a Suspended=False after a resume) as a job controller would.
+    let earlier = jobs
+        .get(&inv.job)
+        .await?
+        .status
+        .and_then(|s| s.conditions)
+        .unwrap_or_default();
+    let mut conditions: Vec<_> = earlier
+        .into_iter()
+        .filter(|c| {
+            finished
+                .conditions
+                .iter()
+                .flatten()
+                .all(|new| new.type_ != c.type_)
+        })
+        .collect();
+    conditions.extend(finished.conditions.take().unwrap_or_default());
+    finished.conditions = Some(conditions);
+    let job_status = json!({ "status": finished });
     jobs.patch_status(
         &inv.job,
         &PatchParams::default(),
@@ -80,37 +100,24 @@ pub async fn finish(
     Ok(())
 }
 
-/// After a resume: the Job counts its pod as active again and its Suspended
-/// condition turns False; a pod removed during the suspension is replaced.
-/// Returns the name of the pod the agent now writes to.
+/// After a resume: the Job counts its pod as active again (the emulator's job
+/// controller has already turned the Suspended condition False); a pod removed
+/// during the suspension is replaced. Returns the pod the agent now writes to.
 pub async fn resume(
     client: &Client,
     inv: &InvestigationRef,
     pod_name: &str,
 ) -> Result<String, kube::Error> {
-    let now = Timestamp::now();
     let jobs: Api<Job> = Api::namespaced(client.clone(), &inv.namespace);
-    let job = jobs.get(&inv.job).await?;
-    let mut conditions = job
-        .status
-        .as_ref()
-        .and_then(|s| s.conditions.clone())
-        .unwrap_or_default();
-    for condition in conditions.iter_mut().filter(|c| c.type_ == "Suspended") {
-        condition.status = "False".to_string();
-        condition.reason = Some("JobResumed".to_string());
-        condition.message = Some("Job resumed".to_string());
-        condition.last_transition_time =
-            Some(k8s_openapi::apimachinery::pkg::apis::meta::v1::Time(now));
-    }
-    let status = json!({ "status": { "active": 1, "ready": 1, "conditions": conditions } });
-    jobs.patch_status(&inv.job, &PatchParams::default(), &Patch::Merge(&status))
+    let status = json!({ "status": { "active": 1, "ready": 1 } });
+    let job = jobs
+        .patch_status(&inv.job, &PatchParams::default(), &Patch::Merge(&status))
         .await?;
     let pods: Api<Pod> = Api::namespaced(client.clone(), &inv.namespace);
     if pods.get_opt(pod_name).await?.is_some() {
         return Ok(pod_name.to_string());
     }
     let replacement = inv.next_pod();
-    start_pod(client, inv, &replacement, &job, now).await?;
+    start_pod(client, inv, &replacement, &job, Timestamp::now()).await?;
     Ok(replacement)
 }

@@ -7,7 +7,7 @@ use crate::domain::protocol::{EventKind, ReasoningEvent, to_line};
 use crate::domain::{Phase, labels};
 use jiff::{SignedDuration, Timestamp};
 use rand::random_range;
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 /// Most investigations the sandbox seeds.
 pub const MAX_SEEDED: usize = 100_000;
@@ -68,6 +68,7 @@ pub struct Seeded {
 
 /// `count` investigations (at most [`MAX_SEEDED`]) ending by `now`: about 2%
 /// running (at most 200), 6% failed, the rest succeeded, over the last 7 days.
+/// Finished Jobs are built on all cores.
 pub fn seed_objects(count: usize, now: Timestamp) -> Seeded {
     let count = count.min(MAX_SEEDED);
     let running = if count == 0 {
@@ -86,35 +87,70 @@ pub fn seed_objects(count: usize, now: Timestamp) -> Seeded {
             "metadata": {"name": namespace, "labels": {"kubernetes.io/metadata.name": namespace}},
         }));
     }
-    for index in 0..count {
-        let namespace = NAMESPACES[index % NAMESPACES.len()];
+    for index in 0..running {
+        let seed = SeedIdentity::of(index);
+        let started = now - SignedDuration::from_secs(random_range(30..840));
+        let inv = InvestigationRef {
+            pod: format!("{}-{}", seed.job_name, job::random_suffix(5)),
+            id: seed.id,
+            namespace: seed.namespace.to_string(),
+            job: seed.job_name,
+        };
+        let alert = Alert {
+            trigger: &seed.trigger,
+            severity: seed.severity,
+        };
+        push_running(&mut seeded, &inv, alert, &seed.uid, started);
+    }
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    let chunk = (count - running).div_ceil(threads).max(1);
+    let template = finished_template();
+    let template = &template;
+    let chunks: Vec<Vec<Value>> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (running..count)
+            .step_by(chunk)
+            .map(|first| {
+                let last = (first + chunk).min(count);
+                scope.spawn(move || {
+                    (first..last)
+                        .map(|i| finished_job(template, i, now))
+                        .collect()
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .filter_map(|worker| worker.join().ok())
+            .collect()
+    });
+    seeded.objects.extend(chunks.into_iter().flatten());
+    seeded
+}
+
+/// The names and alert of seeded investigation `index`.
+struct SeedIdentity {
+    namespace: &'static str,
+    id: String,
+    job_name: String,
+    uid: String,
+    trigger: String,
+    severity: &'static str,
+}
+
+impl SeedIdentity {
+    fn of(index: usize) -> SeedIdentity {
         let (slug, alert_name, severity) = ALERTS[(index / NAMESPACES.len()) % ALERTS.len()];
         let workload = WORKLOADS[(index / (NAMESPACES.len() * ALERTS.len())) % WORKLOADS.len()];
-        let trigger = format!("{alert_name}: {workload}");
-        let trigger = trigger.as_str();
         let id = format!("{slug}-{}", unique_suffix(index));
-        let job_name = format!("inv-{id}");
-        let uid = uid_for(index);
-        if index < running {
-            let started = now - SignedDuration::from_secs(random_range(30..840));
-            let inv = InvestigationRef {
-                pod: format!("{job_name}-{}", job::random_suffix(5)),
-                id,
-                namespace: namespace.to_string(),
-                job: job_name,
-            };
-            let alert = Alert { trigger, severity };
-            push_running(&mut seeded, &inv, alert, &uid, started);
-        } else {
-            let ended = now - SignedDuration::from_secs(random_range(60..7 * 24 * 3600));
-            let started = ended - SignedDuration::from_secs(random_range(45..880));
-            let succeeded = random_range(0..100) >= 6;
-            seeded.objects.push(finished_job(
-                namespace, &id, &job_name, &uid, trigger, severity, started, ended, succeeded,
-            ));
+        SeedIdentity {
+            namespace: NAMESPACES[index % NAMESPACES.len()],
+            job_name: format!("inv-{id}"),
+            id,
+            uid: uid_for(index),
+            trigger: format!("{alert_name}: {workload}"),
+            severity,
         }
     }
-    seeded
 }
 
 /// Seeds `count` investigations through `insert` (the emulator's bulk
@@ -127,54 +163,100 @@ pub fn seed(count: usize, insert: impl FnOnce(Vec<Value>), stdout: &dyn Stdout) 
     }
 }
 
-/// A finished Job, lean: the fields the console reads, nothing more.
-#[allow(clippy::too_many_arguments)]
-fn finished_job(
-    namespace: &str,
-    id: &str,
-    job_name: &str,
-    uid: &str,
-    trigger: &str,
-    severity: &str,
-    started: Timestamp,
-    ended: Timestamp,
-    succeeded: bool,
-) -> Value {
-    let created = started - SignedDuration::from_secs(2);
-    let status = job::job_finished(started, ended, succeeded);
+/// The parts of a finished Job that every seeded one shares; [`finished_job`]
+/// clones it and fills in the rest (cloning is much cheaper than building).
+fn finished_template() -> Value {
     json!({
         "apiVersion": "batch/v1",
         "kind": "Job",
         "metadata": {
-            "name": job_name,
-            "namespace": namespace,
-            "uid": uid,
-            "creationTimestamp": created.to_string(),
-            "labels": {
-                labels::INVESTIGATION: id,
-                labels::TARGET_NAMESPACE: namespace,
-                labels::SEVERITY: severity,
-                "app.kubernetes.io/managed-by": "kubevigil-sandbox",
-            },
-            "annotations": {
-                labels::TRIGGER: trigger,
-                labels::VAULT_ACCESSOR: format!("hmac-{}", &uid[..24]),
-            },
+            "labels": {"app.kubernetes.io/managed-by": "kubevigil-sandbox"},
+            "annotations": {},
         },
         "spec": {
             "backoffLimit": 0,
             "activeDeadlineSeconds": 900,
             "ttlSecondsAfterFinished": 3600,
             "template": {
-                "metadata": {"labels": {labels::INVESTIGATION: id, "job-name": job_name}},
+                "metadata": {"labels": {}},
                 "spec": {
                     "restartPolicy": "Never",
                     "containers": [{"name": "agent", "image": job::AGENT_IMAGE}],
                 },
             },
         },
-        "status": status,
     })
+}
+
+/// A finished Job's status: Complete, or Failed after its one attempt.
+fn finished_status(start: String, end: String, succeeded: bool) -> Value {
+    let (reason, message, kinds) = if succeeded {
+        (
+            "CompletionsReached",
+            "Reached expected number of succeeded pods",
+            ["SuccessCriteriaMet", "Complete"],
+        )
+    } else {
+        (
+            "BackoffLimitExceeded",
+            "Job has reached the specified backoff limit",
+            ["FailureTarget", "Failed"],
+        )
+    };
+    let text = |t: &str| Value::String(t.to_string());
+    let conditions = kinds
+        .iter()
+        .map(|kind| {
+            Value::Object(Map::from_iter([
+                ("type".to_string(), text(kind)),
+                ("status".to_string(), text("True")),
+                ("reason".to_string(), text(reason)),
+                ("message".to_string(), text(message)),
+                ("lastProbeTime".to_string(), text(&end)),
+                ("lastTransitionTime".to_string(), text(&end)),
+            ]))
+        })
+        .collect();
+    let mut status = Map::from_iter([
+        ("startTime".to_string(), Value::String(start)),
+        ("active".to_string(), Value::from(0)),
+        ("succeeded".to_string(), Value::from(i32::from(succeeded))),
+        ("failed".to_string(), Value::from(i32::from(!succeeded))),
+        ("conditions".to_string(), Value::Array(conditions)),
+    ]);
+    if succeeded {
+        status.insert("completionTime".to_string(), Value::String(end));
+    }
+    Value::Object(status)
+}
+
+/// Finished investigation `index`, lean: the fields the console reads, nothing more.
+fn finished_job(template: &Value, index: usize, now: Timestamp) -> Value {
+    let seed = SeedIdentity::of(index);
+    let ended = now - SignedDuration::from_secs(random_range(60..7 * 24 * 3600));
+    let started = ended - SignedDuration::from_secs(random_range(45..880));
+    let created = started - SignedDuration::from_secs(2);
+    let succeeded = random_range(0..100) >= 6;
+    let text = |t: &str| Value::String(t.to_string());
+    let mut job = template.clone();
+    let metadata = &mut job["metadata"];
+    metadata["name"] = text(&seed.job_name);
+    metadata["namespace"] = text(seed.namespace);
+    metadata["uid"] = text(&seed.uid);
+    metadata["creationTimestamp"] = Value::String(created.to_string());
+    let job_labels = &mut metadata["labels"];
+    job_labels[labels::INVESTIGATION] = text(&seed.id);
+    job_labels[labels::TARGET_NAMESPACE] = text(seed.namespace);
+    job_labels[labels::SEVERITY] = text(seed.severity);
+    let annotations = &mut metadata["annotations"];
+    annotations[labels::VAULT_ACCESSOR] =
+        Value::String(format!("hmac-{}", seed.uid.replace('-', "")));
+    annotations[labels::TRIGGER] = Value::String(seed.trigger);
+    let template_labels = &mut job["spec"]["template"]["metadata"]["labels"];
+    template_labels[labels::INVESTIGATION] = text(&seed.id);
+    template_labels["job-name"] = Value::String(seed.job_name);
+    job["status"] = finished_status(started.to_string(), ended.to_string(), succeeded);
+    job
 }
 
 /// A running Job with its pod and a few lines of reasoning.
@@ -185,7 +267,12 @@ fn push_running(
     uid: &str,
     started: Timestamp,
 ) {
-    let mut job = job::job_manifest(inv, alert, Phase::Shadow);
+    let phase = super::world::namespaces()
+        .into_iter()
+        .find(|(name, _)| *name == inv.namespace)
+        .map(|(_, policy)| policy.phase)
+        .unwrap_or(Phase::Shadow);
+    let mut job = job::job_manifest(inv, alert, phase);
     job.metadata.uid = Some(uid.to_string());
     job.metadata.creation_timestamp = Some(k8s_openapi::apimachinery::pkg::apis::meta::v1::Time(
         started,

@@ -6,6 +6,8 @@ use std::collections::HashMap;
 
 /// The sandbox agents' identity: full rights.
 pub const AGENT_USER: &str = "kubevigil-agent";
+/// The sandbox governor's identity (decides by rule, expires proposals): full rights.
+pub const GOVERNOR_USER: &str = "kubevigil-governor";
 /// The namespace `payments-dev` is confined to.
 pub(crate) const PAYMENTS: &str = "payments";
 
@@ -102,7 +104,8 @@ impl User {
                 self.name, attributes.verb, attributes.group
             ),
         );
-        let mut details = serde_json::json!({"group": attributes.group, "kind": attributes.resource});
+        let mut details =
+            serde_json::json!({"group": attributes.group, "kind": attributes.resource});
         if !attributes.name.is_empty() {
             details["name"] = serde_json::json!(attributes.name);
         }
@@ -150,6 +153,11 @@ impl Users {
                 Rights::Full,
             ),
             user(
+                GOVERNOR_USER,
+                &["kubevigil:governors", "system:authenticated"],
+                Rights::Full,
+            ),
+            user(
                 "payments-dev",
                 &["kubevigil:payments", "system:authenticated"],
                 Rights::Namespace(PAYMENTS.to_string()),
@@ -176,7 +184,11 @@ impl Users {
     /// The user sending an `Authorization` header; 401 without a known token.
     pub fn authenticate(&self, authorization: Option<&str>) -> Result<&User, StatusError> {
         authorization
-            .and_then(|value| value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer ")))
+            .and_then(|value| {
+                value
+                    .strip_prefix("Bearer ")
+                    .or_else(|| value.strip_prefix("bearer "))
+            })
             .and_then(|token| self.by_token.get(token.trim()))
             .ok_or_else(StatusError::unauthorized)
     }
@@ -208,9 +220,14 @@ mod tests {
     fn tokens_identify_users() {
         let users = Users::generate();
         let token = users.token_for("viewer").unwrap().to_string();
-        let user = users.authenticate(Some(&format!("Bearer {token}"))).unwrap();
+        let user = users
+            .authenticate(Some(&format!("Bearer {token}")))
+            .unwrap();
         assert_eq!(user.name, "viewer");
-        assert_eq!(users.authenticate(Some("Bearer nope")).unwrap_err().code, 401);
+        assert_eq!(
+            users.authenticate(Some("Bearer nope")).unwrap_err().code,
+            401
+        );
         assert_eq!(users.authenticate(None).unwrap_err().code, 401);
     }
 

@@ -13,6 +13,9 @@ pub enum ApiError {
         /// Why binding failed.
         source: std::io::Error,
     },
+    /// The built-in TLS certificate could not be loaded (should not happen).
+    #[error("sandbox TLS: {0}")]
+    Tls(#[from] tokio_rustls::rustls::Error),
     /// No such sandbox user.
     #[error("unknown sandbox user {0:?}")]
     UnknownUser(String),

@@ -46,9 +46,7 @@ fn set_condition(job: &mut Value, status: &str, reason: &str, message: &str) {
         "lastTransitionTime": now,
     });
     let status_map = object::ensure_map(&mut job["status"]);
-    let conditions = status_map
-        .entry("conditions")
-        .or_insert_with(|| json!([]));
+    let conditions = status_map.entry("conditions").or_insert_with(|| json!([]));
     if !conditions.is_array() {
         *conditions = json!([]);
     }

@@ -1,7 +1,7 @@
 //! Reading and stamping object metadata on `serde_json::Value` objects.
 
 use rand::Rng;
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 /// Where an object is stored: namespace (empty when cluster-scoped) and name.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -73,15 +73,6 @@ pub(crate) fn ensure_map(value: &mut Value) -> &mut Map<String, Value> {
     }
 }
 
-/// A label's value.
-pub(crate) fn label<'a>(object: &'a Value, key: &str) -> Option<&'a str> {
-    object
-        .get("metadata")?
-        .get("labels")?
-        .get(key)?
-        .as_str()
-}
-
 /// The uids named by `metadata.ownerReferences`.
 pub(crate) fn owner_uids(object: &Value) -> Vec<String> {
     object
@@ -104,7 +95,9 @@ pub(crate) fn desired_state(object: &Value) -> Vec<(&String, &Value)> {
         .as_object()
         .map(|map| {
             map.iter()
-                .filter(|(k, _)| !matches!(k.as_str(), "metadata" | "status" | "apiVersion" | "kind"))
+                .filter(|(k, _)| {
+                    !matches!(k.as_str(), "metadata" | "status" | "apiVersion" | "kind")
+                })
                 .collect()
         })
         .unwrap_or_default()
@@ -147,6 +140,7 @@ pub(crate) fn seconds_rfc3339(at: jiff::Timestamp) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn uids_are_unique_and_well_formed() {

@@ -44,7 +44,8 @@ pub(crate) enum PatchBody {
 
 /// Decodes the body; a malformed body is a 400.
 pub(crate) fn decode(kind: PatchKind, body: &[u8]) -> Result<PatchBody, StatusError> {
-    let malformed = |e: &dyn std::fmt::Display| StatusError::bad_request(format!("error decoding patch: {e}"));
+    let malformed =
+        |e: &dyn std::fmt::Display| StatusError::bad_request(format!("error decoding patch: {e}"));
     match kind {
         PatchKind::Json => serde_json::from_slice::<json_patch::Patch>(body)
             .map(PatchBody::Operations)
@@ -84,9 +85,12 @@ pub(crate) fn apply(current: &Value, patch: &PatchBody) -> Result<Value, PatchFa
     let mut patched = current.clone();
     match patch {
         PatchBody::Operations(operations) => {
-            json_patch::patch(&mut patched, &operations.0).map_err(|e| PatchFailure(e.to_string()))?;
+            json_patch::patch(&mut patched, &operations.0)
+                .map_err(|e| PatchFailure(e.to_string()))?;
         }
-        PatchBody::Document(PatchKind::Merge, document) => json_patch::merge(&mut patched, document),
+        PatchBody::Document(PatchKind::Merge, document) => {
+            json_patch::merge(&mut patched, document)
+        }
         PatchBody::Document(_, document) => strategic::apply(&mut patched, document),
     }
     Ok(patched)
@@ -104,15 +108,29 @@ mod tests {
 
     #[test]
     fn content_types_map_to_kinds() {
-        assert_eq!(PatchKind::from_content_type("application/merge-patch+json; charset=utf-8"), Some(PatchKind::Merge));
-        assert_eq!(PatchKind::from_content_type("application/json-patch+json"), Some(PatchKind::Json));
-        assert_eq!(PatchKind::from_content_type("application/apply-patch+yaml"), Some(PatchKind::Apply));
+        assert_eq!(
+            PatchKind::from_content_type("application/merge-patch+json; charset=utf-8"),
+            Some(PatchKind::Merge)
+        );
+        assert_eq!(
+            PatchKind::from_content_type("application/json-patch+json"),
+            Some(PatchKind::Json)
+        );
+        assert_eq!(
+            PatchKind::from_content_type("application/apply-patch+yaml"),
+            Some(PatchKind::Apply)
+        );
         assert_eq!(PatchKind::from_content_type("application/json"), None);
     }
 
     #[test]
     fn merge_patch_sets_and_removes_fields() {
-        let out = patch(PatchKind::Merge, json!({"spec": {"a": 1, "b": 2}}), r#"{"spec": {"a": null, "c": [3]}}"#).unwrap();
+        let out = patch(
+            PatchKind::Merge,
+            json!({"spec": {"a": 1, "b": 2}}),
+            r#"{"spec": {"a": null, "c": [3]}}"#,
+        )
+        .unwrap();
         assert_eq!(out, json!({"spec": {"b": 2, "c": [3]}}));
     }
 
@@ -141,7 +159,12 @@ mod tests {
 
     #[test]
     fn apply_accepts_yaml() {
-        let out = patch(PatchKind::Apply, json!({"spec": {"phase": "Shadow", "x": 1}}), "spec:\n  phase: Autonomous\n").unwrap();
+        let out = patch(
+            PatchKind::Apply,
+            json!({"spec": {"phase": "Shadow", "x": 1}}),
+            "spec:\n  phase: Autonomous\n",
+        )
+        .unwrap();
         assert_eq!(out, json!({"spec": {"phase": "Autonomous", "x": 1}}));
     }
 

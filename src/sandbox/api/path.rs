@@ -17,6 +17,10 @@ pub(crate) enum Route {
     Group(String),
     /// `/api/v1` or `/apis/{group}/{version}`: the resource list.
     GroupVersion(String, String),
+    /// `/openapi/v3`: the index of OpenAPI documents.
+    OpenApiIndex,
+    /// `/openapi/v3/api/v1` or `/openapi/v3/apis/{group}/{version}`.
+    OpenApi(String, String),
     /// A resource collection, object or subresource.
     Resource(ResourcePath),
 }
@@ -48,6 +52,11 @@ pub(crate) fn parse(path: &str) -> Option<Route> {
             (*group).to_string(),
             (*version).to_string(),
         )),
+        ["openapi", "v3"] => Some(Route::OpenApiIndex),
+        ["openapi", "v3", "api", "v1"] => Some(Route::OpenApi(String::new(), "v1".into())),
+        ["openapi", "v3", "apis", group, version] => {
+            Some(Route::OpenApi((*group).to_string(), (*version).to_string()))
+        }
         ["api", "v1", rest @ ..] => resource_path("", "v1", rest).map(Route::Resource),
         ["apis", group, version, rest @ ..] => {
             resource_path(group, version, rest).map(Route::Resource)
@@ -57,12 +66,11 @@ pub(crate) fn parse(path: &str) -> Option<Route> {
 }
 
 fn resource_path(group: &str, version: &str, rest: &[&str]) -> Option<ResourcePath> {
-    if let ["namespaces", namespace, plural, tail @ ..] = rest {
-        if let Some(id) = resource::lookup(group, version, plural) {
-            if resource::get(id).namespaced {
-                return item(id, Some(namespace), tail);
-            }
-        }
+    if let ["namespaces", namespace, plural, tail @ ..] = rest
+        && let Some(id) = resource::lookup(group, version, plural)
+        && resource::get(id).namespaced
+    {
+        return item(id, Some(namespace), tail);
     }
     let (plural, tail) = rest.split_first()?;
     let id = resource::lookup(group, version, plural)?;
@@ -99,7 +107,10 @@ mod tests {
     #[test]
     fn namespaced_paths() {
         let r = resource("/apis/batch/v1/namespaces/p/jobs/j");
-        assert_eq!((r.resource, r.namespace.as_deref(), r.name.as_deref()), (JOBS, Some("p"), Some("j")));
+        assert_eq!(
+            (r.resource, r.namespace.as_deref(), r.name.as_deref()),
+            (JOBS, Some("p"), Some("j"))
+        );
         let r = resource("/api/v1/namespaces/p/pods/x/log");
         assert_eq!((r.resource, r.subresource.as_deref()), (PODS, Some("log")));
         let r = resource("/apis/batch/v1/jobs");
@@ -109,15 +120,24 @@ mod tests {
     #[test]
     fn namespace_objects_and_their_status() {
         let r = resource("/api/v1/namespaces/payments");
-        assert_eq!((r.resource, r.name.as_deref()), (NAMESPACES, Some("payments")));
+        assert_eq!(
+            (r.resource, r.name.as_deref()),
+            (NAMESPACES, Some("payments"))
+        );
         let r = resource("/api/v1/namespaces/payments/status");
-        assert_eq!((r.resource, r.subresource.as_deref()), (NAMESPACES, Some("status")));
+        assert_eq!(
+            (r.resource, r.subresource.as_deref()),
+            (NAMESPACES, Some("status"))
+        );
     }
 
     #[test]
     fn unknown_paths_are_none() {
         assert_eq!(parse("/apis/apps/v1/deployments"), None);
         assert_eq!(parse("/metrics"), None);
-        assert_eq!(parse("/apis/batch/v1"), Some(Route::GroupVersion("batch".into(), "v1".into())));
+        assert_eq!(
+            parse("/apis/batch/v1"),
+            Some(Route::GroupVersion("batch".into(), "v1".into()))
+        );
     }
 }

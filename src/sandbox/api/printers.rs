@@ -27,7 +27,11 @@ impl Column {
         Column {
             name: name.to_string(),
             kind: kind.to_string(),
-            format: if name == "Name" { "name".into() } else { String::new() },
+            format: if name == "Name" {
+                "name".into()
+            } else {
+                String::new()
+            },
             priority,
             json_path: None,
         }
@@ -99,7 +103,11 @@ pub(crate) fn columns(resource: &ResourceType) -> Vec<Column> {
             c("IP", "string", 1),
             c("Node", "string", 1),
         ],
-        ("", "namespaces") => vec![c("Name", "string", 0), c("Status", "string", 0), c("Age", "string", 0)],
+        ("", "namespaces") => vec![
+            c("Name", "string", 0),
+            c("Status", "string", 0),
+            c("Age", "string", 0),
+        ],
         (_, "events") => vec![
             c("Last Seen", "string", 0),
             c("Type", "string", 0),
@@ -109,7 +117,11 @@ pub(crate) fn columns(resource: &ResourceType) -> Vec<Column> {
             c("Name", "string", 1),
         ],
         ("coordination.k8s.io", "leases") => {
-            vec![c("Name", "string", 0), c("Holder", "string", 0), c("Age", "string", 0)]
+            vec![
+                c("Name", "string", 0),
+                c("Holder", "string", 0),
+                c("Age", "string", 0),
+            ]
         }
         _ => vec![c("Name", "string", 0), c("Age", "string", 0)],
     }
@@ -152,14 +164,22 @@ fn job_cells(job: &Value) -> Vec<Value> {
     let status = ["Complete", "Failed", "Suspended", "FailureTarget"]
         .into_iter()
         .find(|kind| has_condition(job, kind))
-        .map(|kind| if kind == "FailureTarget" { "Failed" } else { kind })
+        .map(|kind| {
+            if kind == "FailureTarget" {
+                "Failed"
+            } else {
+                kind
+            }
+        })
         .unwrap_or("Running");
     let completions = job
         .pointer("/spec/completions")
         .and_then(Value::as_i64)
         .unwrap_or(1);
     let start = job.pointer("/status/startTime").and_then(Value::as_str);
-    let end = job.pointer("/status/completionTime").and_then(Value::as_str);
+    let end = job
+        .pointer("/status/completionTime")
+        .and_then(Value::as_str);
     let duration = match end {
         Some(_) => age::seconds_between(start, end),
         None => age::seconds_since(start),
@@ -214,9 +234,10 @@ fn pod_cells(pod: &Value) -> Vec<Value> {
     let waiting = statuses
         .iter()
         .find_map(|s| s.pointer("/state/waiting/reason").and_then(Value::as_str));
-    let terminated = statuses
-        .iter()
-        .find_map(|s| s.pointer("/state/terminated/reason").and_then(Value::as_str));
+    let terminated = statuses.iter().find_map(|s| {
+        s.pointer("/state/terminated/reason")
+            .and_then(Value::as_str)
+    });
     let phase = text(pod, "status.phase");
     let status = waiting
         .or(terminated)
@@ -240,16 +261,25 @@ fn event_cells(event: &Value) -> Vec<Value> {
         .or_else(|| event.get("regarding"))
         .cloned()
         .unwrap_or(Value::Null);
-    let last_seen = ["lastTimestamp", "deprecatedLastTimestamp", "eventTime", "metadata.creationTimestamp"]
-        .into_iter()
-        .map(|path| text(event, path))
-        .find(|t| !t.is_empty());
+    let last_seen = [
+        "lastTimestamp",
+        "deprecatedLastTimestamp",
+        "eventTime",
+        "metadata.creationTimestamp",
+    ]
+    .into_iter()
+    .map(|path| text(event, path))
+    .find(|t| !t.is_empty());
     let message = match text(event, "message") {
         "" => text(event, "note"),
         message => message,
     };
     vec![
-        json!(age::seconds_since(last_seen).map(age::human).unwrap_or_default()),
+        json!(
+            age::seconds_since(last_seen)
+                .map(age::human)
+                .unwrap_or_default()
+        ),
         json!(text(event, "type")),
         json!(text(event, "reason")),
         json!(format!(
@@ -315,10 +345,17 @@ mod tests {
 
     #[test]
     fn proposal_columns_come_from_the_crd() {
-        let proposals = resource::get(resource::lookup("kubevigil.io", "v1alpha1", "actionproposals").unwrap());
+        let proposals =
+            resource::get(resource::lookup("kubevigil.io", "v1alpha1", "actionproposals").unwrap());
         let names: Vec<String> = columns(proposals).into_iter().map(|c| c.name).collect();
-        assert_eq!(names, ["Name", "Investigation", "Risk", "State", "Summary", "Age"]);
-        let row = cells(proposals, &json!({"metadata": {"name": "p"}, "spec": {"risk": "high", "investigation": "i"}}));
+        assert_eq!(
+            names,
+            ["Name", "Investigation", "Risk", "State", "Summary", "Age"]
+        );
+        let row = cells(
+            proposals,
+            &json!({"metadata": {"name": "p"}, "spec": {"risk": "high", "investigation": "i"}}),
+        );
         assert_eq!(row[0], "p");
         assert_eq!(row[1], "i");
         assert_eq!(row[2], "high");

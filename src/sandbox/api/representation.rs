@@ -45,7 +45,10 @@ pub(crate) fn negotiate(accept: &str, query: &HashMap<String, String>) -> Repres
         if wants("as=PartialObjectMetadata") || wants("as=PartialObjectMetadataList") {
             return Representation::Metadata;
         }
-        if params.first().is_some_and(|m| matches!(*m, "application/json" | "*/*" | "application/*")) {
+        if params
+            .first()
+            .is_some_and(|m| matches!(*m, "application/json" | "*/*" | "application/*"))
+        {
             return Representation::Object;
         }
     }
@@ -85,7 +88,11 @@ fn table(resource: &ResourceType, rows: Vec<Value>, list_meta: Value) -> Value {
 }
 
 /// One object in the chosen form (for get, writes and watch events).
-pub(crate) fn render_object(repr: Representation, resource: &ResourceType, object: &Value) -> Value {
+pub(crate) fn render_object(
+    repr: Representation,
+    resource: &ResourceType,
+    object: &Value,
+) -> Value {
     match repr {
         Representation::Object => object.clone(),
         Representation::Metadata => partial_metadata(object),
@@ -159,11 +166,20 @@ mod tests {
     #[test]
     fn kubectl_get_asks_for_a_table() {
         let accept = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json";
-        assert_eq!(negotiate(accept, &HashMap::new()), Representation::Table(IncludeObject::Metadata));
-        assert_eq!(negotiate("application/json", &HashMap::new()), Representation::Object);
+        assert_eq!(
+            negotiate(accept, &HashMap::new()),
+            Representation::Table(IncludeObject::Metadata)
+        );
+        assert_eq!(
+            negotiate("application/json", &HashMap::new()),
+            Representation::Object
+        );
         assert_eq!(negotiate("", &HashMap::new()), Representation::Object);
         assert_eq!(
-            negotiate("application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1", &HashMap::new()),
+            negotiate(
+                "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1",
+                &HashMap::new()
+            ),
             Representation::Metadata
         );
     }

@@ -67,7 +67,12 @@ const fn stored(
     }
 }
 
-const fn review(group: &'static str, plural: &'static str, singular: &'static str, kind: &'static str) -> ResourceType {
+const fn review(
+    group: &'static str,
+    plural: &'static str,
+    singular: &'static str,
+    kind: &'static str,
+) -> ResourceType {
     ResourceType {
         group,
         version: "v1",
@@ -93,7 +98,15 @@ pub(crate) const JOBS: ResourceId = 4;
 pub(crate) static RESOURCES: [ResourceType; 10] = [
     ResourceType {
         short_names: &["ns"],
-        ..stored("", "v1", "namespaces", "namespace", "Namespace", false, true)
+        ..stored(
+            "",
+            "v1",
+            "namespaces",
+            "namespace",
+            "Namespace",
+            false,
+            true,
+        )
     },
     ResourceType {
         short_names: &["po"],
@@ -106,25 +119,67 @@ pub(crate) static RESOURCES: [ResourceType; 10] = [
     },
     ResourceType {
         short_names: &["ev"],
-        ..stored("events.k8s.io", "v1", "events", "event", "Event", true, false)
+        ..stored(
+            "events.k8s.io",
+            "v1",
+            "events",
+            "event",
+            "Event",
+            true,
+            false,
+        )
     },
     ResourceType {
         categories: &["all"],
         ..stored("batch", "v1", "jobs", "job", "Job", true, true)
     },
-    stored("coordination.k8s.io", "v1", "leases", "lease", "Lease", true, false),
+    stored(
+        "coordination.k8s.io",
+        "v1",
+        "leases",
+        "lease",
+        "Lease",
+        true,
+        false,
+    ),
     ResourceType {
         short_names: &["ap"],
         categories: &["kubevigil"],
-        ..stored("kubevigil.io", "v1alpha1", "actionproposals", "actionproposal", "ActionProposal", true, true)
+        ..stored(
+            "kubevigil.io",
+            "v1alpha1",
+            "actionproposals",
+            "actionproposal",
+            "ActionProposal",
+            true,
+            true,
+        )
     },
     ResourceType {
         short_names: &["tp"],
         categories: &["kubevigil"],
-        ..stored("kubevigil.io", "v1alpha1", "trustpolicies", "trustpolicy", "TrustPolicy", true, true)
+        ..stored(
+            "kubevigil.io",
+            "v1alpha1",
+            "trustpolicies",
+            "trustpolicy",
+            "TrustPolicy",
+            true,
+            true,
+        )
     },
-    review("authentication.k8s.io", "selfsubjectreviews", "selfsubjectreview", "SelfSubjectReview"),
-    review("authorization.k8s.io", "selfsubjectaccessreviews", "selfsubjectaccessreview", "SelfSubjectAccessReview"),
+    review(
+        "authentication.k8s.io",
+        "selfsubjectreviews",
+        "selfsubjectreview",
+        "SelfSubjectReview",
+    ),
+    review(
+        "authorization.k8s.io",
+        "selfsubjectaccessreviews",
+        "selfsubjectaccessreview",
+        "SelfSubjectAccessReview",
+    ),
 ];
 
 impl ResourceType {
@@ -154,7 +209,11 @@ impl ResourceType {
 
     /// The verbs discovery advertises.
     pub fn verbs(&self) -> &'static [&'static str] {
-        if self.stored { STORED_VERBS } else { CREATE_ONLY }
+        if self.stored {
+            STORED_VERBS
+        } else {
+            CREATE_ONLY
+        }
     }
 
     /// The subresources discovery advertises, with their verbs.
@@ -224,6 +283,9 @@ mod tests {
         let jobs = get(JOBS);
         assert_eq!(jobs.group_resource(), "jobs.batch");
         assert_eq!(get(PODS).group_resource(), "pods");
-        assert_eq!(by_kind("kubevigil.io/v1alpha1", "ActionProposal"), lookup("kubevigil.io", "v1alpha1", "actionproposals"));
+        assert_eq!(
+            by_kind("kubevigil.io/v1alpha1", "ActionProposal"),
+            lookup("kubevigil.io", "v1alpha1", "actionproposals")
+        );
     }
 }

@@ -114,7 +114,9 @@ fn parse_term(term: &str) -> Result<LabelRequirement, String> {
             return Err(format!("unable to parse requirement: {term:?}"));
         };
         let Some(inner) = term[open + 1..].trim_end().strip_suffix(')') else {
-            return Err(format!("unable to parse requirement: missing ')' in {term:?}"));
+            return Err(format!(
+                "unable to parse requirement: missing ')' in {term:?}"
+            ));
         };
         let values = inner
             .split(',')
@@ -165,12 +167,12 @@ impl LabelSelector {
             LabelRequirement::NotIn(k, vs) => !get(k).is_some_and(|l| vs.iter().any(|v| v == l)),
             LabelRequirement::Exists(k) => get(k).is_some(),
             LabelRequirement::NotExists(k) => get(k).is_none(),
-            LabelRequirement::GreaterThan(k, n) => {
-                get(k).and_then(|l| l.parse::<i64>().ok()).is_some_and(|l| l > *n)
-            }
-            LabelRequirement::LessThan(k, n) => {
-                get(k).and_then(|l| l.parse::<i64>().ok()).is_some_and(|l| l < *n)
-            }
+            LabelRequirement::GreaterThan(k, n) => get(k)
+                .and_then(|l| l.parse::<i64>().ok())
+                .is_some_and(|l| l > *n),
+            LabelRequirement::LessThan(k, n) => get(k)
+                .and_then(|l| l.parse::<i64>().ok())
+                .is_some_and(|l| l < *n),
         })
     }
 }
@@ -202,7 +204,8 @@ impl FieldSelector {
             .map(|term| {
                 let (path, value, negated) = if let Some((p, v)) = term.split_once("!=") {
                     (p, v, true)
-                } else if let Some((p, v)) = term.split_once("==").or_else(|| term.split_once('=')) {
+                } else if let Some((p, v)) = term.split_once("==").or_else(|| term.split_once('='))
+                {
                     (p, v, false)
                 } else {
                     return Err(format!("invalid field selector term {term:?}"));
@@ -226,14 +229,6 @@ impl FieldSelector {
         self.0
             .iter()
             .all(|r| (field_text(object, &r.path) == r.value) != r.negated)
-    }
-
-    /// The value required for `path` by an `=` term, if any (used to narrow a scan).
-    pub fn required(&self, path: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|r| !r.negated && r.path == path)
-            .map(|r| r.value.as_str())
     }
 }
 
@@ -267,9 +262,12 @@ mod tests {
 
     #[test]
     fn prefixed_keys_and_empty_values_parse() {
-        let selector = LabelSelector::parse("kubevigil.io/investigation,kubevigil.io/severity=").unwrap();
+        let selector =
+            LabelSelector::parse("kubevigil.io/investigation,kubevigil.io/severity=").unwrap();
         assert_eq!(selector.0.len(), 2);
-        assert!(selector.matches(&labelled(json!({"kubevigil.io/investigation": "i", "kubevigil.io/severity": ""}))));
+        assert!(selector.matches(&labelled(
+            json!({"kubevigil.io/investigation": "i", "kubevigil.io/severity": ""})
+        )));
     }
 
     #[test]
@@ -293,18 +291,41 @@ mod tests {
     #[test]
     fn set_operators_compare_values() {
         let object = labelled(json!({"tier": "web"}));
-        assert!(LabelSelector::parse("tier in (db,web)").unwrap().matches(&object));
-        assert!(!LabelSelector::parse("tier notin (db,web)").unwrap().matches(&object));
+        assert!(
+            LabelSelector::parse("tier in (db,web)")
+                .unwrap()
+                .matches(&object)
+        );
+        assert!(
+            !LabelSelector::parse("tier notin (db,web)")
+                .unwrap()
+                .matches(&object)
+        );
         assert!(!LabelSelector::parse("tier!=web").unwrap().matches(&object));
     }
 
     #[test]
     fn field_selectors_follow_dotted_paths() {
         let event = json!({"metadata": {"name": "e", "namespace": "p"}, "involvedObject": {"name": "job-1", "kind": "Job"}, "count": 3});
-        assert!(FieldSelector::parse("involvedObject.name=job-1,involvedObject.kind==Job").unwrap().matches(&event));
-        assert!(FieldSelector::parse("metadata.namespace!=q,count=3").unwrap().matches(&event));
-        assert!(!FieldSelector::parse("involvedObject.uid=u").unwrap().matches(&event));
-        assert!(FieldSelector::parse("involvedObject.uid=").unwrap().matches(&event));
-        assert_eq!(FieldSelector::parse("metadata.name=e").unwrap().required("metadata.name"), Some("e"));
+        assert!(
+            FieldSelector::parse("involvedObject.name=job-1,involvedObject.kind==Job")
+                .unwrap()
+                .matches(&event)
+        );
+        assert!(
+            FieldSelector::parse("metadata.namespace!=q,count=3")
+                .unwrap()
+                .matches(&event)
+        );
+        assert!(
+            !FieldSelector::parse("involvedObject.uid=u")
+                .unwrap()
+                .matches(&event)
+        );
+        assert!(
+            FieldSelector::parse("involvedObject.uid=")
+                .unwrap()
+                .matches(&event)
+        );
     }
 }

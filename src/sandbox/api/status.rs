@@ -112,18 +112,35 @@ impl StatusError {
         Self::new(
             415,
             "UnsupportedMediaType",
-            format!("the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json, application/apply-patch+yaml (got {content_type:?})"),
+            format!(
+                "the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json, application/apply-patch+yaml (got {content_type:?})"
+            ),
         )
     }
 
-    /// 422 Invalid for an object.
-    pub fn invalid(resource: &ResourceType, name: &str, why: impl std::fmt::Display) -> Self {
-        Self::new(
+    /// 422 Invalid for an object, with one cause (`field` may be empty).
+    pub fn invalid(
+        resource: &ResourceType,
+        name: &str,
+        field: &str,
+        detail: impl std::fmt::Display,
+    ) -> Self {
+        let cause = if field.is_empty() {
+            detail.to_string()
+        } else {
+            format!("{field}: {detail}")
+        };
+        let mut error = Self::new(
             422,
             "Invalid",
-            format!("{} \"{name}\" is invalid: {why}", resource.group_kind()),
-        )
-        .about(resource, name)
+            format!("{} \"{name}\" is invalid: {cause}", resource.group_kind()),
+        );
+        let mut details = json!({"name": name, "group": resource.group, "kind": resource.kind});
+        if !field.is_empty() {
+            details["causes"] = json!([{"reason": "FieldValueInvalid", "message": detail.to_string(), "field": field}]);
+        }
+        error.details = Some(details);
+        error
     }
 
     /// 500 InternalError.

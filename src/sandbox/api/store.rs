@@ -127,7 +127,8 @@ impl Store {
     pub fn new(history_limit: usize) -> Self {
         Store {
             state: RwLock::new(State {
-                revision: 0,
+                // Like etcd, start at 1: a list never reports "0", which watches read as "any".
+                revision: 1,
                 tables: RESOURCES.iter().map(|_| Table::new()).collect(),
                 dependents: HashMap::new(),
                 history_limit: history_limit.max(1),
@@ -205,10 +206,8 @@ impl State {
         let removed = self.table_mut(resource).objects.remove(key)?;
         self.revision += 1;
         let mut last_state = (*removed).clone();
-        object::metadata_mut(&mut last_state).insert(
-            "resourceVersion".into(),
-            json!(self.revision.to_string()),
-        );
+        object::metadata_mut(&mut last_state)
+            .insert("resourceVersion".into(), json!(self.revision.to_string()));
         let last_state = Arc::new(last_state);
         let reference = ObjectRef {
             resource,
@@ -222,7 +221,11 @@ impl State {
     /// Creates the namespace if it does not exist (objects may be created in
     /// namespaces nobody created, unlike a real cluster).
     pub fn ensure_namespace(&mut self, namespace: &str) {
-        if namespace.is_empty() || self.get(NAMESPACES, &ObjectKey::new("", namespace)).is_some() {
+        if namespace.is_empty()
+            || self
+                .get(NAMESPACES, &ObjectKey::new("", namespace))
+                .is_some()
+        {
             return;
         }
         let namespace_object = json!({
@@ -341,10 +344,11 @@ mod tests {
         for name in ["a", "b", "c", "d"] {
             state.put(JOBS, job(name));
         }
-        assert!(state.subscribe(JOBS, 1).is_err());
-        assert!(state.subscribe(JOBS, 2).is_ok());
+        // Revisions 2..=5 were written; 2 and 3 are forgotten.
+        assert!(state.subscribe(JOBS, 2).is_err());
+        assert!(state.subscribe(JOBS, 3).is_ok());
         state.compact();
-        assert!(state.subscribe(JOBS, 3).is_err());
+        assert!(state.subscribe(JOBS, 4).is_err());
         assert!(state.subscribe(JOBS, state.revision).is_ok());
     }
 
@@ -356,7 +360,11 @@ mod tests {
         let mut other = job("z");
         other["metadata"]["namespace"] = json!("q");
         state.put(JOBS, other);
-        let names: Vec<_> = state.table(JOBS).range(Some("p"), None).map(|(k, _)| k.name.clone()).collect();
+        let names: Vec<_> = state
+            .table(JOBS)
+            .range(Some("p"), None)
+            .map(|(k, _)| k.name.clone())
+            .collect();
         assert_eq!(names, vec!["a"]);
         assert_eq!(state.table(JOBS).range(None, None).count(), 2);
     }

@@ -7,8 +7,14 @@ use serde_json::{Map, Value};
 /// The key a known list is merged by; other lists are replaced whole.
 fn merge_key(field: &str) -> Option<&'static str> {
     Some(match field {
-        "containers" | "initContainers" | "ephemeralContainers" | "env" | "volumes"
-        | "volumeMounts" | "imagePullSecrets" | "containerStatuses"
+        "containers"
+        | "initContainers"
+        | "ephemeralContainers"
+        | "env"
+        | "volumes"
+        | "volumeMounts"
+        | "imagePullSecrets"
+        | "containerStatuses"
         | "initContainerStatuses" => "name",
         "ports" => "containerPort",
         "volumeDevices" => "devicePath",
@@ -158,7 +164,10 @@ mod tests {
             &mut job,
             &json!({"spec": {"suspend": null, "template": {"spec": {"volumes": [{"name": "a", "$patch": "delete"}]}}}}),
         );
-        assert_eq!(job, json!({"spec": {"template": {"spec": {"volumes": [{"name": "b"}]}}}}));
+        assert_eq!(
+            job,
+            json!({"spec": {"template": {"spec": {"volumes": [{"name": "b"}]}}}})
+        );
     }
 
     #[test]
@@ -168,6 +177,9 @@ mod tests {
             &mut pod,
             &json!({"$setElementOrder/containers": [{"name": "a"}], "spec": {"containers": [{"name": "a", "args": ["z"]}]}}),
         );
-        assert_eq!(pod, json!({"spec": {"containers": [{"name": "a", "args": ["z"]}]}}));
+        assert_eq!(
+            pod,
+            json!({"spec": {"containers": [{"name": "a", "args": ["z"]}]}})
+        );
     }
 }

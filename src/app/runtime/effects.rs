@@ -1,0 +1,223 @@
+//! Executes effects: every piece of IO the state machine asks for, each as
+//! a task that reports back with actions.
+
+use crate::app::action::{Action, StreamId};
+use crate::app::effect::Effect;
+use crate::cluster::logs::{self, OlderRequest, StreamTarget};
+use crate::cluster::{identity, watch};
+use crate::sanitize::Redactor;
+use crate::ui::highlight::Highlighter;
+use jiff::Timestamp;
+use kube::Client;
+use kube::config::{KubeConfigOptions, Kubeconfig};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::mpsc::Sender;
+use tokio::task::JoinHandle;
+
+/// A context switch finished: the context and its client, or why not.
+pub type Switched = (String, Result<Client, String>);
+
+/// The tasks and handles effects need.
+pub struct Executor {
+    /// The client of the current context.
+    pub client: Client,
+    /// The kubeconfig, for switching contexts.
+    pub kubeconfig: Option<Kubeconfig>,
+    /// The user of the current context in the kubeconfig.
+    pub kubeconfig_user: Option<String>,
+    /// Where actions go.
+    pub tx: Sender<Action>,
+    /// Where finished context switches go.
+    pub switched: Sender<Switched>,
+    /// The redactor for agent text.
+    pub redactor: Arc<Redactor>,
+    /// The highlighter thread.
+    pub highlighter: Highlighter,
+    watchers: Option<watch::Watchers>,
+    stream: Option<(StreamId, JoinHandle<()>)>,
+    older: Option<JoinHandle<()>>,
+    ticker: Option<JoinHandle<()>>,
+    identity: Option<JoinHandle<()>>,
+}
+
+impl Drop for Executor {
+    fn drop(&mut self) {
+        self.stop_cluster_tasks();
+        if let Some(ticker) = self.ticker.take() {
+            ticker.abort();
+        }
+    }
+}
+
+impl Executor {
+    /// An executor with nothing running yet.
+    pub fn new(
+        client: Client,
+        kubeconfig: Option<Kubeconfig>,
+        kubeconfig_user: Option<String>,
+        tx: Sender<Action>,
+        switched: Sender<Switched>,
+        redactor: Arc<Redactor>,
+        highlighter: Highlighter,
+    ) -> Executor {
+        Executor {
+            client,
+            kubeconfig,
+            kubeconfig_user,
+            tx,
+            switched,
+            redactor,
+            highlighter,
+            watchers: None,
+            stream: None,
+            older: None,
+            ticker: None,
+            identity: None,
+        }
+    }
+
+    /// Stops watchers, the log stream and pending fetches.
+    pub fn stop_cluster_tasks(&mut self) {
+        self.watchers = None;
+        if let Some((_, task)) = self.stream.take() {
+            task.abort();
+        }
+        if let Some(task) = self.older.take() {
+            task.abort();
+        }
+        if let Some(task) = self.identity.take() {
+            task.abort();
+        }
+    }
+
+    /// Runs one effect ([`Effect::Redraw`] and [`Effect::Quit`] are the loop's).
+    pub fn run(&mut self, effect: Effect) {
+        match effect {
+            Effect::Redraw | Effect::Quit => {}
+            Effect::StartWatchers { namespace, epoch } => {
+                self.watchers = None;
+                self.watchers = Some(watch::spawn(
+                    self.client.clone(),
+                    namespace,
+                    epoch,
+                    self.tx.clone(),
+                    Arc::clone(&self.redactor),
+                ));
+            }
+            Effect::ResolveIdentity => {
+                let (client, user, tx) = (self.client.clone(), self.kubeconfig_user.clone(), self.tx.clone());
+                if let Some(task) = self.identity.take() {
+                    task.abort();
+                }
+                self.identity = Some(tokio::spawn(async move {
+                    let action = identity::resolve(client, user).await;
+                    let _ = tx.send(action).await;
+                }));
+            }
+            Effect::SwitchContext { context } => self.switch_context(context),
+            Effect::StartLogStream {
+                stream,
+                investigation,
+                namespace,
+                job_name,
+            } => {
+                if let Some((_, task)) = self.stream.take() {
+                    task.abort();
+                }
+                let target = StreamTarget {
+                    stream,
+                    investigation,
+                    namespace,
+                    job_name,
+                };
+                let task = tokio::spawn(logs::follow(
+                    self.client.clone(),
+                    target,
+                    self.tx.clone(),
+                    Arc::clone(&self.redactor),
+                ));
+                self.stream = Some((stream, task));
+            }
+            Effect::StopLogStream { stream } => {
+                if self.stream.as_ref().is_some_and(|(id, _)| *id == stream)
+                    && let Some((_, task)) = self.stream.take()
+                {
+                    task.abort();
+                }
+                if let Some(task) = self.older.take() {
+                    task.abort();
+                }
+            }
+            Effect::FetchOlder {
+                stream,
+                namespace,
+                pod,
+                before,
+                count,
+                tail_lines,
+                first_seq,
+            } => {
+                let request = OlderRequest {
+                    namespace,
+                    pod,
+                    before,
+                    count,
+                    tail_lines,
+                    first_seq,
+                };
+                let (client, tx, redactor) = (self.client.clone(), self.tx.clone(), Arc::clone(&self.redactor));
+                if let Some(task) = self.older.take() {
+                    task.abort();
+                }
+                self.older = Some(tokio::spawn(async move {
+                    let result = logs::fetch_older(client, request, redactor).await;
+                    let _ = tx.send(Action::OlderLines { stream, result }).await;
+                }));
+            }
+            Effect::Highlight { key, text, .. } => self.highlighter.request(key, text),
+            Effect::SetTicking(on) => {
+                if let Some(ticker) = self.ticker.take() {
+                    ticker.abort();
+                }
+                if on {
+                    self.ticker = Some(spawn_ticker(self.tx.clone()));
+                }
+            }
+        }
+    }
+
+    fn switch_context(&mut self, context: String) {
+        let Some(kubeconfig) = self.kubeconfig.clone() else {
+            let _ = self.switched.try_send((context, Err("no kubeconfig to switch contexts with".into())));
+            return;
+        };
+        let switched = self.switched.clone();
+        tokio::spawn(async move {
+            let options = KubeConfigOptions {
+                context: Some(context.clone()),
+                ..KubeConfigOptions::default()
+            };
+            let client = match kube::Config::from_custom_kubeconfig(kubeconfig, &options).await {
+                Ok(config) => Client::try_from(config).map_err(|e| e.to_string()),
+                Err(error) => Err(error.to_string()),
+            };
+            let _ = switched.send((context, client)).await;
+        });
+    }
+}
+
+/// Sends a tick at every whole second.
+fn spawn_ticker(tx: Sender<Action>) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            let now = Timestamp::now();
+            let into_second = u64::try_from(now.subsec_nanosecond()).unwrap_or(0);
+            let wait = Duration::from_nanos(1_000_000_000u64.saturating_sub(into_second).max(1_000_000));
+            tokio::time::sleep(wait).await;
+            if tx.send(Action::Tick(Timestamp::now())).await.is_err() {
+                return;
+            }
+        }
+    })
+}

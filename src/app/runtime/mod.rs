@@ -1,0 +1,173 @@
+//! The runtime loop: drain a batch of actions, update, execute effects,
+//! draw at most one frame (capped, synchronized). Idle means blocked on the
+//! channel: no frames, no CPU.
+
+mod effects;
+mod setup;
+
+pub use effects::{Executor, Switched};
+pub use setup::{Prepared, context_user, prepare};
+
+use super::ConsoleOptions;
+use super::action::Action;
+use super::effect::Effect;
+use super::state::State;
+use super::update::update;
+use crate::tui::{ConsoleTerminal, TerminalGuard, spawn_input, spawn_signals};
+use crate::ui::highlight::Highlighter;
+use crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
+use jiff::Timestamp;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc;
+
+/// How many actions wait in the funnel before senders wait.
+const CHANNEL_CAPACITY: usize = 4096;
+/// A batch stops taking actions after this long, so a frame is never held up.
+const BATCH_BUDGET: Duration = Duration::from_millis(12);
+
+/// Runs the console (see [`super::run_console`]).
+pub async fn run(options: ConsoleOptions) -> crate::Result<()> {
+    let size = crossterm::terminal::size().unwrap_or((80, 24));
+    let Prepared { mut state, redactor } = prepare(&options, size);
+    let frame_gap = Duration::from_secs_f64(1.0 / f64::from(options.config.config.frame_rate_cap.max(1)));
+    let (tx, mut rx) = mpsc::channel::<Action>(CHANNEL_CAPACITY);
+    let (switched_tx, mut switched_rx) = mpsc::channel::<Switched>(4);
+    let highlight_tx = tx.clone();
+    let highlighter = Highlighter::spawn(
+        &state.theme.syntax_theme,
+        Box::new(move |result| {
+            // Called on the highlighter thread, outside the async runtime.
+            let _ = highlight_tx.blocking_send(Action::Highlighted(result));
+        }),
+    );
+    let mut executor = Executor::new(
+        options.client.clone(),
+        options.kubeconfig.clone(),
+        options.kubeconfig_user.clone(),
+        tx.clone(),
+        switched_tx,
+        Arc::new(redactor),
+        highlighter,
+    );
+    let mut guard = TerminalGuard::enter()?;
+    let input = spawn_input(tx.clone());
+    let signals = spawn_signals(tx.clone());
+    if let Some(user) = options.kubeconfig_user.clone() {
+        update(&mut state, Action::Identity { user, verified: false });
+    }
+    executor.run(Effect::StartWatchers {
+        namespace: state.namespace.clone(),
+        epoch: state.epoch,
+    });
+    executor.run(Effect::ResolveIdentity);
+    let result = event_loop(
+        &mut state,
+        guard.terminal(),
+        &mut executor,
+        &mut rx,
+        &mut switched_rx,
+        &options,
+        frame_gap,
+    )
+    .await;
+    input.abort();
+    signals.abort();
+    drop(executor);
+    drop(guard);
+    result
+}
+
+async fn event_loop(
+    state: &mut State,
+    terminal: &mut ConsoleTerminal,
+    executor: &mut Executor,
+    rx: &mut mpsc::Receiver<Action>,
+    switched_rx: &mut mpsc::Receiver<Switched>,
+    options: &ConsoleOptions,
+    frame_gap: Duration,
+) -> crate::Result<()> {
+    let mut dirty = true;
+    let mut last_frame: Option<Instant> = None;
+    loop {
+        if dirty {
+            let due = last_frame.map(|at| at + frame_gap);
+            if due.is_none_or(|due| Instant::now() >= due) {
+                draw(terminal, state)?;
+                last_frame = Some(Instant::now());
+                dirty = false;
+            }
+        }
+        let first = if dirty {
+            let due = last_frame.map(|at| at + frame_gap).unwrap_or_else(Instant::now);
+            tokio::select! {
+                action = rx.recv() => action,
+                Some(done) = switched_rx.recv() => Some(switched(executor, options, done)),
+                _ = tokio::time::sleep_until(due.into()) => continue,
+            }
+        } else {
+            tokio::select! {
+                action = rx.recv() => action,
+                Some(done) = switched_rx.recv() => Some(switched(executor, options, done)),
+            }
+        };
+        let Some(first) = first else {
+            return Ok(());
+        };
+        let started = Instant::now();
+        let mut quit = apply(state, executor, Action::Tick(Timestamp::now()), &mut dirty);
+        quit |= apply(state, executor, first, &mut dirty);
+        while !quit && started.elapsed() < BATCH_BUDGET {
+            match rx.try_recv() {
+                Ok(action) => quit |= apply(state, executor, action, &mut dirty),
+                Err(_) => break,
+            }
+        }
+        if quit {
+            return Ok(());
+        }
+    }
+}
+
+/// Updates with one action and runs its effects; returns whether to quit.
+fn apply(state: &mut State, executor: &mut Executor, action: Action, dirty: &mut bool) -> bool {
+    let mut quit = false;
+    for effect in update(state, action) {
+        match effect {
+            Effect::Redraw => *dirty = true,
+            Effect::Quit => quit = true,
+            other => executor.run(other),
+        }
+    }
+    quit
+}
+
+/// A context switch finished: swap the client and tell the state machine.
+fn switched(executor: &mut Executor, options: &ConsoleOptions, (context, client): Switched) -> Action {
+    match client {
+        Ok(client) => {
+            executor.stop_cluster_tasks();
+            executor.client = client;
+            let user = context_user(executor.kubeconfig.as_ref(), &context);
+            executor.kubeconfig_user = user.clone();
+            let readonly = options.readonly || options.config.config.context_readonly(&context);
+            Action::ContextSwitched {
+                context,
+                readonly,
+                kubeconfig_user: user,
+            }
+        }
+        Err(error) => Action::Notice(format!("cannot switch to context {context}: {error}")),
+    }
+}
+
+/// Draws one frame inside a synchronized update.
+fn draw(terminal: &mut ConsoleTerminal, state: &State) -> crate::Result<()> {
+    let io = |e| crate::Error::io("drawing the console", e);
+    crossterm::queue!(terminal.backend_mut(), BeginSynchronizedUpdate).map_err(io)?;
+    terminal
+        .draw(|frame| crate::ui::view(state, frame))
+        .map_err(io)?;
+    crossterm::execute!(terminal.backend_mut(), EndSynchronizedUpdate).map_err(io)?;
+    Ok(())
+}

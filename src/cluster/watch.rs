@@ -1,0 +1,273 @@
+//! Watchers: investigations (Jobs with the investigation label), proposals
+//! and trust policies, each a task that trims objects and sends batched
+//! actions into the console's funnel.
+
+use super::trim;
+use crate::app::action::{Action, Source};
+use crate::app::records::ProposalKey;
+use crate::domain::labels::{INVESTIGATION, INVESTIGATION_SELECTOR};
+use crate::domain::{ActionProposal, TrustPolicy};
+use crate::sanitize::Redactor;
+use futures::StreamExt;
+use jiff::Timestamp;
+use k8s_openapi::api::batch::v1::Job;
+use kube::runtime::watcher::{self, Event};
+use kube::runtime::WatchStreamExt;
+use kube::{Api, Client, Resource, ResourceExt};
+use serde::de::DeserializeOwned;
+use std::collections::HashMap;
+use std::fmt::Debug;
+use std::hash::Hash;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::mpsc::Sender;
+use tokio::task::JoinHandle;
+
+/// How long changes are collected before they are sent as one action.
+const BATCH_WINDOW: Duration = Duration::from_millis(50);
+
+/// The running watchers; dropping this stops them.
+#[derive(Debug, Default)]
+pub struct Watchers {
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Drop for Watchers {
+    fn drop(&mut self) {
+        for task in &self.tasks {
+            task.abort();
+        }
+    }
+}
+
+/// Starts the three watchers in `namespace` (all namespaces when `None`).
+pub fn spawn(
+    client: Client,
+    namespace: Option<String>,
+    epoch: u64,
+    tx: Sender<Action>,
+    redactor: Arc<Redactor>,
+) -> Watchers {
+    let jobs: Api<Job> = api(&client, namespace.as_deref());
+    let proposals: Api<ActionProposal> = api(&client, namespace.as_deref());
+    let policies: Api<TrustPolicy> = api(&client, namespace.as_deref());
+    let scope = Scope { epoch, namespace, tx };
+    let tasks = vec![
+        tokio::spawn(run(
+            jobs,
+            watcher::Config::default().labels(INVESTIGATION_SELECTOR),
+            scope.clone(),
+            Kind {
+                source: Source::Investigations,
+                trim: Box::new(trim::investigation),
+                key: Box::new(|job: &Job| job.labels().get(INVESTIGATION).cloned()),
+                listed: |epoch, records| Action::InvestigationsListed { epoch, records },
+                changed: |epoch, applied, deleted| Action::InvestigationsChanged {
+                    epoch,
+                    applied,
+                    deleted,
+                },
+            },
+        )),
+        tokio::spawn(run(
+            proposals,
+            watcher::Config::default(),
+            scope.clone(),
+            Kind {
+                source: Source::Proposals,
+                trim: Box::new(move |p: &ActionProposal| trim::proposal(p, &redactor)),
+                key: Box::new(|p: &ActionProposal| {
+                    Some(ProposalKey::new(p.namespace()?, p.metadata.name.clone()?))
+                }),
+                listed: |epoch, records| Action::ProposalsListed { epoch, records },
+                changed: |epoch, applied, deleted| Action::ProposalsChanged {
+                    epoch,
+                    applied,
+                    deleted,
+                },
+            },
+        )),
+        tokio::spawn(run(
+            policies,
+            watcher::Config::default(),
+            scope,
+            Kind {
+                source: Source::Policies,
+                trim: Box::new(trim::policy),
+                key: Box::new(|p: &TrustPolicy| p.namespace()),
+                listed: |epoch, records| Action::PoliciesListed { epoch, records },
+                changed: |epoch, applied, deleted| Action::PoliciesChanged {
+                    epoch,
+                    applied,
+                    deleted,
+                },
+            },
+        )),
+    ];
+    Watchers { tasks }
+}
+
+fn api<K>(client: &Client, namespace: Option<&str>) -> Api<K>
+where
+    K: Resource<Scope = k8s_openapi::NamespaceResourceScope>,
+    <K as Resource>::DynamicType: Default,
+{
+    match namespace {
+        Some(ns) => Api::namespaced(client.clone(), ns),
+        None => Api::all(client.clone()),
+    }
+}
+
+/// Where a watcher's actions go.
+#[derive(Clone)]
+struct Scope {
+    epoch: u64,
+    namespace: Option<String>,
+    tx: Sender<Action>,
+}
+
+/// A function of an object, shared with the watcher task.
+type Extract<K, T> = Box<dyn Fn(&K) -> Option<T> + Send + Sync>;
+
+/// How one kind of object becomes actions.
+struct Kind<K, R, Key> {
+    source: Source,
+    trim: Extract<K, R>,
+    key: Extract<K, Key>,
+    listed: fn(u64, Vec<R>) -> Action,
+    changed: fn(u64, Vec<R>, Vec<Key>) -> Action,
+}
+
+/// Whether a watcher error is the API server refusing the user (403).
+pub fn is_forbidden(error: &watcher::Error) -> bool {
+    let client_error = match error {
+        watcher::Error::InitialListFailed(e)
+        | watcher::Error::WatchStartFailed(e)
+        | watcher::Error::WatchFailed(e) => e,
+        watcher::Error::WatchError(status) => return status.is_forbidden(),
+        watcher::Error::NoResourceVersion => return false,
+    };
+    matches!(client_error, kube::Error::Api(status) if status.is_forbidden())
+}
+
+async fn run<K, R, Key>(api: Api<K>, config: watcher::Config, scope: Scope, kind: Kind<K, R, Key>)
+where
+    K: Resource + Clone + DeserializeOwned + Debug + Send + 'static,
+    Key: Hash + Eq,
+{
+    let stream = watcher::watcher(api, config).default_backoff();
+    futures::pin_mut!(stream);
+    let mut listing: Option<Vec<R>> = None;
+    let mut pending: HashMap<Key, Option<R>> = HashMap::new();
+    let mut flush_at: Option<tokio::time::Instant> = None;
+    let mut failing = false;
+    let epoch = scope.epoch;
+    loop {
+        let next = match flush_at {
+            Some(deadline) => match tokio::time::timeout_at(deadline, stream.next()).await {
+                Ok(next) => next,
+                Err(_) => {
+                    flush_at = None;
+                    if !send_changes(&scope, &kind, &mut pending).await {
+                        return;
+                    }
+                    continue;
+                }
+            },
+            None => stream.next().await,
+        };
+        let Some(item) = next else {
+            return;
+        };
+        let event = match item {
+            Ok(event) => event,
+            Err(error) => {
+                if failing {
+                    continue;
+                }
+                failing = true;
+                let action = if is_forbidden(&error) {
+                    Action::SourceForbidden {
+                        epoch,
+                        source: kind.source,
+                        namespace: scope.namespace.clone(),
+                    }
+                } else {
+                    Action::SourceDisconnected {
+                        epoch,
+                        source: kind.source,
+                        since: Timestamp::now(),
+                        error: error.to_string(),
+                    }
+                };
+                if scope.tx.send(action).await.is_err() {
+                    return;
+                }
+                continue;
+            }
+        };
+        if failing {
+            failing = false;
+            let action = Action::SourceConnected {
+                epoch,
+                source: kind.source,
+            };
+            if scope.tx.send(action).await.is_err() {
+                return;
+            }
+        }
+        match event {
+            Event::Init => listing = Some(Vec::new()),
+            Event::InitApply(object) => {
+                if let Some(record) = (kind.trim)(&object) {
+                    listing.get_or_insert_with(Vec::new).push(record);
+                }
+            }
+            Event::InitDone => {
+                pending.clear();
+                flush_at = None;
+                let records = listing.take().unwrap_or_default();
+                if scope.tx.send((kind.listed)(epoch, records)).await.is_err() {
+                    return;
+                }
+            }
+            Event::Apply(object) => {
+                let Some(key) = (kind.key)(&object) else {
+                    continue;
+                };
+                pending.insert(key, (kind.trim)(&object));
+                flush_at.get_or_insert_with(|| tokio::time::Instant::now() + BATCH_WINDOW);
+            }
+            Event::Delete(object) => {
+                let Some(key) = (kind.key)(&object) else {
+                    continue;
+                };
+                pending.insert(key, None);
+                flush_at.get_or_insert_with(|| tokio::time::Instant::now() + BATCH_WINDOW);
+            }
+        }
+    }
+}
+
+async fn send_changes<K, R, Key>(
+    scope: &Scope,
+    kind: &Kind<K, R, Key>,
+    pending: &mut HashMap<Key, Option<R>>,
+) -> bool {
+    if pending.is_empty() {
+        return true;
+    }
+    let mut applied = Vec::new();
+    let mut deleted = Vec::new();
+    for (key, record) in pending.drain() {
+        match record {
+            Some(record) => applied.push(record),
+            None => deleted.push(key),
+        }
+    }
+    scope
+        .tx
+        .send((kind.changed)(scope.epoch, applied, deleted))
+        .await
+        .is_ok()
+}

@@ -1,1 +1,0 @@
-//! Configuration: built-in defaults with the user's config file layered over them.

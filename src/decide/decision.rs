@@ -1,0 +1,280 @@
+//! Approving, vetoing and expiring one proposal: what the phase offers, the
+//! governor's rules, and a status write with a resourceVersion precondition
+//! that never overwrites someone else's decision.
+
+use super::failure::{Request, timed};
+use super::record::record_decision;
+use super::write::{read_policy, required_approvals, status_of, whole_second, write_decision};
+use super::{
+    DecideError, DecisionOutcome, Identity, PendingDecision, check_offered, describe_edit,
+};
+use crate::audit::AuditLog;
+use crate::domain::{
+    ActionProposal, Decision, DecisionSource, ProposedAction, TrustPolicySpec, Verdict,
+};
+use crate::governor::{TIMEOUT_RULE, is_expired};
+use jiff::Timestamp;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
+use kube::{Api, Client};
+
+/// Records `identity`'s `verdict` on proposal `namespace/proposal_name`.
+///
+/// Reads the proposal and the namespace's TrustPolicy (none means Shadow),
+/// refuses what the phase does not offer ([`check_offered`]), refuses to approve
+/// an expired proposal (and records the expiry), applies the governor's rules
+/// ([`apply_decision`]: distinct approvers, a veto needs a reason, decided is
+/// final) and replaces the status with the read resourceVersion as a
+/// precondition. On a 409 it reads again: if someone decided in between it
+/// reports [`DecideError::Conflict`] naming them and writes nothing; if the
+/// proposal is still Pending it tries once more on the fresh copy.
+///
+/// `edited_action` (from [`validate_edit`](super::validate_edit)) may come only
+/// with an approval; it is recorded as `edited: true` with `editedAction`.
+/// `context` is the kubeconfig context, for the audit log.
+///
+/// Once the status is written the decision stands; the Kubernetes Event and the
+/// local audit line follow, and failures there are returned as
+/// [`DecisionOutcome::warnings`]. A failure to reach the cluster returns
+/// [`DecideError::Unreachable`] holding a [`PendingDecision`] to retry.
+#[allow(clippy::too_many_arguments)]
+pub async fn decide(
+    client: &Client,
+    identity: &Identity,
+    namespace: &str,
+    proposal_name: &str,
+    verdict: Verdict,
+    reason: Option<String>,
+    edited_action: Option<ProposedAction>,
+    context: &str,
+    audit: &AuditLog,
+) -> Result<DecisionOutcome, DecideError> {
+    let request = PendingDecision {
+        identity: identity.clone(),
+        namespace: namespace.to_string(),
+        proposal: proposal_name.to_string(),
+        verdict,
+        reason: reason.filter(|r| !r.trim().is_empty()),
+        edited_action,
+        context: context.to_string(),
+        first_tried_at: whole_second(Timestamp::now()),
+    };
+    decide_pending(client, &request, audit, false).await
+}
+
+/// [`decide`] for a prepared request. On a retry, a decision of ours found
+/// already written (an earlier answer was lost) counts as made.
+pub(crate) async fn decide_pending(
+    client: &Client,
+    request: &PendingDecision,
+    audit: &AuditLog,
+    is_retry: bool,
+) -> Result<DecisionOutcome, DecideError> {
+    let doing = request.describe();
+    let write = Request {
+        user: &request.identity.user,
+        verb: "update",
+        resource: "actionproposals/status",
+        namespace: &request.namespace,
+        name: &request.proposal,
+        doing: &doing,
+    };
+    let read = Request {
+        verb: "get",
+        resource: "actionproposals",
+        ..write
+    };
+    let api: Api<ActionProposal> = Api::namespaced(client.clone(), &request.namespace);
+    let proposal = timed(api.get(&request.proposal))
+        .await
+        .map_err(|e| read.failed(e, Some(request)))?;
+    let policy = read_policy(
+        client,
+        &request.identity.user,
+        &request.namespace,
+        &doing,
+        Some(request),
+    )
+    .await?;
+    let phase = policy.as_ref().map(|p| p.phase).unwrap_or_default();
+    let edited = checked_edit(&proposal, request)?;
+
+    if is_retry && let Some(found) = our_decision(&proposal, request) {
+        let mut outcome = finish(client, audit, request, proposal, found, false).await;
+        outcome.warnings.insert(
+            0,
+            "an earlier attempt had already reached the cluster".to_string(),
+        );
+        return Ok(outcome);
+    }
+
+    let now = Timestamp::now();
+    let base = status_of(&proposal, policy.as_ref(), now);
+    check_offered(&base, phase, request.verdict)?;
+    if request.verdict == Verdict::Approve && is_expired(&proposal.spec, Some(&base), now) {
+        let expired_at = proposal.spec.expires_at.as_ref().map_or(now, |t| t.0);
+        record_expiry(client, audit, &api, proposal, policy.as_ref(), request).await;
+        return Err(DecideError::Expired { expired_at });
+    }
+    let decision = Decision {
+        by: request.identity.user.clone(),
+        verified: request.identity.verified,
+        at: Time(whole_second(now)),
+        verdict: request.verdict,
+        reason: request.reason.clone(),
+        source: DecisionSource::Manual,
+        edited: edited.is_some(),
+        edited_action: edited,
+    };
+    let required = required_approvals(policy.as_ref());
+    let written = write_decision(
+        &api,
+        proposal,
+        &decision,
+        policy.as_ref(),
+        required,
+        2,
+        &write,
+        Some(request),
+    )
+    .await?;
+    Ok(finish(
+        client,
+        audit,
+        request,
+        written.proposal,
+        decision,
+        written.retried,
+    )
+    .await)
+}
+
+/// The proposal as written, with its Event and audit line recorded.
+async fn finish(
+    client: &Client,
+    audit: &AuditLog,
+    request: &PendingDecision,
+    proposal: ActionProposal,
+    decision: Decision,
+    retried: bool,
+) -> DecisionOutcome {
+    let warnings = record_decision(
+        client,
+        audit,
+        &request.identity,
+        &proposal,
+        &decision,
+        Some(&request.context),
+    )
+    .await;
+    let status = proposal.status.clone().unwrap_or_default();
+    let edit_summary = decision
+        .edited_action
+        .as_ref()
+        .filter(|_| decision.edited)
+        .map(|edited| describe_edit(&proposal.spec.action, edited));
+    DecisionOutcome {
+        state: status.state,
+        approvals_still_required: if status.state.is_pending() {
+            status.approvals_required.unwrap_or(0)
+        } else {
+            0
+        },
+        proposal,
+        decision,
+        edit_summary,
+        retried_after_conflict: retried,
+        warnings,
+    }
+}
+
+/// The edited action to record, refusing edits that come without an approval
+/// or that change the kind or target; an edit that changes nothing is no edit.
+fn checked_edit(
+    proposal: &ActionProposal,
+    request: &PendingDecision,
+) -> Result<Option<ProposedAction>, DecideError> {
+    let Some(edited) = request.edited_action.as_ref() else {
+        return Ok(None);
+    };
+    let original = &proposal.spec.action;
+    if request.verdict != Verdict::Approve {
+        return Err(DecideError::InvalidEdit {
+            line: 1,
+            reason: "only an approval can carry an edited action".to_string(),
+        });
+    }
+    if edited.kind != original.kind || edited.target != original.target {
+        return Err(DecideError::InvalidEdit {
+            line: 1,
+            reason: format!(
+                "an edit may change the {} payload, not the kind or target ({})",
+                original.kind, original.target
+            ),
+        });
+    }
+    Ok((edited != original).then(|| edited.clone()))
+}
+
+/// A decision by the requester with the requested verdict, made since the
+/// request was first tried.
+fn our_decision(proposal: &ActionProposal, request: &PendingDecision) -> Option<Decision> {
+    proposal
+        .decisions()
+        .iter()
+        .rev()
+        .find(|d| {
+            d.by == request.identity.user
+                && d.verdict == request.verdict
+                && d.source == DecisionSource::Manual
+                && d.at.0 >= request.first_tried_at
+        })
+        .cloned()
+}
+
+/// Writes the expiry of a proposal whose time ran out (what the governor would
+/// do), best effort: the operator is told it expired either way.
+async fn record_expiry(
+    client: &Client,
+    audit: &AuditLog,
+    api: &Api<ActionProposal>,
+    proposal: ActionProposal,
+    policy: Option<&TrustPolicySpec>,
+    request: &PendingDecision,
+) {
+    let doing = format!("expire {}/{}", request.namespace, request.proposal);
+    let write = Request {
+        user: &request.identity.user,
+        verb: "update",
+        resource: "actionproposals/status",
+        namespace: &request.namespace,
+        name: &request.proposal,
+        doing: &doing,
+    };
+    let decision = Decision {
+        by: TIMEOUT_RULE.to_string(),
+        verified: false,
+        at: Time(whole_second(Timestamp::now())),
+        verdict: Verdict::Expire,
+        reason: Some("no decision before the proposal timeout; timeout means deny".to_string()),
+        source: DecisionSource::Rule,
+        edited: false,
+        edited_action: None,
+    };
+    match write_decision(api, proposal, &decision, policy, 1, 3, &write, None).await {
+        Ok(written) => {
+            let warnings = record_decision(
+                client,
+                audit,
+                &request.identity,
+                &written.proposal,
+                &decision,
+                Some(&request.context),
+            )
+            .await;
+            for warning in warnings {
+                tracing::warn!(%warning, "recording an expiry");
+            }
+        }
+        Err(error) => tracing::info!(%error, "expiry not written; the governor will"),
+    }
+}

@@ -1,0 +1,232 @@
+//! Halting a namespace: stop its agents and take away their trust.
+
+use super::failure::{Request, is_already_exists, is_conflict, is_not_found, list_all, timed};
+use super::kill::{expire_proposals, list_proposals};
+use super::record::{Note, record_elsewhere};
+use super::write::whole_second;
+use super::{DecideError, HaltOutcome, Identity};
+use crate::audit::{AuditAction, AuditLog, LastChange};
+use crate::domain::investigation::state_of;
+use crate::domain::labels::{INVESTIGATION_SELECTOR, LAST_CHANGE};
+use crate::domain::policy::POLICY_NAME;
+use crate::domain::{Phase, TrustPolicy, TrustPolicySpec};
+use jiff::Timestamp;
+use k8s_openapi::api::batch::v1::Job;
+use kube::api::{Patch, PatchParams, PostParams};
+use kube::{Api, Client, Resource, ResourceExt};
+use serde_json::json;
+use std::collections::BTreeMap;
+
+/// How many times the policy write is retried after a conflict.
+const POLICY_ATTEMPTS: usize = 5;
+
+/// Halts `namespace`: its TrustPolicy is set to Shadow (created when missing)
+/// with a `kubevigil.io/last-change` annotation saying who, what and why;
+/// every running investigation Job there (label `kubevigil.io/investigation`)
+/// is suspended (`spec.suspend: true`, a merge patch); every Pending proposal
+/// is expired by a `Kill` decision (credentials revoked). The halt is recorded
+/// as an Event on the TrustPolicy and an audit line.
+///
+/// The policy goes first, so nothing more is approved while Jobs are stopped.
+pub async fn halt_namespace(
+    client: &Client,
+    identity: &Identity,
+    namespace: &str,
+    reason: Option<String>,
+    audit: &AuditLog,
+) -> Result<HaltOutcome, DecideError> {
+    let doing = format!("halt {namespace}");
+    let reason = reason.filter(|r| !r.trim().is_empty());
+    let at = whole_second(Timestamp::now());
+    let (policy, previous_phase, policy_created) =
+        set_shadow(client, identity, namespace, at, reason.as_deref(), &doing).await?;
+    let suspended = suspend_jobs(client, identity, namespace, &doing).await?;
+    let why = format!(
+        "namespace {namespace} halted{}",
+        reason
+            .as_deref()
+            .map(|r| format!(": {r}"))
+            .unwrap_or_default()
+    );
+    let proposals = list_proposals(client, identity, namespace, &doing).await?;
+    let ended =
+        expire_proposals(client, identity, namespace, proposals, &why, audit, &doing).await?;
+
+    let mut warnings = ended.warnings;
+    let policies: Api<TrustPolicy> = Api::namespaced(client.clone(), namespace);
+    let status = json!({ "status": { "lastChangedBy": identity.user } });
+    if let Err(error) =
+        timed(policies.patch_status(POLICY_NAME, &PatchParams::default(), &Patch::Merge(&status)))
+            .await
+    {
+        warnings.push(format!("the TrustPolicy status was not updated: {error}"));
+    }
+    let mut detail = format!("phase {previous_phase} -> Shadow");
+    if !suspended.is_empty() {
+        detail.push_str(&format!("; suspended Jobs: {}", suspended.join(", ")));
+    }
+    if !ended.expired.is_empty() {
+        detail.push_str(&format!(
+            "; expired proposals: {}",
+            ended.expired.join(", ")
+        ));
+    }
+    let change = last_change(identity, at, previous_phase, reason.as_deref());
+    let mut record = change.to_record(namespace, None);
+    record.detail = Some(detail.clone());
+    let note = Note {
+        involved: policy.object_ref(&()),
+        reason: "Halted",
+        message: format!(
+            "{identity} halted {namespace} ({detail}){}",
+            reason
+                .as_deref()
+                .map(|r| format!(": {r}"))
+                .unwrap_or_default()
+        ),
+        action: "Halt",
+    };
+    warnings.extend(record_elsewhere(client, audit, identity, note, &record).await);
+    Ok(HaltOutcome {
+        namespace: namespace.to_string(),
+        previous_phase,
+        policy_created,
+        suspended,
+        expired: ended.expired,
+        warnings,
+    })
+}
+
+fn last_change(
+    identity: &Identity,
+    at: Timestamp,
+    previous: Phase,
+    why: Option<&str>,
+) -> LastChange {
+    LastChange {
+        by: identity.user.clone(),
+        verified: identity.verified,
+        at,
+        action: AuditAction::Halt,
+        what: format!("halt: phase {previous} -> Shadow, investigations suspended"),
+        why: why.map(str::to_string),
+    }
+}
+
+/// Sets the policy's phase to Shadow with the last-change annotation, guarded
+/// by its resourceVersion; creates a Shadow policy when there is none. Returns
+/// the policy written, the phase before, and whether it was created.
+async fn set_shadow(
+    client: &Client,
+    identity: &Identity,
+    namespace: &str,
+    at: Timestamp,
+    why: Option<&str>,
+    doing: &str,
+) -> Result<(TrustPolicy, Phase, bool), DecideError> {
+    let policies: Api<TrustPolicy> = Api::namespaced(client.clone(), namespace);
+    let request = Request {
+        user: &identity.user,
+        verb: "patch",
+        resource: "trustpolicies",
+        namespace,
+        name: POLICY_NAME,
+        doing,
+    };
+    for _ in 0..POLICY_ATTEMPTS {
+        let current = timed(policies.get_opt(POLICY_NAME)).await.map_err(|e| {
+            Request {
+                verb: "get",
+                ..request
+            }
+            .failed(e, None)
+        })?;
+        match current {
+            None => {
+                let change = last_change(identity, at, Phase::Shadow, why);
+                let mut policy = TrustPolicy::new(POLICY_NAME, TrustPolicySpec::default());
+                policy.metadata.namespace = Some(namespace.to_string());
+                policy.metadata.annotations = Some(BTreeMap::from([(
+                    LAST_CHANGE.to_string(),
+                    change.to_annotation(),
+                )]));
+                match timed(policies.create(&PostParams::default(), &policy)).await {
+                    Ok(created) => return Ok((created, Phase::Shadow, true)),
+                    Err(error) if is_already_exists(&error) => continue,
+                    Err(error) => {
+                        return Err(Request {
+                            verb: "create",
+                            ..request
+                        }
+                        .failed(error, None));
+                    }
+                }
+            }
+            Some(policy) => {
+                let previous = policy.spec.phase;
+                let change = last_change(identity, at, previous, why);
+                let patch = json!({
+                    "metadata": {
+                        "resourceVersion": policy.resource_version(),
+                        "annotations": { LAST_CHANGE: change.to_annotation() },
+                    },
+                    "spec": { "phase": Phase::Shadow },
+                });
+                match timed(policies.patch(
+                    POLICY_NAME,
+                    &PatchParams::default(),
+                    &Patch::Merge(&patch),
+                ))
+                .await
+                {
+                    Ok(written) => return Ok((written, previous, false)),
+                    Err(error) if is_conflict(&error) || is_not_found(&error) => continue,
+                    Err(error) => return Err(request.failed(error, None)),
+                }
+            }
+        }
+    }
+    Err(DecideError::Contended {
+        name: format!("trustpolicy {namespace}/{POLICY_NAME}"),
+    })
+}
+
+/// Suspends every investigation Job in `namespace` that is still pending or
+/// running; returns their names.
+async fn suspend_jobs(
+    client: &Client,
+    identity: &Identity,
+    namespace: &str,
+    doing: &str,
+) -> Result<Vec<String>, DecideError> {
+    let jobs: Api<Job> = Api::namespaced(client.clone(), namespace);
+    let request = Request {
+        user: &identity.user,
+        verb: "list",
+        resource: "jobs",
+        namespace,
+        name: "",
+        doing,
+    };
+    let listed = list_all(&jobs, Some(INVESTIGATION_SELECTOR))
+        .await
+        .map_err(|e| request.failed(e, None))?;
+    let suspend = json!({ "spec": { "suspend": true } });
+    let mut suspended = Vec::new();
+    for job in listed.into_iter().filter(|j| state_of(j).is_active()) {
+        let name = job.name_any();
+        match timed(jobs.patch(&name, &PatchParams::default(), &Patch::Merge(&suspend))).await {
+            Ok(_) => suspended.push(name),
+            Err(error) if is_not_found(&error) => {}
+            Err(error) => {
+                let patch = Request {
+                    verb: "patch",
+                    name: &name,
+                    ..request
+                };
+                return Err(patch.failed(error, None));
+            }
+        }
+    }
+    Ok(suspended)
+}

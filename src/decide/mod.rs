@@ -1,0 +1,47 @@
+//! Deciding, safely: approve, veto and edit proposals under the trust phases,
+//! the kill switch and halt, and pairing presence. The console calls these
+//! from its IO tasks; all IO goes through a `kube::Client`.
+//!
+//! - [`whoami`]: who is deciding (SelfSubjectReview, else the kubeconfig user, unverified).
+//! - [`decide`]: one decision, written as a status replace guarded by the
+//!   proposal's resourceVersion; the rules are the governor's
+//!   ([`crate::governor::apply_decision`]). Recorded three ways: the status, an
+//!   Event on the proposal, a line in the local [`AuditLog`](crate::audit::AuditLog).
+//! - [`validate_edit`], [`edit_text`], [`describe_edit`]: editing before approving.
+//! - [`kill_investigation`], [`halt_namespace`]: stopping agents.
+//! - [`publish_presence`], [`spawn_presence_task`], [`watch_presence`]: who is here.
+//!
+//! Failures are [`DecideError`]s whose messages are written for the operator;
+//! a decision that could not reach the cluster comes back as a
+//! [`PendingDecision`] to keep on screen and retry.
+
+mod decision;
+mod edit;
+mod error;
+pub(crate) mod failure;
+mod halt;
+mod identity;
+mod kill;
+mod offered;
+mod outcome;
+mod pending;
+mod presence;
+mod record;
+mod write;
+
+pub use decision::decide;
+pub use edit::{describe_edit, edit_text, validate_edit};
+pub use error::{DecideError, OPERATOR_ROLE};
+pub use halt::halt_namespace;
+pub use identity::{Identity, may_decide, whoami};
+pub use kill::kill_investigation;
+pub use offered::check_offered;
+pub use outcome::{DecisionOutcome, HaltOutcome, KillOutcome};
+pub use pending::PendingDecision;
+pub use presence::{
+    CONSOLE_ANNOTATION, LEASE_DURATION_SECONDS, PRESENCE_LABEL, PRESENCE_NAMESPACE, Presence,
+    RENEW_INTERVAL, VIEWING_ANNOTATION, lease_name, presence_from_lease, publish_presence,
+    spawn_presence_task, viewing_investigation, viewing_proposal, watch_presence,
+    withdraw_presence,
+};
+pub use record::REPORTING_COMPONENT;

@@ -1,0 +1,148 @@
+//! Starting the console or the sandbox from the command line's options.
+//!
+//! This is the seam between [`crate::cli`] and the rest of the library: it reads
+//! the kubeconfig, layers per-context settings from the config file, and starts
+//! the pieces. Terminal handling stays in [`crate::app`].
+
+use crate::app::{ConsoleOptions, run_console};
+use crate::cli::{ConsoleArgs, DemoArgs, ServeArgs};
+use crate::config::LoadedConfig;
+use crate::sandbox::{Sandbox, SandboxOptions};
+use crate::{Error, Result};
+use kube::config::{KubeConfigOptions, Kubeconfig};
+
+/// The sandbox users a kubeconfig written by the sandbox offers as contexts.
+pub const SANDBOX_CONTEXTS: [&str; 4] = ["oncall-1", "oncall-2", "viewer", "payments-dev"];
+
+/// Opens the console on a real cluster, as the kubeconfig and `args` say.
+pub async fn console(args: &ConsoleArgs, config: LoadedConfig) -> Result<()> {
+    let kubeconfig = match &args.kubeconfig {
+        Some(path) => Kubeconfig::read_from(path),
+        None => Kubeconfig::read(),
+    }
+    .map_err(|e| invalid("kubeconfig", e))?;
+    let context = args
+        .context
+        .clone()
+        .or_else(|| kubeconfig.current_context.clone())
+        .ok_or_else(|| invalid("kubeconfig", "no current context: pass --context NAME"))?;
+    let options = ConsoleOptions {
+        client: client_for(&kubeconfig, &context).await?,
+        kubeconfig_user: user_of(&kubeconfig, &context),
+        readonly: args.readonly || context_is_readonly(&config, &context),
+        namespace: args.namespace.clone(),
+        context,
+        kubeconfig: Some(kubeconfig),
+        config,
+    };
+    run_console(options).await
+}
+
+/// Starts the sandbox in-process and opens the console on it as `args.user`.
+pub async fn demo(args: &DemoArgs, console_args: &ConsoleArgs, config: LoadedConfig) -> Result<()> {
+    let sandbox = Sandbox::start(SandboxOptions {
+        port: 0,
+        extra_investigations: args.investigations as usize,
+        speed: args.speed,
+        scenarios: true,
+    })
+    .await?;
+    let kubeconfig = Kubeconfig::from_yaml(&sandbox.api().kubeconfig_yaml(&args.user))
+        .map_err(|e| invalid("sandbox kubeconfig", e))?;
+    let options = ConsoleOptions {
+        client: client_for(&kubeconfig, &args.user).await?,
+        context: args.user.clone(),
+        kubeconfig_user: user_of(&kubeconfig, &args.user),
+        kubeconfig: Some(kubeconfig),
+        namespace: console_args.namespace.clone(),
+        readonly: console_args.readonly || context_is_readonly(&config, &args.user),
+        config,
+    };
+    let outcome = run_console(options).await;
+    sandbox.shutdown().await;
+    outcome
+}
+
+/// Runs the sandbox without a console until interrupted (Ctrl-C or SIGTERM).
+pub async fn serve(args: &ServeArgs) -> Result<()> {
+    let sandbox = Sandbox::start(SandboxOptions {
+        port: args.port,
+        extra_investigations: args.investigations as usize,
+        speed: args.speed,
+        scenarios: true,
+    })
+    .await?;
+    sandbox.write_kubeconfig(&args.kubeconfig_out, "oncall-1")?;
+    println!(
+        "kubevigil sandbox: Kubernetes API emulator on {}",
+        sandbox.api().url()
+    );
+    println!("kubeconfig:       {}", args.kubeconfig_out.display());
+    println!("contexts:         {}", SANDBOX_CONTEXTS.join(", "));
+    println!(
+        "try:              KUBECONFIG={} kubectl get jobs,ap -A",
+        args.kubeconfig_out.display()
+    );
+    println!("Press Ctrl-C to stop.");
+    wait_for_interrupt().await;
+    println!("kubevigil sandbox: stopping");
+    sandbox.shutdown().await;
+    Ok(())
+}
+
+async fn client_for(kubeconfig: &Kubeconfig, context: &str) -> Result<kube::Client> {
+    let options = KubeConfigOptions {
+        context: Some(context.to_string()),
+        ..Default::default()
+    };
+    let config = kube::Config::from_custom_kubeconfig(kubeconfig.clone(), &options)
+        .await
+        .map_err(|e| invalid("kubeconfig", e))?;
+    Ok(kube::Client::try_from(config)?)
+}
+
+fn context_is_readonly(config: &LoadedConfig, context: &str) -> bool {
+    config
+        .config
+        .contexts
+        .get(context)
+        .is_some_and(|c| c.readonly)
+}
+
+fn user_of(kubeconfig: &Kubeconfig, context: &str) -> Option<String> {
+    kubeconfig
+        .contexts
+        .iter()
+        .find(|c| c.name == context)
+        .and_then(|c| c.context.as_ref())
+        .and_then(|c| c.user.clone())
+}
+
+async fn wait_for_interrupt() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+fn invalid(field: &str, reason: impl std::fmt::Display) -> Error {
+    Error::Invalid {
+        field: field.to_string(),
+        reason: reason.to_string(),
+    }
+}

@@ -1,0 +1,60 @@
+//! A kubeconfig for kubectl (and kube's config loader) pointing at the emulator.
+
+use super::auth::{AGENT_USER, GOVERNOR_USER, PAYMENTS, Users};
+use super::tls;
+
+/// The cluster's name in the kubeconfig.
+pub(crate) const CLUSTER: &str = "kubevigil-sandbox";
+
+/// Contexts: (context name, user name, default namespace).
+const CONTEXTS: &[(&str, &str, &str)] = &[
+    ("oncall-1", "oncall-1", "default"),
+    ("oncall-2", "oncall-2", "default"),
+    ("viewer", "viewer", "default"),
+    ("agent", AGENT_USER, "default"),
+    ("governor", GOVERNOR_USER, "default"),
+    ("payments-dev", "payments-dev", PAYMENTS),
+];
+
+/// The kubeconfig YAML: one cluster, one context and user per sandbox user.
+pub(crate) fn render(server: &str, users: &Users, current_context: &str) -> String {
+    let authority = tls::base64(tls::CA_PEM.as_bytes());
+    let mut yaml = format!(
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: {CLUSTER}\n  cluster:\n    server: {server}\n    certificate-authority-data: {authority}\ncontexts:\n"
+    );
+    for (context, user, namespace) in CONTEXTS {
+        yaml.push_str(&format!(
+            "- name: {context}\n  context:\n    cluster: {CLUSTER}\n    user: {user}\n    namespace: {namespace}\n"
+        ));
+    }
+    yaml.push_str("users:\n");
+    for (_, user, _) in CONTEXTS {
+        let token = users.token_for(user).unwrap_or_default();
+        yaml.push_str(&format!(
+            "- name: {user}\n  user:\n    token: \"{token}\"\n"
+        ));
+    }
+    let current = CONTEXTS
+        .iter()
+        .find(|(context, user, _)| *context == current_context || *user == current_context)
+        .map_or("oncall-1", |(context, _, _)| context);
+    yaml.push_str(&format!("current-context: {current}\npreferences: {{}}\n"));
+    yaml
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kubeconfig_parses_and_selects_the_context() {
+        let users = Users::generate();
+        let yaml = render("http://127.0.0.1:1234", &users, "viewer");
+        let config = kube::config::Kubeconfig::from_yaml(&yaml).unwrap();
+        assert_eq!(config.current_context.as_deref(), Some("viewer"));
+        assert_eq!(config.contexts.len(), 6);
+        assert_eq!(config.clusters[0].name, CLUSTER);
+        let by_user = render("http://x", &users, AGENT_USER);
+        assert!(by_user.contains("current-context: agent"));
+    }
+}

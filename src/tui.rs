@@ -1,1 +1,0 @@
-//! The terminal guard and the input task.

@@ -1,0 +1,89 @@
+//! Raw mode and the alternate screen, entered once and always left.
+
+use crossterm::event::{DisableBracketedPaste, EnableBracketedPaste};
+use crossterm::terminal::{
+    EndSynchronizedUpdate, EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode,
+    enable_raw_mode,
+};
+use crossterm::{cursor, execute};
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+use std::io::{Stdout, stdout};
+use std::sync::Once;
+
+/// The terminal the console draws on.
+pub type ConsoleTerminal = Terminal<CrosstermBackend<Stdout>>;
+
+/// Owns the terminal while the console runs; dropping it restores the
+/// terminal. A panic hook restores it too, before the panic is printed.
+pub struct TerminalGuard {
+    terminal: ConsoleTerminal,
+}
+
+impl std::fmt::Debug for TerminalGuard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TerminalGuard")
+    }
+}
+
+impl TerminalGuard {
+    /// Enters raw mode and the alternate screen, hides the cursor and turns
+    /// on bracketed paste.
+    pub fn enter() -> crate::Result<TerminalGuard> {
+        install_panic_hook();
+        enable_raw_mode().map_err(|e| crate::Error::io("entering raw mode", e))?;
+        let entered = execute!(
+            stdout(),
+            EnterAlternateScreen,
+            EnableBracketedPaste,
+            cursor::Hide
+        );
+        if let Err(error) = entered {
+            restore();
+            return Err(crate::Error::io("entering the alternate screen", error));
+        }
+        match Terminal::new(CrosstermBackend::new(stdout())) {
+            Ok(terminal) => Ok(TerminalGuard { terminal }),
+            Err(error) => {
+                restore();
+                Err(crate::Error::io("opening the terminal", error))
+            }
+        }
+    }
+
+    /// The terminal to draw on.
+    pub fn terminal(&mut self) -> &mut ConsoleTerminal {
+        &mut self.terminal
+    }
+}
+
+impl Drop for TerminalGuard {
+    fn drop(&mut self) {
+        restore();
+    }
+}
+
+/// Leaves raw mode and the alternate screen and shows the cursor. Safe to
+/// call more than once, and when the terminal is gone (errors are ignored).
+pub fn restore() {
+    let _ = execute!(
+        stdout(),
+        EndSynchronizedUpdate,
+        DisableBracketedPaste,
+        LeaveAlternateScreen,
+        cursor::Show
+    );
+    let _ = disable_raw_mode();
+}
+
+/// Restores the terminal before the previous panic hook prints the panic.
+fn install_panic_hook() {
+    static INSTALL: Once = Once::new();
+    INSTALL.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            restore();
+            previous(info);
+        }));
+    });
+}

@@ -1,0 +1,28 @@
+//! The input task: terminal events to actions.
+
+use crate::app::action::Action;
+use crossterm::event::{Event, EventStream, KeyEventKind};
+use futures::StreamExt;
+use tokio::sync::mpsc::Sender;
+use tokio::task::JoinHandle;
+
+/// Reads terminal events until the console goes away or the terminal closes.
+pub fn spawn_input(tx: Sender<Action>) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut events = EventStream::new();
+        while let Some(event) = events.next().await {
+            let action = match event {
+                Ok(Event::Key(key)) if key.kind != KeyEventKind::Release => Action::Key(key),
+                Ok(Event::Resize(columns, rows)) => Action::Resize(columns, rows),
+                Ok(Event::Paste(text)) => Action::Paste(text),
+                Ok(_) => continue,
+                // The terminal is gone (an SSH session dropped): leave.
+                Err(_) => Action::Command(crate::app::command::Command::Quit),
+            };
+            let quit = matches!(action, Action::Command(_));
+            if tx.send(action).await.is_err() || quit {
+                return;
+            }
+        }
+    })
+}

@@ -1,0 +1,74 @@
+//! What on screen depends on the clock. The runtime's one-second clock runs
+//! only while [`counts_down`] says something visible changes with time, and a
+//! tick redraws only when the [`digest`] of those texts changed.
+
+use super::{format, investigations, layout};
+use crate::app::state::{Column, Screen, State};
+use std::collections::hash_map::DefaultHasher;
+use std::hash::{Hash, Hasher};
+
+/// Whether a visible text changes as time passes (an age, a time left, an expiry).
+pub fn counts_down(state: &State) -> bool {
+    match state.screen() {
+        Screen::Investigations => {
+            let page = layout::table_page(state);
+            state
+                .table
+                .slice(state.table.offset, page)
+                .any(|row| row.record.investigation.state.is_active())
+        }
+        Screen::Detail => {
+            let Some(detail) = state.detail.as_ref() else {
+                return false;
+            };
+            let active = state
+                .table
+                .get(&detail.investigation)
+                .is_some_and(|row| row.record.investigation.state.is_active());
+            active
+                || state
+                    .proposals
+                    .for_investigation(&detail.investigation)
+                    .iter()
+                    .any(|p| p.state.is_pending() && p.expires_at.is_some())
+        }
+        Screen::Proposal { key, .. } => state
+            .proposals
+            .get(key)
+            .is_some_and(|p| p.state.is_pending() && p.expires_at.is_some()),
+        Screen::Placeholder(_) => false,
+    }
+}
+
+/// A digest of every clock-dependent text on screen.
+pub fn digest(state: &State) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    match state.screen() {
+        Screen::Investigations => {
+            let page = layout::table_page(state);
+            for row in state.table.slice(state.table.offset, page) {
+                investigations::cell(state, row, Column::Age).hash(&mut hasher);
+                investigations::cell(state, row, Column::TimeLeft).hash(&mut hasher);
+            }
+        }
+        Screen::Detail => {
+            if let Some(detail) = state.detail.as_ref() {
+                if let Some(row) = state.table.get(&detail.investigation) {
+                    let inv = &row.record.investigation;
+                    format::age(state.now, inv.started).hash(&mut hasher);
+                    format::time_left(state.now, inv.deadline).hash(&mut hasher);
+                }
+                for proposal in state.proposals.for_investigation(&detail.investigation) {
+                    format::time_left(state.now, proposal.expires_at).hash(&mut hasher);
+                }
+            }
+        }
+        Screen::Proposal { key, .. } => {
+            if let Some(proposal) = state.proposals.get(key) {
+                format::time_left(state.now, proposal.expires_at).hash(&mut hasher);
+            }
+        }
+        Screen::Placeholder(_) => {}
+    }
+    hasher.finish()
+}

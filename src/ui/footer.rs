@@ -1,0 +1,64 @@
+//! The footer: key hints for the current screen (generated from the keymap).
+
+use super::text;
+use crate::app::command::Command;
+use crate::app::state::{Screen, State};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+/// The hints shown on a screen: (command, label).
+fn hints(screen: &Screen) -> &'static [(Command, &'static str)] {
+    match screen {
+        Screen::Investigations => &[
+            (Command::Open, "open"),
+            (Command::Filter, "filter"),
+            (Command::SortNext, "sort"),
+            (Command::SortReverse, "reverse"),
+            (Command::CommandLine, "command"),
+            (Command::Help, "help"),
+            (Command::Quit, "quit"),
+        ],
+        Screen::Detail => &[
+            (Command::Follow, "follow"),
+            (Command::Open, "unfold/open"),
+            (Command::NextProposal, "next proposal"),
+            (Command::Filter, "search"),
+            (Command::Timestamps, "times"),
+            (Command::Wrap, "wrap"),
+            (Command::FocusNext, "proposals"),
+            (Command::Back, "back"),
+            (Command::Help, "help"),
+        ],
+        Screen::Proposal { .. } => &[
+            (Command::Down, "scroll"),
+            (Command::Back, "back"),
+            (Command::Help, "help"),
+        ],
+        Screen::Placeholder(_) => &[(Command::Back, "back"), (Command::CommandLine, "command"), (Command::Help, "help")],
+    }
+}
+
+/// Draws the key hints (the prompt, when open, is drawn over them).
+pub fn render(state: &State, frame: &mut Frame, area: Rect) {
+    if area.height == 0 || state.prompt.is_some() {
+        return;
+    }
+    let theme = &state.theme;
+    let screen = state.screen();
+    let scope = screen.scope();
+    let mut spans: Vec<Span<'static>> = Vec::new();
+    let mut used = 0;
+    for (command, label) in hints(screen) {
+        let key = state.keymap.hint(scope, *command);
+        let item = text::width(&key) + text::width(label) + 5;
+        if used + item > usize::from(area.width) {
+            break;
+        }
+        used += item;
+        spans.push(Span::styled(format!(" <{key}>"), theme.key_hint));
+        spans.push(Span::styled(format!(" {label} "), theme.dim));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)).style(theme.base), area);
+}

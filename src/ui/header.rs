@@ -1,0 +1,122 @@
+//! The header: context, user, namespace scope, connection state, counts and
+//! the READ-ONLY badge.
+
+use super::format;
+use crate::app::action::Source;
+use crate::app::state::{SourceState, State};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+/// Draws the header into `area` (one row when wide, two when narrow).
+pub fn render(state: &State, frame: &mut Frame, area: Rect) {
+    if area.height == 0 {
+        return;
+    }
+    let theme = &state.theme;
+    let sep = || Span::styled(" │ ", theme.header);
+    let mut identity: Vec<Span<'static>> = vec![Span::styled(" kubevigil", theme.header)];
+    if state.readonly {
+        identity.push(Span::raw(" "));
+        identity.push(Span::styled(" READ-ONLY ", theme.header_warning));
+    }
+    identity.push(sep());
+    identity.push(Span::styled(format!("ctx {}", state.context), theme.header));
+    identity.push(sep());
+    identity.extend(user(state));
+    identity.push(sep());
+    let scope = state.namespace.as_deref().unwrap_or("all");
+    identity.push(Span::styled(format!("ns {scope}"), theme.header));
+
+    let mut status: Vec<Span<'static>> = vec![Span::styled(" ", theme.header)];
+    status.extend(connection(state));
+    status.push(sep());
+    status.extend(counts(state, area.width >= 100));
+
+    let lines = if area.height >= 2 {
+        vec![
+            Line::from(identity).style(theme.header),
+            Line::from(status).style(theme.header),
+        ]
+    } else {
+        identity.push(sep());
+        identity.extend(status.into_iter().skip(1));
+        vec![Line::from(identity).style(theme.header)]
+    };
+    frame.render_widget(Paragraph::new(lines).style(theme.header), area);
+}
+
+fn user(state: &State) -> Vec<Span<'static>> {
+    let theme = &state.theme;
+    match &state.identity.user {
+        Some(user) if state.identity.verified => vec![Span::styled(format!("user {user}"), theme.header)],
+        Some(user) => vec![
+            Span::styled(format!("user {user} "), theme.header),
+            Span::styled("(unverified)", theme.header_warning),
+        ],
+        None => vec![Span::styled("user …", theme.header)],
+    }
+}
+
+fn connection(state: &State) -> Vec<Span<'static>> {
+    let theme = &state.theme;
+    if let Some(since) = state.reconnecting_since() {
+        let stale = if state.investigations_stale() { " · data stale" } else { "" };
+        return vec![Span::styled(
+            format!(" ⟳ reconnecting since {}{stale} ", format::clock(since, &state.time_zone)),
+            theme.header_warning,
+        )];
+    }
+    let forbidden: Vec<&str> = Source::ALL
+        .iter()
+        .filter(|s| matches!(state.sources.get(s), Some(SourceState::Forbidden { .. })))
+        .map(|s| s.resource())
+        .collect();
+    let connecting = state
+        .sources
+        .values()
+        .any(|s| matches!(s, SourceState::Connecting));
+    let mut spans = vec![if connecting {
+        Span::styled("◌ connecting", theme.header)
+    } else {
+        Span::styled("● live", theme.header.patch(theme.ok))
+    }];
+    if !forbidden.is_empty() {
+        spans.push(Span::styled(
+            format!("  no access: {}", forbidden.join(", ")),
+            theme.header.patch(theme.warn),
+        ));
+    }
+    spans
+}
+
+fn counts(state: &State, wide: bool) -> Vec<Span<'static>> {
+    let theme = &state.theme;
+    let (running, failed) = state.table.counts();
+    let awaiting = state.proposals.pending_total();
+    let awaiting_style = if awaiting > 0 {
+        theme.header.patch(theme.warn)
+    } else {
+        theme.header
+    };
+    let failed_style = if failed > 0 {
+        theme.header.patch(theme.error)
+    } else {
+        theme.header
+    };
+    vec![
+        Span::styled(format!("{} running", format::count(running as u64)), theme.header),
+        Span::styled(" · ", theme.header),
+        Span::styled(
+            format!(
+                "{} {}",
+                format::count(awaiting as u64),
+                if wide { "awaiting approval" } else { "to approve" }
+            ),
+            awaiting_style,
+        ),
+        Span::styled(" · ", theme.header),
+        Span::styled(format!("{} failed", format::count(failed as u64)), failed_style),
+    ]
+}

@@ -1,0 +1,100 @@
+//! The help overlay, generated from the keymap so it lists every key, and
+//! from the command table so it lists every `:` command.
+
+use super::{layout, text};
+use crate::app::keymap::KeyChord;
+use crate::app::state::State;
+use crate::app::update::COMMANDS;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+
+const KEY_COLUMN: usize = 20;
+
+/// Every line of the help text.
+pub fn lines(state: &State) -> Vec<Line<'static>> {
+    let theme = &state.theme;
+    let mut lines = Vec::new();
+    for (scope, commands) in state.keymap.help_sections() {
+        if !lines.is_empty() {
+            lines.push(Line::from(""));
+        }
+        lines.push(Line::styled(format!(" {}", scope.title()), theme.title));
+        for (command, keys) in commands {
+            let keys = keys.iter().map(KeyChord::to_string).collect::<Vec<_>>().join(", ");
+            lines.push(Line::from(vec![
+                Span::styled(format!("   {}", text::pad(&keys, KEY_COLUMN)), theme.key_hint),
+                Span::styled(command.description().to_string(), theme.base),
+                Span::styled(format!("  ({})", command.name()), theme.dim),
+            ]));
+        }
+    }
+    lines.push(Line::from(""));
+    lines.push(Line::styled(" prompts", theme.title));
+    for (keys, what) in [
+        ("tab, shift-tab", "complete a command, a namespace, a context"),
+        ("enter", "run / apply"),
+        ("esc", "cancel (a filter is cleared)"),
+        ("ctrl-u, ctrl-w", "clear the line / the last word"),
+    ] {
+        lines.push(Line::from(vec![
+            Span::styled(format!("   {}", text::pad(keys, KEY_COLUMN)), theme.key_hint),
+            Span::styled(what.to_string(), theme.base),
+        ]));
+    }
+    lines.push(Line::from(""));
+    lines.push(Line::styled(" commands (type : then the name; a unique prefix is enough)", theme.title));
+    for (name, argument, what) in COMMANDS {
+        let usage = if argument.is_empty() { format!(":{name}") } else { format!(":{name} {argument}") };
+        lines.push(Line::from(vec![
+            Span::styled(format!("   {}", text::pad(&usage, KEY_COLUMN)), theme.key_hint),
+            Span::styled(what.to_string(), theme.base),
+        ]));
+    }
+    lines.push(Line::from(""));
+    lines.push(Line::styled(
+        " the table sorts by the column marked ↓ or ↑; keys are set in config.toml [keys]",
+        theme.dim,
+    ));
+    lines
+}
+
+/// The overlay's area in `screen`.
+fn area(screen: Rect) -> Rect {
+    let columns = (screen.width.saturating_mul(9) / 10).clamp(screen.width.min(20), 96);
+    let rows = screen.height.saturating_mul(9) / 10;
+    layout::centered(screen, columns, rows.max(screen.height.min(3)))
+}
+
+/// The largest scroll that still fills the overlay.
+pub fn max_scroll(state: &State) -> usize {
+    let inner = area(layout::screen(state)).height.saturating_sub(2);
+    lines(state).len().saturating_sub(usize::from(inner))
+}
+
+/// Draws the overlay when it is open.
+pub fn render(state: &State, frame: &mut Frame, screen: Rect) {
+    let Some(scroll) = state.help else {
+        return;
+    };
+    let area = area(screen);
+    if area.width < 3 || area.height < 3 {
+        return;
+    }
+    let theme = &state.theme;
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border_focused)
+        .title(Span::styled(" keys · esc closes · j/k scroll ", theme.title))
+        .style(theme.base);
+    let inner = block.inner(area);
+    let visible: Vec<Line<'static>> = lines(state)
+        .into_iter()
+        .skip(scroll)
+        .take(usize::from(inner.height))
+        .collect();
+    frame.render_widget(Clear, area);
+    frame.render_widget(block, area);
+    frame.render_widget(Paragraph::new(visible), inner);
+}

@@ -1,0 +1,189 @@
+//! The investigations table. Only the visible slice of the order kept by
+//! `update` is rendered: a frame costs the same with 1,000 or 100,000 rows.
+
+use super::{format, text};
+use crate::app::state::{Column, Row, State};
+use crate::domain::InvestigationState;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+/// Column widths and which columns fit, most important first.
+const PRIORITY: [(Column, usize); 10] = [
+    (Column::Id, 16),
+    (Column::State, 9),
+    (Column::Phase, 8),
+    (Column::TimeLeft, 7),
+    (Column::Target, 12),
+    (Column::Pending, 4),
+    (Column::Age, 6),
+    (Column::Trigger, 9),
+    (Column::Cost, 8),
+    (Column::LastLine, 12),
+];
+
+/// The columns shown at `width`, left to right, with their widths. The
+/// last line (or else the trigger) takes the remaining room.
+pub fn columns(width: u16) -> Vec<(Column, usize)> {
+    let width = usize::from(width);
+    let mut chosen: Vec<(Column, usize)> = Vec::new();
+    let mut used = 1;
+    for (column, columns) in PRIORITY {
+        if used + columns < width {
+            chosen.push((column, columns));
+            used += columns + 1;
+        }
+    }
+    chosen.sort_by_key(|(column, _)| Column::ALL.iter().position(|c| c == column));
+    // The trigger grows to 36 columns, the last line takes the rest.
+    let mut spare = width.saturating_sub(used);
+    for (column, cap) in [(Column::Trigger, 36), (Column::LastLine, usize::MAX)] {
+        if let Some((_, columns)) = chosen.iter_mut().find(|(c, _)| *c == column) {
+            let grow = spare.min(cap.saturating_sub(*columns));
+            *columns += grow;
+            spare -= grow;
+        }
+    }
+    if let Some((_, columns)) = chosen.last_mut() {
+        *columns += spare;
+    }
+    chosen
+}
+
+/// Draws the table into the body area.
+pub fn render(state: &State, frame: &mut Frame, area: Rect) {
+    if area.height == 0 || area.width == 0 {
+        return;
+    }
+    let theme = &state.theme;
+    let table = &state.table;
+    let mut lines: Vec<Line<'static>> = Vec::with_capacity(usize::from(area.height));
+    lines.push(title(state, area.width));
+    let columns = columns(area.width);
+    if area.height >= 2 {
+        let mut heading = String::from(" ");
+        for (column, width) in &columns {
+            let mut name = column.title().to_string();
+            if *column == table.sort {
+                name.push(if table.reverse { '↑' } else { '↓' });
+            }
+            heading.push_str(&text::pad(&name, *width));
+            heading.push(' ');
+        }
+        lines.push(Line::styled(heading, theme.title));
+    }
+    let page = usize::from(area.height.saturating_sub(2));
+    if table.visible_len() == 0 && area.height >= 3 {
+        lines.push(Line::styled(empty_message(state), theme.dim));
+    }
+    let stale = state.investigations_stale();
+    for (i, row) in table.slice(table.offset, page).enumerate() {
+        let selected = table.offset + i == table.selected();
+        lines.push(row_line(state, row, &columns, selected, stale));
+    }
+    frame.render_widget(Paragraph::new(lines).style(theme.base), area);
+}
+
+fn empty_message(state: &State) -> String {
+    if !state.table.filter().is_empty() {
+        format!(" no investigation matches “{}” (esc clears the filter)", state.table.filter())
+    } else if state.table.rows().is_empty() {
+        " no investigations yet".to_string()
+    } else {
+        " nothing to show".to_string()
+    }
+}
+
+fn title(state: &State, width: u16) -> Line<'static> {
+    let theme = &state.theme;
+    let table = &state.table;
+    let mut label = format!(
+        "─ investigations {}/{} ",
+        format::count(table.visible_len() as u64),
+        format::count(table.rows().len() as u64)
+    );
+    if !table.filter().is_empty() {
+        label.push_str(&format!("· filter “{}” ", table.filter()));
+    }
+    if state.investigations_stale() {
+        label.push_str("· STALE ");
+    }
+    let fill = usize::from(width).saturating_sub(text::width(&label));
+    Line::from(vec![
+        Span::styled(text::fit(&label, usize::from(width)), theme.title),
+        Span::styled("─".repeat(fill), theme.border),
+    ])
+}
+
+/// The text of one cell.
+pub fn cell(state: &State, row: &Row, column: Column) -> String {
+    let inv = &row.record.investigation;
+    match column {
+        Column::Id => inv.id.clone(),
+        Column::Target => inv.target_namespace.clone(),
+        Column::Phase => row.phase.badge().to_string(),
+        Column::State => inv.state.to_string(),
+        Column::Age => format::age(state.now, inv.started),
+        Column::TimeLeft => {
+            if inv.state.is_active() {
+                format::time_left(state.now, inv.deadline)
+            } else {
+                "—".into()
+            }
+        }
+        Column::Pending => {
+            if row.pending > 0 {
+                row.pending.to_string()
+            } else {
+                "·".into()
+            }
+        }
+        Column::Cost => row.cost.map(format::cost).unwrap_or_else(|| "—".into()),
+        Column::Trigger => inv.trigger.clone(),
+        Column::LastLine => row.last_line.clone().unwrap_or_else(|| "—".into()),
+    }
+}
+
+fn cell_style(state: &State, row: &Row, column: Column) -> Style {
+    let theme = &state.theme;
+    let inv = &row.record.investigation;
+    match column {
+        Column::Phase => theme.phase(row.phase),
+        Column::State => theme.investigation_state(inv.state),
+        Column::Pending if row.pending > 0 => theme.warn,
+        Column::TimeLeft if inv.state == InvestigationState::Running => theme.accent,
+        Column::Cost | Column::LastLine | Column::Age => theme.dim,
+        _ => theme.base,
+    }
+}
+
+fn row_line(state: &State, row: &Row, columns: &[(Column, usize)], selected: bool, stale: bool) -> Line<'static> {
+    let theme = &state.theme;
+    if selected {
+        // One style for the whole row: moving the cursor rewrites few bytes.
+        let mut line = String::from("▌");
+        for (column, width) in columns {
+            line.push_str(&text::pad(&cell(state, row, *column), *width));
+            line.push(' ');
+        }
+        return Line::styled(line, theme.selected);
+    }
+    let mut spans = Vec::with_capacity(columns.len() * 2 + 1);
+    spans.push(Span::raw(" "));
+    for (column, width) in columns {
+        let content = cell(state, row, *column);
+        let style = if stale { theme.stale } else { cell_style(state, row, *column) };
+        if *column == Column::Phase {
+            let badge = text::fit(&content, *width);
+            let rest = width.saturating_sub(text::width(&badge));
+            spans.push(Span::styled(badge, style));
+            spans.push(Span::raw(" ".repeat(rest + 1)));
+        } else {
+            spans.push(Span::styled(text::pad(&content, *width), style));
+            spans.push(Span::raw(" "));
+        }
+    }
+    Line::from(spans)
+}

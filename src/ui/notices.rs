@@ -1,0 +1,30 @@
+//! The notice line: the newest message for the operator (config warnings,
+//! missing rights, failures), until dismissed with esc on the table.
+
+use super::text;
+use crate::app::state::{NoticeLevel, State};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::Line;
+use ratatui::widgets::Paragraph;
+
+/// Draws the newest notice, with how many more there are.
+pub fn render(state: &State, frame: &mut Frame, area: Rect) {
+    let Some(notice) = state.notices.last() else {
+        return;
+    };
+    let theme = &state.theme;
+    let style = match notice.level {
+        NoticeLevel::Warning => theme.warn,
+        NoticeLevel::Error => theme.error,
+    };
+    let more = state.notices.len() - 1;
+    let suffix = if more > 0 {
+        format!("  (+{more} more · esc on the table dismisses)")
+    } else {
+        "  (esc on the table dismisses)".to_string()
+    };
+    let room = usize::from(area.width).saturating_sub(text::width(&suffix) + 3);
+    let line = format!(" ⚠ {}{suffix}", text::fit(&notice.text, room));
+    frame.render_widget(Paragraph::new(Line::styled(text::fit(&line, usize::from(area.width)), style)), area);
+}
