@@ -1,6 +1,7 @@
 //! The command line: what the `kubevigil` binary accepts.
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+pub use crate::audit::ExportFormat;
+use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
 /// Supervise autonomous AI troubleshooting agents running as Kubernetes Jobs.
@@ -96,7 +97,8 @@ pub struct ServeArgs {
 /// `kubevigil audit ...`.
 #[derive(Debug, Subcommand)]
 pub enum AuditCommand {
-    /// Write recorded decisions for a post-incident review.
+    /// Write the decisions and policy changes recorded in the cluster, for a
+    /// post-incident review, to standard output.
     Export {
         /// How far back, such as 24h or 7d.
         #[arg(long, default_value = "24h")]
@@ -105,15 +107,6 @@ pub enum AuditCommand {
         #[arg(long, value_enum, default_value_t = ExportFormat::Jsonl)]
         format: ExportFormat,
     },
-}
-
-/// Formats of `kubevigil audit export`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ExportFormat {
-    /// One JSON object per line.
-    Jsonl,
-    /// Comma-separated values with a header row.
-    Csv,
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@
 //! the pieces. Terminal handling stays in [`crate::app`].
 
 use crate::app::{ConsoleOptions, run_console};
-use crate::cli::{ConsoleArgs, DemoArgs, ServeArgs};
+use crate::cli::{ConsoleArgs, DemoArgs, ExportFormat, ServeArgs};
 use crate::config::LoadedConfig;
 use crate::sandbox::{Sandbox, SandboxOptions};
 use crate::{Error, Result};
@@ -16,16 +16,8 @@ pub const SANDBOX_CONTEXTS: [&str; 4] = ["oncall-1", "oncall-2", "viewer", "paym
 
 /// Opens the console on a real cluster, as the kubeconfig and `args` say.
 pub async fn console(args: &ConsoleArgs, config: LoadedConfig) -> Result<()> {
-    let kubeconfig = match &args.kubeconfig {
-        Some(path) => Kubeconfig::read_from(path),
-        None => Kubeconfig::read(),
-    }
-    .map_err(|e| invalid("kubeconfig", e))?;
-    let context = args
-        .context
-        .clone()
-        .or_else(|| kubeconfig.current_context.clone())
-        .ok_or_else(|| invalid("kubeconfig", "no current context: pass --context NAME"))?;
+    let kubeconfig = read_kubeconfig(args)?;
+    let context = current_context(args, &kubeconfig)?;
     let options = ConsoleOptions {
         client: client_for(&kubeconfig, &context).await?,
         kubeconfig_user: user_of(&kubeconfig, &context),
@@ -36,6 +28,18 @@ pub async fn console(args: &ConsoleArgs, config: LoadedConfig) -> Result<()> {
         config,
     };
     run_console(options).await
+}
+
+/// Writes the decisions recorded in the cluster since `since` (such as `24h`)
+/// to standard output, as the kubeconfig and `args` select the cluster.
+pub async fn audit_export(args: &ConsoleArgs, since: &str, format: ExportFormat) -> Result<usize> {
+    let since = crate::audit::since_ago(since, jiff::Timestamp::now())
+        .map_err(|e| invalid("--since", e))?;
+    let kubeconfig = read_kubeconfig(args)?;
+    let context = current_context(args, &kubeconfig)?;
+    let client = client_for(&kubeconfig, &context).await?;
+    let stdout = std::io::stdout();
+    crate::audit::export_from_cluster(&client, since, format, stdout.lock()).await
 }
 
 /// Starts the sandbox in-process and opens the console on it as `args.user`.
@@ -88,6 +92,21 @@ pub async fn serve(args: &ServeArgs) -> Result<()> {
     println!("kubevigil sandbox: stopping");
     sandbox.shutdown().await;
     Ok(())
+}
+
+fn read_kubeconfig(args: &ConsoleArgs) -> Result<Kubeconfig> {
+    match &args.kubeconfig {
+        Some(path) => Kubeconfig::read_from(path),
+        None => Kubeconfig::read(),
+    }
+    .map_err(|e| invalid("kubeconfig", e))
+}
+
+fn current_context(args: &ConsoleArgs, kubeconfig: &Kubeconfig) -> Result<String> {
+    args.context
+        .clone()
+        .or_else(|| kubeconfig.current_context.clone())
+        .ok_or_else(|| invalid("kubeconfig", "no current context: pass --context NAME"))
 }
 
 async fn client_for(kubeconfig: &Kubeconfig, context: &str) -> Result<kube::Client> {

@@ -6,7 +6,16 @@ use kubevigil::cli::{AuditCommand, Cli, Command, SandboxCommand};
 use kubevigil::{config, launch};
 
 fn main() -> Result<()> {
-    color_eyre::install()?;
+    // Errors here are for people, not developers: no backtrace section unless asked for with
+    // KUBEVIGIL_BACKTRACE=1.
+    color_eyre::config::HookBuilder::default()
+        .display_env_section(false)
+        .display_location_section(false)
+        .install()?;
+    if std::env::var_os("KUBEVIGIL_BACKTRACE").is_none() {
+        // SAFETY of intent: set before any thread exists, so nothing reads the environment concurrently.
+        unsafe { std::env::remove_var("RUST_BACKTRACE") };
+    }
     // kube and vaultrs share rustls; pick its crypto provider once, before any client exists.
     let _ = rustls::crypto::ring::default_provider().install_default();
     let cli = Cli::parse();
@@ -38,9 +47,11 @@ async fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Some(Command::Audit {
-            command: AuditCommand::Export { .. },
-        }) => Err(eyre!(
-            "not available yet: audit export arrives with the decisions work (issue 5)"
-        )),
+            command: AuditCommand::Export { since, format },
+        }) => {
+            let written = launch::audit_export(&cli.console, &since, format).await?;
+            eprintln!("kubevigil: exported {written} audit records");
+            Ok(())
+        }
     }
 }

@@ -17,7 +17,8 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     render_info(state, frame, areas.info);
     reasoning::render(state, frame, areas.stream, areas.stream_text);
     if let Some(pane) = areas.proposals {
-        render_proposals(state, frame, pane, detail.focus == DetailFocus::Proposals);
+        let beside = pane.y == areas.stream.y;
+        render_proposals(state, frame, pane, detail.focus == DetailFocus::Proposals, beside);
     }
 }
 
@@ -96,7 +97,7 @@ fn render_info(state: &State, frame: &mut Frame, area: Rect) {
     frame.render_widget(Paragraph::new(lines).style(theme.base), area);
 }
 
-fn render_proposals(state: &State, frame: &mut Frame, area: Rect, focused: bool) {
+fn render_proposals(state: &State, frame: &mut Frame, area: Rect, focused: bool, beside: bool) {
     let Some(detail) = state.detail.as_ref() else {
         return;
     };
@@ -107,7 +108,8 @@ fn render_proposals(state: &State, frame: &mut Frame, area: Rect, focused: bool)
     let proposals = state.proposals.for_investigation(&detail.investigation);
     let pending = proposals.iter().filter(|p| p.state.is_pending()).count();
     let border = if focused { theme.border_focused } else { theme.border };
-    let label = format!("┬ proposals {} ({pending} pending) ", proposals.len());
+    let (corner, edge) = if beside { ("┬", "│") } else { ("─", " ") };
+    let label = format!("{corner} proposals {} ({pending} pending) · tab focuses ", proposals.len());
     let mut lines = vec![Line::from(vec![
         Span::styled(text::fit(&label, usize::from(area.width)), theme.title),
         Span::styled(
@@ -127,10 +129,10 @@ fn render_proposals(state: &State, frame: &mut Frame, area: Rect, focused: bool)
         let head = format!("{} {:<8} {:<8}{countdown} ", if focused && i == cursor { "▶" } else { " " }, proposal.state.to_string(), proposal.risk.to_string());
         let summary = text::fit(&proposal.summary, width.saturating_sub(text::width(&head)));
         let line = if focused && i == cursor {
-            Line::styled(text::pad(&format!("│{head}{summary}"), usize::from(area.width)), theme.selected)
+            Line::styled(text::pad(&format!("{edge}{head}{summary}"), usize::from(area.width)), theme.selected)
         } else {
             Line::from(vec![
-                Span::styled("│", border),
+                Span::styled(edge, border),
                 Span::styled(head, theme.risk(proposal.risk)),
                 Span::styled(summary, theme.base),
             ])

@@ -77,10 +77,13 @@ fn connection(state: &State) -> Vec<Span<'static>> {
         .sources
         .values()
         .any(|s| matches!(s, SourceState::Connecting));
+    let live = state.sources.values().any(|s| matches!(s, SourceState::Live));
     let mut spans = vec![if connecting {
         Span::styled("◌ connecting", theme.header)
-    } else {
+    } else if live {
         Span::styled("● live", theme.header.patch(theme.ok))
+    } else {
+        Span::styled("⊘ connected, nothing visible", theme.header.patch(theme.warn))
     }];
     if !forbidden.is_empty() {
         spans.push(Span::styled(

@@ -100,7 +100,7 @@ fn document(state: &State, record: &ProposalRecord, width: u16) -> Vec<Section> 
         let style = if record.state.is_pending() { theme.warn } else { theme.dim };
         badges.push(Span::styled(countdown, style));
     }
-    top.push(Line::from(badges));
+    top.extend(text::wrap(Line::from(badges), width, 1));
     let mut facts = vec![
         ("target", record.target.clone()),
         ("action", match (&record.patch_type, record.replicas) {
@@ -200,14 +200,22 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
         return;
     }
     let theme = &state.theme;
-    let label = format!("─ proposal {} · {} ", key.name, key.namespace);
+    let record = state.proposals.get(key);
+    let position = record
+        .map(|r| {
+            let total = document_height(state, r, area.width);
+            let last = (*scroll + usize::from(area.height.saturating_sub(1))).min(total);
+            format!("· lines {}–{last} of {total} ", (*scroll + 1).min(total))
+        })
+        .unwrap_or_default();
+    let label = format!("─ proposal {} · {} {position}", key.name, key.namespace);
     let title = Line::from(vec![
         Span::styled(text::fit(&label, usize::from(area.width)), theme.title),
         Span::styled("─".repeat(usize::from(area.width).saturating_sub(text::width(&label))), theme.border),
     ]);
     frame.render_widget(Paragraph::new(title), Rect::new(area.x, area.y, area.width, 1));
     let text_area = Rect::new(area.x, area.y + 1, area.width, area.height - 1);
-    let Some(record) = state.proposals.get(key) else {
+    let Some(record) = record else {
         frame.render_widget(
             Paragraph::new(Line::styled(" this proposal is no longer in the cluster (esc goes back)", theme.warn)),
             text_area,

@@ -15,10 +15,12 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-/// Continuation rows of a wrapped line are indented this much.
+/// Continuation rows of a wrapped line are indented this much (past the time).
 const WRAP_INDENT: u16 = 4;
-/// Unfolded lines of a tool call or result are indented this much.
-const BODY_INDENT: &str = "      ";
+/// Unfolded lines of a tool call or result are indented this much (past the time).
+const BODY_INDENT: usize = 6;
+/// Columns the time prefix takes (`02:14:07 `).
+const TIME_COLUMNS: u16 = 9;
 
 /// What an entry's look depends on, borrowed from the state.
 #[derive(Debug, Clone, Copy)]
@@ -35,6 +37,19 @@ pub struct EntryStyle<'a> {
     pub state: Option<&'a State>,
     /// The namespace of the open investigation's Job (where its proposals live).
     pub namespace: &'a str,
+}
+
+impl EntryStyle<'_> {
+    /// Where continuation rows start.
+    fn wrap_indent(&self) -> u16 {
+        WRAP_INDENT + if self.timestamps { TIME_COLUMNS } else { 0 }
+    }
+
+    /// The indent of unfolded lines.
+    fn body_indent(&self) -> String {
+        let time = if self.timestamps { usize::from(TIME_COLUMNS) } else { 0 };
+        " ".repeat(BODY_INDENT + time)
+    }
 }
 
 impl<'a> EntryStyle<'a> {
@@ -84,8 +99,9 @@ pub fn entry_lines(entry: &LogEntry, expanded: bool, style: &EntryStyle<'_>) -> 
                 theme.event_tool_call,
             ));
             if expanded {
+                let indent = style.body_indent();
                 body.extend(input_lines.iter().map(|l| {
-                    Line::from(vec![Span::raw(BODY_INDENT), Span::styled(l.clone(), theme.event_tool_call)])
+                    Line::from(vec![Span::raw(indent.clone()), Span::styled(l.clone(), theme.event_tool_call)])
                 }));
             } else {
                 head.push(Span::styled(input.clone(), theme.dim));
@@ -100,10 +116,11 @@ pub fn entry_lines(entry: &LogEntry, expanded: bool, style: &EntryStyle<'_>) -> 
                 line_style,
             ));
             if expanded {
+                let indent = style.body_indent();
                 body.extend(
                     lines
                         .iter()
-                        .map(|l| Line::from(vec![Span::raw(BODY_INDENT), Span::styled(l.clone(), line_style)])),
+                        .map(|l| Line::from(vec![Span::raw(indent.clone()), Span::styled(l.clone(), line_style)])),
                 );
             } else if let Some(first) = lines.first() {
                 head.push(Span::styled(format!(" {first}"), theme.dim));
@@ -172,7 +189,7 @@ pub fn entry_lines(entry: &LogEntry, expanded: bool, style: &EntryStyle<'_>) -> 
 pub fn entry_height(entry: &LogEntry, expanded: bool, style: &EntryStyle<'_>, width: u16) -> usize {
     let lines = entry_lines(entry, expanded, style);
     if style.wrap {
-        lines.iter().map(|l| text::wrapped_rows(l, width, WRAP_INDENT)).sum()
+        lines.iter().map(|l| text::wrapped_rows(l, width, style.wrap_indent())).sum()
     } else {
         lines.len()
     }
@@ -189,7 +206,7 @@ fn entry_rows(entry: &LogEntry, expanded: bool, style: &EntryStyle<'_>, width: u
             line = line.patch_style(style.theme.selected);
         }
         if style.wrap {
-            rows.extend(text::wrap(line, width, WRAP_INDENT));
+            rows.extend(text::wrap(line, width, style.wrap_indent()));
         } else {
             rows.push(line);
         }

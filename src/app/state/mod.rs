@@ -123,6 +123,9 @@ pub struct Notice {
     pub level: NoticeLevel,
     /// What it says.
     pub text: String,
+    /// The watcher generation it is about: it goes when the watchers restart
+    /// (another namespace or context). `None`: it stays until dismissed.
+    pub epoch: Option<u64>,
 }
 
 /// How the reasoning stream is shown.
@@ -267,6 +270,7 @@ impl State {
                 .map(|text| Notice {
                     level: NoticeLevel::Warning,
                     text,
+                    epoch: None,
                 })
                 .collect(),
             highlights: HighlightCache::new(HIGHLIGHT_CACHE_ENTRIES),

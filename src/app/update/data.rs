@@ -187,12 +187,11 @@ pub(super) fn forbidden(
         Some(ns) => format!("in {ns}"),
         None => "in all namespaces (try :ns NAME)".into(),
     };
-    notice(
-        state,
-        NoticeLevel::Warning,
-        format!("{who} cannot list {} {scope}", source.resource()),
-        out,
-    );
+    let text = format!("{who} cannot list {} {scope}", source.resource());
+    notice(state, NoticeLevel::Warning, text, out);
+    if let Some(last) = state.notices.last_mut() {
+        last.epoch = Some(epoch);
+    }
 }
 
 /// A watcher receives again.
@@ -240,6 +239,8 @@ pub(super) fn context_switched(
 pub(super) fn restart_watchers(state: &mut State, out: &mut Out) {
     stream::close(state, out);
     state.screens.truncate(1);
+    let old = state.epoch;
+    state.notices.retain(|n| n.epoch != Some(old));
     state.epoch += 1;
     state.table.clear();
     state.proposals.clear();
@@ -261,7 +262,11 @@ pub(crate) fn notice(state: &mut State, level: NoticeLevel, text: String, out: &
         return;
     }
     state.notices.retain(|n| n.text != text);
-    state.notices.push(Notice { level, text });
+    state.notices.push(Notice {
+        level,
+        text,
+        epoch: None,
+    });
     if state.notices.len() > MAX_NOTICES {
         state.notices.remove(0);
     }

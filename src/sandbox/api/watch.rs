@@ -146,13 +146,23 @@ fn drain(
         match receiver.try_recv() {
             Ok(change) => pending.push(change),
             Err(broadcast::error::TryRecvError::Lagged(_)) => {
-                let subscription = state.subscribe(resource, delivered)?;
-                *receiver = subscription.receiver;
-                return Ok(subscription.backlog);
+                return resubscribe(state, resource, receiver, delivered);
             }
             Err(_) => return Ok(pending),
         }
     }
+}
+
+/// After the receiver overflowed: a fresh receiver, and the missed changes from history.
+fn resubscribe(
+    state: &State,
+    resource: ResourceId,
+    receiver: &mut broadcast::Receiver<Arc<Change>>,
+    delivered: u64,
+) -> Result<Vec<Arc<Change>>, TooOld> {
+    let subscription = state.subscribe(resource, delivered)?;
+    *receiver = subscription.receiver;
+    Ok(subscription.backlog)
 }
 
 impl Watch {
@@ -259,7 +269,7 @@ impl Watch {
                     Ok(change) => Ok(vec![change]),
                     Err(broadcast::error::RecvError::Lagged(_)) => {
                         let state = self.inner.store.read();
-                        drain(&state, self.resource, &mut receiver, delivered)
+                        resubscribe(&state, self.resource, &mut receiver, delivered)
                     }
                     Err(broadcast::error::RecvError::Closed) => return,
                 },
