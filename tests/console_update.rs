@@ -19,11 +19,36 @@ use std::collections::BTreeMap;
 fn world() -> State {
     StateBuilder::new()
         .policy("payments", Phase::LimitedWrite)
-        .investigation(investigation("oom-7f3a9c", "payments", InvestigationState::Running, 185))
-        .investigation(investigation("crashloop-b2d4e1", "checkout", InvestigationState::Pending, 20))
-        .investigation(investigation("cert-0a1b2c", "search", InvestigationState::Failed, 4000))
-        .investigation(investigation("rollout-99ffee", "payments", InvestigationState::Succeeded, 7200))
-        .proposal(proposal("raise-mem-7f3a", "oom-7f3a9c", Risk::High, ProposalState::Pending))
+        .investigation(investigation(
+            "oom-7f3a9c",
+            "payments",
+            InvestigationState::Running,
+            185,
+        ))
+        .investigation(investigation(
+            "crashloop-b2d4e1",
+            "checkout",
+            InvestigationState::Pending,
+            20,
+        ))
+        .investigation(investigation(
+            "cert-0a1b2c",
+            "search",
+            InvestigationState::Failed,
+            4000,
+        ))
+        .investigation(investigation(
+            "rollout-99ffee",
+            "payments",
+            InvestigationState::Succeeded,
+            7200,
+        ))
+        .proposal(proposal(
+            "raise-mem-7f3a",
+            "oom-7f3a9c",
+            Risk::High,
+            ProposalState::Pending,
+        ))
         .build()
 }
 
@@ -76,18 +101,37 @@ fn vim_keys_and_arrows_move_the_table_cursor() {
     assert_eq!(selected_id(&state), "cert-0a1b2c");
     press(&mut state, KeyCode::Home);
     assert_eq!(selected_id(&state), "crashloop-b2d4e1");
-    update(&mut state, key_with(KeyCode::Char('d'), KeyModifiers::CONTROL));
-    assert_eq!(selected_id(&state), "rollout-99ffee", "half a page is more than four rows");
+    update(
+        &mut state,
+        key_with(KeyCode::Char('d'), KeyModifiers::CONTROL),
+    );
+    assert_eq!(
+        selected_id(&state),
+        "rollout-99ffee",
+        "half a page is more than four rows"
+    );
 }
 
 #[test]
 fn a_no_op_key_draws_nothing() {
     let mut state = world();
-    assert!(press(&mut state, KeyCode::Char('z')).is_empty(), "an unbound key");
-    assert!(!redraws(&press(&mut state, KeyCode::Char('k'))), "up at the top");
-    assert!(!redraws(&press(&mut state, KeyCode::Esc)), "esc with nothing to close");
+    assert!(
+        press(&mut state, KeyCode::Char('z')).is_empty(),
+        "an unbound key"
+    );
+    assert!(
+        !redraws(&press(&mut state, KeyCode::Char('k'))),
+        "up at the top"
+    );
+    assert!(
+        !redraws(&press(&mut state, KeyCode::Esc)),
+        "esc with nothing to close"
+    );
     press(&mut state, KeyCode::Char('G'));
-    assert!(!redraws(&press(&mut state, KeyCode::Char('j'))), "down at the bottom");
+    assert!(
+        !redraws(&press(&mut state, KeyCode::Char('j'))),
+        "down at the bottom"
+    );
 }
 
 #[test]
@@ -116,11 +160,19 @@ fn sorting_cycles_columns_and_reverses() {
     assert_eq!(state.table.sort, Column::Age);
     press(&mut state, KeyCode::Char('s'));
     assert_eq!(state.table.sort, Column::TimeLeft);
-    assert_eq!(visible_ids(&state)[0], "oom-7f3a9c", "soonest deadline first");
+    assert_eq!(
+        visible_ids(&state)[0],
+        "oom-7f3a9c",
+        "soonest deadline first"
+    );
     for _ in 0..5 {
         press(&mut state, KeyCode::Char('s'));
     }
-    assert_eq!(state.table.sort, Column::Id, "wraps around to the first column");
+    assert_eq!(
+        state.table.sort,
+        Column::Id,
+        "wraps around to the first column"
+    );
     assert_eq!(visible_ids(&state)[0], "cert-0a1b2c");
     press(&mut state, KeyCode::Char('S'));
     assert_eq!(visible_ids(&state)[0], "rollout-99ffee");
@@ -135,7 +187,11 @@ fn the_phase_comes_from_the_target_namespace_policy() {
     let state = world();
     let phase = |id: &str| state.table.get(id).map(|r| r.phase);
     assert_eq!(phase("oom-7f3a9c"), Some(Phase::LimitedWrite));
-    assert_eq!(phase("cert-0a1b2c"), Some(Phase::Shadow), "no policy is Shadow");
+    assert_eq!(
+        phase("cert-0a1b2c"),
+        Some(Phase::Shadow),
+        "no policy is Shadow"
+    );
     assert_eq!(state.table.get("oom-7f3a9c").map(|r| r.pending), Some(1));
 }
 
@@ -144,7 +200,11 @@ fn opening_an_investigation_streams_its_log_and_leaving_stops_it() {
     let mut state = world();
     press(&mut state, KeyCode::Char('j'));
     let effects = press(&mut state, KeyCode::Enter);
-    let stream = state.detail.as_ref().map(|d| d.stream).expect("a detail view");
+    let stream = state
+        .detail
+        .as_ref()
+        .map(|d| d.stream)
+        .expect("a detail view");
     assert!(effects.contains(&Effect::StartLogStream {
         stream,
         investigation: "oom-7f3a9c".into(),
@@ -174,10 +234,22 @@ fn streamed_lines_give_the_row_its_cost_and_last_line() {
     let row = state.table.get("oom-7f3a9c").expect("row");
     let cost = row.cost.expect("a cost from the usage events");
     assert!((cost - 0.0203).abs() < 1e-9, "{cost}");
-    assert!(row.last_line.as_deref().is_some_and(|l| l.contains("Memory limit too low")));
-    let usage = state.detail.as_ref().map(|d| d.buffer.usage).expect("detail");
+    assert!(
+        row.last_line
+            .as_deref()
+            .is_some_and(|l| l.contains("Memory limit too low"))
+    );
+    let usage = state
+        .detail
+        .as_ref()
+        .map(|d| d.buffer.usage)
+        .expect("detail");
     assert_eq!((usage.input_tokens, usage.output_tokens), (2000, 500));
-    assert_eq!(state.table.get("cert-0a1b2c").and_then(|r| r.cost), None, "not streamed");
+    assert_eq!(
+        state.table.get("cert-0a1b2c").and_then(|r| r.cost),
+        None,
+        "not streamed"
+    );
 }
 
 #[test]
@@ -188,7 +260,10 @@ fn follow_mode_toggles_and_moving_up_leaves_it() {
     assert!(following(&state));
     press(&mut state, KeyCode::Char('k'));
     assert!(!following(&state));
-    assert!(matches!(cursor_kind(&state), Some(EntryKind::Usage { .. })), "one above the newest");
+    assert!(
+        matches!(cursor_kind(&state), Some(EntryKind::Usage { .. })),
+        "one above the newest"
+    );
     press(&mut state, KeyCode::Char('f'));
     assert!(following(&state));
     press(&mut state, KeyCode::Char('f'));
@@ -219,7 +294,11 @@ fn search_moves_with_n_and_capital_n() {
     press(&mut state, KeyCode::Enter);
     let cursor = |s: &State| s.detail.as_ref().and_then(|d| d.buffer.cursor_seq());
     let first = cursor(&state);
-    assert!(matches!(cursor_kind(&state), Some(EntryKind::Usage { .. })), "{:?}", cursor_kind(&state));
+    assert!(
+        matches!(cursor_kind(&state), Some(EntryKind::Usage { .. })),
+        "{:?}",
+        cursor_kind(&state)
+    );
     press(&mut state, KeyCode::Char('n'));
     let second = cursor(&state);
     assert_ne!(first, second);
@@ -246,15 +325,25 @@ fn p_jumps_to_the_proposal_and_enter_opens_it_for_highlighting() {
     press(&mut state, KeyCode::Char('j'));
     open_with_log(&mut state, &EVERY_EVENT);
     press(&mut state, KeyCode::Char('p'));
-    assert!(matches!(cursor_kind(&state), Some(EntryKind::Proposal { .. })));
+    assert!(matches!(
+        cursor_kind(&state),
+        Some(EntryKind::Proposal { .. })
+    ));
     let effects = press(&mut state, KeyCode::Enter);
     assert!(matches!(state.screen(), Screen::Proposal { key, .. } if key.name == "raise-mem-7f3a"));
-    let highlights = effects.iter().filter(|e| matches!(e, Effect::Highlight { .. })).count();
+    let highlights = effects
+        .iter()
+        .filter(|e| matches!(e, Effect::Highlight { .. }))
+        .count();
     assert_eq!(highlights, 3, "patch, diff and dry run: {effects:?}");
     // Asked once: opening again while in flight asks for nothing new.
     press(&mut state, KeyCode::Esc);
     let effects = press(&mut state, KeyCode::Enter);
-    assert!(!effects.iter().any(|e| matches!(e, Effect::Highlight { .. })));
+    assert!(
+        !effects
+            .iter()
+            .any(|e| matches!(e, Effect::Highlight { .. }))
+    );
 }
 
 #[test]
@@ -263,8 +352,16 @@ fn enter_and_space_fold_tool_calls() {
     open_with_log(&mut state, &EVERY_EVENT);
     press(&mut state, KeyCode::Char('g'));
     press(&mut state, KeyCode::Char('j'));
-    assert!(matches!(cursor_kind(&state), Some(EntryKind::ToolCall { .. })));
-    let expanded = |s: &State| s.detail.as_ref().map(|d| d.buffer.expanded.len()).unwrap_or(0);
+    assert!(matches!(
+        cursor_kind(&state),
+        Some(EntryKind::ToolCall { .. })
+    ));
+    let expanded = |s: &State| {
+        s.detail
+            .as_ref()
+            .map(|d| d.buffer.expanded.len())
+            .unwrap_or(0)
+    };
     press(&mut state, KeyCode::Enter);
     assert_eq!(expanded(&state), 1);
     press(&mut state, KeyCode::Char(' '));
@@ -280,7 +377,12 @@ fn enter_and_space_fold_tool_calls() {
 fn the_buffer_is_bounded_and_counts_what_it_dropped() {
     let mut state = StateBuilder::new()
         .log_buffer_lines(100)
-        .investigation(investigation("oom-7f3a9c", "payments", InvestigationState::Running, 60))
+        .investigation(investigation(
+            "oom-7f3a9c",
+            "payments",
+            InvestigationState::Running,
+            60,
+        ))
         .build();
     let lines: Vec<String> = (0..250).map(|i| format!("line {i}")).collect();
     let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
@@ -294,7 +396,12 @@ fn the_buffer_is_bounded_and_counts_what_it_dropped() {
     let fetch = effects
         .iter()
         .find_map(|e| match e {
-            Effect::FetchOlder { count, first_seq, pod, .. } => Some((*count, *first_seq, pod.clone())),
+            Effect::FetchOlder {
+                count,
+                first_seq,
+                pod,
+                ..
+            } => Some((*count, *first_seq, pod.clone())),
             _ => None,
         })
         .expect("a fetch");
@@ -309,18 +416,30 @@ fn the_buffer_is_bounded_and_counts_what_it_dropped() {
     let older = state.detail.as_ref().and_then(|d| d.older.as_ref());
     assert!(matches!(older, Some(OlderLines::Loaded(b)) if b.len() == 2));
     press(&mut state, KeyCode::Esc);
-    assert!(state.detail.as_ref().is_some_and(|d| d.older.is_none()), "esc returns to the stream");
+    assert!(
+        state.detail.as_ref().is_some_and(|d| d.older.is_none()),
+        "esc returns to the stream"
+    );
 }
 
 #[test]
 fn the_command_line_completes_commands_namespaces_and_contexts() {
     let mut state = world();
     press(&mut state, KeyCode::Char(':'));
-    let listed = state.prompt.as_ref().map(|p| p.completions.len()).unwrap_or(0);
+    let listed = state
+        .prompt
+        .as_ref()
+        .map(|p| p.completions.len())
+        .unwrap_or(0);
     assert_eq!(listed, 8, "every command is offered");
     press(&mut state, KeyCode::Char('n'));
     press(&mut state, KeyCode::Tab);
-    let input = |s: &State| s.prompt.as_ref().map(|p| p.input.clone()).unwrap_or_default();
+    let input = |s: &State| {
+        s.prompt
+            .as_ref()
+            .map(|p| p.input.clone())
+            .unwrap_or_default()
+    };
     assert_eq!(input(&state), "ns ");
     type_text(&mut state, "pa");
     press(&mut state, KeyCode::Tab);
@@ -331,7 +450,11 @@ fn the_command_line_completes_commands_namespaces_and_contexts() {
         Effect::StartWatchers { namespace: Some(ns), .. } if ns == "payments"
     )));
     assert_eq!(state.namespace.as_deref(), Some("payments"));
-    assert_eq!(state.table.rows().len(), 0, "data of the old scope is dropped");
+    assert_eq!(
+        state.table.rows().len(),
+        0,
+        "data of the old scope is dropped"
+    );
 
     press(&mut state, KeyCode::Char(':'));
     type_text(&mut state, "ctx ");
@@ -343,7 +466,9 @@ fn the_command_line_completes_commands_namespaces_and_contexts() {
     assert_eq!(input(&state), "ctx sandbox");
     press(&mut state, KeyCode::Tab);
     let effects = press(&mut state, KeyCode::Enter);
-    assert!(effects.contains(&Effect::SwitchContext { context: "viewer".into() }));
+    assert!(effects.contains(&Effect::SwitchContext {
+        context: "viewer".into()
+    }));
 }
 
 #[test]
@@ -354,11 +479,29 @@ fn command_line_views_and_mistakes() {
     update(&mut state, Action::RunCommandLine("investigations".into()));
     assert_eq!(state.screen(), &Screen::Investigations);
     update(&mut state, Action::RunCommandLine("frobnicate".into()));
-    assert!(state.notices.iter().any(|n| n.text.contains("unknown command :frobnicate")));
+    assert!(
+        state
+            .notices
+            .iter()
+            .any(|n| n.text.contains("unknown command :frobnicate"))
+    );
     update(&mut state, Action::RunCommandLine("ctx nowhere".into()));
-    assert!(state.notices.iter().any(|n| n.text.contains("no context named nowhere")));
-    update(&mut state, Action::RunCommandLine("ns Not_A_Namespace".into()));
-    assert!(state.notices.iter().any(|n| n.text.contains("not a namespace name")));
+    assert!(
+        state
+            .notices
+            .iter()
+            .any(|n| n.text.contains("no context named nowhere"))
+    );
+    update(
+        &mut state,
+        Action::RunCommandLine("ns Not_A_Namespace".into()),
+    );
+    assert!(
+        state
+            .notices
+            .iter()
+            .any(|n| n.text.contains("not a namespace name"))
+    );
     let effects = update(&mut state, Action::RunCommandLine("q".into()));
     assert!(effects.contains(&Effect::Quit));
 }
@@ -391,13 +534,22 @@ fn a_disconnect_marks_data_stale_until_reconnected() {
         },
     );
     assert_eq!(state.reconnecting_since(), Some(at(-5)));
-    update(&mut state, Action::SourceConnected { epoch, source: Source::Investigations });
+    update(
+        &mut state,
+        Action::SourceConnected {
+            epoch,
+            source: Source::Investigations,
+        },
+    );
     assert!(!state.investigations_stale());
 }
 
 #[test]
 fn a_forbidden_list_names_the_missing_right_and_keeps_going() {
-    let mut state = StateBuilder::new().namespace("payments").user(Some(("viewer", true))).build();
+    let mut state = StateBuilder::new()
+        .namespace("payments")
+        .user(Some(("viewer", true)))
+        .build();
     let epoch = state.epoch;
     update(
         &mut state,
@@ -407,16 +559,28 @@ fn a_forbidden_list_names_the_missing_right_and_keeps_going() {
             namespace: Some("payments".into()),
         },
     );
-    let last = state.notices.last().map(|n| n.text.clone()).unwrap_or_default();
+    let last = state
+        .notices
+        .last()
+        .map(|n| n.text.clone())
+        .unwrap_or_default();
     assert_eq!(last, "viewer cannot list actionproposals in payments");
     update(
         &mut state,
         Action::InvestigationsListed {
             epoch,
-            records: vec![investigation("a-1", "payments", InvestigationState::Running, 5)],
+            records: vec![investigation(
+                "a-1",
+                "payments",
+                InvestigationState::Running,
+                5,
+            )],
         },
     );
     assert_eq!(state.table.rows().len(), 1);
+    // The message is about that scope: it goes when the scope changes.
+    update(&mut state, Action::RunCommandLine("ns all".into()));
+    assert!(state.notices.is_empty(), "{:?}", state.notices);
 }
 
 #[test]
@@ -428,7 +592,12 @@ fn actions_of_old_watchers_are_ignored() {
         &mut state,
         Action::InvestigationsListed {
             epoch: old,
-            records: vec![investigation("ghost", "payments", InvestigationState::Running, 5)],
+            records: vec![investigation(
+                "ghost",
+                "payments",
+                InvestigationState::Running,
+                5,
+            )],
         },
     );
     assert!(effects.is_empty());
@@ -443,7 +612,12 @@ fn watcher_changes_apply_and_delete() {
         &mut state,
         Action::InvestigationsChanged {
             epoch,
-            applied: vec![investigation("new-1", "auth", InvestigationState::Running, 1)],
+            applied: vec![investigation(
+                "new-1",
+                "auth",
+                InvestigationState::Running,
+                1,
+            )],
             deleted: vec!["cert-0a1b2c".into()],
         },
     );
@@ -456,7 +630,12 @@ fn watcher_changes_apply_and_delete() {
 #[test]
 fn the_clock_runs_only_while_something_counts_down() {
     let mut state = StateBuilder::new()
-        .investigation(investigation("done-1", "payments", InvestigationState::Succeeded, 600))
+        .investigation(investigation(
+            "done-1",
+            "payments",
+            InvestigationState::Succeeded,
+            600,
+        ))
         .build();
     assert!(!state.ticking, "finished investigations do not count down");
     let epoch = state.epoch;
@@ -464,7 +643,12 @@ fn the_clock_runs_only_while_something_counts_down() {
         &mut state,
         Action::InvestigationsChanged {
             epoch,
-            applied: vec![investigation("run-1", "payments", InvestigationState::Running, 10)],
+            applied: vec![investigation(
+                "run-1",
+                "payments",
+                InvestigationState::Running,
+                10,
+            )],
             deleted: vec![],
         },
     );
@@ -478,10 +662,17 @@ fn the_clock_runs_only_while_something_counts_down() {
 #[test]
 fn a_tick_that_changes_no_visible_text_draws_nothing() {
     let mut state = StateBuilder::new()
-        .investigation(investigation("old-1", "payments", InvestigationState::Running, 7200))
+        .investigation(investigation(
+            "old-1",
+            "payments",
+            InvestigationState::Running,
+            7200,
+        ))
         .build();
     // Ages over an hour show minutes: 200 ms later nothing on screen changed.
-    let later = at(0).checked_add(jiff::SignedDuration::from_millis(200)).expect("time");
+    let later = at(0)
+        .checked_add(jiff::SignedDuration::from_millis(200))
+        .expect("time");
     assert!(!redraws(&update(&mut state, Action::Tick(later))));
 }
 
@@ -509,7 +700,10 @@ fn config_key_overrides_take_effect() {
     let first = selected_id(&state);
     press(&mut state, KeyCode::Char('j'));
     assert_eq!(selected_id(&state), first, "j is no longer bound");
-    update(&mut state, key_with(KeyCode::Char('n'), KeyModifiers::CONTROL));
+    update(
+        &mut state,
+        key_with(KeyCode::Char('n'), KeyModifiers::CONTROL),
+    );
     assert_ne!(selected_id(&state), first);
 }
 
@@ -527,8 +721,14 @@ fn quitting_asks_the_runtime_to_quit() {
     assert!(press(&mut state, KeyCode::Char('q')).contains(&Effect::Quit));
     let mut state = world();
     press(&mut state, KeyCode::Enter);
-    let effects = update(&mut state, key_with(KeyCode::Char('c'), KeyModifiers::CONTROL));
-    assert!(effects.contains(&Effect::Quit), "ctrl-c quits from anywhere");
+    let effects = update(
+        &mut state,
+        key_with(KeyCode::Char('c'), KeyModifiers::CONTROL),
+    );
+    assert!(
+        effects.contains(&Effect::Quit),
+        "ctrl-c quits from anywhere"
+    );
     let effects = update(&mut state, Action::Command(Command::Quit));
     assert!(effects.contains(&Effect::Quit));
 }

@@ -46,12 +46,42 @@ fn world(columns: u16, rows: u16) -> StateBuilder {
         .size(columns, rows)
         .policy("payments", Phase::LimitedWrite)
         .policy("checkout", Phase::Autonomous)
-        .investigation(investigation("oom-7f3a9c", "payments", InvestigationState::Running, 185))
-        .investigation(investigation("crashloop-b2d4e1", "checkout", InvestigationState::Pending, 20))
-        .investigation(investigation("cert-0a1b2c", "search", InvestigationState::Failed, 4000))
-        .investigation(investigation("rollout-99ffee", "payments", InvestigationState::Succeeded, 7200))
-        .proposal(proposal("raise-mem-7f3a", "oom-7f3a9c", Risk::High, ProposalState::Pending))
-        .proposal(proposal("restart-api-7f3a", "oom-7f3a9c", Risk::Low, ProposalState::Approved))
+        .investigation(investigation(
+            "oom-7f3a9c",
+            "payments",
+            InvestigationState::Running,
+            185,
+        ))
+        .investigation(investigation(
+            "crashloop-b2d4e1",
+            "checkout",
+            InvestigationState::Pending,
+            20,
+        ))
+        .investigation(investigation(
+            "cert-0a1b2c",
+            "search",
+            InvestigationState::Failed,
+            4000,
+        ))
+        .investigation(investigation(
+            "rollout-99ffee",
+            "payments",
+            InvestigationState::Succeeded,
+            7200,
+        ))
+        .proposal(proposal(
+            "raise-mem-7f3a",
+            "oom-7f3a9c",
+            Risk::High,
+            ProposalState::Pending,
+        ))
+        .proposal(proposal(
+            "restart-api-7f3a",
+            "oom-7f3a9c",
+            Risk::Low,
+            ProposalState::Approved,
+        ))
 }
 
 fn snapshot_at_every_size(name: &str, scene: impl Fn(u16, u16) -> State) {
@@ -183,7 +213,9 @@ fn command_line_with_completions() {
 fn config_warning_notice() {
     snapshot_at_every_size("config_warning", |c, r| {
         world(c, r)
-            .notice("config [keys]: unknown action `teleport` (ignored); see ? for the action names")
+            .notice(
+                "config [keys]: unknown action `teleport` (ignored); see ? for the action names",
+            )
             .build()
     });
 }
@@ -224,7 +256,13 @@ fn agent_escape_sequences_reach_the_screen_inert() {
     let mut state = world(160, 48).build();
     open_with_log(&mut state, &hostile);
     for seq in 0..hostile.len() as u64 {
-        state.detail.as_mut().expect("detail").buffer.expanded.insert(seq);
+        state
+            .detail
+            .as_mut()
+            .expect("detail")
+            .buffer
+            .expanded
+            .insert(seq);
     }
     let buffer = draw(&state);
     for cell in buffer.content() {
@@ -235,14 +273,28 @@ fn agent_escape_sequences_reach_the_screen_inert() {
         );
     }
     let screen = text(&buffer);
-    assert!(screen.contains("clear  now") || screen.contains("clear now"), "{screen}");
-    assert!(screen.contains("title  change") || screen.contains("title change"), "{screen}");
-    assert!(!screen.contains("52;c;"), "the OSC 52 payload must be removed whole:\n{screen}");
+    assert!(
+        screen.contains("clear  now") || screen.contains("clear now"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("title  change") || screen.contains("title change"),
+        "{screen}"
+    );
+    assert!(
+        !screen.contains("52;c;"),
+        "the OSC 52 payload must be removed whole:\n{screen}"
+    );
 }
 
 #[test]
 fn proposal_payloads_reveal_invisible_characters() {
-    let mut record = proposal("bidi-1", "oom-7f3a9c", Risk::Critical, ProposalState::Pending);
+    let mut record = proposal(
+        "bidi-1",
+        "oom-7f3a9c",
+        Risk::Critical,
+        ProposalState::Pending,
+    );
     let redactor = kubevigil::sanitize::Redactor::default();
     record.change = Some(kubevigil::cluster::trim::payload(
         "kubectl delete ns payments\u{202e} # harmless",
@@ -250,10 +302,7 @@ fn proposal_payloads_reveal_invisible_characters() {
         &redactor,
     ));
     let mut state = world(160, 48).proposal(record).build();
-    update(
-        &mut state,
-        Action::RunCommandLine("investigations".into()),
-    );
+    update(&mut state, Action::RunCommandLine("investigations".into()));
     state.screens.push(kubevigil::app::state::Screen::Proposal {
         key: kubevigil::app::records::ProposalKey::new("kubevigil-agents", "bidi-1"),
         scroll: 0,
@@ -270,7 +319,10 @@ fn a_frame_renders_only_the_visible_rows() {
     let state = StateBuilder::new().many_investigations(2_000).build();
     let screen = text(&draw(&state));
     assert!(screen.contains("investigations 2,000/2,000"), "{screen}");
-    assert_eq!(screen.lines().filter(|l| l.contains("inv-")).count(), 48 - 1 - 2 - 1);
+    assert_eq!(
+        screen.lines().filter(|l| l.contains("inv-")).count(),
+        48 - 1 - 2 - 1
+    );
     let _ = log_entries(0, &[]);
 }
 
@@ -279,10 +331,11 @@ fn a_frame_renders_only_the_visible_rows() {
 fn bytes_between(before: &Buffer, after: &Buffer) -> usize {
     use ratatui::backend::{Backend, CrosstermBackend};
     let mut written: Vec<u8> = Vec::new();
-    let mut backend = CrosstermBackend::new(&mut written);
-    backend.draw(before.diff(after).into_iter()).expect("draw");
-    Backend::flush(&mut backend).expect("flush");
-    drop(backend);
+    {
+        let mut backend = CrosstermBackend::new(&mut written);
+        backend.draw(before.diff(after).into_iter()).expect("draw");
+        Backend::flush(&mut backend).expect("flush");
+    }
     written.len()
 }
 
@@ -294,7 +347,12 @@ fn a_cursor_move_at_160x48_writes_under_600_bytes() {
         .build();
     press(&mut state, KeyCode::Char('j'));
     let mut before = draw(&state);
-    for code in [KeyCode::Char('j'), KeyCode::Char('j'), KeyCode::Char('k'), KeyCode::Down] {
+    for code in [
+        KeyCode::Char('j'),
+        KeyCode::Char('j'),
+        KeyCode::Char('k'),
+        KeyCode::Down,
+    ] {
         let effects = update(&mut state, key(code));
         assert!(effects.contains(&kubevigil::app::effect::Effect::Redraw));
         let after = draw(&state);

@@ -765,6 +765,12 @@ async fn watch_through_bulk_seed(watch_history: usize, count: usize) -> bool {
         while !matches!(events.try_next().await, Ok(Some(watcher::Event::InitDone))) {}
     })
     .await;
+    // Wait for a first job through the live watch, so the watch is open during the seed.
+    server.seed(vec![seeded_job(count)]);
+    within("the first job", async {
+        while !matches!(events.try_next().await, Ok(Some(watcher::Event::Apply(_)))) {}
+    })
+    .await;
     server.seed((0..count).map(seeded_job).collect());
     let mut seen = BTreeSet::new();
     let mut gone = false;

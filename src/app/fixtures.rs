@@ -10,8 +10,8 @@ use super::state::{State, StateOptions};
 use super::update::update;
 use crate::domain::{
     ActionKind, ActionProposal, ActionProposalSpec, ActionProposalStatus, ActionTarget, Decision,
-    DecisionSource, Investigation, InvestigationState, Phase, Preview, ProposalState, ProposedAction,
-    Risk, Verdict,
+    DecisionSource, Investigation, InvestigationState, Phase, Preview, ProposalState,
+    ProposedAction, Risk, Verdict,
 };
 use crate::sanitize::Redactor;
 use crate::ui::theme::Theme;
@@ -33,7 +33,12 @@ pub fn at(seconds: i64) -> Timestamp {
 }
 
 /// An investigation record: started `age` seconds before now, deadline after 900 s.
-pub fn investigation(id: &str, target: &str, state: InvestigationState, age: i64) -> InvestigationRecord {
+pub fn investigation(
+    id: &str,
+    target: &str,
+    state: InvestigationState,
+    age: i64,
+) -> InvestigationRecord {
     let started = at(-age);
     InvestigationRecord {
         investigation: Investigation {
@@ -55,7 +60,12 @@ pub fn investigation(id: &str, target: &str, state: InvestigationState, age: i64
 
 /// A proposal for `investigation`, as an agent would write it, trimmed and
 /// sanitized by the real ingest code.
-pub fn proposal(name: &str, investigation: &str, risk: Risk, state: ProposalState) -> ProposalRecord {
+pub fn proposal(
+    name: &str,
+    investigation: &str,
+    risk: Risk,
+    state: ProposalState,
+) -> ProposalRecord {
     let decisions = if state == ProposalState::Approved {
         vec![Decision {
             by: "alice".into(),
@@ -241,7 +251,9 @@ impl StateBuilder {
     /// Adds `count` generated investigations (ids `inv-00000`...), across six
     /// namespaces, one in eight running, one in twenty failed.
     pub fn many_investigations(mut self, count: usize) -> Self {
-        const NAMESPACES: [&str; 6] = ["payments", "checkout", "search", "auth", "billing", "ledger"];
+        const NAMESPACES: [&str; 6] = [
+            "payments", "checkout", "search", "auth", "billing", "ledger",
+        ];
         for i in 0..count {
             let state = if i % 8 == 0 {
                 InvestigationState::Running

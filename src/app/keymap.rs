@@ -19,7 +19,7 @@ pub enum Scope {
     Investigations,
     /// An investigation's detail: its reasoning stream and proposals.
     Detail,
-    /// A proposal's detail.
+    /// A proposal's detail (and the views still to come).
     Proposal,
 }
 
@@ -38,7 +38,7 @@ impl Scope {
             Scope::Global => "everywhere",
             Scope::Investigations => "investigations",
             Scope::Detail => "investigation detail",
-            Scope::Proposal => "proposal",
+            Scope::Proposal => "proposal and other views",
         }
     }
 }
@@ -55,9 +55,12 @@ pub struct KeyChord {
 impl KeyChord {
     /// A chord, normalised.
     pub fn new(code: KeyCode, modifiers: KeyModifiers) -> KeyChord {
-        let mut modifiers = modifiers & (KeyModifiers::CONTROL | KeyModifiers::ALT | KeyModifiers::SHIFT);
+        let mut modifiers =
+            modifiers & (KeyModifiers::CONTROL | KeyModifiers::ALT | KeyModifiers::SHIFT);
         let code = match code {
-            KeyCode::Char(c) if modifiers.contains(KeyModifiers::SHIFT) && c.is_ascii_lowercase() => {
+            KeyCode::Char(c)
+                if modifiers.contains(KeyModifiers::SHIFT) && c.is_ascii_lowercase() =>
+            {
                 KeyCode::Char(c.to_ascii_uppercase())
             }
             KeyCode::Tab if modifiers.contains(KeyModifiers::SHIFT) => KeyCode::BackTab,
@@ -218,12 +221,16 @@ impl Keymap {
             for spec in specs {
                 match KeyChord::parse(spec) {
                     Ok(key) => keys.push(key),
-                    Err(reason) => warnings.push(format!("config [keys] {name}: {reason} (ignored)")),
+                    Err(reason) => {
+                        warnings.push(format!("config [keys] {name}: {reason} (ignored)"))
+                    }
                 }
             }
             if keys.is_empty() {
                 if !specs.is_empty() {
-                    warnings.push(format!("config [keys] {name}: no usable key, keeping the built-in keys"));
+                    warnings.push(format!(
+                        "config [keys] {name}: no usable key, keeping the built-in keys"
+                    ));
                 }
                 continue;
             }
@@ -336,7 +343,10 @@ mod tests {
 
     #[test]
     fn specs_parse_and_normalise() {
-        assert_eq!(key("G"), KeyChord::new(KeyCode::Char('g'), KeyModifiers::SHIFT));
+        assert_eq!(
+            key("G"),
+            KeyChord::new(KeyCode::Char('g'), KeyModifiers::SHIFT)
+        );
         assert_eq!(key("shift-g"), key("G"));
         assert_eq!(key("ctrl-d").modifiers, KeyModifiers::CONTROL);
         assert_eq!(key("shift-tab").code, KeyCode::BackTab);
@@ -351,24 +361,39 @@ mod tests {
     #[test]
     fn view_bindings_shadow_global_ones() {
         let keymap = Keymap::builtin();
-        assert_eq!(keymap.lookup(Scope::Investigations, key("q")), Some(Command::Quit));
+        assert_eq!(
+            keymap.lookup(Scope::Investigations, key("q")),
+            Some(Command::Quit)
+        );
         assert_eq!(keymap.lookup(Scope::Detail, key("q")), Some(Command::Back));
         assert_eq!(keymap.lookup(Scope::Detail, key("j")), Some(Command::Down));
-        assert_eq!(keymap.lookup(Scope::Detail, key("down")), Some(Command::Down));
+        assert_eq!(
+            keymap.lookup(Scope::Detail, key("down")),
+            Some(Command::Down)
+        );
         assert_eq!(keymap.lookup(Scope::Investigations, key("f")), None);
     }
 
     #[test]
     fn overrides_replace_keys_and_report_mistakes() {
         let overrides = BTreeMap::from([
-            ("down".to_string(), vec!["n".to_string(), "ctrl-n".to_string()]),
+            (
+                "down".to_string(),
+                vec!["n".to_string(), "ctrl-n".to_string()],
+            ),
             ("teleport".to_string(), vec!["t".to_string()]),
             ("follow".to_string(), vec!["hyper-f".to_string()]),
         ]);
         let (keymap, warnings) = Keymap::with_overrides(&overrides);
-        assert_eq!(keymap.lookup(Scope::Investigations, key("n")), Some(Command::Down));
+        assert_eq!(
+            keymap.lookup(Scope::Investigations, key("n")),
+            Some(Command::Down)
+        );
         assert_eq!(keymap.lookup(Scope::Investigations, key("j")), None);
-        assert_eq!(keymap.lookup(Scope::Detail, key("f")), Some(Command::Follow));
+        assert_eq!(
+            keymap.lookup(Scope::Detail, key("f")),
+            Some(Command::Follow)
+        );
         assert_eq!(warnings.len(), 3, "{warnings:?}");
         assert!(warnings.iter().any(|w| w.contains("teleport")));
         assert!(warnings.iter().any(|w| w.contains("hyper")));

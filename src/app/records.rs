@@ -221,19 +221,25 @@ pub enum EntryKind {
 impl EntryKind {
     /// Whether the entry folds (tool calls and results).
     pub fn is_foldable(&self) -> bool {
-        matches!(self, EntryKind::ToolCall { .. } | EntryKind::ToolResult { .. })
+        matches!(
+            self,
+            EntryKind::ToolCall { .. } | EntryKind::ToolResult { .. }
+        )
     }
 
     /// The entry's main text on one line, as the table's "last line" column shows it.
     pub fn headline(&self) -> String {
         match self {
-            EntryKind::Thought(text) | EntryKind::Error(text) | EntryKind::Text(text) => text.clone(),
+            EntryKind::Thought(text) | EntryKind::Error(text) | EntryKind::Text(text) => {
+                text.clone()
+            }
             EntryKind::ToolCall { tool, input, .. } => format!("{tool} {input}"),
             EntryKind::ToolResult { lines, .. } => lines.first().cloned().unwrap_or_default(),
             EntryKind::Hypothesis { text, .. } | EntryKind::Conclusion { text, .. } => text.clone(),
-            EntryKind::Proposal { name, summary } => {
-                summary.clone().map(|s| format!("{name}: {s}")).unwrap_or_else(|| name.clone())
-            }
+            EntryKind::Proposal { name, summary } => summary
+                .clone()
+                .map(|s| format!("{name}: {s}"))
+                .unwrap_or_else(|| name.clone()),
             EntryKind::Usage { cost_usd, .. } => format!("usage ${cost_usd:.4}"),
         }
     }
@@ -246,12 +252,16 @@ impl EntryKind {
             EntryKind::ToolCall { tool, input, .. } => hit(tool) || hit(input),
             EntryKind::ToolResult { lines, .. } => lines.iter().any(|l| hit(l)),
             EntryKind::Hypothesis { text, .. } | EntryKind::Conclusion { text, .. } => hit(text),
-            EntryKind::Proposal { name, summary } => hit(name) || summary.as_deref().is_some_and(hit),
+            EntryKind::Proposal { name, summary } => {
+                hit(name) || summary.as_deref().is_some_and(hit)
+            }
             EntryKind::Usage {
                 input_tokens,
                 output_tokens,
                 cost_usd,
-            } => hit(&format!("usage +{input_tokens} in +{output_tokens} out tokens ${cost_usd}")),
+            } => hit(&format!(
+                "usage +{input_tokens} in +{output_tokens} out tokens ${cost_usd}"
+            )),
         }
     }
 }

@@ -16,7 +16,10 @@ pub fn split_timestamp(raw: &[u8]) -> (Option<Timestamp>, &[u8]) {
         return (None, raw);
     };
     let (head, rest) = raw.split_at(space);
-    match std::str::from_utf8(head).ok().and_then(|h| h.parse::<Timestamp>().ok()) {
+    match std::str::from_utf8(head)
+        .ok()
+        .and_then(|h| h.parse::<Timestamp>().ok())
+    {
         Some(at) => (Some(at), rest.get(1..).unwrap_or_default()),
         None => (None, raw),
     }
@@ -24,7 +27,11 @@ pub fn split_timestamp(raw: &[u8]) -> (Option<Timestamp>, &[u8]) {
 
 fn lines_of(text: &str, redactor: &Redactor, limit: usize) -> Vec<String> {
     let total = text.lines().count();
-    let mut lines: Vec<String> = text.lines().take(limit).map(|l| clean(l, redactor)).collect();
+    let mut lines: Vec<String> = text
+        .lines()
+        .take(limit)
+        .map(|l| clean(l, redactor))
+        .collect();
     if total > limit {
         lines.push(format!("… {} more lines", total - limit));
     }
@@ -34,7 +41,8 @@ fn lines_of(text: &str, redactor: &Redactor, limit: usize) -> Vec<String> {
 fn pretty_json(compact: &str, redactor: &Redactor) -> Vec<String> {
     match serde_json::from_str::<serde_json::Value>(compact) {
         Ok(value @ (serde_json::Value::Object(_) | serde_json::Value::Array(_))) => {
-            let pretty = serde_json::to_string_pretty(&value).unwrap_or_else(|_| compact.to_string());
+            let pretty =
+                serde_json::to_string_pretty(&value).unwrap_or_else(|_| compact.to_string());
             lines_of(&pretty, redactor, MAX_RESULT_LINES)
         }
         _ => vec![clean(compact, redactor)],
@@ -54,12 +62,19 @@ pub fn entry(seq: u64, raw: &[u8], redactor: &Redactor) -> LogEntry {
             input_lines: pretty_json(&input, redactor),
             input: text(&input),
         },
-        EventKind::ToolResult { id, output, is_error } => EntryKind::ToolResult {
+        EventKind::ToolResult {
+            id,
+            output,
+            is_error,
+        } => EntryKind::ToolResult {
             id: text(&id),
             lines: lines_of(&output, redactor, MAX_RESULT_LINES),
             is_error,
         },
-        EventKind::Hypothesis { text: t, confidence } => EntryKind::Hypothesis {
+        EventKind::Hypothesis {
+            text: t,
+            confidence,
+        } => EntryKind::Hypothesis {
             text: text(&t),
             confidence,
         },
@@ -78,7 +93,11 @@ pub fn entry(seq: u64, raw: &[u8], redactor: &Redactor) -> LogEntry {
         } => EntryKind::Usage {
             input_tokens,
             output_tokens,
-            cost_usd: if cost_usd.is_finite() { cost_usd.max(0.0) } else { 0.0 },
+            cost_usd: if cost_usd.is_finite() {
+                cost_usd.max(0.0)
+            } else {
+                0.0
+            },
         },
         EventKind::Error { message } => EntryKind::Error(text(&message)),
         EventKind::Text { text: t } => EntryKind::Text(text(&t)),
@@ -97,7 +116,9 @@ mod tests {
 
     #[test]
     fn the_kubelet_timestamp_is_split_off() {
-        let (at, rest) = split_timestamp(b"2026-11-27T02:00:01.123456789Z {\"type\":\"thought\",\"text\":\"hi\"}");
+        let (at, rest) = split_timestamp(
+            b"2026-11-27T02:00:01.123456789Z {\"type\":\"thought\",\"text\":\"hi\"}",
+        );
         assert!(at.is_some());
         assert!(rest.starts_with(b"{"));
         let (at, rest) = split_timestamp(b"no timestamp here");

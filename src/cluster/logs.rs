@@ -12,8 +12,8 @@ use futures::{AsyncBufReadExt, StreamExt};
 use jiff::Timestamp;
 use k8s_openapi::api::core::v1::Pod;
 use kube::api::{ListParams, LogParams};
-use kube::runtime::watcher;
 use kube::runtime::WatchStreamExt;
+use kube::runtime::watcher;
 use kube::{Api, Client, ResourceExt};
 use std::pin::Pin;
 use std::sync::Arc;
@@ -47,7 +47,12 @@ pub struct StreamTarget {
 
 /// Follows the investigation's pod log until the pod finishes, the task is
 /// aborted, or the console goes away.
-pub async fn follow(client: Client, target: StreamTarget, tx: Sender<Action>, redactor: Arc<Redactor>) {
+pub async fn follow(
+    client: Client,
+    target: StreamTarget,
+    tx: Sender<Action>,
+    redactor: Arc<Redactor>,
+) {
     let stream = target.stream;
     let result = follow_inner(client, &target, &tx, &redactor).await;
     let error = result.err();
@@ -84,7 +89,16 @@ async fn follow_inner(
             .map_err(|e| format!("cannot read the log of {pod}: {e}"))?;
         let mut log: Pin<Box<dyn AsyncBufRead + Send>> = Box::pin(log);
         reader.reset();
-        let outcome = pump(&mut log, &mut reader, target.stream, &mut seq, &mut last_logged, tx, redactor).await;
+        let outcome = pump(
+            &mut log,
+            &mut reader,
+            target.stream,
+            &mut seq,
+            &mut last_logged,
+            tx,
+            redactor,
+        )
+        .await;
         match outcome {
             Pump::ConsoleGone => return Ok(()),
             Pump::Ended | Pump::Failed(_) => {
@@ -129,7 +143,11 @@ fn newest_started(pods: &[Pod]) -> Option<String> {
 
 /// Finds the investigation's pod (label `kubevigil.io/investigation=<id>`,
 /// else `job-name=<job>`), watching until one has started.
-async fn find_pod(pods: &Api<Pod>, target: &StreamTarget, tx: &Sender<Action>) -> Result<String, String> {
+async fn find_pod(
+    pods: &Api<Pod>,
+    target: &StreamTarget,
+    tx: &Sender<Action>,
+) -> Result<String, String> {
     let by_id = format!("{INVESTIGATION}={}", target.investigation);
     let by_job = format!("job-name={}", target.job_name);
     let mut selector = by_id.clone();
@@ -196,16 +214,18 @@ async fn pump(
     let mut flush_at: Option<Instant> = None;
     loop {
         let next = match flush_at {
-            Some(deadline) => match tokio::time::timeout_at(deadline, reader.next_line(log)).await {
-                Ok(next) => next,
-                Err(_) => {
-                    flush_at = None;
-                    if !send(tx, stream, &mut batch).await {
-                        return Pump::ConsoleGone;
+            Some(deadline) => {
+                match tokio::time::timeout_at(deadline, reader.next_line(log)).await {
+                    Ok(next) => next,
+                    Err(_) => {
+                        flush_at = None;
+                        if !send(tx, stream, &mut batch).await {
+                            return Pump::ConsoleGone;
+                        }
+                        continue;
                     }
-                    continue;
                 }
-            },
+            }
             None => reader.next_line(log).await,
         };
         let line = match next {
@@ -307,7 +327,11 @@ pub struct OlderRequest {
 }
 
 /// Fetches lines the buffer dropped, again, from the pod log.
-pub async fn fetch_older(client: Client, request: OlderRequest, redactor: Arc<Redactor>) -> Result<Vec<LogEntry>, String> {
+pub async fn fetch_older(
+    client: Client,
+    request: OlderRequest,
+    redactor: Arc<Redactor>,
+) -> Result<Vec<LogEntry>, String> {
     let pods: Api<Pod> = Api::namespaced(client, &request.namespace);
     let params = LogParams {
         timestamps: true,
@@ -322,7 +346,11 @@ pub async fn fetch_older(client: Client, request: OlderRequest, redactor: Arc<Re
     let mut log: Pin<Box<dyn AsyncBufRead + Send>> = Box::pin(log);
     let mut reader = LineReader::default();
     let mut lines = Vec::new();
-    while let Some(line) = reader.next_line(&mut log).await.map_err(|e| e.to_string())? {
+    while let Some(line) = reader
+        .next_line(&mut log)
+        .await
+        .map_err(|e| e.to_string())?
+    {
         let (logged_at, _) = logline::split_timestamp(&line);
         let older = match (request.before, logged_at) {
             (Some(before), Some(at)) => at < before,

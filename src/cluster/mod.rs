@@ -9,3 +9,6 @@ pub mod logline;
 pub mod logs;
 pub mod trim;
 pub mod watch;
+
+#[cfg(test)]
+mod sandbox_tests;

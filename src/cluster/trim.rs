@@ -21,10 +21,7 @@ fn safe(text: &str) -> String {
 /// An investigation Job as a record; `None` when the Job is not an investigation.
 pub fn investigation(job: &Job) -> Option<InvestigationRecord> {
     let inv = Investigation::from_job(job)?;
-    let pod_spec = job
-        .spec
-        .as_ref()
-        .and_then(|s| s.template.spec.as_ref());
+    let pod_spec = job.spec.as_ref().and_then(|s| s.template.spec.as_ref());
     let resources = pod_spec
         .and_then(|p| p.containers.first())
         .and_then(|c| c.resources.as_ref())
@@ -104,7 +101,10 @@ pub fn payload(text: &str, syntax: Option<Syntax>, redactor: &Redactor) -> Paylo
     let kept = cut(text);
     let (mut shown, had_invisible) = reviewed(kept, redactor);
     if kept.len() < text.len() {
-        shown.push_str(&format!("\n… [{} more bytes not shown]", text.len() - kept.len()));
+        shown.push_str(&format!(
+            "\n… [{} more bytes not shown]",
+            text.len() - kept.len()
+        ));
     }
     let syntax = syntax.unwrap_or_else(|| detect_syntax(&shown, None));
     let key = HighlightKey::of(&shown, syntax);
@@ -203,7 +203,10 @@ pub fn proposal_record(
             .as_ref()
             .and_then(|p| p.dry_run.as_deref())
             .map(|dry_run| payload(dry_run, None, redactor)),
-        rollback: spec.rollback.as_ref().map(|r| describe_rollback(r, redactor)),
+        rollback: spec
+            .rollback
+            .as_ref()
+            .map(|r| describe_rollback(r, redactor)),
         expires_at: spec.expires_at.as_ref().map(|t| t.0),
         created: proposal.metadata.creation_timestamp.as_ref().map(|t| t.0),
         state: proposal.state(),
@@ -235,7 +238,12 @@ mod tests {
 
     #[test]
     fn shell_arguments_are_quoted_when_needed() {
-        let command = vec!["kubectl".into(), "annotate".into(), "it's here".into(), "a=b".into()];
+        let command = vec![
+            "kubectl".into(),
+            "annotate".into(),
+            "it's here".into(),
+            "a=b".into(),
+        ];
         assert_eq!(shell_line(&command), r"kubectl annotate 'it'\''s here' a=b");
     }
 

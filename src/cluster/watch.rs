@@ -11,8 +11,8 @@ use crate::sanitize::Redactor;
 use futures::StreamExt;
 use jiff::Timestamp;
 use k8s_openapi::api::batch::v1::Job;
-use kube::runtime::watcher::{self, Event};
 use kube::runtime::WatchStreamExt;
+use kube::runtime::watcher::{self, Event};
 use kube::{Api, Client, Resource, ResourceExt};
 use serde::de::DeserializeOwned;
 use std::collections::HashMap;
@@ -51,7 +51,11 @@ pub fn spawn(
     let jobs: Api<Job> = api(&client, namespace.as_deref());
     let proposals: Api<ActionProposal> = api(&client, namespace.as_deref());
     let policies: Api<TrustPolicy> = api(&client, namespace.as_deref());
-    let scope = Scope { epoch, namespace, tx };
+    let scope = Scope {
+        epoch,
+        namespace,
+        tx,
+    };
     let tasks = vec![
         tokio::spawn(run(
             jobs,

@@ -97,7 +97,11 @@ fn render_completions(state: &State, frame: &mut Frame, footer: Rect) {
         .iter()
         .zip(rows)
         .map(|((index, _), row)| {
-            let style = if prompt.selected == Some(*index) { theme.selected } else { theme.header };
+            let style = if prompt.selected == Some(*index) {
+                theme.selected
+            } else {
+                theme.header
+            };
             Line::styled(text::pad(&row, usize::from(width)), style)
         })
         .collect();

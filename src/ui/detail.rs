@@ -18,7 +18,13 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     reasoning::render(state, frame, areas.stream, areas.stream_text);
     if let Some(pane) = areas.proposals {
         let beside = pane.y == areas.stream.y;
-        render_proposals(state, frame, pane, detail.focus == DetailFocus::Proposals, beside);
+        render_proposals(
+            state,
+            frame,
+            pane,
+            detail.focus == DetailFocus::Proposals,
+            beside,
+        );
     }
 }
 
@@ -31,21 +37,37 @@ fn render_info(state: &State, frame: &mut Frame, area: Rect) {
     }
     let theme = &state.theme;
     let row = state.table.get(&detail.investigation);
-    let mut title: Vec<Span<'static>> = vec![Span::styled(format!("─ {} ", detail.investigation), theme.title)];
+    let mut title: Vec<Span<'static>> = vec![Span::styled(
+        format!("─ {} ", detail.investigation),
+        theme.title,
+    )];
     let mut facts: Vec<Span<'static>> = Vec::new();
     let mut resources: Vec<Span<'static>> = Vec::new();
     if let Some(row) = row {
         let inv = &row.record.investigation;
-        title.push(Span::styled(format!("{} ", inv.target_namespace), theme.accent));
-        title.push(Span::styled(format!(" {} ", row.phase.badge()), theme.phase(row.phase)));
+        title.push(Span::styled(
+            format!("{} ", inv.target_namespace),
+            theme.accent,
+        ));
+        title.push(Span::styled(
+            format!(" {} ", row.phase.badge()),
+            theme.phase(row.phase),
+        ));
         title.push(Span::styled(format!(" {} ", inv.trigger), theme.title));
-        facts.push(Span::styled(format!(" {}", inv.state), theme.investigation_state(inv.state)));
+        facts.push(Span::styled(
+            format!(" {}", inv.state),
+            theme.investigation_state(inv.state),
+        ));
         if let Some(pod) = &detail.pod {
             facts.push(Span::styled(format!(" · pod {pod}"), theme.base));
         }
         if let Some(started) = inv.started {
             facts.push(Span::styled(
-                format!(" · started {} ({} ago)", format::clock(started, &state.time_zone), format::age(state.now, Some(started))),
+                format!(
+                    " · started {} ({} ago)",
+                    format::clock(started, &state.time_zone),
+                    format::age(state.now, Some(started))
+                ),
                 theme.base,
             ));
         }
@@ -56,21 +78,33 @@ fn render_info(state: &State, frame: &mut Frame, area: Rect) {
                 String::new()
             };
             facts.push(Span::styled(
-                format!(" · deadline {}{left}", format::clock(deadline, &state.time_zone)),
+                format!(
+                    " · deadline {}{left}",
+                    format::clock(deadline, &state.time_zone)
+                ),
                 theme.base,
             ));
         }
         if !inv.severity.is_empty() {
-            facts.push(Span::styled(format!(" · severity {}", inv.severity), theme.base));
+            facts.push(Span::styled(
+                format!(" · severity {}", inv.severity),
+                theme.base,
+            ));
         }
         let limits = row.record.resources.as_deref().unwrap_or("no limits set");
         resources.push(Span::styled(format!(" limits {limits}"), theme.dim));
         if let Some(sa) = &row.record.service_account {
             resources.push(Span::styled(format!(" · service account {sa}"), theme.dim));
         }
-        resources.push(Span::styled(format!(" · job {}/{}", inv.namespace, inv.job_name), theme.dim));
+        resources.push(Span::styled(
+            format!(" · job {}/{}", inv.namespace, inv.job_name),
+            theme.dim,
+        ));
     } else {
-        facts.push(Span::styled(" the Job is gone from the cluster", theme.warn));
+        facts.push(Span::styled(
+            " the Job is gone from the cluster",
+            theme.warn,
+        ));
     }
     let usage = detail.buffer.usage;
     let cost = if usage.events > 0 {
@@ -107,9 +141,16 @@ fn render_proposals(state: &State, frame: &mut Frame, area: Rect, focused: bool,
     let theme = &state.theme;
     let proposals = state.proposals.for_investigation(&detail.investigation);
     let pending = proposals.iter().filter(|p| p.state.is_pending()).count();
-    let border = if focused { theme.border_focused } else { theme.border };
+    let border = if focused {
+        theme.border_focused
+    } else {
+        theme.border
+    };
     let (corner, edge) = if beside { ("┬", "│") } else { ("─", " ") };
-    let label = format!("{corner} proposals {} ({pending} pending) · tab focuses ", proposals.len());
+    let label = format!(
+        "{corner} proposals {} ({pending} pending) · tab focuses ",
+        proposals.len()
+    );
     let mut lines = vec![Line::from(vec![
         Span::styled(text::fit(&label, usize::from(area.width)), theme.title),
         Span::styled(
@@ -118,18 +159,30 @@ fn render_proposals(state: &State, frame: &mut Frame, area: Rect, focused: bool,
         ),
     ])];
     let rows = usize::from(area.height.saturating_sub(1));
-    let cursor = detail.proposal_cursor.min(proposals.len().saturating_sub(1));
+    let cursor = detail
+        .proposal_cursor
+        .min(proposals.len().saturating_sub(1));
     let first = cursor.saturating_sub(rows.saturating_sub(1));
     let width = usize::from(area.width.saturating_sub(1));
     for (i, proposal) in proposals.iter().enumerate().skip(first).take(rows) {
         let countdown = match proposal.expires_at {
-            Some(at) if proposal.state.is_pending() => format!(" {}", format::time_left(state.now, Some(at))),
+            Some(at) if proposal.state.is_pending() => {
+                format!(" {}", format::time_left(state.now, Some(at)))
+            }
             _ => String::new(),
         };
-        let head = format!("{} {:<8} {:<8}{countdown} ", if focused && i == cursor { "▶" } else { " " }, proposal.state.to_string(), proposal.risk.to_string());
+        let head = format!(
+            "{} {:<8} {:<8}{countdown} ",
+            if focused && i == cursor { "▶" } else { " " },
+            proposal.state.to_string(),
+            proposal.risk.to_string()
+        );
         let summary = text::fit(&proposal.summary, width.saturating_sub(text::width(&head)));
         let line = if focused && i == cursor {
-            Line::styled(text::pad(&format!("{edge}{head}{summary}"), usize::from(area.width)), theme.selected)
+            Line::styled(
+                text::pad(&format!("{edge}{head}{summary}"), usize::from(area.width)),
+                theme.selected,
+            )
         } else {
             Line::from(vec![
                 Span::styled(edge, border),

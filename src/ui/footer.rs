@@ -36,7 +36,11 @@ fn hints(screen: &Screen) -> &'static [(Command, &'static str)] {
             (Command::Back, "back"),
             (Command::Help, "help"),
         ],
-        Screen::Placeholder(_) => &[(Command::Back, "back"), (Command::CommandLine, "command"), (Command::Help, "help")],
+        Screen::Placeholder(_) => &[
+            (Command::Back, "back"),
+            (Command::CommandLine, "command"),
+            (Command::Help, "help"),
+        ],
     }
 }
 

@@ -6,7 +6,8 @@ use jiff::{SignedDuration, Timestamp};
 /// A duration as its two largest units: `42s`, `3m05s`, `2h10m`, `4d3h`.
 pub fn compact_duration(duration: SignedDuration) -> String {
     let secs = duration.as_secs().max(0);
-    let (days, hours, minutes, seconds) = (secs / 86_400, secs / 3600 % 24, secs / 60 % 60, secs % 60);
+    let (days, hours, minutes, seconds) =
+        (secs / 86_400, secs / 3600 % 24, secs / 60 % 60, secs % 60);
     if days > 0 {
         format!("{days}d{hours}h")
     } else if hours > 0 {

@@ -50,7 +50,9 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
 fn user(state: &State) -> Vec<Span<'static>> {
     let theme = &state.theme;
     match &state.identity.user {
-        Some(user) if state.identity.verified => vec![Span::styled(format!("user {user}"), theme.header)],
+        Some(user) if state.identity.verified => {
+            vec![Span::styled(format!("user {user}"), theme.header)]
+        }
         Some(user) => vec![
             Span::styled(format!("user {user} "), theme.header),
             Span::styled("(unverified)", theme.header_warning),
@@ -62,9 +64,16 @@ fn user(state: &State) -> Vec<Span<'static>> {
 fn connection(state: &State) -> Vec<Span<'static>> {
     let theme = &state.theme;
     if let Some(since) = state.reconnecting_since() {
-        let stale = if state.investigations_stale() { " · data stale" } else { "" };
+        let stale = if state.investigations_stale() {
+            " · data stale"
+        } else {
+            ""
+        };
         return vec![Span::styled(
-            format!(" ⟳ reconnecting since {}{stale} ", format::clock(since, &state.time_zone)),
+            format!(
+                " ⟳ reconnecting since {}{stale} ",
+                format::clock(since, &state.time_zone)
+            ),
             theme.header_warning,
         )];
     }
@@ -77,13 +86,19 @@ fn connection(state: &State) -> Vec<Span<'static>> {
         .sources
         .values()
         .any(|s| matches!(s, SourceState::Connecting));
-    let live = state.sources.values().any(|s| matches!(s, SourceState::Live));
+    let live = state
+        .sources
+        .values()
+        .any(|s| matches!(s, SourceState::Live));
     let mut spans = vec![if connecting {
         Span::styled("◌ connecting", theme.header)
     } else if live {
         Span::styled("● live", theme.header.patch(theme.ok))
     } else {
-        Span::styled("⊘ connected, nothing visible", theme.header.patch(theme.warn))
+        Span::styled(
+            "⊘ connected, nothing visible",
+            theme.header.patch(theme.warn),
+        )
     }];
     if !forbidden.is_empty() {
         spans.push(Span::styled(
@@ -109,17 +124,27 @@ fn counts(state: &State, wide: bool) -> Vec<Span<'static>> {
         theme.header
     };
     vec![
-        Span::styled(format!("{} running", format::count(running as u64)), theme.header),
+        Span::styled(
+            format!("{} running", format::count(running as u64)),
+            theme.header,
+        ),
         Span::styled(" · ", theme.header),
         Span::styled(
             format!(
                 "{} {}",
                 format::count(awaiting as u64),
-                if wide { "awaiting approval" } else { "to approve" }
+                if wide {
+                    "awaiting approval"
+                } else {
+                    "to approve"
+                }
             ),
             awaiting_style,
         ),
         Span::styled(" · ", theme.header),
-        Span::styled(format!("{} failed", format::count(failed as u64)), failed_style),
+        Span::styled(
+            format!("{} failed", format::count(failed as u64)),
+            failed_style,
+        ),
     ]
 }

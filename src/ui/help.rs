@@ -22,9 +22,16 @@ pub fn lines(state: &State) -> Vec<Line<'static>> {
         }
         lines.push(Line::styled(format!(" {}", scope.title()), theme.title));
         for (command, keys) in commands {
-            let keys = keys.iter().map(KeyChord::to_string).collect::<Vec<_>>().join(", ");
+            let keys = keys
+                .iter()
+                .map(KeyChord::to_string)
+                .collect::<Vec<_>>()
+                .join(", ");
             lines.push(Line::from(vec![
-                Span::styled(format!("   {}", text::pad(&keys, KEY_COLUMN)), theme.key_hint),
+                Span::styled(
+                    format!("   {}", text::pad(&keys, KEY_COLUMN)),
+                    theme.key_hint,
+                ),
                 Span::styled(command.description().to_string(), theme.base),
                 Span::styled(format!("  ({})", command.name()), theme.dim),
             ]));
@@ -33,22 +40,38 @@ pub fn lines(state: &State) -> Vec<Line<'static>> {
     lines.push(Line::from(""));
     lines.push(Line::styled(" prompts", theme.title));
     for (keys, what) in [
-        ("tab, shift-tab", "complete a command, a namespace, a context"),
+        (
+            "tab, shift-tab",
+            "complete a command, a namespace, a context",
+        ),
         ("enter", "run / apply"),
         ("esc", "cancel (a filter is cleared)"),
         ("ctrl-u, ctrl-w", "clear the line / the last word"),
     ] {
         lines.push(Line::from(vec![
-            Span::styled(format!("   {}", text::pad(keys, KEY_COLUMN)), theme.key_hint),
+            Span::styled(
+                format!("   {}", text::pad(keys, KEY_COLUMN)),
+                theme.key_hint,
+            ),
             Span::styled(what.to_string(), theme.base),
         ]));
     }
     lines.push(Line::from(""));
-    lines.push(Line::styled(" commands (type : then the name; a unique prefix is enough)", theme.title));
+    lines.push(Line::styled(
+        " commands (type : then the name; a unique prefix is enough)",
+        theme.title,
+    ));
     for (name, argument, what) in COMMANDS {
-        let usage = if argument.is_empty() { format!(":{name}") } else { format!(":{name} {argument}") };
+        let usage = if argument.is_empty() {
+            format!(":{name}")
+        } else {
+            format!(":{name} {argument}")
+        };
         lines.push(Line::from(vec![
-            Span::styled(format!("   {}", text::pad(&usage, KEY_COLUMN)), theme.key_hint),
+            Span::styled(
+                format!("   {}", text::pad(&usage, KEY_COLUMN)),
+                theme.key_hint,
+            ),
             Span::styled(what.to_string(), theme.base),
         ]));
     }
@@ -86,7 +109,10 @@ pub fn render(state: &State, frame: &mut Frame, screen: Rect) {
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.border_focused)
-        .title(Span::styled(" keys · esc closes · j/k scroll ", theme.title))
+        .title(Span::styled(
+            " keys · esc closes · j/k scroll ",
+            theme.title,
+        ))
         .style(theme.base);
     let inner = block.inner(area);
     let visible: Vec<Line<'static>> = lines(state)

@@ -32,7 +32,11 @@ pub fn columns(width: u16) -> Vec<(Column, usize)> {
     let mut used = 1;
     for (column, columns) in PRIORITY {
         // Ids such as `certificate-qhgx2z` fit whole on wide terminals.
-        let columns = if column == Column::Id && width >= 100 { 20 } else { columns };
+        let columns = if column == Column::Id && width >= 100 {
+            20
+        } else {
+            columns
+        };
         if used + columns < width {
             chosen.push((column, columns));
             used += columns + 1;
@@ -90,7 +94,10 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
 
 fn empty_message(state: &State) -> String {
     if !state.table.filter().is_empty() {
-        format!(" no investigation matches “{}” (esc clears the filter)", state.table.filter())
+        format!(
+            " no investigation matches “{}” (esc clears the filter)",
+            state.table.filter()
+        )
     } else if state.table.rows().is_empty() {
         " no investigations yet".to_string()
     } else {
@@ -166,7 +173,13 @@ fn cell_style(state: &State, row: &Row, column: Column) -> Style {
 /// forty cells (well under the 600-byte budget of a j/k move at 160x48).
 const SELECTED_COLUMNS: [Column; 2] = [Column::Id, Column::Target];
 
-fn row_line(state: &State, row: &Row, columns: &[(Column, usize)], selected: bool, stale: bool) -> Line<'static> {
+fn row_line(
+    state: &State,
+    row: &Row,
+    columns: &[(Column, usize)],
+    selected: bool,
+    stale: bool,
+) -> Line<'static> {
     let theme = &state.theme;
     let mut spans = Vec::with_capacity(columns.len() * 2 + 1);
     spans.push(if selected {
@@ -184,7 +197,11 @@ fn row_line(state: &State, row: &Row, columns: &[(Column, usize)], selected: boo
         } else {
             cell_style(state, row, *column)
         };
-        let gap_style = if highlighted { theme.selected } else { theme.base };
+        let gap_style = if highlighted {
+            theme.selected
+        } else {
+            theme.base
+        };
         if *column == Column::Phase {
             let badge = text::fit(&content, *width);
             let rest = width.saturating_sub(text::width(&badge));

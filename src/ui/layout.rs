@@ -47,7 +47,12 @@ pub fn areas(area: Rect, state: &State) -> Areas {
     let header = Rect::new(area.x, area.y, area.width, header_h);
     let body = Rect::new(area.x, area.y + header_h, area.width, remaining);
     let notice = (notice_h > 0).then(|| Rect::new(area.x, body.bottom(), area.width, notice_h));
-    let footer = Rect::new(area.x, area.y + area.height - footer_h, area.width, footer_h);
+    let footer = Rect::new(
+        area.x,
+        area.y + area.height - footer_h,
+        area.width,
+        footer_h,
+    );
     Areas {
         header,
         notice,
@@ -89,10 +94,12 @@ pub fn detail(body: Rect, state: &State) -> DetailAreas {
     let info_h = info_rows(body).min(body.height);
     let info = Rect::new(body.x, body.y, body.width, info_h);
     let rest = Rect::new(body.x, body.y + info_h, body.width, body.height - info_h);
-    let has_proposals = state
-        .detail
-        .as_ref()
-        .is_some_and(|d| !state.proposals.for_investigation(&d.investigation).is_empty());
+    let has_proposals = state.detail.as_ref().is_some_and(|d| {
+        !state
+            .proposals
+            .for_investigation(&d.investigation)
+            .is_empty()
+    });
     let (stream, proposals) = if !has_proposals {
         (rest, None)
     } else if rest.width >= SIDE_PANE_WIDTH {
@@ -107,7 +114,10 @@ pub fn detail(body: Rect, state: &State) -> DetailAreas {
             .as_ref()
             .map(|d| state.proposals.for_investigation(&d.investigation).len())
             .unwrap_or(0);
-        let pane = u16::try_from(count).unwrap_or(u16::MAX).saturating_add(1).min(5);
+        let pane = u16::try_from(count)
+            .unwrap_or(u16::MAX)
+            .saturating_add(1)
+            .min(5);
         (
             Rect::new(rest.x, rest.y, rest.width, rest.height - pane),
             Some(Rect::new(rest.x, rest.bottom() - pane, rest.width, pane)),
@@ -117,7 +127,12 @@ pub fn detail(body: Rect, state: &State) -> DetailAreas {
     };
     let dropped_row = u16::from(shows_dropped_row(state));
     let text_top = (1 + dropped_row).min(stream.height);
-    let stream_text = Rect::new(stream.x, stream.y + text_top, stream.width, stream.height - text_top);
+    let stream_text = Rect::new(
+        stream.x,
+        stream.y + text_top,
+        stream.width,
+        stream.height - text_top,
+    );
     DetailAreas {
         info,
         stream,

@@ -26,5 +26,11 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     };
     let room = usize::from(area.width).saturating_sub(text::width(&suffix) + 3);
     let line = format!(" ⚠ {}{suffix}", text::fit(&notice.text, room));
-    frame.render_widget(Paragraph::new(Line::styled(text::fit(&line, usize::from(area.width)), style)), area);
+    frame.render_widget(
+        Paragraph::new(Line::styled(
+            text::fit(&line, usize::from(area.width)),
+            style,
+        )),
+        area,
+    );
 }

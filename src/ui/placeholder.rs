@@ -18,7 +18,9 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect, which: Placeholder) 
     ];
     let target = layout::centered(area, area.width.min(60), 4);
     frame.render_widget(
-        Paragraph::new(lines).alignment(ratatui::layout::Alignment::Center).wrap(Wrap { trim: true }),
+        Paragraph::new(lines)
+            .alignment(ratatui::layout::Alignment::Center)
+            .wrap(Wrap { trim: true }),
         target,
     );
 }

@@ -42,12 +42,18 @@ fn heading(title: String, state: &State) -> Line<'static> {
 }
 
 fn payload_section(state: &State, payload: &Payload) -> Section {
-    let lines = state.highlights.get(&payload.key).unwrap_or_else(|| Arc::clone(&payload.plain));
+    let lines = state
+        .highlights
+        .get(&payload.key)
+        .unwrap_or_else(|| Arc::clone(&payload.plain));
     Section::Code(lines)
 }
 
 fn payload_title(label: &str, payload: &Payload, state: &State) -> Vec<Line<'static>> {
-    let mut spans = vec![Span::styled(format!("{label} ({})", payload.syntax.label()), state.theme.title)];
+    let mut spans = vec![Span::styled(
+        format!("{label} ({})", payload.syntax.label()),
+        state.theme.title,
+    )];
     if payload.had_invisible {
         spans.push(Span::styled(
             "  ⚠ invisible characters revealed as ⟨U+…⟩",
@@ -70,10 +76,17 @@ fn verdict_mark(verdict: Verdict) -> &'static str {
 fn document(state: &State, record: &ProposalRecord, width: u16) -> Vec<Section> {
     let theme = &state.theme;
     let mut top: Vec<Line<'static>> = Vec::new();
-    top.extend(text::wrap(Line::styled(format!(" {}", record.summary), theme.title), width, 1));
+    top.extend(text::wrap(
+        Line::styled(format!(" {}", record.summary), theme.title),
+        width,
+        1,
+    ));
     let mut badges: Vec<Span<'static>> = vec![
         Span::raw(" "),
-        Span::styled(format!(" {} RISK ", record.risk.to_string().to_uppercase()), theme.risk(record.risk)),
+        Span::styled(
+            format!(" {} RISK ", record.risk.to_string().to_uppercase()),
+            theme.risk(record.risk),
+        ),
         Span::raw(" "),
     ];
     badges.push(if record.reversible {
@@ -82,32 +95,52 @@ fn document(state: &State, record: &ProposalRecord, width: u16) -> Vec<Section> 
         Span::styled(" IRREVERSIBLE ", theme.error)
     });
     badges.push(Span::raw(" "));
-    let state_style = if record.state.is_pending() { theme.warn } else { theme.dim };
+    let state_style = if record.state.is_pending() {
+        theme.warn
+    } else {
+        theme.dim
+    };
     badges.push(Span::styled(format!(" {} ", record.state), state_style));
-    let phase = record.phase.unwrap_or_else(|| state.phase_of(&record.target_namespace));
+    let phase = record
+        .phase
+        .unwrap_or_else(|| state.phase_of(&record.target_namespace));
     badges.push(Span::raw(" "));
-    badges.push(Span::styled(format!(" {} ", phase.badge()), theme.phase(phase)));
+    badges.push(Span::styled(
+        format!(" {} ", phase.badge()),
+        theme.phase(phase),
+    ));
     if let Some(expires) = record.expires_at {
         let countdown = if record.state.is_pending() {
             if expires > state.now {
-                format!("  expires in {} ({})", format::time_left(state.now, Some(expires)), format::clock(expires, &state.time_zone))
+                format!(
+                    "  expires in {} ({})",
+                    format::time_left(state.now, Some(expires)),
+                    format::clock(expires, &state.time_zone)
+                )
             } else {
                 "  expired".to_string()
             }
         } else {
             format!("  expiry {}", format::clock(expires, &state.time_zone))
         };
-        let style = if record.state.is_pending() { theme.warn } else { theme.dim };
+        let style = if record.state.is_pending() {
+            theme.warn
+        } else {
+            theme.dim
+        };
         badges.push(Span::styled(countdown, style));
     }
     top.extend(text::wrap(Line::from(badges), width, 1));
     let mut facts = vec![
         ("target", record.target.clone()),
-        ("action", match (&record.patch_type, record.replicas) {
-            (Some(kind), _) => format!("{} ({kind})", record.kind),
-            (None, Some(replicas)) => format!("{} to {replicas} replicas", record.kind),
-            _ => record.kind.to_string(),
-        }),
+        (
+            "action",
+            match (&record.patch_type, record.replicas) {
+                (Some(kind), _) => format!("{} ({kind})", record.kind),
+                (None, Some(replicas)) => format!("{} to {replicas} replicas", record.kind),
+                _ => record.kind.to_string(),
+            },
+        ),
         ("investigation", record.investigation.clone()),
     ];
     if let Some(required) = record.approvals_required.filter(|n| *n > 0) {
@@ -121,7 +154,10 @@ fn document(state: &State, record: &ProposalRecord, width: u16) -> Vec<Section> 
     }
     for (label, value) in facts {
         top.extend(text::wrap(
-            Line::from(vec![Span::styled(format!(" {label:<14}"), theme.dim), Span::styled(value, theme.base)]),
+            Line::from(vec![
+                Span::styled(format!(" {label:<14}"), theme.dim),
+                Span::styled(value, theme.base),
+            ]),
             width,
             15,
         ));
@@ -139,7 +175,10 @@ fn document(state: &State, record: &ProposalRecord, width: u16) -> Vec<Section> 
         top.extend(prose(&record.rationale, width, theme.base));
     }
     top.push(Line::from(""));
-    top.push(heading(format!(" decisions ({})", record.decisions.len()), state));
+    top.push(heading(
+        format!(" decisions ({})", record.decisions.len()),
+        state,
+    ));
     if record.decisions.is_empty() {
         top.push(Line::styled("  none yet", theme.dim));
     }
@@ -176,19 +215,29 @@ fn document(state: &State, record: &ProposalRecord, width: u16) -> Vec<Section> 
     ];
     for (label, payload) in blocks {
         if let Some(payload) = payload {
-            sections.push(Section::Own(payload_title(&format!(" {label}"), payload, state)));
+            sections.push(Section::Own(payload_title(
+                &format!(" {label}"),
+                payload,
+                state,
+            )));
             sections.push(payload_section(state, payload));
         }
     }
     if record.change.is_none() && record.diff.is_none() && record.dry_run.is_none() {
-        sections.push(Section::Own(vec![Line::from(""), Line::styled(" no patch, command or preview given", theme.dim)]));
+        sections.push(Section::Own(vec![
+            Line::from(""),
+            Line::styled(" no patch, command or preview given", theme.dim),
+        ]));
     }
     sections
 }
 
 /// Rows of the proposal's document at `width`.
 pub fn document_height(state: &State, record: &ProposalRecord, width: u16) -> usize {
-    document(state, record, width).iter().map(Section::len).sum()
+    document(state, record, width)
+        .iter()
+        .map(Section::len)
+        .sum()
 }
 
 /// Draws the proposal on top of the stack into the body area.
@@ -211,13 +260,22 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     let label = format!("─ proposal {} · {} {position}", key.name, key.namespace);
     let title = Line::from(vec![
         Span::styled(text::fit(&label, usize::from(area.width)), theme.title),
-        Span::styled("─".repeat(usize::from(area.width).saturating_sub(text::width(&label))), theme.border),
+        Span::styled(
+            "─".repeat(usize::from(area.width).saturating_sub(text::width(&label))),
+            theme.border,
+        ),
     ]);
-    frame.render_widget(Paragraph::new(title), Rect::new(area.x, area.y, area.width, 1));
+    frame.render_widget(
+        Paragraph::new(title),
+        Rect::new(area.x, area.y, area.width, 1),
+    );
     let text_area = Rect::new(area.x, area.y + 1, area.width, area.height - 1);
     let Some(record) = record else {
         frame.render_widget(
-            Paragraph::new(Line::styled(" this proposal is no longer in the cluster (esc goes back)", theme.warn)),
+            Paragraph::new(Line::styled(
+                " this proposal is no longer in the cluster (esc goes back)",
+                theme.warn,
+            )),
             text_area,
         );
         return;

@@ -47,7 +47,11 @@ impl EntryStyle<'_> {
 
     /// The indent of unfolded lines.
     fn body_indent(&self) -> String {
-        let time = if self.timestamps { usize::from(TIME_COLUMNS) } else { 0 };
+        let time = if self.timestamps {
+            usize::from(TIME_COLUMNS)
+        } else {
+            0
+        };
         " ".repeat(BODY_INDENT + time)
     }
 }
@@ -61,7 +65,11 @@ impl<'a> EntryStyle<'a> {
             wrap: state.stream_settings.wrap,
             zone: &state.time_zone,
             state: Some(state),
-            namespace: state.detail.as_ref().map(|d| d.namespace.as_str()).unwrap_or(""),
+            namespace: state
+                .detail
+                .as_ref()
+                .map(|d| d.namespace.as_str())
+                .unwrap_or(""),
         }
     }
 }
@@ -87,7 +95,9 @@ pub fn entry_lines(entry: &LogEntry, expanded: bool, style: &EntryStyle<'_>) -> 
     }
     let mut body: Vec<Line<'static>> = Vec::new();
     match &entry.kind {
-        EntryKind::Thought(thought) => head.push(Span::styled(format!("· {thought}"), theme.event_thought)),
+        EntryKind::Thought(thought) => {
+            head.push(Span::styled(format!("· {thought}"), theme.event_thought))
+        }
         EntryKind::ToolCall {
             tool,
             input,
@@ -101,32 +111,51 @@ pub fn entry_lines(entry: &LogEntry, expanded: bool, style: &EntryStyle<'_>) -> 
             if expanded {
                 let indent = style.body_indent();
                 body.extend(input_lines.iter().map(|l| {
-                    Line::from(vec![Span::raw(indent.clone()), Span::styled(l.clone(), theme.event_tool_call)])
+                    Line::from(vec![
+                        Span::raw(indent.clone()),
+                        Span::styled(l.clone(), theme.event_tool_call),
+                    ])
                 }));
             } else {
                 head.push(Span::styled(input.clone(), theme.dim));
             }
         }
-        EntryKind::ToolResult { id, lines, is_error } => {
-            let line_style = if *is_error { theme.event_error } else { theme.event_tool_result };
+        EntryKind::ToolResult {
+            id,
+            lines,
+            is_error,
+        } => {
+            let line_style = if *is_error {
+                theme.event_error
+            } else {
+                theme.event_tool_result
+            };
             let label = if *is_error { "error" } else { "result" };
-            let count = if lines.len() == 1 { "1 line".to_string() } else { format!("{} lines", lines.len()) };
+            let count = if lines.len() == 1 {
+                "1 line".to_string()
+            } else {
+                format!("{} lines", lines.len())
+            };
             head.push(Span::styled(
                 format!("{}↳ {label} {id} ({count})", fold_marker(expanded)),
                 line_style,
             ));
             if expanded {
                 let indent = style.body_indent();
-                body.extend(
-                    lines
-                        .iter()
-                        .map(|l| Line::from(vec![Span::raw(indent.clone()), Span::styled(l.clone(), line_style)])),
-                );
+                body.extend(lines.iter().map(|l| {
+                    Line::from(vec![
+                        Span::raw(indent.clone()),
+                        Span::styled(l.clone(), line_style),
+                    ])
+                }));
             } else if let Some(first) = lines.first() {
                 head.push(Span::styled(format!(" {first}"), theme.dim));
             }
         }
-        EntryKind::Hypothesis { text: hypothesis, confidence } => {
+        EntryKind::Hypothesis {
+            text: hypothesis,
+            confidence,
+        } => {
             head.push(Span::styled("◆ hypothesis ", theme.event_hypothesis));
             if let Some(confidence) = confidence {
                 head.push(Span::styled(
@@ -137,7 +166,10 @@ pub fn entry_lines(entry: &LogEntry, expanded: bool, style: &EntryStyle<'_>) -> 
             head.push(Span::styled(hypothesis.clone(), theme.event_hypothesis));
         }
         EntryKind::Proposal { name, summary } => {
-            head.push(Span::styled(format!("⚑ proposal {name}"), theme.event_proposal));
+            head.push(Span::styled(
+                format!("⚑ proposal {name}"),
+                theme.event_proposal,
+            ));
             if let Some(summary) = summary {
                 head.push(Span::styled(format!(": {summary}"), theme.event_proposal));
             }
@@ -146,17 +178,27 @@ pub fn entry_lines(entry: &LogEntry, expanded: bool, style: &EntryStyle<'_>) -> 
                 .and_then(|s| s.proposals.find(style.namespace, name))
                 .map(|p| p.state);
             if let Some(state) = known {
-                let badge_style = if state == ProposalState::Pending { theme.warn } else { theme.dim };
+                let badge_style = if state == ProposalState::Pending {
+                    theme.warn
+                } else {
+                    theme.dim
+                };
                 head.push(Span::styled(format!("  [{state}]"), badge_style));
             }
         }
-        EntryKind::Conclusion { text: conclusion, resolved } => {
+        EntryKind::Conclusion {
+            text: conclusion,
+            resolved,
+        } => {
             let verdict = match resolved {
                 Some(true) => "✔ conclusion (resolved): ",
                 Some(false) => "✘ conclusion (unresolved): ",
                 None => "✔ conclusion: ",
             };
-            head.push(Span::styled(format!("{verdict}{conclusion}"), theme.event_conclusion));
+            head.push(Span::styled(
+                format!("{verdict}{conclusion}"),
+                theme.event_conclusion,
+            ));
         }
         EntryKind::Usage {
             input_tokens,
@@ -171,7 +213,10 @@ pub fn entry_lines(entry: &LogEntry, expanded: bool, style: &EntryStyle<'_>) -> 
             ),
             theme.event_usage,
         )),
-        EntryKind::Error(message) => head.push(Span::styled(format!("✖ error: {message}"), theme.event_error)),
+        EntryKind::Error(message) => head.push(Span::styled(
+            format!("✖ error: {message}"),
+            theme.event_error,
+        )),
         EntryKind::Text(plain) => head.push(Span::styled(plain.clone(), theme.dim)),
     }
     let mut lines = Vec::with_capacity(1 + body.len());
@@ -189,14 +234,24 @@ pub fn entry_lines(entry: &LogEntry, expanded: bool, style: &EntryStyle<'_>) -> 
 pub fn entry_height(entry: &LogEntry, expanded: bool, style: &EntryStyle<'_>, width: u16) -> usize {
     let lines = entry_lines(entry, expanded, style);
     if style.wrap {
-        lines.iter().map(|l| text::wrapped_rows(l, width, style.wrap_indent())).sum()
+        lines
+            .iter()
+            .map(|l| text::wrapped_rows(l, width, style.wrap_indent()))
+            .sum()
     } else {
         lines.len()
     }
 }
 
 /// The entry's rows at `width`, cursor and search marks applied.
-fn entry_rows(entry: &LogEntry, expanded: bool, style: &EntryStyle<'_>, width: u16, cursor: bool, search: Option<&str>) -> Vec<Line<'static>> {
+fn entry_rows(
+    entry: &LogEntry,
+    expanded: bool,
+    style: &EntryStyle<'_>,
+    width: u16,
+    cursor: bool,
+    search: Option<&str>,
+) -> Vec<Line<'static>> {
     let mut rows = Vec::new();
     for mut line in entry_lines(entry, expanded, style) {
         if let Some(needle) = search {
@@ -216,12 +271,21 @@ fn entry_rows(entry: &LogEntry, expanded: bool, style: &EntryStyle<'_>, width: u
 
 /// The rows of the buffer shown in a pane of `area`: from `top`, or anchored
 /// at the newest line while following.
-pub fn visible_rows(buffer: &ReasoningBuffer, style: &EntryStyle<'_>, area: Rect, search: Option<&str>) -> Vec<Line<'static>> {
+pub fn visible_rows(
+    buffer: &ReasoningBuffer,
+    style: &EntryStyle<'_>,
+    area: Rect,
+    search: Option<&str>,
+) -> Vec<Line<'static>> {
     let height = usize::from(area.height);
     if height == 0 || buffer.is_empty() {
         return Vec::new();
     }
-    let cursor = if buffer.follow { None } else { buffer.cursor_seq() };
+    let cursor = if buffer.follow {
+        None
+    } else {
+        buffer.cursor_seq()
+    };
     let row_of = |entry: &LogEntry| {
         entry_rows(
             entry,
@@ -268,17 +332,28 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect, text_area: Rect) {
     }
     let theme = &state.theme;
     let style = EntryStyle::of(state);
-    let fetch_key = state
-        .keymap
-        .hint(crate::app::keymap::Scope::Detail, crate::app::command::Command::FetchOlder);
+    let fetch_key = state.keymap.hint(
+        crate::app::keymap::Scope::Detail,
+        crate::app::command::Command::FetchOlder,
+    );
     let (buffer, label) = match &detail.older {
         Some(OlderLines::Loaded(older)) => {
             let first = older.first_seq().unwrap_or(0) + 1;
             let last = older.last_seq().unwrap_or(0) + 1;
-            (older, format!("older lines {}–{} (fetched again) · esc returns ", format::count(first), format::count(last)))
+            (
+                older,
+                format!(
+                    "older lines {}–{} (fetched again) · esc returns ",
+                    format::count(first),
+                    format::count(last)
+                ),
+            )
         }
         Some(OlderLines::Loading) => (&detail.buffer, "fetching older lines… ".to_string()),
-        Some(OlderLines::Failed(error)) => (&detail.buffer, format!("could not fetch older lines: {error} · esc ")),
+        Some(OlderLines::Failed(error)) => (
+            &detail.buffer,
+            format!("could not fetch older lines: {error} · esc "),
+        ),
         None => (&detail.buffer, stream_label(state)),
     };
     let title_style = if detail.focus == crate::app::state::DetailFocus::Reasoning {
@@ -293,13 +368,23 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect, text_area: Rect) {
         Span::styled("─".repeat(fill), title_style),
     ])];
     if buffer.dropped() > 0 && area.height >= 2 {
-        let what = if detail.older.is_some() { "earlier lines" } else { "older lines dropped" };
+        let what = if detail.older.is_some() {
+            "earlier lines"
+        } else {
+            "older lines dropped"
+        };
         lines.push(Line::styled(
-            format!(" {} {what} — press {fetch_key} to fetch", format::count(buffer.dropped())),
+            format!(
+                " {} {what} — press {fetch_key} to fetch",
+                format::count(buffer.dropped())
+            ),
             theme.warn,
         ));
     }
-    frame.render_widget(Paragraph::new(lines), Rect::new(area.x, area.y, area.width, text_area.y - area.y));
+    frame.render_widget(
+        Paragraph::new(lines),
+        Rect::new(area.x, area.y, area.width, text_area.y - area.y),
+    );
     if buffer.is_empty() {
         let waiting = match &detail.status {
             crate::app::state::StreamStatus::Waiting(reason) => reason.clone(),
@@ -307,7 +392,10 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect, text_area: Rect) {
             crate::app::state::StreamStatus::Ended => "the log is empty".into(),
             _ => "connecting to the agent's log…".into(),
         };
-        frame.render_widget(Paragraph::new(Line::styled(format!(" {waiting}"), theme.dim)), text_area);
+        frame.render_widget(
+            Paragraph::new(Line::styled(format!(" {waiting}"), theme.dim)),
+            text_area,
+        );
         return;
     }
     let search = state.stream_settings.search.as_deref();
@@ -328,7 +416,10 @@ fn stream_label(state: &State) -> String {
         crate::app::state::StreamStatus::Ended => "ended".into(),
         crate::app::state::StreamStatus::Failed(_) => "failed".into(),
     });
-    parts.push(format!("{} lines", format::count(detail.buffer.len() as u64)));
+    parts.push(format!(
+        "{} lines",
+        format::count(detail.buffer.len() as u64)
+    ));
     if let Some(search) = &state.stream_settings.search {
         parts.push(format!("search “{search}” (n/N)"));
     }

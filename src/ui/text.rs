@@ -131,7 +131,10 @@ pub fn mark_matches(line: Line<'static>, needle: &str, style: Style) -> Line<'st
             if at > start {
                 spans.push(Span::styled(text[start..at].to_string(), span.style));
             }
-            spans.push(Span::styled(text[at..end].to_string(), span.style.patch(style)));
+            spans.push(Span::styled(
+                text[at..end].to_string(),
+                span.style.patch(style),
+            ));
             start = end;
         }
         if start < text.len() {
@@ -156,7 +159,11 @@ mod tests {
 
     #[test]
     fn wrapping_counts_match_the_rows_produced() {
-        for text in ["short", "a line that is quite a bit longer than ten", "日本語のテキストを折り返す"] {
+        for text in [
+            "short",
+            "a line that is quite a bit longer than ten",
+            "日本語のテキストを折り返す",
+        ] {
             let line = Line::from(vec![Span::raw("> "), Span::raw(text.to_string())]);
             let rows = wrap(line.clone(), 10, 2);
             assert_eq!(rows.len(), wrapped_rows(&line, 10, 2), "{text}");

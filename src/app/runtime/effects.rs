@@ -106,7 +106,11 @@ impl Executor {
                 ));
             }
             Effect::ResolveIdentity => {
-                let (client, user, tx) = (self.client.clone(), self.kubeconfig_user.clone(), self.tx.clone());
+                let (client, user, tx) = (
+                    self.client.clone(),
+                    self.kubeconfig_user.clone(),
+                    self.tx.clone(),
+                );
                 if let Some(task) = self.identity.take() {
                     task.abort();
                 }
@@ -166,7 +170,11 @@ impl Executor {
                     tail_lines,
                     first_seq,
                 };
-                let (client, tx, redactor) = (self.client.clone(), self.tx.clone(), Arc::clone(&self.redactor));
+                let (client, tx, redactor) = (
+                    self.client.clone(),
+                    self.tx.clone(),
+                    Arc::clone(&self.redactor),
+                );
                 if let Some(task) = self.older.take() {
                     task.abort();
                 }
@@ -189,7 +197,9 @@ impl Executor {
 
     fn switch_context(&mut self, context: String) {
         let Some(kubeconfig) = self.kubeconfig.clone() else {
-            let _ = self.switched.try_send((context, Err("no kubeconfig to switch contexts with".into())));
+            let _ = self
+                .switched
+                .try_send((context, Err("no kubeconfig to switch contexts with".into())));
             return;
         };
         let switched = self.switched.clone();
@@ -213,7 +223,8 @@ fn spawn_ticker(tx: Sender<Action>) -> JoinHandle<()> {
         loop {
             let now = Timestamp::now();
             let into_second = u64::try_from(now.subsec_nanosecond()).unwrap_or(0);
-            let wait = Duration::from_nanos(1_000_000_000u64.saturating_sub(into_second).max(1_000_000));
+            let wait =
+                Duration::from_nanos(1_000_000_000u64.saturating_sub(into_second).max(1_000_000));
             tokio::time::sleep(wait).await;
             if tx.send(Action::Tick(Timestamp::now())).await.is_err() {
                 return;

@@ -29,8 +29,12 @@ const BATCH_BUDGET: Duration = Duration::from_millis(12);
 /// Runs the console (see [`super::run_console`]).
 pub async fn run(options: ConsoleOptions) -> crate::Result<()> {
     let size = crossterm::terminal::size().unwrap_or((80, 24));
-    let Prepared { mut state, redactor } = prepare(&options, size);
-    let frame_gap = Duration::from_secs_f64(1.0 / f64::from(options.config.config.frame_rate_cap.max(1)));
+    let Prepared {
+        mut state,
+        redactor,
+    } = prepare(&options, size);
+    let frame_gap =
+        Duration::from_secs_f64(1.0 / f64::from(options.config.config.frame_rate_cap.max(1)));
     let (tx, mut rx) = mpsc::channel::<Action>(CHANNEL_CAPACITY);
     let (switched_tx, mut switched_rx) = mpsc::channel::<Switched>(4);
     let highlight_tx = tx.clone();
@@ -54,7 +58,13 @@ pub async fn run(options: ConsoleOptions) -> crate::Result<()> {
     let input = spawn_input(tx.clone());
     let signals = spawn_signals(tx.clone());
     if let Some(user) = options.kubeconfig_user.clone() {
-        update(&mut state, Action::Identity { user, verified: false });
+        update(
+            &mut state,
+            Action::Identity {
+                user,
+                verified: false,
+            },
+        );
     }
     executor.run(Effect::StartWatchers {
         namespace: state.namespace.clone(),
@@ -99,7 +109,9 @@ async fn event_loop(
             }
         }
         let first = if dirty {
-            let due = last_frame.map(|at| at + frame_gap).unwrap_or_else(Instant::now);
+            let due = last_frame
+                .map(|at| at + frame_gap)
+                .unwrap_or_else(Instant::now);
             tokio::select! {
                 action = rx.recv() => action,
                 Some(done) = switched_rx.recv() => Some(switched(executor, options, done)),
@@ -143,7 +155,11 @@ fn apply(state: &mut State, executor: &mut Executor, action: Action, dirty: &mut
 }
 
 /// A context switch finished: swap the client and tell the state machine.
-fn switched(executor: &mut Executor, options: &ConsoleOptions, (context, client): Switched) -> Action {
+fn switched(
+    executor: &mut Executor,
+    options: &ConsoleOptions,
+    (context, client): Switched,
+) -> Action {
     match client {
         Ok(client) => {
             executor.stop_cluster_tasks();

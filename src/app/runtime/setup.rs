@@ -30,7 +30,9 @@ pub fn prepare(options: &ConsoleOptions, size: (u16, u16)) -> Prepared {
     let redactor = match Redactor::new(&config.redaction_patterns) {
         Ok(redactor) => redactor,
         Err(error) => {
-            notices.push(format!("config redaction_patterns: {error}; using the built-in patterns only"));
+            notices.push(format!(
+                "config redaction_patterns: {error}; using the built-in patterns only"
+            ));
             Redactor::default()
         }
     };
@@ -57,7 +59,10 @@ pub fn prepare(options: &ConsoleOptions, size: (u16, u16)) -> Prepared {
 }
 
 /// The user a kubeconfig context names.
-pub fn context_user(kubeconfig: Option<&kube::config::Kubeconfig>, context: &str) -> Option<String> {
+pub fn context_user(
+    kubeconfig: Option<&kube::config::Kubeconfig>,
+    context: &str,
+) -> Option<String> {
     kubeconfig?
         .contexts
         .iter()

@@ -64,7 +64,12 @@ pub struct Detail {
 
 impl Detail {
     /// A detail view for an investigation, before its stream starts.
-    pub fn new(investigation: String, namespace: String, stream: StreamId, capacity: usize) -> Detail {
+    pub fn new(
+        investigation: String,
+        namespace: String,
+        stream: StreamId,
+        capacity: usize,
+    ) -> Detail {
         Detail {
             investigation,
             namespace,

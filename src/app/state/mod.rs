@@ -2,14 +2,14 @@
 //! [`update`](super::update::update) changes it; views only read it.
 
 mod detail;
-mod proposals;
 mod prompt;
+mod proposals;
 mod reasoning;
 mod table;
 
 pub use detail::{Detail, DetailFocus, OlderLines, StreamStatus};
-pub use proposals::ProposalStore;
 pub use prompt::{Prompt, PromptKind};
+pub use proposals::ProposalStore;
 pub use reasoning::{ReasoningBuffer, UsageTotals};
 pub use table::{Column, InvestigationTable, Row};
 
@@ -70,9 +70,9 @@ impl Screen {
     /// The keymap scope of the screen.
     pub fn scope(&self) -> Scope {
         match self {
-            Screen::Investigations | Screen::Placeholder(_) => Scope::Investigations,
+            Screen::Investigations => Scope::Investigations,
             Screen::Detail => Scope::Detail,
-            Screen::Proposal { .. } => Scope::Proposal,
+            Screen::Proposal { .. } | Screen::Placeholder(_) => Scope::Proposal,
         }
     }
 }

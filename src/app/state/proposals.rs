@@ -54,7 +54,11 @@ impl ProposalStore {
     }
 
     fn recount(&mut self) {
-        self.pending = self.by_key.values().filter(|p| p.state.is_pending()).count();
+        self.pending = self
+            .by_key
+            .values()
+            .filter(|p| p.state.is_pending())
+            .count();
     }
 
     /// Replaces everything; returns the investigation ids whose proposals may have changed.

@@ -109,7 +109,13 @@ impl Row {
         let inv = &self.record.investigation;
         self.haystack = format!(
             "{} {} {} {} {} {} {}",
-            inv.id, inv.namespace, inv.target_namespace, inv.trigger, inv.state, self.phase, inv.severity
+            inv.id,
+            inv.namespace,
+            inv.target_namespace,
+            inv.trigger,
+            inv.state,
+            self.phase,
+            inv.severity
         )
         .to_lowercase();
     }
@@ -204,7 +210,11 @@ impl InvestigationTable {
     }
 
     /// Replaces every row (after a watcher relisted), keeping what streaming learned.
-    pub fn replace_all(&mut self, records: Vec<InvestigationRecord>, phase_of: impl Fn(&str) -> Phase) {
+    pub fn replace_all(
+        &mut self,
+        records: Vec<InvestigationRecord>,
+        phase_of: impl Fn(&str) -> Phase,
+    ) {
         let mut old: HashMap<String, Row> = self
             .rows
             .drain(..)
@@ -303,7 +313,11 @@ impl InvestigationTable {
         self.order = order;
         self.counts = self.count_states();
         self.selected = selected_id
-            .and_then(|id| self.order.iter().position(|&i| self.rows.get(i).is_some_and(|r| r.id() == id)))
+            .and_then(|id| {
+                self.order
+                    .iter()
+                    .position(|&i| self.rows.get(i).is_some_and(|r| r.id() == id))
+            })
             .unwrap_or(self.selected)
             .min(self.order.len().saturating_sub(1));
         self.scroll_into_view(page);
@@ -378,13 +392,16 @@ fn compare(column: Column, a: &Row, b: &Row) -> Ordering {
         Column::State => state_rank(ia.state).cmp(&state_rank(ib.state)),
         Column::Age => none_last(ia.started, ib.started, |x, y| y.cmp(&x)),
         Column::TimeLeft => {
-            let left = |inv: &crate::domain::Investigation| inv.deadline.filter(|_| inv.state.is_active());
+            let left =
+                |inv: &crate::domain::Investigation| inv.deadline.filter(|_| inv.state.is_active());
             none_last(left(ia), left(ib), |x, y| x.cmp(&y))
         }
         Column::Pending => b.pending.cmp(&a.pending),
         Column::Cost => none_last(a.cost, b.cost, |x, y| y.total_cmp(&x)),
         Column::Trigger => ia.trigger.cmp(&ib.trigger),
-        Column::LastLine => none_last(a.last_line.as_deref(), b.last_line.as_deref(), |x, y| x.cmp(y)),
+        Column::LastLine => none_last(a.last_line.as_deref(), b.last_line.as_deref(), |x, y| {
+            x.cmp(y)
+        }),
     }
 }
 

@@ -64,7 +64,9 @@ fn resolve(word: &str) -> Option<&'static str> {
     if matches!(word, "context" | "contexts") {
         return Some("ctx");
     }
-    let mut matching = COMMANDS.iter().filter(|(name, _, _)| name.starts_with(word));
+    let mut matching = COMMANDS
+        .iter()
+        .filter(|(name, _, _)| name.starts_with(word));
     match (matching.next(), matching.next()) {
         (Some((name, _, _)), None) => Some(name),
         _ => None,
@@ -97,8 +99,10 @@ pub(super) fn complete(state: &mut State, forward: bool, out: &mut Out) {
     let mut input = format!("{head}{choice}");
     let (new_base, selected, shown) = if candidates.len() == 1 {
         // One candidate: accept it and move on to its argument, if it takes one.
-        let takes_argument =
-            head.is_empty() && COMMANDS.iter().any(|(n, arg, _)| n == choice && !arg.is_empty());
+        let takes_argument = head.is_empty()
+            && COMMANDS
+                .iter()
+                .any(|(n, arg, _)| n == choice && !arg.is_empty());
         if takes_argument {
             input.push(' ');
         }
@@ -160,7 +164,12 @@ fn placeholder(state: &mut State, which: Placeholder, out: &mut Out) {
 
 fn namespace(state: &mut State, argument: &str, out: &mut Out) {
     if argument.is_empty() {
-        data::notice(state, NoticeLevel::Warning, "usage: :ns NAME, or :ns all".into(), out);
+        data::notice(
+            state,
+            NoticeLevel::Warning,
+            "usage: :ns NAME, or :ns all".into(),
+            out,
+        );
         return;
     }
     let wanted = if ALL_NAMESPACES.contains(&argument) {
@@ -193,7 +202,12 @@ fn context(state: &mut State, argument: &str, out: &mut Out) {
         } else {
             state.contexts.join(", ")
         };
-        data::notice(state, NoticeLevel::Warning, format!("usage: :ctx NAME ({known})"), out);
+        data::notice(
+            state,
+            NoticeLevel::Warning,
+            format!("usage: :ctx NAME ({known})"),
+            out,
+        );
         return;
     }
     if argument == state.context {

@@ -39,7 +39,9 @@ pub(super) fn run(state: &mut State, command: Command, out: &mut Out) {
 
 fn open_filter(state: &mut State, out: &mut Out) {
     let prompt = match state.screen() {
-        Screen::Investigations => Prompt::with_input(PromptKind::Filter, state.table.filter().to_string()),
+        Screen::Investigations => {
+            Prompt::with_input(PromptKind::Filter, state.table.filter().to_string())
+        }
         Screen::Detail => Prompt::new(PromptKind::Search),
         _ => return,
     };
@@ -166,10 +168,12 @@ fn detail(state: &mut State, command: Command, out: &mut Out) {
 }
 
 fn focus_next(state: &mut State, out: &mut Out) {
-    let has_proposals = state
-        .detail
-        .as_ref()
-        .is_some_and(|d| !state.proposals.for_investigation(&d.investigation).is_empty());
+    let has_proposals = state.detail.as_ref().is_some_and(|d| {
+        !state
+            .proposals
+            .for_investigation(&d.investigation)
+            .is_empty()
+    });
     let Some(detail) = state.detail.as_mut() else {
         return;
     };
@@ -255,7 +259,10 @@ fn open_entry(state: &mut State, out: &mut Out) {
 }
 
 fn proposal(state: &mut State, command: Command, out: &mut Out) {
-    let Some(Screen::Proposal { scroll: current, .. }) = state.screens.last().cloned() else {
+    let Some(Screen::Proposal {
+        scroll: current, ..
+    }) = state.screens.last().cloned()
+    else {
         return;
     };
     let (page, max) = scroll::proposal_bounds(state);

@@ -42,7 +42,12 @@ pub(super) fn investigations(
     let phase_of = |ns: &str| policies.get(ns).map(|p| p.phase).unwrap_or_default();
     if reset {
         state.table.replace_all(applied, phase_of);
-        let ids: Vec<String> = state.table.rows().iter().map(|r| r.id().to_string()).collect();
+        let ids: Vec<String> = state
+            .table
+            .rows()
+            .iter()
+            .map(|r| r.id().to_string())
+            .collect();
         for id in ids {
             let pending = state.proposals.pending_for(&id);
             if let Some(row) = state.table.get_mut(&id) {
@@ -84,7 +89,10 @@ pub(super) fn proposals(
     let mut touched: Vec<String> = if reset {
         state.proposals.replace_all(applied)
     } else {
-        let mut touched: Vec<String> = applied.into_iter().map(|r| state.proposals.apply(r)).collect();
+        let mut touched: Vec<String> = applied
+            .into_iter()
+            .map(|r| state.proposals.apply(r))
+            .collect();
         touched.extend(deleted.iter().filter_map(|k| state.proposals.remove(k)));
         touched
     };
@@ -159,7 +167,10 @@ pub(super) fn disconnected(
         },
         _ => SourceState::Reconnecting { since, error },
     };
-    let visible_change = !matches!(state.sources.get(&source), Some(SourceState::Reconnecting { .. }));
+    let visible_change = !matches!(
+        state.sources.get(&source),
+        Some(SourceState::Reconnecting { .. })
+    );
     state.sources.insert(source, next);
     out.redraw_if(visible_change);
 }

@@ -103,9 +103,13 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             source,
             namespace,
         } => data::forbidden(state, epoch, source, namespace, &mut out),
-        Action::SourceConnected { epoch, source } => data::connected(state, epoch, source, &mut out),
+        Action::SourceConnected { epoch, source } => {
+            data::connected(state, epoch, source, &mut out)
+        }
         Action::StreamStarted { stream, pod } => stream::started(state, stream, pod, &mut out),
-        Action::StreamWaiting { stream, reason } => stream::waiting(state, stream, reason, &mut out),
+        Action::StreamWaiting { stream, reason } => {
+            stream::waiting(state, stream, reason, &mut out)
+        }
         Action::LogLines { stream, entries } => stream::lines(state, stream, entries, &mut out),
         Action::StreamEnded { stream, error } => stream::ended(state, stream, error, &mut out),
         Action::OlderLines { stream, result } => stream::older(state, stream, result, &mut out),
@@ -115,7 +119,9 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             readonly,
             kubeconfig_user,
         } => data::context_switched(state, context, readonly, kubeconfig_user, &mut out),
-        Action::Notice(text) => data::notice(state, super::state::NoticeLevel::Error, text, &mut out),
+        Action::Notice(text) => {
+            data::notice(state, super::state::NoticeLevel::Error, text, &mut out)
+        }
     }
     clock::sync_ticking(state, &mut out);
     out.finish()

@@ -22,7 +22,12 @@ pub(super) fn open(state: &mut State, out: &mut Out) {
     close(state, out);
     let stream = state.next_stream;
     state.next_stream += 1;
-    state.detail = Some(Detail::new(id.clone(), namespace.clone(), stream, state.log_buffer_lines));
+    state.detail = Some(Detail::new(
+        id.clone(),
+        namespace.clone(),
+        stream,
+        state.log_buffer_lines,
+    ));
     state.screens.truncate(1);
     state.screens.push(Screen::Detail);
     out.push(Effect::StartLogStream {
@@ -106,7 +111,14 @@ pub(super) fn lines(state: &mut State, stream: StreamId, entries: Vec<LogEntry>,
         .buffer
         .last_seq()
         .and_then(|seq| detail.buffer.get(seq))
-        .map(|entry| entry.kind.headline().chars().take(LAST_LINE_CHARS).collect::<String>());
+        .map(|entry| {
+            entry
+                .kind
+                .headline()
+                .chars()
+                .take(LAST_LINE_CHARS)
+                .collect::<String>()
+        });
     if let Some(row) = state.table.get_mut(&id) {
         if usage.events > 0 {
             row.cost = Some(usage.cost_usd);
@@ -140,7 +152,9 @@ pub(super) fn older(
         return;
     }
     detail.older = Some(match result {
-        Ok(entries) if entries.is_empty() => OlderLines::Failed("the cluster no longer has those lines".into()),
+        Ok(entries) if entries.is_empty() => {
+            OlderLines::Failed("the cluster no longer has those lines".into())
+        }
         Ok(entries) => OlderLines::Loaded(ReasoningBuffer::fixed(entries)),
         Err(error) => OlderLines::Failed(crate::sanitize::sanitize(&error).into_owned()),
     });
@@ -243,7 +257,10 @@ pub(super) fn jump_to(state: &mut State, wanted: impl Fn(&LogEntry) -> bool, out
 
 /// Opens a proposal's detail and asks for its payloads to be highlighted.
 pub(super) fn open_proposal(state: &mut State, key: ProposalKey, out: &mut Out) {
-    state.screens.push(Screen::Proposal { key: key.clone(), scroll: 0 });
+    state.screens.push(Screen::Proposal {
+        key: key.clone(),
+        scroll: 0,
+    });
     request_highlights(state, &key, out);
     out.redraw();
 }
@@ -255,7 +272,9 @@ pub(super) fn request_highlights(state: &mut State, key: &ProposalKey, out: &mut
     };
     let wanted: Vec<_> = record
         .payloads()
-        .filter(|p| state.highlights.get(&p.key).is_none() && !state.highlight_pending.contains(&p.key))
+        .filter(|p| {
+            state.highlights.get(&p.key).is_none() && !state.highlight_pending.contains(&p.key)
+        })
         .map(|p| (p.key, p.text.clone(), p.syntax))
         .collect();
     for (key, text, syntax) in wanted {

@@ -1,0 +1,182 @@
+//! The console's kube IO against the embedded sandbox: watchers, 403s,
+//! identity, log streams and fetching dropped lines again.
+
+use super::logs::{OlderRequest, StreamTarget, fetch_older, follow};
+use super::{identity, watch};
+use crate::app::action::{Action, Source};
+use crate::app::records::EntryKind;
+use crate::sandbox::{Sandbox, SandboxOptions};
+use crate::sanitize::Redactor;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::mpsc;
+
+async fn quiet_sandbox() -> Sandbox {
+    Sandbox::start(SandboxOptions {
+        speed: 20.0,
+        scenarios: false,
+        ..SandboxOptions::default()
+    })
+    .await
+    .expect("a sandbox")
+}
+
+/// Receives actions until `wanted` returns something, or panics after 20 s.
+async fn wait_for<T>(
+    rx: &mut mpsc::Receiver<Action>,
+    mut wanted: impl FnMut(&Action) -> Option<T>,
+) -> T {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let action = tokio::time::timeout_at(deadline, rx.recv())
+            .await
+            .expect("the action in time")
+            .expect("an open channel");
+        if let Some(found) = wanted(&action) {
+            return found;
+        }
+    }
+}
+
+#[tokio::test]
+async fn watchers_list_investigations_proposals_and_policies() {
+    let sandbox = quiet_sandbox().await;
+    let started = sandbox
+        .start_investigation("crashloop", "data")
+        .expect("an investigation");
+    let id = started.investigation.id.clone();
+    let client = sandbox.api().client("oncall-1").expect("a client");
+    let (tx, mut rx) = mpsc::channel(256);
+    let _watchers = watch::spawn(client, None, 7, tx, Arc::new(Redactor::default()));
+    let phases = wait_for(&mut rx, |a| match a {
+        Action::PoliciesListed { epoch: 7, records } if !records.is_empty() => Some(
+            records
+                .iter()
+                .map(|p| (p.namespace.clone(), p.phase))
+                .collect::<Vec<_>>(),
+        ),
+        _ => None,
+    })
+    .await;
+    assert!(phases.iter().any(|(ns, _)| ns == "data"), "{phases:?}");
+    let seen = wait_for(&mut rx, |a| match a {
+        Action::InvestigationsListed { records, .. }
+        | Action::InvestigationsChanged {
+            applied: records, ..
+        } => records.iter().find(|r| r.investigation.id == id).cloned(),
+        _ => None,
+    })
+    .await;
+    assert_eq!(seen.investigation.namespace, "data");
+    // The agent proposes; the proposal arrives trimmed and sanitized.
+    let proposal = wait_for(&mut rx, |a| match a {
+        Action::ProposalsListed { records, .. }
+        | Action::ProposalsChanged {
+            applied: records, ..
+        } => records.iter().find(|p| p.investigation == id).cloned(),
+        _ => None,
+    })
+    .await;
+    assert!(!proposal.summary.is_empty());
+    assert!(proposal.change.is_some() || proposal.diff.is_some());
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_user_without_rights_gets_forbidden_not_a_crash() {
+    let sandbox = quiet_sandbox().await;
+    let client = sandbox.api().client("payments-dev").expect("a client");
+    let (tx, mut rx) = mpsc::channel(64);
+    let _watchers = watch::spawn(client, None, 1, tx, Arc::new(Redactor::default()));
+    let source = wait_for(&mut rx, |a| match a {
+        Action::SourceForbidden {
+            source,
+            namespace: None,
+            ..
+        } => Some(*source),
+        _ => None,
+    })
+    .await;
+    assert!(Source::ALL.contains(&source));
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn identity_comes_from_self_subject_review() {
+    let sandbox = quiet_sandbox().await;
+    let client = sandbox.api().client("oncall-2").expect("a client");
+    let action = identity::resolve(client, Some("from-kubeconfig".into())).await;
+    assert!(
+        matches!(&action, Action::Identity { user, verified: true } if user == "oncall-2"),
+        "{action:?}"
+    );
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_log_stream_follows_the_pod_and_older_lines_come_back() {
+    let sandbox = quiet_sandbox().await;
+    let started = sandbox
+        .start_investigation("oomkilled", "checkout")
+        .expect("an investigation");
+    let inv = started.investigation.clone();
+    let client = sandbox.api().client("oncall-1").expect("a client");
+    let (tx, mut rx) = mpsc::channel(256);
+    let redactor = Arc::new(Redactor::default());
+    let target = StreamTarget {
+        stream: 3,
+        investigation: inv.id.clone(),
+        namespace: inv.namespace.clone(),
+        job_name: inv.job.clone(),
+    };
+    let task = tokio::spawn(follow(client.clone(), target, tx, Arc::clone(&redactor)));
+    let pod = wait_for(&mut rx, |a| match a {
+        Action::StreamStarted { stream: 3, pod } => Some(pod.clone()),
+        _ => None,
+    })
+    .await;
+    assert_eq!(pod, inv.pod);
+    // A hostile line from the agent arrives parsed and inert.
+    sandbox.api().append_log(
+        &inv.namespace,
+        &inv.pod,
+        "{\"type\":\"thought\",\"text\":\"\\u001b]52;c;aGk=\\u0007marker-line\"}",
+    );
+    let entry = wait_for(&mut rx, |a| match a {
+        Action::LogLines { stream: 3, entries } => entries
+            .iter()
+            .find(|e| matches!(&e.kind, EntryKind::Thought(t) if t.contains("marker-line")))
+            .cloned(),
+        _ => None,
+    })
+    .await;
+    let EntryKind::Thought(text) = &entry.kind else {
+        panic!("a thought");
+    };
+    assert_eq!(text, "marker-line");
+    assert!(entry.logged_at.is_some(), "timestamps were asked for");
+    task.abort();
+
+    // Fetch (up to) the two lines before the marker again.
+    let count = usize::try_from(entry.seq.min(2)).unwrap_or(0);
+    let older = fetch_older(
+        client,
+        OlderRequest {
+            namespace: inv.namespace.clone(),
+            pod: inv.pod.clone(),
+            before: entry.logged_at,
+            count,
+            tail_lines: 10_000,
+            first_seq: entry.seq - count as u64,
+        },
+        redactor,
+    )
+    .await
+    .expect("older lines");
+    assert_eq!(older.len(), count);
+    if let Some(last) = older.last() {
+        assert_eq!(last.seq + 1, entry.seq);
+        assert!(last.logged_at <= entry.logged_at);
+    }
+    sandbox.shutdown().await;
+}
