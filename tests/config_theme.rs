@@ -762,6 +762,54 @@ fn yaml_is_highlighted_line_for_line() {
     );
 }
 
+/// The colour of the first span whose text (trimmed) is `text`.
+fn colour_of(lines: &[Line<'static>], text: &str) -> Option<Color> {
+    lines
+        .iter()
+        .flat_map(|l| l.spans.iter())
+        .find(|s| s.content.trim() == text)
+        .and_then(|s| s.style.fg)
+}
+
+#[test]
+fn yaml_block_scalars_are_strings_until_the_indentation_ends_them() {
+    assert!(
+        engine().has_fast_yaml(),
+        "kubevigil's YAML grammar must load"
+    );
+    for indent in [2, 40] {
+        let pad = " ".repeat(indent);
+        let text = format!(
+            "data:\n{pad}run.sh: |\n{pad}  echo ready: yes\n{pad}  # not a comment\n\n{pad}  exit 1\n{pad}next: 2 # a comment\nquoted: \"s\"\n"
+        );
+        let lines = engine().highlight(&text, Syntax::Yaml, &generous(), &mut |_| {});
+        let key = colour_of(&lines, "data").expect("key colour");
+        let block = colour_of(&lines, &format!("{pad}  echo ready: yes").trim().to_owned());
+        assert_eq!(colour_of(&lines, "run.sh"), Some(key), "indent {indent}");
+        assert_eq!(
+            colour_of(&lines, "next"),
+            Some(key),
+            "indent {indent}: the block ended"
+        );
+        assert_eq!(
+            block,
+            colour_of(&lines, "s"),
+            "indent {indent}: block text is a string"
+        );
+        assert_eq!(
+            colour_of(&lines, "# not a comment"),
+            block,
+            "indent {indent}: inside the block"
+        );
+        assert_ne!(
+            colour_of(&lines, "# a comment"),
+            block,
+            "indent {indent}: a real comment"
+        );
+        assert_ne!(block, Some(key));
+    }
+}
+
 #[test]
 fn pathological_payloads_come_back_plain() {
     let many = "k: v\n".repeat(20_001);

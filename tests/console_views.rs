@@ -183,7 +183,7 @@ fn proposal_detail() {
         let mut state = world(c, r).build();
         press(&mut state, KeyCode::Char('j'));
         open_with_log(&mut state, &EVERY_EVENT);
-        update(&mut state, Action::Command(Command::FocusNext));
+        press(&mut state, KeyCode::Char('p'));
         press(&mut state, KeyCode::Enter);
         state
     });

@@ -17,7 +17,7 @@ pub type ConsoleTerminal = Terminal<CrosstermBackend<Stdout>>;
 /// Owns the terminal while the console runs; dropping it restores the
 /// terminal. A panic hook restores it too, before the panic is printed.
 pub struct TerminalGuard {
-    terminal: ConsoleTerminal,
+    terminal: Option<ConsoleTerminal>,
 }
 
 impl std::fmt::Debug for TerminalGuard {
@@ -43,7 +43,9 @@ impl TerminalGuard {
             return Err(crate::Error::io("entering the alternate screen", error));
         }
         match Terminal::new(CrosstermBackend::new(stdout())) {
-            Ok(terminal) => Ok(TerminalGuard { terminal }),
+            Ok(terminal) => Ok(TerminalGuard {
+                terminal: Some(terminal),
+            }),
             Err(error) => {
                 restore();
                 Err(crate::Error::io("opening the terminal", error))
@@ -52,14 +54,21 @@ impl TerminalGuard {
     }
 
     /// The terminal to draw on.
-    pub fn terminal(&mut self) -> &mut ConsoleTerminal {
-        &mut self.terminal
+    pub fn terminal(&mut self) -> Option<&mut ConsoleTerminal> {
+        self.terminal.as_mut()
     }
 }
 
 impl Drop for TerminalGuard {
     fn drop(&mut self) {
         restore();
+        if let Some(mut terminal) = self.terminal.take()
+            && terminal.show_cursor().is_err()
+        {
+            // The terminal is gone (SIGHUP): ratatui would complain on stderr
+            // about the cursor when dropped; there is nothing left to restore.
+            std::mem::forget(terminal);
+        }
     }
 }
 

@@ -3,7 +3,9 @@
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
 
-/// A duration as its two largest units: `42s`, `3m05s`, `2h10m`, `4d3h`.
+/// A duration as its two largest units: `42s`, `3m05s`, `2h10m`, `4d3h`;
+/// seconds are shown only under ten minutes, so an idle screen full of
+/// older investigations changes (and is redrawn) once a minute at most.
 pub fn compact_duration(duration: SignedDuration) -> String {
     let secs = duration.as_secs().max(0);
     let (days, hours, minutes, seconds) =
@@ -12,6 +14,8 @@ pub fn compact_duration(duration: SignedDuration) -> String {
         format!("{days}d{hours}h")
     } else if hours > 0 {
         format!("{hours}h{minutes:02}m")
+    } else if minutes >= 10 {
+        format!("{minutes}m")
     } else if minutes > 0 {
         format!("{minutes}m{seconds:02}s")
     } else {
@@ -83,6 +87,7 @@ mod tests {
     fn durations_use_two_units() {
         assert_eq!(compact_duration(SignedDuration::from_secs(42)), "42s");
         assert_eq!(compact_duration(SignedDuration::from_secs(185)), "3m05s");
+        assert_eq!(compact_duration(SignedDuration::from_secs(750)), "12m");
         assert_eq!(compact_duration(SignedDuration::from_secs(7800)), "2h10m");
         assert_eq!(compact_duration(SignedDuration::from_secs(97_200)), "1d3h");
         assert_eq!(compact_duration(SignedDuration::from_secs(-5)), "0s");

@@ -55,6 +55,9 @@ pub async fn run(options: ConsoleOptions) -> crate::Result<()> {
         highlighter,
     );
     let mut guard = TerminalGuard::enter()?;
+    let Some(terminal) = guard.terminal() else {
+        return Ok(());
+    };
     let input = spawn_input(tx.clone());
     let signals = spawn_signals(tx.clone());
     if let Some(user) = options.kubeconfig_user.clone() {
@@ -73,7 +76,7 @@ pub async fn run(options: ConsoleOptions) -> crate::Result<()> {
     executor.run(Effect::ResolveIdentity);
     let result = event_loop(
         &mut state,
-        guard.terminal(),
+        terminal,
         &mut executor,
         &mut rx,
         &mut switched_rx,

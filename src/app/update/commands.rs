@@ -131,7 +131,11 @@ fn table(state: &mut State, command: Command, out: &mut Out) {
 
 fn detail(state: &mut State, command: Command, out: &mut Out) {
     let focus = state.detail.as_ref().map(|d| d.focus);
-    if focus == Some(DetailFocus::Proposals) && proposals_pane(state, command, out) {
+    // The proposals pane takes the keys only while it is on screen.
+    let pane_shown = crate::ui::layout::detail(crate::ui::layout::body(state), state)
+        .proposals
+        .is_some();
+    if focus == Some(DetailFocus::Proposals) && pane_shown && proposals_pane(state, command, out) {
         return;
     }
     match command {
@@ -168,12 +172,9 @@ fn detail(state: &mut State, command: Command, out: &mut Out) {
 }
 
 fn focus_next(state: &mut State, out: &mut Out) {
-    let has_proposals = state.detail.as_ref().is_some_and(|d| {
-        !state
-            .proposals
-            .for_investigation(&d.investigation)
-            .is_empty()
-    });
+    let has_proposals = crate::ui::layout::detail(crate::ui::layout::body(state), state)
+        .proposals
+        .is_some();
     let Some(detail) = state.detail.as_mut() else {
         return;
     };
