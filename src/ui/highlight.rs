@@ -7,6 +7,11 @@
 //! highlighted (`complete: false`), then the whole (`complete: true`). The
 //! console keeps the answers in a [`HighlightCache`].
 //!
+//! YAML is parsed with kubevigil's own compact grammar
+//! (`highlight/yaml.sublime-syntax`, run by syntect with the same scopes as
+//! syntect's YAML grammar, so themes colour it the same way, but about five
+//! times faster); JSON, diffs and shell use syntect's grammars.
+//!
 //! Text given to the highlighter must already be sanitized (escape sequences
 //! and control characters removed, secrets redacted, invisible characters
 //! revealed) by the caller: highlighting only adds colour, it never cleans.
