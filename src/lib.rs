@@ -17,9 +17,11 @@ pub mod domain;
 pub mod error;
 pub mod governor;
 pub mod launch;
+pub mod policy;
 pub mod sandbox;
 pub mod sanitize;
 pub mod tui;
 pub mod ui;
+pub mod vault;
 
 pub use error::{Error, Result};

@@ -282,6 +282,12 @@ impl StateBuilder {
             namespace: namespace.into(),
             phase,
             required_approvals: 1,
+            spec: crate::domain::TrustPolicySpec {
+                phase,
+                ..crate::domain::TrustPolicySpec::default()
+            },
+            resource_version: Some("1".into()),
+            last_change: None,
         });
         self
     }

@@ -140,6 +140,12 @@ pub struct PolicyRecord {
     pub phase: Phase,
     /// Distinct approvals needed.
     pub required_approvals: u32,
+    /// The whole spec, for the policies view and editor.
+    pub spec: crate::domain::TrustPolicySpec,
+    /// The resourceVersion, the precondition of an edit.
+    pub resource_version: Option<String>,
+    /// The last change recorded on it (who, what, why), sanitized.
+    pub last_change: Option<crate::audit::LastChange>,
 }
 
 /// One line of an agent's reasoning stream, parsed and sanitized.

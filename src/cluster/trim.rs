@@ -61,6 +61,20 @@ pub fn policy(policy: &TrustPolicy) -> Option<PolicyRecord> {
         namespace: policy.metadata.namespace.clone()?,
         phase: policy.spec.phase,
         required_approvals: policy.spec.required_approvals,
+        spec: policy.spec.clone(),
+        resource_version: policy.metadata.resource_version.clone(),
+        last_change: policy
+            .metadata
+            .annotations
+            .as_ref()
+            .and_then(|a| a.get(crate::domain::labels::LAST_CHANGE))
+            .and_then(|a| crate::audit::LastChange::parse(a))
+            .map(|change| crate::audit::LastChange {
+                by: safe(&change.by),
+                what: safe(&change.what),
+                why: change.why.as_deref().map(safe),
+                ..change
+            }),
     })
 }
 

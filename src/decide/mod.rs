@@ -26,7 +26,7 @@ mod offered;
 mod outcome;
 mod pending;
 mod presence;
-mod record;
+pub(crate) mod record;
 mod write;
 
 pub use decision::decide;

@@ -214,19 +214,42 @@ impl Redactor {
     /// Replaces every likely secret in `text` with `[REDACTED:<kind>]`.
     /// Returns `text` borrowed when nothing was redacted.
     pub fn redact<'a>(&self, text: &'a str) -> Cow<'a, str> {
+        let mut current = match self.redact_once(text) {
+            Some(replaced) => replaced,
+            None => return Cow::Borrowed(text),
+        };
+        // One rule's replacement can complete another rule's match (a key=value
+        // inside a URL's credentials, say). Repeat until nothing changes, so that
+        // redacting redacted text changes nothing; the pass limit only guards
+        // against a user pattern that keeps matching its own placeholder.
+        for _ in 0..MAX_EXTRA_PASSES {
+            match self.redact_once(&current) {
+                Some(replaced) if replaced != current => current = replaced,
+                _ => break,
+            }
+        }
+        Cow::Owned(current)
+    }
+
+    /// One pass of every rule whose pattern matches; `None` when nothing changed.
+    fn redact_once(&self, text: &str) -> Option<String> {
         let candidates = self.candidates.matches(text);
         if !candidates.matched_any() {
-            return Cow::Borrowed(text);
+            return None;
         }
-        let mut current = Cow::Borrowed(text);
+        let mut current: Option<String> = None;
         for rule in candidates.iter().filter_map(|i| self.rules.get(i)) {
-            if let Some(replaced) = rule.apply(&current) {
-                current = Cow::Owned(replaced);
+            let input = current.as_deref().unwrap_or(text);
+            if let Some(replaced) = rule.apply(input) {
+                current = Some(replaced);
             }
         }
         current
     }
 }
+
+/// Passes after the first that [`Redactor::redact`] makes while text keeps changing.
+const MAX_EXTRA_PASSES: usize = 4;
 
 impl Default for Redactor {
     /// The built-in patterns only.
@@ -456,6 +479,17 @@ mod tests {
             redact("ANTHROPIC_API_KEY sk-ant-api03-abcdefghijklmnopqrstuvwxyz0123456789"),
             "ANTHROPIC_API_KEY [REDACTED:api-key]"
         );
+    }
+
+    #[test]
+    fn redacting_twice_changes_nothing_when_one_secret_hides_in_another() {
+        // Found by the idempotence property: a key=value inside URL credentials.
+        let redactor = Redactor::default();
+        let once = redactor
+            .redact("https://u:password=https://u:52;c;SGVsbG8=@")
+            .into_owned();
+        assert!(once.contains("[REDACTED:"), "{once}");
+        assert_eq!(redactor.redact(&once), once);
     }
 
     #[test]

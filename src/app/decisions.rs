@@ -1,0 +1,120 @@
+//! Messages between the state machine and the decision tasks (approve, veto,
+//! edit, kill, halt, audit, presence): what [`update`](super::update::update)
+//! asks for ([`DecisionEffect`]) and what came back ([`DecisionEvent`]).
+
+use super::records::ProposalKey;
+use crate::audit::AuditRecord;
+use crate::decide::{
+    DecideError, DecisionOutcome, HaltOutcome, Identity, KillOutcome, PendingDecision, Presence,
+};
+use crate::domain::ProposedAction;
+use std::time::Duration;
+
+/// Identifies one decision, kill or halt the console sent.
+pub type TaskId = u64;
+
+/// IO for deciding, run by the runtime in tasks.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DecisionEffect {
+    /// Record a decision for the first time (or again, with `retry`).
+    Decide {
+        /// Which decision.
+        id: TaskId,
+        /// What to record.
+        request: PendingDecision,
+        /// Whether it was tried before (an earlier answer may have been lost).
+        retry: bool,
+        /// Wait this long first (automatic retries after the cluster was unreachable).
+        after: Option<Duration>,
+    },
+    /// Read a proposal's action as the agent wrote it, to edit it.
+    LoadAction {
+        /// The proposal.
+        key: ProposalKey,
+    },
+    /// Kill an investigation.
+    Kill {
+        /// Which kill.
+        id: TaskId,
+        /// Who kills.
+        identity: Identity,
+        /// The Job's namespace.
+        namespace: String,
+        /// The Job.
+        job: String,
+    },
+    /// Halt a namespace.
+    Halt {
+        /// Which halt.
+        id: TaskId,
+        /// Who halts.
+        identity: Identity,
+        /// The namespace.
+        namespace: String,
+        /// Why.
+        reason: Option<String>,
+    },
+    /// Read the audit trail from the cluster (the last 7 days).
+    LoadAudit {
+        /// One namespace, or all.
+        namespace: Option<String>,
+    },
+    /// Put text on the terminal's clipboard (OSC 52).
+    Copy {
+        /// The text.
+        text: String,
+    },
+    /// Publish this console's presence and watch everyone else's.
+    StartPresence {
+        /// Who is here.
+        identity: Identity,
+        /// What the console shows now.
+        viewing: Option<String>,
+    },
+    /// What the console shows changed (for the presence Lease).
+    SetViewing(Option<String>),
+    /// Ask the cluster whether the user may record decisions.
+    CheckMayDecide {
+        /// The namespace in scope (`None`: all).
+        namespace: Option<String>,
+    },
+}
+
+/// What came back from a [`DecisionEffect`].
+#[derive(Debug, Clone)]
+pub enum DecisionEvent {
+    /// A decision was written, or why not.
+    Decided {
+        /// Which decision.
+        id: TaskId,
+        /// The outcome or the failure.
+        result: Result<Box<DecisionOutcome>, DecideError>,
+    },
+    /// A proposal's action, to edit.
+    ActionLoaded {
+        /// The proposal.
+        key: ProposalKey,
+        /// The action, or why it could not be read.
+        result: Result<ProposedAction, String>,
+    },
+    /// A kill finished.
+    Killed {
+        /// Which kill.
+        id: TaskId,
+        /// The outcome or the failure.
+        result: Result<KillOutcome, DecideError>,
+    },
+    /// A halt finished.
+    Halted {
+        /// Which halt.
+        id: TaskId,
+        /// The outcome or the failure.
+        result: Result<HaltOutcome, DecideError>,
+    },
+    /// The audit trail, oldest first, or why it could not be read.
+    AuditLoaded(Result<Vec<AuditRecord>, String>),
+    /// Everyone present now.
+    Presence(Vec<Presence>),
+    /// Whether the user may record decisions (`None`: the cluster could not say).
+    MayDecide(Option<bool>),
+}
