@@ -68,6 +68,10 @@ pub struct DemoArgs {
     /// Which sandbox user the console acts as.
     #[arg(long, default_value = "oncall-1")]
     pub user: String,
+    /// The OpenBao binary for the sandbox's Vault (default: `bao` on PATH;
+    /// without one, Vault is off).
+    #[arg(long, value_name = "PATH")]
+    pub bao: Option<PathBuf>,
 }
 
 /// `kubevigil sandbox ...`.
@@ -92,6 +96,10 @@ pub struct ServeArgs {
     /// How fast the simulated agents think: 2 is twice as fast.
     #[arg(long, default_value_t = 1.0)]
     pub speed: f64,
+    /// The OpenBao binary for the sandbox's Vault (default: `bao` on PATH;
+    /// without one, Vault is off).
+    #[arg(long, value_name = "PATH")]
+    pub bao: Option<PathBuf>,
 }
 
 /// `kubevigil audit ...`.

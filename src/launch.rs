@@ -44,12 +44,16 @@ pub async fn audit_export(args: &ConsoleArgs, since: &str, format: ExportFormat)
 
 /// Starts the sandbox in-process and opens the console on it as `args.user`.
 pub async fn demo(args: &DemoArgs, console_args: &ConsoleArgs, config: LoadedConfig) -> Result<()> {
-    let sandbox = Sandbox::start(SandboxOptions {
-        port: 0,
-        extra_investigations: args.investigations as usize,
-        speed: args.speed,
-        scenarios: true,
-    })
+    let bao = crate::vault::find_bao(args.bao.as_deref());
+    let sandbox = Sandbox::start_with_vault(
+        SandboxOptions {
+            port: 0,
+            extra_investigations: args.investigations as usize,
+            speed: args.speed,
+            scenarios: true,
+        },
+        bao.as_deref(),
+    )
     .await?;
     let kubeconfig = Kubeconfig::from_yaml(&sandbox.api().kubeconfig_yaml(&args.user))
         .map_err(|e| invalid("sandbox kubeconfig", e))?;
@@ -69,12 +73,16 @@ pub async fn demo(args: &DemoArgs, console_args: &ConsoleArgs, config: LoadedCon
 
 /// Runs the sandbox without a console until interrupted (Ctrl-C or SIGTERM).
 pub async fn serve(args: &ServeArgs) -> Result<()> {
-    let sandbox = Sandbox::start(SandboxOptions {
-        port: args.port,
-        extra_investigations: args.investigations as usize,
-        speed: args.speed,
-        scenarios: true,
-    })
+    let bao = crate::vault::find_bao(args.bao.as_deref());
+    let sandbox = Sandbox::start_with_vault(
+        SandboxOptions {
+            port: args.port,
+            extra_investigations: args.investigations as usize,
+            speed: args.speed,
+            scenarios: true,
+        },
+        bao.as_deref(),
+    )
     .await?;
     sandbox.write_kubeconfig(&args.kubeconfig_out, "oncall-1")?;
     println!(
@@ -87,6 +95,19 @@ pub async fn serve(args: &ServeArgs) -> Result<()> {
         "try:              KUBECONFIG={} kubectl get jobs,ap -A",
         args.kubeconfig_out.display()
     );
+    match sandbox.vault_settings() {
+        Some(vault) => {
+            println!("vault:            OpenBao dev server at {}", vault.addr);
+            println!(
+                "                  VAULT_ADDR={} VAULT_TOKEN={}",
+                vault.addr, vault.token
+            );
+        }
+        None => println!(
+            "vault:            {} (no bao on PATH; pass --bao PATH)",
+            crate::vault::VAULT_OFF
+        ),
+    }
     println!("Press Ctrl-C to stop.");
     wait_for_interrupt().await;
     println!("kubevigil sandbox: stopping");

@@ -184,6 +184,10 @@ pub enum Action {
         /// The user from the new context's kubeconfig entry, until verified.
         kubeconfig_user: Option<String>,
     },
+    /// The cluster answered a trust policy change ([`Effect::ApplyPolicy`](super::Effect::ApplyPolicy)).
+    PolicyApplied(Box<Result<crate::policy::PolicyApplied, crate::policy::PolicyApplyError>>),
     /// Something the operator should read (an effect failed, a context could not be loaded).
     Notice(String),
+    /// A decision, kill, halt, audit read or presence update came back.
+    Decisions(super::decisions::DecisionEvent),
 }

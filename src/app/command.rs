@@ -60,11 +60,31 @@ pub enum Command {
     FetchOlder,
     /// Move the focus to the next pane.
     FocusNext,
+    /// Edit the selected namespace's trust policy (creates one where there is none).
+    EditPolicy,
+    /// Create a trust policy for the selected namespace, which has none.
+    NewPolicy,
+    /// Approve the proposal in focus (asks for confirmation).
+    Approve,
+    /// Veto the proposal in focus, with a reason.
+    Veto,
+    /// Edit the proposal's action, then approve it.
+    EditApprove,
+    /// Copy the proposal's patch or command to the clipboard (OSC 52).
+    CopySuggestion,
+    /// Kill the investigation in focus (asks for its id).
+    Kill,
+    /// Halt the namespace of the investigation in focus: suspend its agents, set Shadow.
+    Halt,
+    /// Send again the decisions that were not recorded.
+    RetryDecisions,
+    /// Read the view's data again from the cluster.
+    Refresh,
 }
 
 impl Command {
     /// Every command, in the order the help overlay lists them.
-    pub const ALL: [Command; 25] = [
+    pub const ALL: [Command; 35] = [
         Command::Help,
         Command::CommandLine,
         Command::Filter,
@@ -90,6 +110,16 @@ impl Command {
         Command::SearchNext,
         Command::SearchPrevious,
         Command::FetchOlder,
+        Command::EditPolicy,
+        Command::NewPolicy,
+        Command::Approve,
+        Command::Veto,
+        Command::EditApprove,
+        Command::CopySuggestion,
+        Command::Kill,
+        Command::Halt,
+        Command::RetryDecisions,
+        Command::Refresh,
     ];
 
     /// The name used in the config file's `[keys]` table.
@@ -120,6 +150,16 @@ impl Command {
             Command::SearchPrevious => "search-previous",
             Command::FetchOlder => "fetch-older",
             Command::FocusNext => "focus-next",
+            Command::EditPolicy => "edit-policy",
+            Command::NewPolicy => "new-policy",
+            Command::Approve => "approve",
+            Command::Veto => "veto",
+            Command::EditApprove => "edit-approve",
+            Command::CopySuggestion => "copy",
+            Command::Kill => "kill",
+            Command::Halt => "halt",
+            Command::RetryDecisions => "retry",
+            Command::Refresh => "refresh",
         }
     }
 
@@ -157,7 +197,30 @@ impl Command {
             Command::SearchPrevious => "previous search match",
             Command::FetchOlder => "fetch dropped older lines",
             Command::FocusNext => "switch pane (stream / proposals)",
+            Command::EditPolicy => "edit the namespace's trust policy",
+            Command::NewPolicy => "create a trust policy (namespace without one)",
+            Command::Approve => "approve (confirm with y)",
+            Command::Veto => "veto, with a reason",
+            Command::EditApprove => "edit the action, then approve",
+            Command::CopySuggestion => "copy the patch/command (OSC 52)",
+            Command::Kill => "kill the investigation (type its id)",
+            Command::Halt => "halt the namespace (Shadow, agents suspended)",
+            Command::RetryDecisions => "retry unrecorded decisions",
+            Command::Refresh => "reload from the cluster",
         }
+    }
+
+    /// Whether the command writes to the cluster (read-only mode removes it).
+    pub fn is_write(self) -> bool {
+        matches!(
+            self,
+            Command::Approve
+                | Command::Veto
+                | Command::EditApprove
+                | Command::Kill
+                | Command::Halt
+                | Command::RetryDecisions
+        )
     }
 }
 

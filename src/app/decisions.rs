@@ -21,7 +21,7 @@ pub enum DecisionEffect {
         /// Which decision.
         id: TaskId,
         /// What to record.
-        request: PendingDecision,
+        request: Box<PendingDecision>,
         /// Whether it was tried before (an earlier answer may have been lost).
         retry: bool,
         /// Wait this long first (automatic retries after the cluster was unreachable).

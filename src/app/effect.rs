@@ -72,4 +72,9 @@ pub enum Effect {
     },
     /// Start or stop the one-second clock (only while something on screen counts down).
     SetTicking(bool),
+    /// Create or change a namespace's trust policy (resourceVersion precondition)
+    /// and record it; the result comes back as `Action::PolicyApplied`.
+    ApplyPolicy(Box<crate::policy::PolicyChangeRequest>),
+    /// Decide, kill, halt, read the audit trail, copy, or publish presence.
+    Decisions(super::decisions::DecisionEffect),
 }

@@ -21,15 +21,18 @@ pub enum Scope {
     Detail,
     /// A proposal's detail (and the views still to come).
     Proposal,
+    /// The trust policies view.
+    Policies,
 }
 
 impl Scope {
     /// Every scope, in help-overlay order.
-    pub const ALL: [Scope; 4] = [
+    pub const ALL: [Scope; 5] = [
         Scope::Global,
         Scope::Investigations,
         Scope::Detail,
         Scope::Proposal,
+        Scope::Policies,
     ];
 
     /// The heading used in the help overlay.
@@ -39,6 +42,7 @@ impl Scope {
             Scope::Investigations => "investigations",
             Scope::Detail => "investigation detail",
             Scope::Proposal => "proposal and other views",
+            Scope::Policies => "trust policies",
         }
     }
 }
@@ -177,6 +181,24 @@ const DEFAULTS: &[(Scope, Command, &[&str])] = &[
     (Scope::Detail, Command::SearchPrevious, &["N"]),
     (Scope::Detail, Command::FetchOlder, &["o"]),
     (Scope::Proposal, Command::Back, &["q"]),
+    (Scope::Proposal, Command::Open, &["enter"]),
+    (Scope::Proposal, Command::Approve, &["a"]),
+    (Scope::Proposal, Command::Veto, &["v"]),
+    (Scope::Proposal, Command::EditApprove, &["e"]),
+    (Scope::Proposal, Command::CopySuggestion, &["c"]),
+    (Scope::Proposal, Command::Refresh, &["r"]),
+    (Scope::Detail, Command::Approve, &["a"]),
+    (Scope::Detail, Command::Veto, &["v"]),
+    (Scope::Detail, Command::EditApprove, &["e"]),
+    (Scope::Detail, Command::CopySuggestion, &["c"]),
+    (Scope::Detail, Command::Kill, &["K"]),
+    (Scope::Detail, Command::Halt, &["H"]),
+    (Scope::Investigations, Command::Kill, &["K"]),
+    (Scope::Investigations, Command::Halt, &["H"]),
+    (Scope::Global, Command::RetryDecisions, &["R"]),
+    (Scope::Policies, Command::Back, &["q"]),
+    (Scope::Policies, Command::EditPolicy, &["e"]),
+    (Scope::Policies, Command::NewPolicy, &["n"]),
 ];
 
 impl Default for Keymap {

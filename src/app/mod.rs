@@ -9,6 +9,7 @@
 
 pub mod action;
 pub mod command;
+pub mod decisions;
 pub mod effect;
 pub mod fixtures;
 pub mod keymap;

@@ -4,6 +4,7 @@
 //! before it sends an [`Action`](crate::app::action::Action), so the state
 //! machine and the views only ever hold inert text.
 
+pub mod decisions;
 pub mod identity;
 pub mod logline;
 pub mod logs;

@@ -9,12 +9,15 @@
 //!   Event on the proposal, a line in the local [`AuditLog`](crate::audit::AuditLog).
 //! - [`validate_edit`], [`edit_text`], [`describe_edit`]: editing before approving.
 //! - [`kill_investigation`], [`halt_namespace`]: stopping agents.
+//! - [`decide_with_vault`], [`kill_investigation_with_vault`],
+//!   [`halt_namespace_with_vault`]: the same, minting and revoking Vault credentials.
 //! - [`publish_presence`], [`spawn_presence_task`], [`watch_presence`]: who is here.
 //!
 //! Failures are [`DecideError`]s whose messages are written for the operator;
 //! a decision that could not reach the cluster comes back as a
 //! [`PendingDecision`] to keep on screen and retry.
 
+mod credential;
 mod decision;
 mod edit;
 mod error;
@@ -27,8 +30,10 @@ mod outcome;
 mod pending;
 mod presence;
 pub(crate) mod record;
+mod revoke;
 mod write;
 
+pub use credential::{CredentialError, decide_with_vault, mint_credential, revoke_credential};
 pub use decision::decide;
 pub use edit::{describe_edit, edit_text, validate_edit};
 pub use error::{DecideError, OPERATOR_ROLE};
@@ -45,3 +50,4 @@ pub use presence::{
     withdraw_presence,
 };
 pub use record::REPORTING_COMPONENT;
+pub use revoke::{Revocation, halt_namespace_with_vault, kill_investigation_with_vault};

@@ -72,6 +72,15 @@ impl Assessment {
         }
     }
 
+    /// Like [`Assessment::summary`], without the "not ready: " prefix (for a
+    /// column headed READINESS): "12 of 20 decisions; veto rate 18% > 10%".
+    pub fn short(&self) -> String {
+        match (&self.demotion, &self.promotion) {
+            (None, Promotion::NotYet { reasons, .. }) => reasons.join("; "),
+            _ => self.summary(),
+        }
+    }
+
     /// Whether the namespace should be demoted.
     pub fn suggests_demotion(&self) -> bool {
         self.demotion.is_some()

@@ -142,6 +142,7 @@ pub fn validate(spec: &TrustPolicySpec) -> Vec<FieldError> {
         " s",
     );
     if CREDENTIAL_TTL_SECONDS.contains(&spec.credential_ttl_seconds)
+        && PROPOSAL_TIMEOUT_SECONDS.contains(&spec.proposal_timeout_seconds)
         && spec.credential_ttl_seconds > spec.proposal_timeout_seconds
     {
         errors.push(FieldError::new(

@@ -48,6 +48,8 @@ impl Default for SandboxOptions {
 /// A running sandbox. Drop it with [`Sandbox::shutdown`].
 pub struct Sandbox {
     api: ApiServer,
+    vault: Option<Arc<crate::vault::Vault>>,
+    vault_server: Option<crate::vault::DevServer>,
     speed: f64,
     background: Vec<JoinHandle<()>>,
     started_agents: Mutex<Vec<AbortHandle>>,
@@ -72,6 +74,23 @@ impl Sandbox {
     /// Starts the emulator, creates namespaces and TrustPolicies, seeds extra
     /// investigations, and starts the governor and (if asked) the agents.
     pub async fn start(options: SandboxOptions) -> Result<Sandbox> {
+        Sandbox::start_with_vault(options, None).await
+    }
+
+    /// [`Sandbox::start`], with a real OpenBao dev server when `bao` (the
+    /// binary) is given: a `kubevigil-write-<ns>` policy per namespace, a
+    /// token per investigation (its accessor on the Job), and agents that
+    /// verify, unwrap and use the credentials approvals mint. Without `bao`,
+    /// Vault is off.
+    pub async fn start_with_vault(options: SandboxOptions, bao: Option<&Path>) -> Result<Sandbox> {
+        let vault_server = match bao {
+            Some(bao) => Some(start_bao(bao).await?),
+            None => None,
+        };
+        let vault = match &vault_server {
+            Some(server) => Some(Arc::new(server.vault().map_err(vault_error)?)),
+            None => None,
+        };
         // kube's rustls needs a crypto provider; installing twice is harmless.
         let _ = rustls::crypto::ring::default_provider().install_default();
         let config = ApiConfig {
@@ -97,6 +116,7 @@ impl Sandbox {
             let settings = AgentSettings {
                 speed: options.speed,
                 flaky: true,
+                vault: vault.clone(),
             };
             let stdout: Arc<dyn Stdout> = Arc::new(api.clone());
             background.push(tokio::spawn(
@@ -105,10 +125,18 @@ impl Sandbox {
         }
         Ok(Sandbox {
             api,
+            vault,
+            vault_server,
             speed: options.speed,
             background,
             started_agents: Mutex::new(Vec::new()),
         })
+    }
+
+    /// The OpenBao dev server's address and root token, when Vault is on
+    /// (give them to consoles as `VAULT_ADDR` and `VAULT_TOKEN`).
+    pub fn vault_settings(&self) -> Option<&crate::vault::VaultSettings> {
+        self.vault_server.as_ref().map(|s| s.settings())
     }
 
     /// The API emulator.
@@ -134,6 +162,7 @@ impl Sandbox {
         let settings = AgentSettings {
             speed: self.speed,
             flaky: false,
+            vault: self.vault.clone(),
         };
         let stdout: Arc<dyn Stdout> = Arc::new(self.api.clone());
         let task = tokio::spawn(agents::run_scenario(
@@ -167,6 +196,27 @@ impl Sandbox {
         }
         self.api.shutdown().await;
     }
+}
+
+/// Starts `bao server -dev` (its log in the temporary directory) and writes
+/// the write policy of every sandbox namespace.
+async fn start_bao(bao: &Path) -> Result<crate::vault::DevServer> {
+    let log = std::env::temp_dir().join(format!("kubevigil-bao-{}.log", std::process::id()));
+    let server = crate::vault::DevServer::start(bao, &log)
+        .await
+        .map_err(vault_error)?;
+    let vault = server.vault().map_err(vault_error)?;
+    for (namespace, _) in agents::world::namespaces() {
+        vault
+            .write_namespace_policy(namespace)
+            .await
+            .map_err(vault_error)?;
+    }
+    Ok(server)
+}
+
+fn vault_error(error: crate::vault::VaultError) -> Error {
+    Error::io("sandbox OpenBao", std::io::Error::other(error.to_string()))
 }
 
 fn api_error(error: api::ApiError) -> Error {

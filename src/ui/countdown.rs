@@ -37,6 +37,9 @@ pub fn counts_down(state: &State) -> bool {
             .get(key)
             .is_some_and(|p| p.state.is_pending() && p.expires_at.is_some()),
         Screen::Placeholder(_) => false,
+        Screen::Approvals => super::approvals::counts_down(state),
+        Screen::Audit => false,
+        Screen::Policies => false,
     }
 }
 
@@ -69,6 +72,15 @@ pub fn digest(state: &State) -> u64 {
             }
         }
         Screen::Placeholder(_) => {}
+        Screen::Approvals => {
+            for key in &state.decisions.inbox {
+                if let Some(proposal) = state.proposals.get(key) {
+                    format::time_left(state.now, proposal.expires_at).hash(&mut hasher);
+                }
+            }
+        }
+        Screen::Audit => {}
+        Screen::Policies => {}
     }
     hasher.finish()
 }

@@ -36,6 +36,24 @@ fn hints(screen: &Screen) -> &'static [(Command, &'static str)] {
             (Command::Back, "back"),
             (Command::Help, "help"),
         ],
+        Screen::Policies => &[
+            (Command::EditPolicy, "edit"),
+            (Command::NewPolicy, "new"),
+            (Command::Back, "back"),
+            (Command::CommandLine, "command"),
+            (Command::Help, "help"),
+        ],
+        Screen::Approvals => &[
+            (Command::Open, "open"),
+            (Command::Back, "back"),
+            (Command::CommandLine, "command"),
+            (Command::Help, "help"),
+        ],
+        Screen::Audit => &[
+            (Command::Filter, "filter"),
+            (Command::Back, "back"),
+            (Command::Help, "help"),
+        ],
         Screen::Placeholder(_) => &[
             (Command::Back, "back"),
             (Command::CommandLine, "command"),
@@ -54,7 +72,9 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     let scope = screen.scope();
     let mut spans: Vec<Span<'static>> = Vec::new();
     let mut used = 0;
-    for (command, label) in hints(screen) {
+    let deciding = super::decision_bar::footer_hints(state);
+    let tail = super::decision_bar::footer_tail_hints(state);
+    for (command, label) in deciding.iter().chain(hints(screen)).chain(tail.iter()) {
         let key = state.keymap.hint(scope, *command);
         let item = text::width(&key) + text::width(label) + 5;
         if used + item > usize::from(area.width) {

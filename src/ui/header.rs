@@ -33,6 +33,7 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     status.extend(connection(state));
     status.push(sep());
     status.extend(counts(state, area.width >= 100));
+    status.extend(super::decision_bar::header_spans(state));
 
     let lines = if area.height >= 2 {
         vec![

@@ -22,6 +22,9 @@ pub fn lines(state: &State) -> Vec<Line<'static>> {
         }
         lines.push(Line::styled(format!(" {}", scope.title()), theme.title));
         for (command, keys) in commands {
+            if state.readonly && command.is_write() {
+                continue;
+            }
             let keys = keys
                 .iter()
                 .map(KeyChord::to_string)

@@ -5,8 +5,12 @@
 //! highlighting) happened before, in `update` or in the IO tasks; a frame
 //! lays out only what is visible.
 
+pub mod approvals;
+pub mod audit;
 pub mod command_line;
+pub mod confirm;
 pub mod countdown;
+pub mod decision_bar;
 pub mod detail;
 pub mod footer;
 pub mod format;
@@ -17,6 +21,8 @@ pub mod investigations;
 pub mod layout;
 pub mod notices;
 pub mod placeholder;
+pub mod policies;
+pub mod policy_editor;
 pub mod proposal;
 pub mod reasoning;
 pub mod text;
@@ -42,11 +48,18 @@ pub fn view(state: &State, frame: &mut Frame) {
         Screen::Detail => detail::render(state, frame, areas.body),
         Screen::Proposal { .. } => proposal::render(state, frame, areas.body),
         Screen::Placeholder(which) => placeholder::render(state, frame, areas.body, *which),
+        Screen::Policies => policies::render(state, frame, areas.body),
+        Screen::Approvals => approvals::render(state, frame, areas.body),
+        Screen::Audit => audit::render(state, frame, areas.body),
     }
     if let Some(area) = areas.notice {
         notices::render(state, frame, area);
     }
     footer::render(state, frame, areas.footer);
     command_line::render(state, frame, areas.footer);
+    if state.screen() == &Screen::Policies {
+        policy_editor::render(state, frame, areas.body);
+    }
+    confirm::render(state, frame, screen);
     help::render(state, frame, screen);
 }

@@ -94,6 +94,11 @@ impl Vault {
         &self.settings.addr
     }
 
+    /// The settings this client was made with (the token included).
+    pub fn settings(&self) -> &VaultSettings {
+        &self.settings
+    }
+
     /// The vaultrs client, for endpoints this module does not wrap.
     pub fn client(&self) -> &VaultClient {
         &self.client
@@ -147,7 +152,16 @@ impl Vault {
 
     /// Whether the server answers its health check (initialised and unsealed).
     pub async fn is_healthy(&self) -> bool {
-        vaultrs::sys::health(&self.client).await.is_ok()
+        self.raw(
+            http::Method::GET,
+            "sys/health",
+            None,
+            None,
+            None,
+            "check health",
+        )
+        .await
+        .is_ok()
     }
 
     /// A raw request to `/v1/<path>` with `token` (the operator's when `None`),
@@ -182,9 +196,15 @@ impl Vault {
                 .header("Content-Type", "application/json")
                 .body(body.to_string());
         }
-        let response = request.send().await.map_err(|e| self.unreachable(doing, &e))?;
+        let response = request
+            .send()
+            .await
+            .map_err(|e| self.unreachable(doing, &e))?;
         let status = response.status().as_u16();
-        let text = response.text().await.map_err(|e| self.unreachable(doing, &e))?;
+        let text = response
+            .text()
+            .await
+            .map_err(|e| self.unreachable(doing, &e))?;
         let json: Value = if text.trim().is_empty() {
             Value::Null
         } else {

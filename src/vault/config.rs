@@ -122,7 +122,11 @@ mod tests {
 
     #[test]
     fn no_address_anywhere_means_vault_is_off() {
-        let off = resolve_settings(&env_of(&[("VAULT_TOKEN", "t")]), None, &VaultConfig::default());
+        let off = resolve_settings(
+            &env_of(&[("VAULT_TOKEN", "t")]),
+            None,
+            &VaultConfig::default(),
+        );
         assert_eq!(off.expect("resolves"), None);
     }
 
@@ -138,7 +142,9 @@ mod tests {
             ("VAULT_TOKEN", "s.env"),
             ("VAULT_NAMESPACE", "env-ns"),
         ]);
-        let got = resolve_settings(&env, None, &file).expect("ok").expect("on");
+        let got = resolve_settings(&env, None, &file)
+            .expect("ok")
+            .expect("on");
         assert_eq!(got.addr, "http://127.0.0.1:8200");
         assert_eq!(got.token, "s.env");
         assert_eq!(got.namespace.as_deref(), Some("env-ns"));
@@ -161,8 +167,12 @@ mod tests {
 
     #[test]
     fn an_address_without_a_token_says_how_to_log_in() {
-        let err = resolve_settings(&env_of(&[("VAULT_ADDR", "http://v:8200")]), None, &VaultConfig::default())
-            .expect_err("no token");
+        let err = resolve_settings(
+            &env_of(&[("VAULT_ADDR", "http://v:8200")]),
+            None,
+            &VaultConfig::default(),
+        )
+        .expect_err("no token");
         assert!(err.to_string().contains("no token was found"), "{err}");
     }
 

@@ -10,15 +10,18 @@
 //!   ([`crate::decide::decide_with_vault`]).
 //! - [`Vault::verify_and_unwrap`]: the agent's side (docs/protocol.md section 5).
 //! - [`encrypt_to_recipient`]: age encryption of a wrapping token.
+//! - [`DevServer`], [`find_bao`]: a local `bao server -dev` for the sandbox and tests.
 
 mod client;
 mod config;
+mod dev;
 mod error;
 mod mint;
 mod seal;
 
 pub use client::{TokenInfo, Vault, VaultIdentity};
 pub use config::{VaultSettings, resolve_settings, settings_from_env};
+pub use dev::{DevServer, find_bao, namespace_write_policy};
 pub use error::VaultError;
 pub use mint::{
     DEFAULT_WRAP_TTL_SECONDS, MintRequest, UnwrappedToken, WRITE_CREDENTIAL_USES,

@@ -7,11 +7,12 @@ use std::str::FromStr;
 /// Encrypts `secret` to `recipient` (`age1...`), ASCII-armoured
 /// (`-----BEGIN AGE ENCRYPTED FILE-----`), as `age -r RECIPIENT -a` would.
 pub fn encrypt_to_recipient(recipient: &str, secret: &str) -> Result<String, VaultError> {
-    let parsed =
-        age::x25519::Recipient::from_str(recipient.trim()).map_err(|e| VaultError::BadRecipient {
+    let parsed = age::x25519::Recipient::from_str(recipient.trim()).map_err(|e| {
+        VaultError::BadRecipient {
             recipient: recipient.to_string(),
             reason: e.to_string(),
-        })?;
+        }
+    })?;
     age::encrypt_and_armor(&parsed, secret.as_bytes()).map_err(|e| VaultError::Age {
         doing: "encryption",
         reason: e.to_string(),
@@ -25,7 +26,8 @@ pub fn decrypt_with_identity(identity: &str, armoured: &str) -> Result<String, V
         doing: "decryption",
         reason,
     };
-    let parsed = age::x25519::Identity::from_str(identity.trim()).map_err(|e| failed(e.to_string()))?;
+    let parsed =
+        age::x25519::Identity::from_str(identity.trim()).map_err(|e| failed(e.to_string()))?;
     let plain = age::decrypt(&parsed, armoured.as_bytes()).map_err(|e| failed(e.to_string()))?;
     String::from_utf8(plain).map_err(|e| failed(e.to_string()))
 }
@@ -47,15 +49,24 @@ mod tests {
         let (identity, recipient) = generate_key_pair();
         let (other, _) = generate_key_pair();
         let sealed = encrypt_to_recipient(&recipient, "hvs.wrapping").expect("encrypt");
-        assert!(sealed.starts_with("-----BEGIN AGE ENCRYPTED FILE-----"), "{sealed}");
+        assert!(
+            sealed.starts_with("-----BEGIN AGE ENCRYPTED FILE-----"),
+            "{sealed}"
+        );
         assert!(!sealed.contains("hvs.wrapping"));
-        assert_eq!(decrypt_with_identity(&identity, &sealed).expect("decrypt"), "hvs.wrapping");
+        assert_eq!(
+            decrypt_with_identity(&identity, &sealed).expect("decrypt"),
+            "hvs.wrapping"
+        );
         assert!(decrypt_with_identity(&other, &sealed).is_err());
     }
 
     #[test]
     fn a_bad_recipient_is_named_in_the_error() {
         let err = encrypt_to_recipient("ssh-ed25519 AAAA", "t").expect_err("refused");
-        assert!(err.to_string().contains("not an age X25519 recipient"), "{err}");
+        assert!(
+            err.to_string().contains("not an age X25519 recipient"),
+            "{err}"
+        );
     }
 }

@@ -39,6 +39,7 @@ pub struct Executor {
     older: Option<JoinHandle<()>>,
     ticker: Option<JoinHandle<()>>,
     identity: Option<JoinHandle<()>>,
+    decisions: crate::cluster::decisions::DecisionTasks,
 }
 
 impl Drop for Executor {
@@ -74,6 +75,7 @@ impl Executor {
             older: None,
             ticker: None,
             identity: None,
+            decisions: crate::cluster::decisions::DecisionTasks::default(),
         }
     }
 
@@ -184,6 +186,18 @@ impl Executor {
                 }));
             }
             Effect::Highlight { key, text, .. } => self.highlighter.request(key, text),
+            Effect::ApplyPolicy(request) => {
+                let (client, tx) = (self.client.clone(), self.tx.clone());
+                tokio::spawn(async move {
+                    let result = match crate::audit::AuditLog::open_default() {
+                        Ok(audit) => crate::policy::apply_policy(&client, &request, &audit).await,
+                        Err(error) => Err(crate::policy::PolicyApplyError::Failed(format!(
+                            "the change was not sent: the local audit log cannot be opened ({error})"
+                        ))),
+                    };
+                    let _ = tx.send(Action::PolicyApplied(Box::new(result))).await;
+                });
+            }
             Effect::SetTicking(on) => {
                 if let Some(ticker) = self.ticker.take() {
                     ticker.abort();
@@ -192,6 +206,7 @@ impl Executor {
                     self.ticker = Some(spawn_ticker(self.tx.clone()));
                 }
             }
+            Effect::Decisions(effect) => self.decisions.run(effect, &self.client, &self.tx),
         }
     }
 

@@ -1,13 +1,17 @@
 //! Everything the console knows, in one value. Only
 //! [`update`](super::update::update) changes it; views only read it.
 
+mod decisions;
 mod detail;
+mod policies;
 mod prompt;
 mod proposals;
 mod reasoning;
 mod table;
 
+pub use decisions::{AuditView, DecisionsState, Delivery, Modal, TrackedDecision};
 pub use detail::{Detail, DetailFocus, OlderLines, StreamStatus};
+pub use policies::{EditorStage, FormField, PolicyEditor, PolicyForm, PolicyRow, PolicyView};
 pub use prompt::{Prompt, PromptKind};
 pub use proposals::ProposalStore;
 pub use reasoning::{ReasoningBuffer, UsageTotals};
@@ -64,6 +68,12 @@ pub enum Screen {
     },
     /// A view coming in a later release.
     Placeholder(Placeholder),
+    /// The approvals inbox ([`DecisionsState::inbox`]).
+    Approvals,
+    /// The audit trail ([`DecisionsState::audit`]).
+    Audit,
+    /// The trust policies of every namespace in scope ([`State::policy_view`]).
+    Policies,
 }
 
 impl Screen {
@@ -73,6 +83,8 @@ impl Screen {
             Screen::Investigations => Scope::Investigations,
             Screen::Detail => Scope::Detail,
             Screen::Proposal { .. } | Screen::Placeholder(_) => Scope::Proposal,
+            Screen::Approvals | Screen::Audit => Scope::Proposal,
+            Screen::Policies => Scope::Policies,
         }
     }
 }
@@ -227,6 +239,10 @@ pub struct State {
     pub next_stream: u64,
     /// Set once quitting.
     pub quitting: bool,
+    /// Deciding: the open dialog, unrecorded decisions, presence, inbox and audit.
+    pub decisions: DecisionsState,
+    /// The policies view and its editor.
+    pub policy_view: PolicyView,
 }
 
 impl State {
@@ -282,6 +298,8 @@ impl State {
             clock_digest: 0,
             next_stream: 1,
             quitting: false,
+            decisions: DecisionsState::default(),
+            policy_view: PolicyView::default(),
         }
     }
 

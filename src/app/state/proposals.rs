@@ -48,6 +48,11 @@ impl ProposalStore {
         u32::try_from(count).unwrap_or(u32::MAX)
     }
 
+    /// Every proposal, by namespace and name (the policies view's evidence).
+    pub fn all_records(&self) -> impl Iterator<Item = &ProposalRecord> {
+        self.by_key.values()
+    }
+
     /// How many proposals wait for a decision, in total.
     pub fn pending_total(&self) -> usize {
         self.pending

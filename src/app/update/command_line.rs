@@ -2,7 +2,7 @@
 
 use super::{Out, commands, data, stream};
 use crate::app::effect::Effect;
-use crate::app::state::{NoticeLevel, Placeholder, Screen, State};
+use crate::app::state::{NoticeLevel, State};
 
 /// The commands the command line accepts: (name, argument, what it does).
 /// A unique prefix is enough (`:inv`).
@@ -136,9 +136,9 @@ pub(super) fn execute(state: &mut State, line: &str, out: &mut Out) {
             state.screens.truncate(1);
             out.redraw();
         }
-        Some("approvals") => placeholder(state, Placeholder::Approvals, out),
-        Some("policies") => placeholder(state, Placeholder::Policies, out),
-        Some("audit") => placeholder(state, Placeholder::Audit, out),
+        Some("approvals") => super::decisions::open_approvals(state, out),
+        Some("policies") => super::policies::open(state, out),
+        Some("audit") => super::decisions::open_audit(state, out),
         Some("ns") => namespace(state, argument, out),
         Some("ctx") => context(state, argument, out),
         Some("help") => {
@@ -153,13 +153,6 @@ pub(super) fn execute(state: &mut State, line: &str, out: &mut Out) {
             out,
         ),
     }
-}
-
-fn placeholder(state: &mut State, which: Placeholder, out: &mut Out) {
-    stream::close(state, out);
-    state.screens.truncate(1);
-    state.screens.push(Screen::Placeholder(which));
-    out.redraw();
 }
 
 fn namespace(state: &mut State, argument: &str, out: &mut Out) {

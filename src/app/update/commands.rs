@@ -28,11 +28,23 @@ pub(super) fn run(state: &mut State, command: Command, out: &mut Out) {
         }
         Command::Filter => open_filter(state, out),
         Command::Back => back(state, out),
+        Command::Approve
+        | Command::Veto
+        | Command::EditApprove
+        | Command::CopySuggestion
+        | Command::Kill
+        | Command::Halt
+        | Command::RetryDecisions
+        | Command::Refresh => super::decisions::command(state, command, out),
         _ => match state.screen().clone() {
             Screen::Investigations => table(state, command, out),
             Screen::Detail => detail(state, command, out),
             Screen::Proposal { .. } => proposal(state, command, out),
             Screen::Placeholder(_) => {}
+            Screen::Approvals | Screen::Audit => {
+                super::decisions::screen_command(state, command, out)
+            }
+            Screen::Policies => super::policies::command(state, command, out),
         },
     }
 }
@@ -43,6 +55,10 @@ fn open_filter(state: &mut State, out: &mut Out) {
             Prompt::with_input(PromptKind::Filter, state.table.filter().to_string())
         }
         Screen::Detail => Prompt::new(PromptKind::Search),
+        Screen::Audit => {
+            super::decisions::open_audit_filter(state, out);
+            return;
+        }
         _ => return,
     };
     state.prompt = Some(prompt);
@@ -78,6 +94,8 @@ fn back(state: &mut State, out: &mut Out) {
             pop(state, out);
         }
         Screen::Proposal { .. } | Screen::Placeholder(_) => pop(state, out),
+        Screen::Approvals | Screen::Audit => pop(state, out),
+        Screen::Policies => pop(state, out),
     }
 }
 

@@ -4,12 +4,20 @@
 use super::{Out, command_line, commands, stream};
 use crate::app::command::Command;
 use crate::app::keymap::{KeyChord, Scope};
-use crate::app::state::{PromptKind, State};
+use crate::app::state::{PromptKind, Screen, State};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 /// Handles one key press.
 pub(super) fn key(state: &mut State, event: KeyEvent, out: &mut Out) {
     if event.kind == KeyEventKind::Release {
+        return;
+    }
+    if state.policy_view.editor.is_some() && state.screen() == &Screen::Policies {
+        super::policies::editor_key(state, event, out);
+        return;
+    }
+    if state.decisions.modal.is_some() {
+        super::decision_modal::key(state, event, out);
         return;
     }
     if state.prompt.is_some() {
@@ -23,12 +31,23 @@ pub(super) fn key(state: &mut State, event: KeyEvent, out: &mut Out) {
     }
     let scope = state.screen().scope();
     if let Some(command) = state.keymap.lookup(scope, chord) {
+        if state.readonly && command.is_write() {
+            return;
+        }
         commands::run(state, command, out);
     }
 }
 
 /// Pasted text goes to the open prompt; elsewhere it is ignored.
 pub(super) fn paste(state: &mut State, text: &str, out: &mut Out) {
+    if state.policy_view.editor.is_some() && state.screen() == &Screen::Policies {
+        super::policies::paste(state, text, out);
+        return;
+    }
+    if state.decisions.modal.is_some() {
+        super::decision_modal::paste(state, text, out);
+        return;
+    }
     let clean: String = crate::sanitize::sanitize(text).chars().take(512).collect();
     if clean.is_empty() || state.prompt.is_none() {
         return;

@@ -9,7 +9,10 @@ mod clock;
 mod command_line;
 mod commands;
 mod data;
+mod decision_modal;
+mod decisions;
 mod input;
+mod policies;
 mod scroll;
 mod stream;
 
@@ -119,10 +122,14 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             readonly,
             kubeconfig_user,
         } => data::context_switched(state, context, readonly, kubeconfig_user, &mut out),
+        Action::PolicyApplied(result) => policies::applied(state, *result, &mut out),
         Action::Notice(text) => {
             data::notice(state, super::state::NoticeLevel::Error, text, &mut out)
         }
+        Action::Decisions(event) => decisions::event(state, event, &mut out),
     }
+    policies::refresh(state, &mut out);
+    decisions::sync(state, &mut out);
     clock::sync_ticking(state, &mut out);
     out.finish()
 }

@@ -48,6 +48,8 @@ pub(super) struct Agent {
     life: LifeWatch,
     calls: u32,
     paused: bool,
+    /// The sandbox's Vault (acting as this agent's read identity), when on.
+    pub vault: Option<Arc<crate::vault::Vault>>,
 }
 
 impl Agent {
@@ -69,6 +71,7 @@ impl Agent {
             life,
             calls: 0,
             paused: false,
+            vault: None,
         }
     }
 

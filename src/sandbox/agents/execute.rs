@@ -46,27 +46,26 @@ pub(super) async fn execute(
             ))
             .await;
     }
-    let credential = match proposal.status.as_ref().and_then(|s| s.credential.as_ref()) {
-        Some(c) => format!(
-            "unwrapped a single-use write token (accessor {}, ttl {}s)",
-            c.wrapped_accessor, c.ttl_seconds
-        ),
-        None => {
-            "no credential minted (sandbox without Vault): writing with the sandbox agent identity"
-                .to_string()
-        }
+    let credential =
+        super::credential::use_credential(&agent.client, agent.vault.as_deref(), proposal).await;
+    let (said, refused) = match credential {
+        Ok(done) => (done, false),
+        Err(why) => (why, true),
     };
     agent
         .tool(
             "vault_unwrap",
             json!({"proposal": proposal.name_any()}).to_string(),
-            credential,
-            false,
+            said.clone(),
+            refused,
         )
         .await;
-    let succeeded = !(flaky && random_bool(0.05));
+    let webhook_denied = flaky && random_bool(0.05);
+    let succeeded = !refused && !webhook_denied;
     let message = if succeeded {
         applied_message(&action)
+    } else if refused {
+        said
     } else {
         WEBHOOK_DENIAL.to_string()
     };

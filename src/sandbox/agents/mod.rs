@@ -8,6 +8,7 @@
 //! one script a file under [`scenarios`], played by [`run_scenario`].
 
 mod agent;
+mod credential;
 mod execute;
 pub mod job;
 mod jobctl;

@@ -20,12 +20,15 @@ use rand::{random_bool, random_range};
 use std::sync::Arc;
 
 /// How a simulated agent behaves.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct AgentSettings {
     /// Pace: 1 is a person's reading speed, 50 is fifty times faster.
     pub speed: f64,
     /// Whether the agent sometimes crashes or a write fails, for realism.
     pub flaky: bool,
+    /// The sandbox's OpenBao, when on: each investigation gets its own token
+    /// and approved writes use their minted credentials.
+    pub vault: Option<Arc<crate::vault::Vault>>,
 }
 
 /// Runs `scenario` as investigation `inv` until it concludes, is stopped (its
@@ -46,7 +49,14 @@ pub async fn run_scenario(
         severity: scenario.severity,
     };
     let job = jobctl::start(&client, &inv, alert, phase, started).await?;
+    let job = match settings.vault.as_deref() {
+        Some(vault) => {
+            super::credential::issue_investigation_token(&client, vault, &inv, job).await
+        }
+        None => job,
+    };
     let mut agent = Agent::new(client, stdout, inv, job, settings.speed);
+    agent.vault = settings.vault.clone();
     match play(&mut agent, scenario, settings).await {
         Ok(outcome) => {
             let succeeded = outcome != Outcome::Crashed;

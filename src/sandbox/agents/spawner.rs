@@ -68,7 +68,11 @@ impl Spawner {
         }
         *running += 1;
         let inv = InvestigationRef::new(scenario.key, namespace);
-        let (client, stdout, settings) = (self.client.clone(), self.stdout.clone(), self.settings);
+        let (client, stdout, settings) = (
+            self.client.clone(),
+            self.stdout.clone(),
+            self.settings.clone(),
+        );
         let task = self.agents.spawn(run_scenario(
             client,
             stdout,

@@ -1,0 +1,677 @@
+//! Deciding from the console: the keys that approve, veto, edit, copy, kill,
+//! halt and retry; the approvals inbox and the audit view; and what comes
+//! back from the decision tasks. All IO is a [`DecisionEffect`].
+
+use super::{Out, data, stream};
+use crate::app::command::Command;
+use crate::app::decisions::{DecisionEffect, DecisionEvent};
+use crate::app::effect::Effect;
+use crate::app::records::{ProposalKey, ProposalRecord};
+use crate::app::state::{Delivery, Modal, NoticeLevel, Screen, State, TrackedDecision};
+use crate::decide::{
+    Identity, PendingDecision, check_offered, viewing_investigation, viewing_proposal,
+};
+use crate::domain::{ActionProposalStatus, ProposedAction, Verdict};
+use ratatui_textarea::TextArea;
+use std::time::Duration;
+
+/// How long the console waits before retrying a decision the cluster did not answer.
+pub const AUTO_RETRY_AFTER: Duration = Duration::from_secs(10);
+
+fn notice(state: &mut State, text: String, out: &mut Out) {
+    data::notice(state, NoticeLevel::Warning, text, out);
+}
+
+fn error(state: &mut State, text: String, out: &mut Out) {
+    data::notice(state, NoticeLevel::Error, text, out);
+}
+
+/// Runs a deciding command (approve, veto, edit, copy, kill, halt, retry, refresh).
+pub(super) fn command(state: &mut State, command: Command, out: &mut Out) {
+    if state.readonly && command.is_write() {
+        return;
+    }
+    match command {
+        Command::Approve => start_approve(state, out),
+        Command::Veto => start_veto(state, out),
+        Command::EditApprove => start_edit(state, out),
+        Command::CopySuggestion => copy(state, out),
+        Command::Kill => start_kill(state, out),
+        Command::Halt => start_halt(state, out),
+        Command::RetryDecisions => retry_all(state, out),
+        Command::Refresh => {
+            if matches!(state.screen(), Screen::Audit) {
+                load_audit(state, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Why `verdict` cannot be given on `record` now, if it cannot.
+pub fn refusal(state: &State, record: &ProposalRecord, verdict: Verdict) -> Option<String> {
+    let status = ActionProposalStatus {
+        state: record.state,
+        phase: record.phase,
+        ..ActionProposalStatus::default()
+    };
+    if let Err(error) = check_offered(
+        &status,
+        crate::ui::approvals::governing_phase(state, record),
+        verdict,
+    ) {
+        return Some(error.to_string());
+    }
+    if !record.state.is_pending() {
+        let by = record
+            .decisions
+            .last()
+            .map(|d| format!(" ({} by {})", d.verdict, d.by))
+            .unwrap_or_default();
+        return Some(format!(
+            "{} is already {}{by}",
+            record.key.name, record.state
+        ));
+    }
+    None
+}
+
+/// The proposal to decide on, or a notice saying why there is none.
+fn decidable(state: &mut State, verdict: Verdict, out: &mut Out) -> Option<ProposalKey> {
+    let Some(key) = crate::ui::approvals::proposal_in_focus(state) else {
+        let hint = if matches!(state.screen(), Screen::Detail) {
+            "focus the proposals pane (tab) and pick a proposal first"
+        } else {
+            "open a proposal (or :approvals) to decide on it"
+        };
+        notice(state, hint.to_string(), out);
+        return None;
+    };
+    let Some(record) = state.proposals.get(&key) else {
+        notice(
+            state,
+            format!("proposal {} is no longer in the cluster", key.name),
+            out,
+        );
+        return None;
+    };
+    if let Some(why) = refusal(state, record, verdict) {
+        notice(state, why, out);
+        return None;
+    }
+    if state
+        .decisions
+        .tracked
+        .iter()
+        .any(|t| t.request.proposal == key.name && t.request.namespace == key.namespace)
+    {
+        notice(
+            state,
+            format!(
+                "your decision on {} is not recorded yet: see :approvals (R retries)",
+                key.name
+            ),
+            out,
+        );
+        return None;
+    }
+    if state.identity.user.is_none() {
+        notice(
+            state,
+            "who you are is not known yet; try again in a moment".into(),
+            out,
+        );
+        return None;
+    }
+    Some(key)
+}
+
+fn start_approve(state: &mut State, out: &mut Out) {
+    if let Some(key) = decidable(state, Verdict::Approve, out) {
+        open_approve(state, key, None, out);
+    }
+}
+
+/// Opens the approval confirmation (after an edit, with the edited action and its diff).
+pub(super) fn open_approve(
+    state: &mut State,
+    key: ProposalKey,
+    edited: Option<(ProposedAction, String)>,
+    out: &mut Out,
+) {
+    state.decisions.modal = Some(Modal::Approve {
+        key,
+        edited,
+        typed: None,
+        error: None,
+    });
+    out.redraw();
+}
+
+fn start_veto(state: &mut State, out: &mut Out) {
+    let Some(key) = decidable(state, Verdict::Veto, out) else {
+        return;
+    };
+    let mut reason = TextArea::default();
+    reason.set_placeholder_text("why (required; the agent reads it and revises its plan)");
+    state.decisions.modal = Some(Modal::Veto {
+        key,
+        reason,
+        error: None,
+    });
+    out.redraw();
+}
+
+fn start_edit(state: &mut State, out: &mut Out) {
+    let Some(key) = decidable(state, Verdict::Approve, out) else {
+        return;
+    };
+    out.push(Effect::Decisions(DecisionEffect::LoadAction {
+        key: key.clone(),
+    }));
+    state.decisions.modal = Some(Modal::Edit {
+        key,
+        original: None,
+        text: TextArea::default(),
+        error: None,
+    });
+    out.redraw();
+}
+
+fn copy(state: &mut State, out: &mut Out) {
+    let Some(key) = crate::ui::approvals::proposal_in_focus(state) else {
+        notice(state, "open a proposal to copy its suggestion".into(), out);
+        return;
+    };
+    let text = state
+        .proposals
+        .get(&key)
+        .and_then(|r| r.change.as_ref())
+        .map(|p| p.text.to_string());
+    match text {
+        Some(text) => {
+            out.push(Effect::Decisions(DecisionEffect::Copy { text }));
+            notice(
+                state,
+                format!(
+                    "copied the suggestion of {} to the clipboard (OSC 52)",
+                    key.name
+                ),
+                out,
+            );
+        }
+        None => notice(
+            state,
+            format!("{} has no patch or command to copy", key.name),
+            out,
+        ),
+    }
+}
+
+/// The investigation the kill and halt keys act on: (Job namespace, Job, id, target namespace).
+fn investigation_in_focus(state: &State) -> Option<(String, String, String, String)> {
+    let row = match state.screen() {
+        Screen::Investigations => state.table.selected_row(),
+        Screen::Detail => state
+            .detail
+            .as_ref()
+            .and_then(|d| state.table.get(&d.investigation)),
+        _ => None,
+    }?;
+    let inv = &row.record.investigation;
+    Some((
+        inv.namespace.clone(),
+        inv.job_name.clone(),
+        inv.id.clone(),
+        inv.target_namespace.clone(),
+    ))
+}
+
+fn start_kill(state: &mut State, out: &mut Out) {
+    let Some((namespace, job, investigation, _)) = investigation_in_focus(state) else {
+        notice(state, "select an investigation to kill".into(), out);
+        return;
+    };
+    let mut typed = TextArea::default();
+    typed.set_placeholder_text(investigation.clone());
+    state.decisions.modal = Some(Modal::Kill {
+        namespace,
+        job,
+        investigation,
+        typed,
+        error: None,
+    });
+    out.redraw();
+}
+
+fn start_halt(state: &mut State, out: &mut Out) {
+    let Some((_, _, _, namespace)) = investigation_in_focus(state) else {
+        notice(
+            state,
+            "select an investigation whose namespace to halt".into(),
+            out,
+        );
+        return;
+    };
+    state.decisions.modal = Some(Modal::Halt {
+        namespace,
+        reason: None,
+    });
+    out.redraw();
+}
+
+/// Who decides, as the decision records it.
+fn identity(state: &State) -> Option<Identity> {
+    let user = state.identity.user.clone()?;
+    Some(Identity {
+        user,
+        groups: Vec::new(),
+        verified: state.identity.verified,
+    })
+}
+
+/// Sends a decision: it stays visibly tracked until the cluster recorded it.
+pub(super) fn send(
+    state: &mut State,
+    key: &ProposalKey,
+    verdict: Verdict,
+    reason: Option<String>,
+    edited_action: Option<ProposedAction>,
+    out: &mut Out,
+) {
+    let Some(identity) = identity(state) else {
+        return;
+    };
+    let request = PendingDecision {
+        identity,
+        namespace: key.namespace.clone(),
+        proposal: key.name.clone(),
+        verdict,
+        reason,
+        edited_action,
+        context: state.context.clone(),
+        first_tried_at: state.now,
+    };
+    let id = state.decisions.take_id();
+    state.decisions.tracked.push(TrackedDecision {
+        id,
+        request: request.clone(),
+        delivery: Delivery::Sending,
+    });
+    out.push(Effect::Decisions(DecisionEffect::Decide {
+        id,
+        request: Box::new(request),
+        retry: false,
+        after: None,
+    }));
+    out.redraw();
+}
+
+/// Sends a kill.
+pub(super) fn send_kill(
+    state: &mut State,
+    namespace: String,
+    job: String,
+    id_text: &str,
+    out: &mut Out,
+) {
+    let Some(identity) = identity(state) else {
+        return;
+    };
+    let id = state.decisions.take_id();
+    state
+        .decisions
+        .busy
+        .push((id, format!("killing {id_text}")));
+    out.push(Effect::Decisions(DecisionEffect::Kill {
+        id,
+        identity,
+        namespace,
+        job,
+    }));
+    out.redraw();
+}
+
+/// Sends a halt.
+pub(super) fn send_halt(
+    state: &mut State,
+    namespace: String,
+    reason: Option<String>,
+    out: &mut Out,
+) {
+    let Some(identity) = identity(state) else {
+        return;
+    };
+    let id = state.decisions.take_id();
+    state
+        .decisions
+        .busy
+        .push((id, format!("halting {namespace}")));
+    out.push(Effect::Decisions(DecisionEffect::Halt {
+        id,
+        identity,
+        namespace,
+        reason,
+    }));
+    out.redraw();
+}
+
+fn retry_all(state: &mut State, out: &mut Out) {
+    let mut retried = 0;
+    for tracked in state.decisions.tracked.iter_mut() {
+        if matches!(tracked.delivery, Delivery::Failed { .. }) {
+            tracked.delivery = Delivery::Sending;
+            out.push(Effect::Decisions(DecisionEffect::Decide {
+                id: tracked.id,
+                request: Box::new(tracked.request.clone()),
+                retry: true,
+                after: None,
+            }));
+            retried += 1;
+        }
+    }
+    if retried == 0 {
+        notice(state, "no unrecorded decision to retry".into(), out);
+    } else {
+        out.redraw();
+    }
+}
+
+/// Applies what came back from a decision task.
+pub(super) fn event(state: &mut State, event: DecisionEvent, out: &mut Out) {
+    match event {
+        DecisionEvent::Decided { id, result } => decided(state, id, result, out),
+        DecisionEvent::ActionLoaded { key, result } => action_loaded(state, key, result, out),
+        DecisionEvent::Killed { id, result } => {
+            state.decisions.busy.retain(|(b, _)| *b != id);
+            match result {
+                Ok(outcome) => {
+                    let mut text = format!(
+                        "killed investigation {}: Job {}",
+                        outcome.investigation,
+                        if outcome.job_deleted {
+                            "deleted"
+                        } else {
+                            "already gone"
+                        }
+                    );
+                    if !outcome.expired.is_empty() {
+                        text.push_str(&format!("; expired {}", outcome.expired.join(", ")));
+                    }
+                    with_warnings(&mut text, &outcome.warnings);
+                    notice(state, text, out);
+                }
+                Err(e) => error(state, e.to_string(), out),
+            }
+        }
+        DecisionEvent::Halted { id, result } => {
+            state.decisions.busy.retain(|(b, _)| *b != id);
+            match result {
+                Ok(outcome) => {
+                    let mut text = format!(
+                        "halted {}: {} -> Shadow; {} Jobs suspended, {} proposals expired",
+                        outcome.namespace,
+                        outcome.previous_phase,
+                        outcome.suspended.len(),
+                        outcome.expired.len()
+                    );
+                    with_warnings(&mut text, &outcome.warnings);
+                    notice(state, text, out);
+                }
+                Err(e) => error(state, e.to_string(), out),
+            }
+        }
+        DecisionEvent::AuditLoaded(result) => {
+            let audit = &mut state.decisions.audit;
+            audit.loading = false;
+            match result {
+                Ok(mut records) => {
+                    records.reverse();
+                    audit.records = records;
+                    audit.error = None;
+                    audit.refilter();
+                }
+                Err(e) => audit.error = Some(e),
+            }
+            out.redraw();
+        }
+        DecisionEvent::Presence(present) => {
+            out.redraw_if(state.decisions.presence != present);
+            state.decisions.presence = present;
+        }
+        DecisionEvent::MayDecide(may) => {
+            out.redraw_if(state.decisions.may_decide != may);
+            state.decisions.may_decide = may;
+        }
+    }
+}
+
+fn with_warnings(text: &mut String, warnings: &[String]) {
+    if !warnings.is_empty() {
+        text.push_str(&format!(" (but: {})", warnings.join("; ")));
+    }
+}
+
+fn decided(
+    state: &mut State,
+    id: u64,
+    result: Result<Box<crate::decide::DecisionOutcome>, crate::decide::DecideError>,
+    out: &mut Out,
+) {
+    out.redraw();
+    match result {
+        Ok(outcome) => {
+            state.decisions.tracked.retain(|t| t.id != id);
+            let mut text = outcome.message();
+            if outcome.decision.edited {
+                text.push_str(" (edited)");
+            }
+            with_warnings(&mut text, &outcome.warnings);
+            notice(state, text, out);
+        }
+        Err(failure) if failure.pending().is_some() => {
+            let message = failure.to_string();
+            let auto_retry = failure.is_retryable();
+            let mut request = None;
+            if let Some(tracked) = state.decisions.tracked.iter_mut().find(|t| t.id == id) {
+                tracked.delivery = Delivery::Failed {
+                    message: message.clone(),
+                    auto_retry,
+                };
+                request = Some(tracked.request.clone());
+            }
+            if auto_retry && let Some(request) = request {
+                out.push(Effect::Decisions(DecisionEffect::Decide {
+                    id,
+                    request: Box::new(request),
+                    retry: true,
+                    after: Some(AUTO_RETRY_AFTER),
+                }));
+            }
+            error(state, format!("{message} (R retries)"), out);
+        }
+        Err(failure) => {
+            state.decisions.tracked.retain(|t| t.id != id);
+            error(state, failure.to_string(), out);
+        }
+    }
+}
+
+fn action_loaded(
+    state: &mut State,
+    key: ProposalKey,
+    result: Result<ProposedAction, String>,
+    out: &mut Out,
+) {
+    let Some(Modal::Edit {
+        key: open,
+        original,
+        text,
+        ..
+    }) = state.decisions.modal.as_mut()
+    else {
+        return;
+    };
+    if *open != key || original.is_some() {
+        return;
+    }
+    out.redraw();
+    match result {
+        Ok(action) => match crate::decide::edit_text(&action) {
+            Some(editable) => {
+                *text = TextArea::new(editable.lines().map(String::from).collect());
+                *original = Some(action);
+            }
+            None => {
+                state.decisions.modal = None;
+                notice(
+                    state,
+                    format!(
+                        "a {} has nothing to edit: approve (a) or veto (v) it as proposed",
+                        action.kind
+                    ),
+                    out,
+                );
+            }
+        },
+        Err(e) => {
+            state.decisions.modal = None;
+            error(state, e, out);
+        }
+    }
+}
+
+/// Opens the approvals inbox.
+pub(super) fn open_approvals(state: &mut State, out: &mut Out) {
+    stream::close(state, out);
+    state.screens.truncate(1);
+    state.screens.push(Screen::Approvals);
+    refresh_inbox(state);
+    out.redraw();
+}
+
+/// Opens the audit view and reads the trail from the cluster.
+pub(super) fn open_audit(state: &mut State, out: &mut Out) {
+    stream::close(state, out);
+    state.screens.truncate(1);
+    state.screens.push(Screen::Audit);
+    load_audit(state, out);
+}
+
+fn load_audit(state: &mut State, out: &mut Out) {
+    state.decisions.audit.loading = true;
+    out.push(Effect::Decisions(DecisionEffect::LoadAudit {
+        namespace: state.namespace.clone(),
+    }));
+    out.redraw();
+}
+
+/// `/` on the audit view: type a filter.
+pub(super) fn open_audit_filter(state: &mut State, out: &mut Out) {
+    state.decisions.modal = Some(Modal::AuditFilter);
+    out.redraw();
+}
+
+/// Moving and opening in the inbox and the audit view.
+pub(super) fn screen_command(state: &mut State, command: Command, out: &mut Out) {
+    let page = usize::from(crate::ui::layout::body(state).height.saturating_sub(3)).max(1);
+    let on_audit = matches!(state.screen(), Screen::Audit);
+    let (cursor, len) = if on_audit {
+        let audit = &state.decisions.audit;
+        (audit.cursor, audit.visible.len())
+    } else {
+        (state.decisions.inbox_cursor, state.decisions.inbox.len())
+    };
+    let last = len.saturating_sub(1);
+    let next = match command {
+        Command::Up => cursor.saturating_sub(1),
+        Command::Down => cursor + 1,
+        Command::HalfPageUp => cursor.saturating_sub((page / 2).max(1)),
+        Command::HalfPageDown => cursor + (page / 2).max(1),
+        Command::PageUp => cursor.saturating_sub(page),
+        Command::PageDown => cursor + page,
+        Command::Top => 0,
+        Command::Bottom => last,
+        Command::Open if !on_audit => {
+            if let Some(key) = state.decisions.inbox.get(cursor).cloned() {
+                stream::open_proposal(state, key, out);
+            }
+            return;
+        }
+        _ => return,
+    }
+    .min(last);
+    out.redraw_if(next != cursor);
+    if on_audit {
+        state.decisions.audit.cursor = next;
+    } else {
+        state.decisions.inbox_cursor = next;
+    }
+}
+
+/// Recomputes the inbox: pending proposals, soonest expiry first, then highest risk.
+pub fn refresh_inbox(state: &mut State) {
+    let mut pending: Vec<&ProposalRecord> = state
+        .proposals
+        .all_records()
+        .filter(|p| p.state.is_pending())
+        .collect();
+    pending.sort_by(|a, b| {
+        let expiry = |r: &ProposalRecord| (r.expires_at.is_none(), r.expires_at);
+        expiry(a)
+            .cmp(&expiry(b))
+            .then(b.risk.cmp(&a.risk))
+            .then(a.key.cmp(&b.key))
+    });
+    let inbox: Vec<ProposalKey> = pending.into_iter().map(|r| r.key.clone()).collect();
+    state.decisions.inbox_cursor = state
+        .decisions
+        .inbox_cursor
+        .min(inbox.len().saturating_sub(1));
+    state.decisions.inbox = inbox;
+}
+
+/// What the console shows, for the presence Lease.
+fn viewing_of(state: &State) -> Option<String> {
+    if let Some(Modal::Approve { key, .. } | Modal::Veto { key, .. } | Modal::Edit { key, .. }) =
+        &state.decisions.modal
+    {
+        return Some(viewing_proposal(&key.namespace, &key.name));
+    }
+    match state.screen() {
+        Screen::Proposal { key, .. } => Some(viewing_proposal(&key.namespace, &key.name)),
+        Screen::Detail => state
+            .detail
+            .as_ref()
+            .map(|d| viewing_investigation(&d.namespace, &d.investigation)),
+        _ => None,
+    }
+}
+
+/// After every action: keep presence, the RBAC check and the inbox in step with the state.
+pub(super) fn sync(state: &mut State, out: &mut Out) {
+    if let Some(identity) = identity(state) {
+        let wanted = Some(format!("{}@{}", identity.user, state.context));
+        if state.decisions.presence_user != wanted {
+            state.decisions.presence_user = wanted;
+            state.decisions.viewing = viewing_of(state);
+            out.push(Effect::Decisions(DecisionEffect::StartPresence {
+                identity,
+                viewing: state.decisions.viewing.clone(),
+            }));
+            out.push(Effect::Decisions(DecisionEffect::CheckMayDecide {
+                namespace: state.namespace.clone(),
+            }));
+        }
+    }
+    let viewing = viewing_of(state);
+    if viewing != state.decisions.viewing {
+        state.decisions.viewing = viewing.clone();
+        if state.decisions.presence_user.is_some() {
+            out.push(Effect::Decisions(DecisionEffect::SetViewing(viewing)));
+        }
+    }
+    if matches!(state.screen(), Screen::Approvals) {
+        refresh_inbox(state);
+    }
+}

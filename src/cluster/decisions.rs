@@ -1,0 +1,285 @@
+//! Runs the console's decision effects as tasks: decisions, kills, halts,
+//! reading the audit trail and a proposal's action, the clipboard (OSC 52),
+//! and presence. Every result comes back as an [`Action::Decisions`].
+
+use crate::app::action::Action;
+use crate::app::decisions::{DecisionEffect, DecisionEvent};
+use crate::audit::AuditLog;
+use crate::decide::{
+    DecideError, PRESENCE_NAMESPACE, PendingDecision, decide, halt_namespace, kill_investigation,
+    may_decide, spawn_presence_task, watch_presence,
+};
+use crate::domain::ActionProposal;
+use futures::StreamExt;
+use jiff::{SignedDuration, Timestamp};
+use kube::{Api, Client};
+use std::io::Write;
+use std::sync::Arc;
+use tokio::sync::mpsc::Sender;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+/// How far back `:audit` reads.
+const AUDIT_WINDOW: SignedDuration = SignedDuration::from_hours(24 * 7);
+
+/// The running presence tasks: the viewing channel, the publisher, the watcher.
+struct PresenceTasks {
+    viewing: watch::Sender<Option<String>>,
+    publisher: JoinHandle<()>,
+    watcher: JoinHandle<()>,
+}
+
+/// What the decision effects keep between runs.
+#[derive(Default)]
+pub struct DecisionTasks {
+    audit: Option<Arc<AuditLog>>,
+    presence: Option<PresenceTasks>,
+}
+
+impl Drop for DecisionTasks {
+    fn drop(&mut self) {
+        self.stop_presence();
+    }
+}
+
+impl DecisionTasks {
+    fn stop_presence(&mut self) {
+        if let Some(tasks) = self.presence.take() {
+            tasks.watcher.abort();
+            // Dropping the sender makes the publisher withdraw the Lease and end.
+            drop(tasks.viewing);
+            drop(tasks.publisher);
+        }
+    }
+
+    /// The local audit log (opened once), or why it cannot be opened.
+    fn audit(&mut self) -> Result<Arc<AuditLog>, String> {
+        if let Some(audit) = &self.audit {
+            return Ok(Arc::clone(audit));
+        }
+        let audit = Arc::new(AuditLog::open_default().map_err(|e| e.to_string())?);
+        self.audit = Some(Arc::clone(&audit));
+        Ok(audit)
+    }
+
+    /// Runs one effect against `client`; results go to `tx`.
+    pub fn run(&mut self, effect: DecisionEffect, client: &Client, tx: &Sender<Action>) {
+        let client = client.clone();
+        let tx = tx.clone();
+        match effect {
+            DecisionEffect::Decide {
+                id,
+                request,
+                retry,
+                after,
+            } => {
+                let audit = self.audit();
+                tokio::spawn(async move {
+                    if let Some(wait) = after {
+                        tokio::time::sleep(wait).await;
+                    }
+                    let result = match audit {
+                        Ok(audit) => record(&client, &request, retry, &audit).await,
+                        Err(error) => Err(DecideError::Rejected {
+                            doing: request.describe(),
+                            message: format!(
+                                "the local audit log cannot be opened ({error}); nothing was sent"
+                            ),
+                        }),
+                    };
+                    let event = DecisionEvent::Decided {
+                        id,
+                        result: result.map(Box::new),
+                    };
+                    let _ = tx.send(Action::Decisions(event)).await;
+                });
+            }
+            DecisionEffect::LoadAction { key } => {
+                tokio::spawn(async move {
+                    let api: Api<ActionProposal> = Api::namespaced(client, &key.namespace);
+                    let result = api
+                        .get(&key.name)
+                        .await
+                        .map(|p| p.spec.action)
+                        .map_err(|e| format!("could not read {} to edit it: {e}", key.name));
+                    let event = DecisionEvent::ActionLoaded { key, result };
+                    let _ = tx.send(Action::Decisions(event)).await;
+                });
+            }
+            DecisionEffect::Kill {
+                id,
+                identity,
+                namespace,
+                job,
+            } => {
+                let audit = self.audit();
+                tokio::spawn(async move {
+                    let result = match audit {
+                        Ok(audit) => {
+                            kill_investigation(&client, &identity, &namespace, &job, None, &audit)
+                                .await
+                        }
+                        Err(error) => Err(no_audit(format!("kill {namespace}/{job}"), &error)),
+                    };
+                    let _ = tx
+                        .send(Action::Decisions(DecisionEvent::Killed { id, result }))
+                        .await;
+                });
+            }
+            DecisionEffect::Halt {
+                id,
+                identity,
+                namespace,
+                reason,
+            } => {
+                let audit = self.audit();
+                tokio::spawn(async move {
+                    let result = match audit {
+                        Ok(audit) => {
+                            halt_namespace(&client, &identity, &namespace, reason, &audit).await
+                        }
+                        Err(error) => Err(no_audit(format!("halt {namespace}"), &error)),
+                    };
+                    let _ = tx
+                        .send(Action::Decisions(DecisionEvent::Halted { id, result }))
+                        .await;
+                });
+            }
+            DecisionEffect::LoadAudit { namespace } => {
+                tokio::spawn(async move {
+                    let since = Timestamp::now()
+                        .checked_sub(AUDIT_WINDOW)
+                        .unwrap_or(Timestamp::UNIX_EPOCH);
+                    let result =
+                        crate::audit::collect_from_cluster(&client, namespace.as_deref(), since)
+                            .await
+                            .map_err(|e| format!("could not read the audit trail: {e}"));
+                    let _ = tx
+                        .send(Action::Decisions(DecisionEvent::AuditLoaded(result)))
+                        .await;
+                });
+            }
+            DecisionEffect::Copy { text } => {
+                let mut stdout = std::io::stdout();
+                let written = stdout
+                    .write_all(osc52(&text).as_bytes())
+                    .and_then(|()| stdout.flush());
+                if let Err(error) = written {
+                    let _ = tx.try_send(Action::Notice(format!("could not copy: {error}")));
+                }
+            }
+            DecisionEffect::StartPresence { identity, viewing } => {
+                self.stop_presence();
+                let (sender, receiver) = watch::channel(viewing);
+                let console_id = format!("console-{}", std::process::id());
+                let publisher = spawn_presence_task(
+                    client.clone(),
+                    PRESENCE_NAMESPACE.to_string(),
+                    identity,
+                    console_id,
+                    receiver,
+                );
+                let watcher = tokio::spawn(async move {
+                    let mut present = std::pin::pin!(watch_presence(client, PRESENCE_NAMESPACE));
+                    while let Some(everyone) = present.next().await {
+                        let event = DecisionEvent::Presence(everyone);
+                        if tx.send(Action::Decisions(event)).await.is_err() {
+                            return;
+                        }
+                    }
+                });
+                self.presence = Some(PresenceTasks {
+                    viewing: sender,
+                    publisher,
+                    watcher,
+                });
+            }
+            DecisionEffect::SetViewing(viewing) => {
+                if let Some(tasks) = &self.presence {
+                    tasks.viewing.send_replace(viewing);
+                }
+            }
+            DecisionEffect::CheckMayDecide { namespace } => {
+                tokio::spawn(async move {
+                    let may = may_decide(&client, namespace.as_deref().unwrap_or_default()).await;
+                    let _ = tx
+                        .send(Action::Decisions(DecisionEvent::MayDecide(may)))
+                        .await;
+                });
+            }
+        }
+    }
+}
+
+/// Makes a decision, first time or again.
+async fn record(
+    client: &Client,
+    request: &PendingDecision,
+    retry: bool,
+    audit: &AuditLog,
+) -> Result<crate::decide::DecisionOutcome, DecideError> {
+    if retry {
+        return request.retry(client, audit).await;
+    }
+    decide(
+        client,
+        &request.identity,
+        &request.namespace,
+        &request.proposal,
+        request.verdict,
+        request.reason.clone(),
+        request.edited_action.clone(),
+        &request.context,
+        audit,
+    )
+    .await
+}
+
+fn no_audit(doing: String, error: &str) -> DecideError {
+    DecideError::Rejected {
+        doing,
+        message: format!("the local audit log cannot be opened ({error}); nothing was done"),
+    }
+}
+
+/// The OSC 52 sequence that puts `text` on the terminal's clipboard.
+pub fn osc52(text: &str) -> String {
+    format!("\u{1b}]52;c;{}\u{7}", base64(text.as_bytes()))
+}
+
+/// Standard base64 with padding.
+pub fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            chunk.get(1).copied().unwrap_or(0),
+            chunk.get(2).copied().unwrap_or(0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_matches_the_standard_alphabet_and_padding() {
+        assert_eq!(base64(b""), "");
+        assert_eq!(base64(b"f"), "Zg==");
+        assert_eq!(base64(b"fo"), "Zm8=");
+        assert_eq!(base64(b"foo"), "Zm9v");
+        assert_eq!(base64(b"foobar"), "Zm9vYmFy");
+        assert_eq!(osc52("hi"), "\u{1b}]52;c;aGk=\u{7}");
+    }
+}

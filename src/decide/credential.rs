@@ -1,0 +1,302 @@
+//! Approval mints the write credential: after a LimitedWrite proposal becomes
+//! Approved, a response-wrapped child token is minted and stored in its status
+//! with a resourceVersion-guarded write; veto and expiry revoke it.
+
+use super::failure::{is_conflict, timed};
+use super::write::read_policy;
+use super::{DecideError, DecisionOutcome, Identity, decide};
+use crate::audit::AuditLog;
+use crate::domain::{
+    ActionProposal, ActionProposalStatus, DecisionSource, MintedCredential, Phase, ProposalState,
+    ProposedAction, Verdict,
+};
+use crate::vault::{
+    DEFAULT_WRAP_TTL_SECONDS, MintRequest, Vault, VaultError, WRITE_CREDENTIAL_USES,
+    encrypt_to_recipient,
+};
+use jiff::Timestamp;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
+use kube::api::PostParams;
+use kube::{Api, Client, ResourceExt};
+
+/// How many guarded status writes are tried before giving up on a conflict.
+const STATUS_ATTEMPTS: usize = 4;
+
+/// Why a credential could not be minted or stored. The decision itself stands.
+#[derive(Debug, thiserror::Error)]
+pub enum CredentialError {
+    /// Vault failed or could not be reached.
+    #[error("approval recorded, but no write credential was minted: {0}")]
+    Vault(#[from] VaultError),
+    /// Reading or writing the proposal failed.
+    #[error("approval recorded, but the credential could not be stored: {0}")]
+    Cluster(#[from] DecideError),
+    /// The proposal is not an approved LimitedWrite proposal.
+    #[error(
+        "{name} is {state} in phase {phase}: only an approved LimitedWrite proposal gets a credential"
+    )]
+    NotMintable {
+        /// The proposal.
+        name: String,
+        /// Its state.
+        state: ProposalState,
+        /// Its phase.
+        phase: Phase,
+    },
+}
+
+/// [`decide`], then the credential work when `vault` is given:
+///
+/// - an approval that makes a LimitedWrite proposal `Approved` mints a write
+///   credential ([`mint_credential`]) and stores it in the status;
+/// - a veto or expiry of a proposal that holds a credential revokes it.
+///
+/// Vault failing (unreachable, refusing) never undoes the decision: the
+/// approval stays recorded, the outcome carries a warning saying no
+/// credential was minted, and [`mint_credential`] can be called again later
+/// (the agent has no write credential until then, so nothing runs unapproved).
+/// With `vault` `None` this is exactly [`decide`].
+#[allow(clippy::too_many_arguments)]
+pub async fn decide_with_vault(
+    client: &Client,
+    identity: &Identity,
+    namespace: &str,
+    proposal_name: &str,
+    verdict: Verdict,
+    reason: Option<String>,
+    edited_action: Option<ProposedAction>,
+    context: &str,
+    audit: &AuditLog,
+    vault: Option<&Vault>,
+) -> Result<DecisionOutcome, DecideError> {
+    let mut outcome = decide(
+        client,
+        identity,
+        namespace,
+        proposal_name,
+        verdict,
+        reason,
+        edited_action,
+        context,
+        audit,
+    )
+    .await?;
+    let Some(vault) = vault else {
+        return Ok(outcome);
+    };
+    match outcome.state {
+        ProposalState::Approved if phase_of(&outcome.proposal) == Phase::LimitedWrite => {
+            match mint_credential(client, vault, identity, outcome.proposal.clone()).await {
+                Ok(proposal) => outcome.proposal = proposal,
+                Err(error) => outcome.warnings.push(error.to_string()),
+            }
+        }
+        ProposalState::Vetoed | ProposalState::Expired => {
+            if let Err(error) = revoke_credential(client, vault, identity, &outcome.proposal).await
+            {
+                outcome.warnings.push(error.to_string());
+            }
+        }
+        _ => {}
+    }
+    Ok(outcome)
+}
+
+/// Mints the write credential of an Approved LimitedWrite `proposal` and
+/// stores it in the status; returns the proposal as written. Idempotent: a
+/// proposal that already holds a credential is returned as it is.
+///
+/// The token gets the TrustPolicy's Vault policy (`kubevigil-write-<ns>` by
+/// default), its credential TTL, [`WRITE_CREDENTIAL_USES`] uses and the
+/// investigation, proposal and approvers in its metadata; it is wrapped for
+/// [`DEFAULT_WRAP_TTL_SECONDS`] and the wrapping token is age-encrypted to
+/// `spec.credentialRecipient` when given. The status write carries the
+/// resourceVersion; when another console stored a credential first, ours is
+/// revoked and theirs kept. When the write fails, ours is revoked.
+pub async fn mint_credential(
+    client: &Client,
+    vault: &Vault,
+    identity: &Identity,
+    proposal: ActionProposal,
+) -> Result<ActionProposal, CredentialError> {
+    let namespace = proposal.namespace().unwrap_or_default();
+    let name = proposal.name_any();
+    let phase = phase_of(&proposal);
+    let state = proposal.state();
+    if state != ProposalState::Approved || phase != Phase::LimitedWrite {
+        return Err(CredentialError::NotMintable {
+            name: format!("{namespace}/{name}"),
+            state,
+            phase,
+        });
+    }
+    if proposal
+        .status
+        .as_ref()
+        .is_some_and(|s| s.credential.is_some())
+    {
+        return Ok(proposal);
+    }
+    let doing = format!("mint a credential for {namespace}/{name}");
+    let policy = read_policy(client, &identity.user, &namespace, &doing, None)
+        .await?
+        .unwrap_or_default();
+    let approvers = proposal
+        .decisions()
+        .iter()
+        .filter(|d| d.verdict == Verdict::Approve && d.source == DecisionSource::Manual)
+        .map(|d| d.by.clone())
+        .collect();
+    let request = MintRequest {
+        policy: policy.vault_policy_for(&namespace),
+        ttl_seconds: u64::from(policy.credential_ttl_seconds.max(1)),
+        num_uses: WRITE_CREDENTIAL_USES,
+        investigation: proposal.spec.investigation.clone(),
+        proposal: format!("{namespace}/{name}"),
+        approvers,
+        wrap_ttl_seconds: DEFAULT_WRAP_TTL_SECONDS,
+    };
+    let minted = vault.mint_write_credential(&request).await?;
+    let mut credential = MintedCredential {
+        wrapping_token: Some(minted.wrapping_token.clone()),
+        encrypted_wrapping_token: None,
+        wrapped_accessor: minted.wrapped_accessor.clone(),
+        ttl_seconds: minted.ttl_seconds,
+        minted_at: Some(Time(super::write::whole_second(Timestamp::now()))),
+        revoked: false,
+    };
+    if let Some(recipient) = proposal.spec.credential_recipient.as_deref() {
+        match encrypt_to_recipient(recipient, &minted.wrapping_token) {
+            Ok(sealed) => {
+                credential.wrapping_token = None;
+                credential.encrypted_wrapping_token = Some(sealed);
+            }
+            Err(error) => {
+                let _ = vault.revoke_accessor(&minted.wrapped_accessor).await;
+                return Err(error.into());
+            }
+        }
+    }
+    let api: Api<ActionProposal> = Api::namespaced(client.clone(), &namespace);
+    let stored = update_guarded(&api, proposal, |status| {
+        if status.credential.is_some() || status.state != ProposalState::Approved {
+            return false;
+        }
+        status.credential = Some(credential.clone());
+        true
+    })
+    .await;
+    match stored {
+        Ok(written) => {
+            let ours = written
+                .status
+                .as_ref()
+                .and_then(|s| s.credential.as_ref())
+                .is_some_and(|c| c.wrapped_accessor == minted.wrapped_accessor);
+            if !ours {
+                vault.revoke_accessor(&minted.wrapped_accessor).await?;
+            }
+            Ok(written)
+        }
+        Err(error) => {
+            let _ = vault.revoke_accessor(&minted.wrapped_accessor).await;
+            Err(failed_write(error, &identity.user, &namespace, &name, &doing).into())
+        }
+    }
+}
+
+/// Revokes the credential a proposal holds (veto, expiry, kill) and marks it
+/// `revoked` in the status with a guarded write. Nothing to do without one.
+/// The token is revoked in Vault first, so a failed status write leaves it
+/// revoked anyway.
+pub async fn revoke_credential(
+    client: &Client,
+    vault: &Vault,
+    identity: &Identity,
+    proposal: &ActionProposal,
+) -> Result<Option<ActionProposal>, CredentialError> {
+    let Some(credential) = proposal.status.as_ref().and_then(|s| s.credential.clone()) else {
+        return Ok(None);
+    };
+    vault.revoke_accessor(&credential.wrapped_accessor).await?;
+    if credential.revoked {
+        return Ok(Some(proposal.clone()));
+    }
+    let namespace = proposal.namespace().unwrap_or_default();
+    let name = proposal.name_any();
+    let api: Api<ActionProposal> = Api::namespaced(client.clone(), &namespace);
+    let written = update_guarded(&api, proposal.clone(), |status| {
+        match status.credential.as_mut() {
+            Some(c) if !c.revoked => {
+                c.revoked = true;
+                true
+            }
+            _ => false,
+        }
+    })
+    .await
+    .map_err(|e| {
+        let doing = format!("mark the credential of {namespace}/{name} revoked");
+        failed_write(e, &identity.user, &namespace, &name, &doing)
+    })?;
+    Ok(Some(written))
+}
+
+/// The phase a proposal was judged under (Shadow when unknown).
+fn phase_of(proposal: &ActionProposal) -> Phase {
+    proposal
+        .status
+        .as_ref()
+        .and_then(|s| s.phase)
+        .unwrap_or_default()
+}
+
+/// Applies `change` to the status and replaces it with the resourceVersion
+/// read as precondition; on a 409 reads again and retries. `change` returns
+/// false when there is nothing to write (the proposal is returned as read).
+async fn update_guarded(
+    api: &Api<ActionProposal>,
+    mut current: ActionProposal,
+    change: impl Fn(&mut ActionProposalStatus) -> bool,
+) -> Result<ActionProposal, kube::Error> {
+    let name = current.name_any();
+    let mut last_error = None;
+    for _ in 0..STATUS_ATTEMPTS {
+        let mut status = current.status.clone().unwrap_or_default();
+        if !change(&mut status) {
+            return Ok(current);
+        }
+        let mut updated = current.clone();
+        updated.status = Some(status);
+        match timed(api.replace_status(&name, &PostParams::default(), &updated)).await {
+            Ok(written) => return Ok(written),
+            Err(error) if is_conflict(&error) => {
+                last_error = Some(error);
+                current = timed(api.get(&name)).await?;
+            }
+            Err(error) => return Err(error),
+        }
+    }
+    Err(last_error.unwrap_or_else(|| {
+        kube::Error::Service("the proposal kept changing while storing its credential".into())
+    }))
+}
+
+/// A failed status write as the operator-facing [`DecideError`].
+fn failed_write(
+    error: kube::Error,
+    user: &str,
+    namespace: &str,
+    name: &str,
+    doing: &str,
+) -> DecideError {
+    super::failure::Request {
+        user,
+        verb: "update",
+        resource: "actionproposals/status",
+        namespace,
+        name,
+        doing,
+    }
+    .failed(error, None)
+}

@@ -1,0 +1,143 @@
+//! The audit view: decisions and operator actions recorded in the cluster,
+//! newest first, filtered with `/`.
+
+use super::{format, text};
+use crate::app::state::{Modal, State};
+use crate::audit::AuditRecord;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+fn columns(width: usize) -> Vec<(&'static str, usize)> {
+    if width >= 120 {
+        vec![
+            ("TIME", 9),
+            ("ACTOR", 14),
+            ("ACTION", 13),
+            ("NAMESPACE", 12),
+            ("OBJECT", 40),
+            ("REASON", 0),
+        ]
+    } else if width >= 60 {
+        vec![
+            ("TIME", 9),
+            ("ACTOR", 10),
+            ("ACTION", 8),
+            ("OBJECT", 30),
+            ("REASON", 0),
+        ]
+    } else {
+        vec![("TIME", 9), ("ACTION", 8), ("OBJECT", 0)]
+    }
+}
+
+fn cell(state: &State, record: &AuditRecord, column: &str) -> String {
+    match column {
+        "TIME" => format::clock(record.at, &state.time_zone),
+        "ACTOR" if record.verified || record.actor.starts_with("rule:") => record.actor.clone(),
+        "ACTOR" => format!("{}?", record.actor),
+        "ACTION" if record.edited => format!("{} (edited)", record.action),
+        "ACTION" => record.action.to_string(),
+        "NAMESPACE" => record.namespace.clone(),
+        "OBJECT" if columns_without_namespace(state) => {
+            format!("{}/{}", record.namespace, record.object)
+        }
+        "OBJECT" => record.object.clone(),
+        "REASON" => record.reason.clone().unwrap_or_default(),
+        _ => String::new(),
+    }
+}
+
+fn columns_without_namespace(state: &State) -> bool {
+    state.size.0 < 120
+}
+
+fn row(state: &State, record: &AuditRecord, width: usize) -> String {
+    let mut out = String::from(" ");
+    for (name, size) in columns(width) {
+        let value = crate::sanitize::sanitize(&cell(state, record, name)).into_owned();
+        if size == 0 {
+            out.push_str(&value);
+        } else {
+            out.push_str(&text::pad(&text::fit(&value, size), size));
+            out.push(' ');
+        }
+    }
+    text::fit(&out, width)
+}
+
+/// Draws the audit view into the body area.
+pub fn render(state: &State, frame: &mut Frame, area: Rect) {
+    if area.height == 0 {
+        return;
+    }
+    let theme = &state.theme;
+    let audit = &state.decisions.audit;
+    let width = usize::from(area.width);
+    let mut label = format!("─ audit {}/{} ", audit.visible.len(), audit.records.len());
+    if audit.loading {
+        label.push_str("· loading… ");
+    }
+    if !audit.filter.is_empty() {
+        label.push_str(&format!("· filter /{} ", audit.filter));
+    }
+    let mut lines = vec![Line::from(vec![
+        Span::styled(text::fit(&label, width), theme.title),
+        Span::styled(
+            "─".repeat(width.saturating_sub(text::width(&label))),
+            theme.border,
+        ),
+    ])];
+    let filtering = matches!(state.decisions.modal, Some(Modal::AuditFilter));
+    let rows = usize::from(area.height).saturating_sub(2 + usize::from(filtering));
+    if let Some(error) = &audit.error {
+        lines.push(Line::styled(format!(" ✖ {error} (r retries)"), theme.error));
+    } else if audit.visible.is_empty() && !audit.loading {
+        let empty = if audit.records.is_empty() {
+            " no decisions recorded in the last 7 days"
+        } else {
+            " nothing matches the filter"
+        };
+        lines.push(Line::styled(empty, theme.dim));
+    } else {
+        let heading: String = columns(width)
+            .iter()
+            .map(|(name, size)| {
+                if *size == 0 {
+                    name.to_string()
+                } else {
+                    format!("{} ", text::pad(name, *size))
+                }
+            })
+            .collect();
+        lines.push(Line::styled(
+            text::fit(&format!(" {heading}"), width),
+            theme.dim,
+        ));
+        let first = audit.cursor.saturating_sub(rows.saturating_sub(1));
+        for (i, index) in audit.visible.iter().enumerate().skip(first).take(rows) {
+            let Some(record) = audit.records.get(*index) else {
+                continue;
+            };
+            let line = row(state, record, width);
+            lines.push(if i == audit.cursor {
+                Line::styled(text::pad(&line, width), theme.selected)
+            } else {
+                Line::styled(line, theme.base)
+            });
+        }
+    }
+    frame.render_widget(Paragraph::new(lines).style(theme.base), area);
+    if filtering && area.height > 1 {
+        let bottom = Rect::new(area.x, area.bottom() - 1, area.width, 1);
+        frame.render_widget(
+            Paragraph::new(Line::from(vec![
+                Span::styled("/", theme.key_hint),
+                Span::styled(format!("{}▏", audit.filter), theme.base),
+                Span::styled("  enter keeps · esc clears", theme.dim),
+            ])),
+            bottom,
+        );
+    }
+}

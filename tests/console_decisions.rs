@@ -1,0 +1,419 @@
+//! Deciding from the console, driven through `update` as the runtime would:
+//! what is confirmed, what is refused, and that nothing is silently lost.
+
+use crossterm::event::{KeyCode, KeyModifiers};
+use kubevigil::app::action::Action;
+use kubevigil::app::decisions::{DecisionEffect, DecisionEvent};
+use kubevigil::app::effect::Effect;
+use kubevigil::app::fixtures::{StateBuilder, at, investigation, key, key_with, proposal};
+use kubevigil::app::state::{Delivery, Modal, State};
+use kubevigil::app::update;
+use kubevigil::decide::{DecideError, PendingDecision};
+use kubevigil::domain::{
+    ActionKind, ActionTarget, InvestigationState, Phase, ProposalState, ProposedAction, Risk,
+    Verdict,
+};
+
+const NAME: &str = "raise-mem-7f3a";
+
+fn world(risk: Risk) -> StateBuilder {
+    StateBuilder::new()
+        .investigation(investigation(
+            "oom-7f3a9c",
+            "payments",
+            InvestigationState::Running,
+            185,
+        ))
+        .proposal(proposal(NAME, "oom-7f3a9c", risk, ProposalState::Pending))
+}
+
+fn inbox(builder: StateBuilder) -> State {
+    let mut state = builder.build();
+    update(&mut state, Action::RunCommandLine("approvals".into()));
+    state
+}
+
+fn press(state: &mut State, code: KeyCode) -> Vec<Effect> {
+    update(state, key(code))
+}
+
+fn type_text(state: &mut State, typed: &str) -> Vec<Effect> {
+    typed
+        .chars()
+        .flat_map(|c| press(state, KeyCode::Char(c)))
+        .collect()
+}
+
+fn decisions_sent(effects: &[Effect]) -> Vec<PendingDecision> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Decisions(DecisionEffect::Decide { request, .. }) => Some((**request).clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn screen_text(state: &State) -> String {
+    let (columns, rows) = state.size;
+    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(columns, rows))
+        .expect("terminal");
+    terminal
+        .draw(|frame| kubevigil::ui::view(state, frame))
+        .expect("frame");
+    let buffer = terminal.backend().buffer().clone();
+    let mut out = String::new();
+    for y in 0..rows {
+        for x in 0..columns {
+            out.push_str(buffer[(x, y)].symbol());
+        }
+        out.push('\n');
+    }
+    out
+}
+
+fn notices(state: &State) -> String {
+    state
+        .notices
+        .iter()
+        .map(|n| n.text.clone())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn approving_asks_first_and_only_y_confirms() {
+    let mut state = inbox(world(Risk::Medium));
+    assert_eq!(
+        state.decisions.inbox.len(),
+        1,
+        "the inbox lists the pending proposal"
+    );
+    press(&mut state, KeyCode::Char('a'));
+    assert!(matches!(state.decisions.modal, Some(Modal::Approve { .. })));
+    assert!(screen_text(&state).contains("press y to approve"));
+    let stray = press(&mut state, KeyCode::Char('a'));
+    assert!(state.decisions.modal.is_none(), "a stray key cancels");
+    assert!(
+        decisions_sent(&stray).is_empty(),
+        "a stray key approves nothing"
+    );
+    let enter = {
+        press(&mut state, KeyCode::Char('a'));
+        press(&mut state, KeyCode::Enter)
+    };
+    assert!(decisions_sent(&enter).is_empty(), "enter is not y");
+
+    press(&mut state, KeyCode::Char('a'));
+    let sent = decisions_sent(&press(&mut state, KeyCode::Char('y')));
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].verdict, Verdict::Approve);
+    assert_eq!(sent[0].proposal, NAME);
+    assert_eq!(sent[0].identity.user, "oncall-1");
+    assert_eq!(state.decisions.tracked.len(), 1);
+    assert_eq!(state.decisions.tracked[0].delivery, Delivery::Sending);
+}
+
+#[test]
+fn high_risk_needs_the_proposals_name_typed() {
+    let mut state = inbox(world(Risk::High));
+    press(&mut state, KeyCode::Char('a'));
+    let after_y = press(&mut state, KeyCode::Char('y'));
+    assert!(
+        decisions_sent(&after_y).is_empty(),
+        "y alone does not approve high risk"
+    );
+    assert!(screen_text(&state).contains("type the proposal's name"));
+    type_text(&mut state, "raise-mem");
+    let wrong = press(&mut state, KeyCode::Enter);
+    assert!(
+        decisions_sent(&wrong).is_empty(),
+        "a wrong name approves nothing"
+    );
+    assert!(screen_text(&state).contains(&format!("type {NAME} exactly")));
+    let sent = decisions_sent(&type_text(&mut state, "-7f3a"));
+    assert!(sent.is_empty());
+    let sent = decisions_sent(&press(&mut state, KeyCode::Enter));
+    assert_eq!(sent.len(), 1, "the typed name approves");
+    assert!(state.decisions.modal.is_none());
+}
+
+#[test]
+fn a_veto_without_a_reason_is_refused() {
+    let mut state = inbox(world(Risk::Low));
+    press(&mut state, KeyCode::Char('v'));
+    let empty = press(&mut state, KeyCode::Enter);
+    assert!(decisions_sent(&empty).is_empty());
+    assert!(screen_text(&state).contains("a veto needs a reason"));
+    type_text(&mut state, "scale the cache first");
+    let sent = decisions_sent(&press(&mut state, KeyCode::Enter));
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].verdict, Verdict::Veto);
+    assert_eq!(sent[0].reason.as_deref(), Some("scale the cache first"));
+}
+
+fn approve_once(state: &mut State) -> u64 {
+    press(state, KeyCode::Char('a'));
+    press(state, KeyCode::Char('y'));
+    state.decisions.tracked[0].id
+}
+
+#[test]
+fn a_conflict_says_who_decided_first_and_forgets_our_attempt() {
+    let mut state = inbox(world(Risk::Low));
+    let id = approve_once(&mut state);
+    update(
+        &mut state,
+        Action::Decisions(DecisionEvent::Decided {
+            id,
+            result: Err(DecideError::Conflict {
+                decided_by: "oncall-2".into(),
+                verdict: Verdict::Approve,
+                at: at(-3),
+            }),
+        }),
+    );
+    assert!(state.decisions.tracked.is_empty());
+    assert!(
+        notices(&state).contains("oncall-2 already approved this at"),
+        "{}",
+        notices(&state)
+    );
+}
+
+#[test]
+fn forbidden_and_unreachable_decisions_stay_visibly_pending_and_retry() {
+    let mut state = inbox(world(Risk::Low));
+    let id = approve_once(&mut state);
+    let request = state.decisions.tracked[0].request.clone();
+    update(
+        &mut state,
+        Action::Decisions(DecisionEvent::Decided {
+            id,
+            result: Err(DecideError::Forbidden {
+                user: "oncall-1".into(),
+                verb: "update".into(),
+                resource: "actionproposals/status".into(),
+                namespace: "kubevigil-agents".into(),
+                pending: Some(Box::new(request.clone())),
+            }),
+        }),
+    );
+    assert_eq!(state.decisions.tracked.len(), 1, "nothing is dropped");
+    let screen = screen_text(&state);
+    assert!(screen.contains("NOT RECORDED"), "{screen}");
+    assert!(
+        screen.contains("kubevigil-operator"),
+        "the missing right is named:\n{screen}"
+    );
+    let retried = update(&mut state, key(KeyCode::Char('R')));
+    let again: Vec<bool> = retried
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Decisions(DecisionEffect::Decide { retry, .. }) => Some(*retry),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(again, vec![true], "R retries the decision");
+
+    let unreachable = update(
+        &mut state,
+        Action::Decisions(DecisionEvent::Decided {
+            id,
+            result: Err(DecideError::Unreachable {
+                doing: request.describe(),
+                cause: "connection refused".into(),
+                pending: Some(Box::new(request)),
+            }),
+        }),
+    );
+    assert!(
+        unreachable.iter().any(|e| matches!(
+            e,
+            Effect::Decisions(DecisionEffect::Decide {
+                after: Some(_),
+                retry: true,
+                ..
+            })
+        )),
+        "an unreachable cluster is retried by itself"
+    );
+    assert!(matches!(
+        state.decisions.tracked[0].delivery,
+        Delivery::Failed {
+            auto_retry: true,
+            ..
+        }
+    ));
+}
+
+#[test]
+fn read_only_mode_removes_every_write_key() {
+    let mut state = inbox(world(Risk::Low).readonly(true));
+    for c in ['a', 'v', 'e', 'R'] {
+        let effects = press(&mut state, KeyCode::Char(c));
+        assert!(state.decisions.modal.is_none(), "{c} opens nothing");
+        assert!(decisions_sent(&effects).is_empty());
+    }
+    update(&mut state, Action::RunCommandLine("investigations".into()));
+    press(&mut state, KeyCode::Char('K'));
+    press(&mut state, KeyCode::Char('H'));
+    assert!(
+        state.decisions.modal.is_none(),
+        "kill and halt are gone too"
+    );
+    let help: String = kubevigil::ui::help::lines(&state)
+        .iter()
+        .map(|l| l.to_string())
+        .collect::<Vec<_>>()
+        .join("\n");
+    for word in [
+        "approve",
+        "veto",
+        "kill the investigation",
+        "halt the namespace",
+        "retry",
+    ] {
+        assert!(!help.contains(word), "help still lists {word}:\n{help}");
+    }
+    assert!(screen_text(&state).contains("READ-ONLY"));
+}
+
+#[test]
+fn read_only_assist_offers_copying_not_approving() {
+    let mut state = inbox(world(Risk::Low).policy("kubevigil-agents", Phase::ReadOnlyAssist));
+    press(&mut state, KeyCode::Enter);
+    let effects = press(&mut state, KeyCode::Char('a'));
+    assert!(decisions_sent(&effects).is_empty());
+    assert!(state.decisions.modal.is_none());
+    assert!(
+        notices(&state).contains("approving is not offered in ReadOnlyAssist"),
+        "the screen says why: {}",
+        notices(&state)
+    );
+    let footer = screen_text(&state);
+    assert!(!footer.contains("<a> approve"), "{footer}");
+    let copied: Vec<String> = press(&mut state, KeyCode::Char('c'))
+        .into_iter()
+        .filter_map(|e| match e {
+            Effect::Decisions(DecisionEffect::Copy { text }) => Some(text),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(copied.len(), 1);
+    assert!(copied[0].contains("memory: 1Gi"), "{copied:?}");
+}
+
+fn patch_action() -> ProposedAction {
+    ProposedAction {
+        kind: ActionKind::Patch,
+        target: ActionTarget {
+            api_version: "apps/v1".into(),
+            kind: "Deployment".into(),
+            namespace: "payments".into(),
+            name: "api".into(),
+        },
+        patch: Some("spec:\n  replicas: 2\n".into()),
+        patch_type: Some("merge".into()),
+        command: None,
+        replicas: None,
+    }
+}
+
+#[test]
+fn an_edit_is_validated_then_confirmed_with_its_diff() {
+    let mut state = inbox(world(Risk::Low));
+    let effects = press(&mut state, KeyCode::Char('e'));
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::Decisions(DecisionEffect::LoadAction { .. })))
+    );
+    let key_of = state.decisions.inbox[0].clone();
+    update(
+        &mut state,
+        Action::Decisions(DecisionEvent::ActionLoaded {
+            key: key_of,
+            result: Ok(patch_action()),
+        }),
+    );
+    // Break the YAML at the start of the text.
+    type_text(&mut state, ": :");
+    let refused = update(
+        &mut state,
+        key_with(KeyCode::Char('s'), KeyModifiers::CONTROL),
+    );
+    assert!(
+        decisions_sent(&refused).is_empty(),
+        "an invalid edit sends nothing"
+    );
+    let screen = screen_text(&state);
+    assert!(screen.contains("line 1: not valid YAML"), "{screen}");
+    for _ in 0..3 {
+        press(&mut state, KeyCode::Backspace);
+    }
+    // Change the replica count: go to the end of the text and rewrite it.
+    update(&mut state, key_with(KeyCode::End, KeyModifiers::CONTROL));
+    press(&mut state, KeyCode::Down);
+    press(&mut state, KeyCode::End);
+    press(&mut state, KeyCode::Backspace);
+    type_text(&mut state, "3");
+    update(
+        &mut state,
+        key_with(KeyCode::Char('s'), KeyModifiers::CONTROL),
+    );
+    assert!(matches!(
+        state.decisions.modal,
+        Some(Modal::Approve {
+            edited: Some(_),
+            ..
+        })
+    ));
+    let screen = screen_text(&state);
+    assert!(
+        screen.contains("+  replicas: 3"),
+        "the diff is shown:\n{screen}"
+    );
+    let sent = decisions_sent(&press(&mut state, KeyCode::Char('y')));
+    assert_eq!(sent.len(), 1);
+    let edited = sent[0]
+        .edited_action
+        .as_ref()
+        .expect("the edited action is sent");
+    assert!(
+        edited
+            .patch
+            .as_deref()
+            .is_some_and(|p| p.contains("replicas: 3"))
+    );
+}
+
+#[test]
+fn kill_needs_the_investigation_id_typed() {
+    let mut state = world(Risk::Low).build();
+    press(&mut state, KeyCode::Char('K'));
+    assert!(matches!(state.decisions.modal, Some(Modal::Kill { .. })));
+    type_text(&mut state, "oom");
+    let wrong = press(&mut state, KeyCode::Enter);
+    assert!(
+        !wrong
+            .iter()
+            .any(|e| matches!(e, Effect::Decisions(DecisionEffect::Kill { .. })))
+    );
+    type_text(&mut state, "-7f3a9c");
+    let killed = press(&mut state, KeyCode::Enter);
+    assert!(killed.iter().any(|e| matches!(
+        e,
+        Effect::Decisions(DecisionEffect::Kill { job, .. }) if job == "inv-oom-7f3a9c"
+    )));
+}
+
+#[test]
+fn the_header_says_when_rbac_allows_no_decisions() {
+    let mut state = world(Risk::Low).build();
+    update(
+        &mut state,
+        Action::Decisions(DecisionEvent::MayDecide(Some(false))),
+    );
+    assert!(screen_text(&state).contains("oncall-1: read-only by RBAC"));
+}

@@ -1,0 +1,310 @@
+//! The policies view and the policy editor: snapshots at 160x48, 80x24 and
+//! 40x12 (the table, the form, the YAML, the diff, a validation error), and
+//! what the editor asks the runtime to do.
+
+use crossterm::event::{KeyCode, KeyModifiers};
+use kubevigil::app::action::Action;
+use kubevigil::app::effect::Effect;
+use kubevigil::app::fixtures::{StateBuilder, at, investigation, key, key_with, proposal};
+use kubevigil::app::records::{ProposalKey, ProposalRecord};
+use kubevigil::app::state::{EditorStage, State};
+use kubevigil::app::update;
+use kubevigil::audit::{AuditAction, LastChange};
+use kubevigil::decide::Identity;
+use kubevigil::domain::{InvestigationState, Phase, ProposalState, Risk, TrustPolicySpec};
+use kubevigil::policy::{PolicyApplied, PolicyApplyError};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+
+const SIZES: [(u16, u16); 3] = [(160, 48), (80, 24), (40, 12)];
+
+fn draw(state: &State) -> Buffer {
+    let (columns, rows) = state.size;
+    let mut terminal = Terminal::new(TestBackend::new(columns, rows)).expect("a test terminal");
+    terminal
+        .draw(|frame| kubevigil::ui::view(state, frame))
+        .expect("a frame");
+    terminal.backend().buffer().clone()
+}
+
+fn text(buffer: &Buffer) -> String {
+    let area = buffer.area;
+    let mut out = String::new();
+    for y in 0..area.height {
+        let mut row = String::new();
+        for x in 0..area.width {
+            row.push_str(buffer[(x, y)].symbol());
+        }
+        out.push_str(row.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+/// A proposal in `namespace` in `state`, created `age` seconds before the fixture's now.
+fn in_namespace(name: &str, namespace: &str, state: ProposalState) -> ProposalRecord {
+    let mut record = proposal(name, "inv-1", Risk::Low, state);
+    record.key = ProposalKey::new(namespace, name);
+    record
+}
+
+/// payments (LimitedWrite) with evidence, checkout (Autonomous), data
+/// (ReadOnlyAssist), and platform, seen only through an investigation: no policy.
+fn world(columns: u16, rows: u16) -> State {
+    let mut builder = StateBuilder::new()
+        .size(columns, rows)
+        .policy("payments", Phase::LimitedWrite)
+        .policy("checkout", Phase::Autonomous)
+        .policy("data", Phase::ReadOnlyAssist)
+        .investigation(investigation(
+            "oom-1",
+            "platform",
+            InvestigationState::Running,
+            60,
+        ));
+    let states = [
+        ProposalState::Executed,
+        ProposalState::Executed,
+        ProposalState::Executed,
+        ProposalState::Failed,
+        ProposalState::Approved,
+        ProposalState::Vetoed,
+        ProposalState::Expired,
+        ProposalState::Pending,
+    ];
+    for (i, state) in states.into_iter().enumerate() {
+        builder = builder.proposal(in_namespace(&format!("p-{i}"), "payments", state));
+    }
+    builder = builder.proposal(in_namespace("d-0", "data", ProposalState::Recorded));
+    let mut state = builder.build();
+    update(&mut state, Action::RunCommandLine("policies".into()));
+    state
+}
+
+fn press(state: &mut State, code: KeyCode) -> Vec<Effect> {
+    update(state, key(code))
+}
+
+fn type_text(state: &mut State, typed: &str) {
+    for c in typed.chars() {
+        press(state, KeyCode::Char(c));
+    }
+}
+
+/// The editor of `data`, open on its form.
+fn editing_data(columns: u16, rows: u16) -> State {
+    let mut state = world(columns, rows);
+    press(&mut state, KeyCode::Char('j'));
+    press(&mut state, KeyCode::Char('e'));
+    state
+}
+
+fn snapshot_at_every_size(name: &str, scene: impl Fn(u16, u16) -> State) {
+    for (columns, rows) in SIZES {
+        let state = scene(columns, rows);
+        insta::assert_snapshot!(format!("{name}_{columns}x{rows}"), text(&draw(&state)));
+    }
+}
+
+#[test]
+fn policies_table() {
+    let state = world(160, 48);
+    let screen = text(&draw(&state));
+    assert!(screen.contains("Shadow (no policy)"), "{screen}");
+    assert!(
+        screen.contains("7 of 20 decisions; veto rate 29% > 10%"),
+        "{screen}"
+    );
+    snapshot_at_every_size("policies", world);
+}
+
+#[test]
+fn policy_editor_form() {
+    snapshot_at_every_size("policy_editor_form", editing_data);
+}
+
+#[test]
+fn policy_editor_yaml() {
+    snapshot_at_every_size("policy_editor_yaml", |c, r| {
+        let mut state = editing_data(c, r);
+        press(&mut state, KeyCode::Char('y'));
+        state
+    });
+}
+
+/// data promoted to LimitedWrite, with a reason, on the diff.
+fn reviewing_promotion(columns: u16, rows: u16) -> State {
+    let mut state = editing_data(columns, rows);
+    press(&mut state, KeyCode::Char('l'));
+    press(&mut state, KeyCode::Enter);
+    type_text(&mut state, "20 good suggestions");
+    press(&mut state, KeyCode::Enter);
+    state
+}
+
+#[test]
+fn policy_editor_diff() {
+    snapshot_at_every_size("policy_editor_diff", reviewing_promotion);
+}
+
+#[test]
+fn policy_editor_validation_error() {
+    snapshot_at_every_size("policy_editor_invalid", |c, r| {
+        let mut state = editing_data(c, r);
+        press(&mut state, KeyCode::Char('j'));
+        press(&mut state, KeyCode::Backspace);
+        type_text(&mut state, "3");
+        press(&mut state, KeyCode::Enter);
+        state
+    });
+}
+
+fn stage(state: &State) -> Option<EditorStage> {
+    state.policy_view.editor.as_ref().map(|e| e.stage)
+}
+
+#[test]
+fn an_invalid_field_is_refused_before_anything_is_sent() {
+    let mut state = editing_data(160, 48);
+    press(&mut state, KeyCode::Char('j'));
+    press(&mut state, KeyCode::Backspace);
+    type_text(&mut state, "3");
+    let effects = press(&mut state, KeyCode::Enter);
+    assert!(!effects.iter().any(|e| matches!(e, Effect::ApplyPolicy(_))));
+    assert_eq!(stage(&state), Some(EditorStage::Form));
+    let screen = text(&draw(&state));
+    assert!(
+        screen.contains("requiredApprovals: 3 is outside 1..=2 people"),
+        "{screen}"
+    );
+}
+
+#[test]
+fn skipping_a_phase_needs_the_override_and_a_reason() {
+    let mut state = editing_data(160, 48);
+    press(&mut state, KeyCode::Char('l'));
+    press(&mut state, KeyCode::Char('l'));
+    press(&mut state, KeyCode::Enter);
+    assert_eq!(
+        stage(&state),
+        Some(EditorStage::Form),
+        "refused without the override"
+    );
+    let screen = text(&draw(&state));
+    assert!(screen.contains("skips LimitedWrite"), "{screen}");
+    press(&mut state, KeyCode::Char('o'));
+    assert_eq!(stage(&state), Some(EditorStage::Reason));
+    press(&mut state, KeyCode::Enter);
+    assert_eq!(
+        stage(&state),
+        Some(EditorStage::Reason),
+        "no reason, no diff"
+    );
+    let screen = text(&draw(&state));
+    assert!(screen.contains("needs a reason"), "{screen}");
+    type_text(&mut state, "mirror of staging");
+    press(&mut state, KeyCode::Enter);
+    let effects = press(&mut state, KeyCode::Char('y'));
+    let request = effects.iter().find_map(|e| match e {
+        Effect::ApplyPolicy(request) => Some(request.clone()),
+        _ => None,
+    });
+    let request = request.expect("the change is sent as an effect");
+    assert_eq!(request.spec.phase, Phase::Autonomous);
+    assert!(request.override_phase_rule);
+    assert_eq!(request.reason.as_deref(), Some("mirror of staging"));
+    assert_eq!(request.base_resource_version.as_deref(), Some("1"));
+}
+
+#[test]
+fn a_confirmed_change_is_sent_and_its_result_comes_back() {
+    let mut state = reviewing_promotion(160, 48);
+    assert_eq!(stage(&state), Some(EditorStage::Diff));
+    let effects = press(&mut state, KeyCode::Char('y'));
+    let Some(Effect::ApplyPolicy(request)) = effects
+        .into_iter()
+        .find(|e| matches!(e, Effect::ApplyPolicy(_)))
+    else {
+        panic!("no ApplyPolicy effect");
+    };
+    assert_eq!(request.namespace, "data");
+    assert_eq!(request.actor.user, "oncall-1");
+    assert_eq!(request.spec.phase, Phase::LimitedWrite);
+    assert_eq!(stage(&state), Some(EditorStage::Applying));
+
+    // Someone else got there first: the conflict is shown and the editor stays.
+    let conflict = PolicyApplyError::Conflict {
+        namespace: "data".into(),
+        changed_by: Some("oncall-2".into()),
+        at: Some(at(0)),
+        what: Some("requiredApprovals 1 -> 2".into()),
+        current: Some(Box::new(TrustPolicySpec {
+            phase: Phase::ReadOnlyAssist,
+            required_approvals: 2,
+            ..TrustPolicySpec::default()
+        })),
+        current_resource_version: Some("7".into()),
+    };
+    update(&mut state, Action::PolicyApplied(Box::new(Err(conflict))));
+    assert_eq!(stage(&state), Some(EditorStage::Form));
+    let screen = text(&draw(&state));
+    assert!(
+        screen.contains("oncall-2 changed the trust policy of data while you were editing"),
+        "{screen}"
+    );
+    let editor = state.policy_view.editor.as_ref().expect("still open");
+    assert_eq!(editor.base_resource_version.as_deref(), Some("7"));
+
+    // Applied: the editor closes and the result is shown.
+    let applied = PolicyApplied {
+        namespace: "data".into(),
+        resource_version: Some("8".into()),
+        created: false,
+        change: LastChange {
+            by: "oncall-1".into(),
+            verified: true,
+            at: at(0),
+            action: AuditAction::PolicyChange,
+            what: "phase ReadOnlyAssist -> LimitedWrite".into(),
+            why: None,
+        },
+        warnings: Vec::new(),
+    };
+    update(&mut state, Action::PolicyApplied(Box::new(Ok(applied))));
+    assert!(state.policy_view.editor.is_none());
+    let screen = text(&draw(&state));
+    assert!(
+        screen.contains("trust policy of data changed: phase ReadOnlyAssist -> LimitedWrite"),
+        "{screen}"
+    );
+    let _ = Identity::unverified("unused");
+}
+
+#[test]
+fn a_namespace_without_a_policy_gets_one_with_n_and_read_only_consoles_cannot_edit() {
+    let mut state = world(160, 48);
+    let platform = state
+        .policy_view
+        .rows
+        .iter()
+        .position(|r| r.namespace == "platform")
+        .expect("platform is in scope");
+    for _ in 0..platform {
+        press(&mut state, KeyCode::Char('j'));
+    }
+    press(&mut state, KeyCode::Char('n'));
+    let editor = state.policy_view.editor.as_ref().expect("the editor opens");
+    assert!(editor.creates());
+    assert_eq!(editor.form.phase, Phase::Shadow);
+    update(&mut state, key_with(KeyCode::Esc, KeyModifiers::NONE));
+    assert!(state.policy_view.editor.is_none());
+
+    let mut readonly = StateBuilder::new()
+        .readonly(true)
+        .policy("data", Phase::Shadow)
+        .build();
+    update(&mut readonly, Action::RunCommandLine("policies".into()));
+    press(&mut readonly, KeyCode::Char('e'));
+    assert!(readonly.policy_view.editor.is_none());
+}

