@@ -242,7 +242,7 @@ fn ingest() -> Outcome {
 /// terminal owns the writer).
 #[derive(Debug, Default)]
 struct CountingWriter {
-    written: Rc<Cell<usize>>,
+    written: ByteCount,
 }
 
 impl Write for CountingWriter {
@@ -257,7 +257,10 @@ impl Write for CountingWriter {
 
 type Counting = Terminal<CrosstermBackend<CountingWriter>>;
 
-fn counting_terminal() -> Result<(Counting, Rc<Cell<usize>>), Box<dyn Error>> {
+/// The byte count of a [`CountingWriter`], shared with whoever reads it.
+type ByteCount = Rc<Cell<usize>>;
+
+fn counting_terminal() -> Result<(Counting, ByteCount), Box<dyn Error>> {
     let writer = CountingWriter::default();
     let written = Rc::clone(&writer.written);
     let terminal = Terminal::with_options(
@@ -272,7 +275,7 @@ fn counting_terminal() -> Result<(Counting, Rc<Cell<usize>>), Box<dyn Error>> {
 /// One frame as the runtime draws it: inside a synchronized update.
 fn draw_synchronized(
     terminal: &mut Counting,
-    written: &Rc<Cell<usize>>,
+    written: &ByteCount,
     state: &State,
 ) -> Result<usize, Box<dyn Error>> {
     let before = written.get();

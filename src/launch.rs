@@ -44,7 +44,7 @@ pub async fn audit_export(args: &ConsoleArgs, since: &str, format: ExportFormat)
 
 /// Starts the sandbox in-process and opens the console on it as `args.user`.
 pub async fn demo(args: &DemoArgs, console_args: &ConsoleArgs, config: LoadedConfig) -> Result<()> {
-    let bao = crate::vault::find_bao(args.bao.as_deref());
+    let bao = sandbox_bao(args.bao.as_deref())?;
     let sandbox = Sandbox::start_with_vault(
         SandboxOptions {
             port: 0,
@@ -73,7 +73,7 @@ pub async fn demo(args: &DemoArgs, console_args: &ConsoleArgs, config: LoadedCon
 
 /// Runs the sandbox without a console until interrupted (Ctrl-C or SIGTERM).
 pub async fn serve(args: &ServeArgs) -> Result<()> {
-    let bao = crate::vault::find_bao(args.bao.as_deref());
+    let bao = sandbox_bao(args.bao.as_deref())?;
     let sandbox = Sandbox::start_with_vault(
         SandboxOptions {
             port: args.port,
@@ -113,6 +113,20 @@ pub async fn serve(args: &ServeArgs) -> Result<()> {
     println!("kubevigil sandbox: stopping");
     sandbox.shutdown().await;
     Ok(())
+}
+
+/// The `bao` binary for the sandbox: `--bao PATH` (which must be executable)
+/// or `bao` on PATH; `None` runs the sandbox with Vault off.
+fn sandbox_bao(explicit: Option<&std::path::Path>) -> Result<Option<std::path::PathBuf>> {
+    match explicit {
+        Some(path) => crate::vault::find_bao(Some(path)).map(Some).ok_or_else(|| {
+            invalid(
+                "--bao",
+                format!("{} is not an executable file", path.display()),
+            )
+        }),
+        None => Ok(crate::vault::find_bao(None)),
+    }
 }
 
 fn read_kubeconfig(args: &ConsoleArgs) -> Result<Kubeconfig> {

@@ -67,6 +67,12 @@ fn world(columns: u16, rows: u16, risk: Risk) -> State {
             Risk::Low,
             ProposalState::Pending,
         ))
+        .proposal(proposal(
+            "scale-out-7f3a",
+            "oom-7f3a9c",
+            Risk::Low,
+            ProposalState::AutoApproved,
+        ))
         .build();
     update(
         &mut state,

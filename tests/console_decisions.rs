@@ -417,3 +417,39 @@ fn the_header_says_when_rbac_allows_no_decisions() {
     );
     assert!(screen_text(&state).contains("oncall-1: read-only by RBAC"));
 }
+
+#[test]
+fn the_inbox_cursor_stays_on_its_proposal_when_the_list_resorts() {
+    let mut state = inbox(world(Risk::Low).proposal(proposal(
+        "second-7f3a",
+        "oom-7f3a9c",
+        Risk::Low,
+        ProposalState::Pending,
+    )));
+    press(&mut state, KeyCode::Down);
+    let chosen = state.decisions.inbox[state.decisions.inbox_cursor].clone();
+    let mut urgent = proposal(
+        "urgent-7f3a",
+        "oom-7f3a9c",
+        Risk::Critical,
+        ProposalState::Pending,
+    );
+    urgent.expires_at = Some(at(30));
+    let epoch = state.epoch;
+    update(
+        &mut state,
+        Action::ProposalsChanged {
+            epoch,
+            applied: vec![urgent],
+            deleted: Vec::new(),
+        },
+    );
+    assert_eq!(
+        state.decisions.inbox[0].name, "urgent-7f3a",
+        "soonest expiry first"
+    );
+    assert_eq!(
+        state.decisions.inbox[state.decisions.inbox_cursor], chosen,
+        "the cursor did not jump to another proposal"
+    );
+}

@@ -308,3 +308,22 @@ fn a_namespace_without_a_policy_gets_one_with_n_and_read_only_consoles_cannot_ed
     press(&mut readonly, KeyCode::Char('e'));
     assert!(readonly.policy_view.editor.is_none());
 }
+
+#[test]
+fn no_panic_at_tiny_sizes_in_any_stage() {
+    for (columns, rows) in [(1, 1), (2, 1), (3, 3), (10, 4), (20, 6), (0, 0)] {
+        let mut state = reviewing_promotion(columns, rows);
+        draw(&state);
+        press(&mut state, KeyCode::Char('n'));
+        draw(&state);
+        press(&mut state, KeyCode::Char('y'));
+        draw(&state);
+        press(&mut state, KeyCode::Esc);
+        draw(&state);
+        let mut with_error = editing_data(columns, rows);
+        press(&mut with_error, KeyCode::Char('l'));
+        press(&mut with_error, KeyCode::Char('l'));
+        press(&mut with_error, KeyCode::Enter);
+        draw(&with_error);
+    }
+}

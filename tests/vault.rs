@@ -620,7 +620,7 @@ async fn the_sandbox_with_bao_gives_investigations_tokens_and_its_agents_use_cre
     assert_eq!(token.metadata.get("investigation"), Some(&inv.id));
 
     let data = tempfile::tempdir().expect("tempdir");
-    let audit = AuditLog::open(&data.path().join("audit.log")).expect("audit");
+    let audit = AuditLog::open(data.path().join("audit.log")).expect("audit");
     let outcome = decide_with_vault(
         &oncall,
         &whoami(&oncall, None).await,

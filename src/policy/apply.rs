@@ -10,7 +10,7 @@ use crate::decide::failure::{Request, is_already_exists, is_conflict, timed};
 use crate::decide::record::{Note, record_elsewhere};
 use crate::domain::labels::LAST_CHANGE;
 use crate::domain::policy::POLICY_NAME;
-use crate::domain::{Phase, TrustPolicy, TrustPolicySpec};
+use crate::domain::{TrustPolicy, TrustPolicySpec};
 use jiff::Timestamp;
 use kube::api::{Patch, PatchParams, PostParams};
 use kube::{Api, Client, Resource, ResourceExt};
@@ -258,9 +258,4 @@ fn conflict_from(policy: &TrustPolicy, namespace: &str) -> PolicyApplyError {
         current: Some(Box::new(policy.spec.clone())),
         current_resource_version: policy.resource_version(),
     }
-}
-
-/// The phase a namespace is in, given its policy spec if it has one.
-pub fn phase_of(spec: Option<&TrustPolicySpec>) -> Phase {
-    spec.map(|s| s.phase).unwrap_or_default()
 }

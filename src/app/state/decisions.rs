@@ -159,6 +159,8 @@ pub struct DecisionsState {
     pub inbox: Vec<ProposalKey>,
     /// The cursor in the inbox.
     pub inbox_cursor: usize,
+    /// Proposals a rule approved (Autonomous), newest first, shown below the inbox.
+    pub auto_approved: Vec<ProposalKey>,
     /// The audit view.
     pub audit: AuditView,
 }

@@ -90,9 +90,7 @@ pub(super) fn key(state: &mut State, event: KeyEvent, out: &mut Out) {
             });
         }
         Modal::Veto {
-            key,
-            mut reason,
-            error,
+            key, mut reason, ..
         } => {
             if cancel {
                 return;
@@ -113,7 +111,12 @@ pub(super) fn key(state: &mut State, event: KeyEvent, out: &mut Out) {
                 return;
             }
             reason.input(event);
-            state.decisions.modal = Some(Modal::Veto { key, reason, error });
+            // A new attempt: the old refusal no longer applies.
+            state.decisions.modal = Some(Modal::Veto {
+                key,
+                reason,
+                error: None,
+            });
         }
         Modal::Edit {
             key,

@@ -11,7 +11,7 @@ use crate::app::state::{Delivery, Modal, NoticeLevel, Screen, State, TrackedDeci
 use crate::decide::{
     Identity, PendingDecision, check_offered, viewing_investigation, viewing_proposal,
 };
-use crate::domain::{ActionProposalStatus, ProposedAction, Verdict};
+use crate::domain::{ActionProposalStatus, ProposalState, ProposedAction, Verdict};
 use ratatui_textarea::TextArea;
 use std::time::Duration;
 
@@ -624,11 +624,28 @@ pub fn refresh_inbox(state: &mut State) {
             .then(a.key.cmp(&b.key))
     });
     let inbox: Vec<ProposalKey> = pending.into_iter().map(|r| r.key.clone()).collect();
-    state.decisions.inbox_cursor = state
+    // The cursor stays on the proposal it was on while the list re-sorts.
+    let selected = state
         .decisions
-        .inbox_cursor
-        .min(inbox.len().saturating_sub(1));
+        .inbox
+        .get(state.decisions.inbox_cursor)
+        .cloned();
+    let cursor = selected
+        .and_then(|key| inbox.iter().position(|k| *k == key))
+        .unwrap_or(state.decisions.inbox_cursor);
+    state.decisions.inbox_cursor = cursor.min(inbox.len().saturating_sub(1));
     state.decisions.inbox = inbox;
+    let mut by_rule: Vec<&ProposalRecord> = state
+        .proposals
+        .all_records()
+        .filter(|p| p.state == ProposalState::AutoApproved)
+        .collect();
+    by_rule.sort_by(|a, b| b.created.cmp(&a.created).then(a.key.cmp(&b.key)));
+    state.decisions.auto_approved = by_rule
+        .into_iter()
+        .take(10)
+        .map(|r| r.key.clone())
+        .collect();
 }
 
 /// What the console shows, for the presence Lease.
