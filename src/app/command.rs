@@ -71,12 +71,14 @@ pub enum Command {
     /// Edit the proposal's action, then approve it.
     EditApprove,
     /// Copy the proposal's patch or command to the clipboard (OSC 52).
+    #[serde(rename = "copy")]
     CopySuggestion,
     /// Kill the investigation in focus (asks for its id).
     Kill,
     /// Halt the namespace of the investigation in focus: suspend its agents, set Shadow.
     Halt,
     /// Send again the decisions that were not recorded.
+    #[serde(rename = "retry")]
     RetryDecisions,
     /// Read the view's data again from the cluster.
     Refresh,
@@ -220,6 +222,8 @@ impl Command {
                 | Command::Kill
                 | Command::Halt
                 | Command::RetryDecisions
+                | Command::EditPolicy
+                | Command::NewPolicy
         )
     }
 }

@@ -6,10 +6,12 @@ use crate::app::action::Action;
 use crate::app::decisions::{DecisionEffect, DecisionEvent};
 use crate::audit::AuditLog;
 use crate::decide::{
-    DecideError, PRESENCE_NAMESPACE, PendingDecision, decide, halt_namespace, kill_investigation,
-    may_decide, spawn_presence_task, watch_presence,
+    DecideError, PRESENCE_NAMESPACE, PendingDecision, decide_with_vault, halt_namespace,
+    kill_investigation, may_decide, mint_credential, spawn_presence_task, watch_presence,
 };
 use crate::domain::ActionProposal;
+use crate::domain::ProposalState;
+use crate::vault::Vault;
 use futures::StreamExt;
 use jiff::{SignedDuration, Timestamp};
 use kube::{Api, Client};
@@ -34,6 +36,9 @@ struct PresenceTasks {
 pub struct DecisionTasks {
     audit: Option<Arc<AuditLog>>,
     presence: Option<PresenceTasks>,
+    /// Vault, read from the environment and config on the first decision;
+    /// `Some(None)` once read and found off (or unusable).
+    vault: Option<Option<Arc<Vault>>>,
 }
 
 impl Drop for DecisionTasks {
@@ -62,6 +67,19 @@ impl DecisionTasks {
         Ok(audit)
     }
 
+    /// Vault as the Vault CLI would find it (`VAULT_ADDR`, `VAULT_TOKEN`, the
+    /// token helper, then the config file), read once; `None` when it is off.
+    fn vault(&mut self) -> Option<Arc<Vault>> {
+        self.vault
+            .get_or_insert_with(|| {
+                Vault::from_env(&crate::config::load().config.vault)
+                    .ok()
+                    .flatten()
+                    .map(Arc::new)
+            })
+            .clone()
+    }
+
     /// Runs one effect against `client`; results go to `tx`.
     pub fn run(&mut self, effect: DecisionEffect, client: &Client, tx: &Sender<Action>) {
         let client = client.clone();
@@ -74,12 +92,15 @@ impl DecisionTasks {
                 after,
             } => {
                 let audit = self.audit();
+                let vault = self.vault();
                 tokio::spawn(async move {
                     if let Some(wait) = after {
                         tokio::time::sleep(wait).await;
                     }
                     let result = match audit {
-                        Ok(audit) => record(&client, &request, retry, &audit).await,
+                        Ok(audit) => {
+                            record(&client, &request, retry, &audit, vault.as_deref()).await
+                        }
                         Err(error) => Err(DecideError::Rejected {
                             doing: request.describe(),
                             message: format!(
@@ -211,17 +232,32 @@ impl DecisionTasks {
     }
 }
 
-/// Makes a decision, first time or again.
+/// Makes a decision, first time or again. With Vault on, a decision that
+/// completes the approvals of a LimitedWrite proposal mints the agent's write
+/// credential, and a veto revokes what was minted.
 async fn record(
     client: &Client,
     request: &PendingDecision,
     retry: bool,
     audit: &AuditLog,
+    vault: Option<&Vault>,
 ) -> Result<crate::decide::DecisionOutcome, DecideError> {
     if retry {
-        return request.retry(client, audit).await;
+        let mut outcome = request.retry(client, audit).await?;
+        if let Some(vault) = vault
+            && outcome.state == ProposalState::Approved
+        {
+            match mint_credential(client, vault, &request.identity, outcome.proposal.clone()).await
+            {
+                Ok(proposal) => outcome.proposal = proposal,
+                Err(error) => outcome.warnings.push(format!(
+                    "approval recorded, but no write credential was minted: {error}"
+                )),
+            }
+        }
+        return Ok(outcome);
     }
-    decide(
+    decide_with_vault(
         client,
         &request.identity,
         &request.namespace,
@@ -231,6 +267,7 @@ async fn record(
         request.edited_action.clone(),
         &request.context,
         audit,
+        vault,
     )
     .await
 }

@@ -101,7 +101,9 @@ async fn post_event(
         reason: Some(note.reason.to_string()),
         message: Some(cut(note.message, MAX_MESSAGE_BYTES)),
         type_: Some(
-            if note.reason == "Approved" {
+            // Approvals and policy changes are routine; vetoes, expiries, kills and
+            // halts are what a reviewer scanning `kubectl get events` should see first.
+            if matches!(note.reason, "Approved" | "PolicyChanged") {
                 "Normal"
             } else {
                 "Warning"
