@@ -26,6 +26,7 @@ pub async fn console(args: &ConsoleArgs, config: LoadedConfig) -> Result<()> {
         context,
         kubeconfig: Some(kubeconfig),
         config,
+        vault: None,
     };
     run_console(options).await
 }
@@ -65,6 +66,7 @@ pub async fn demo(args: &DemoArgs, console_args: &ConsoleArgs, config: LoadedCon
         namespace: console_args.namespace.clone(),
         readonly: console_args.readonly || context_is_readonly(&config, &args.user),
         config,
+        vault: sandbox.vault_settings().cloned(),
     };
     let outcome = run_console(options).await;
     sandbox.shutdown().await;

@@ -42,6 +42,9 @@ pub struct ConsoleOptions {
     pub readonly: bool,
     /// The configuration, with its warnings.
     pub config: LoadedConfig,
+    /// Vault settings already known (the sandbox's OpenBao); `None` finds Vault
+    /// as the Vault CLI does, from the environment and the config file.
+    pub vault: Option<crate::vault::VaultSettings>,
 }
 
 impl std::fmt::Debug for ConsoleOptions {

@@ -6,8 +6,9 @@ use crate::app::action::Action;
 use crate::app::decisions::{DecisionEffect, DecisionEvent};
 use crate::audit::AuditLog;
 use crate::decide::{
-    DecideError, PRESENCE_NAMESPACE, PendingDecision, decide_with_vault, halt_namespace,
-    kill_investigation, may_decide, mint_credential, spawn_presence_task, watch_presence,
+    DecideError, PRESENCE_NAMESPACE, PendingDecision, Revocation, decide_with_vault,
+    halt_namespace_with_vault, kill_investigation_with_vault, may_decide, mint_credential,
+    spawn_presence_task, watch_presence,
 };
 use crate::domain::ActionProposal;
 use crate::domain::ProposalState;
@@ -65,6 +66,12 @@ impl DecisionTasks {
         let audit = Arc::new(AuditLog::open_default().map_err(|e| e.to_string())?);
         self.audit = Some(Arc::clone(&audit));
         Ok(audit)
+    }
+
+    /// Uses these settings instead of finding Vault in the environment; a
+    /// server that cannot be reached leaves Vault off.
+    pub fn use_vault(&mut self, settings: crate::vault::VaultSettings) {
+        self.vault = Some(Vault::connect(settings).ok().map(Arc::new));
     }
 
     /// Vault as the Vault CLI would find it (`VAULT_ADDR`, `VAULT_TOKEN`, the
@@ -134,12 +141,23 @@ impl DecisionTasks {
                 job,
             } => {
                 let audit = self.audit();
+                let vault = self.vault();
                 tokio::spawn(async move {
                     let result = match audit {
-                        Ok(audit) => {
-                            kill_investigation(&client, &identity, &namespace, &job, None, &audit)
-                                .await
-                        }
+                        Ok(audit) => kill_investigation_with_vault(
+                            &client,
+                            &identity,
+                            &namespace,
+                            &job,
+                            None,
+                            &audit,
+                            vault.as_deref(),
+                        )
+                        .await
+                        .map(|(mut outcome, revocation)| {
+                            outcome.warnings.extend(revocation_warnings(revocation));
+                            outcome
+                        }),
                         Err(error) => Err(no_audit(format!("kill {namespace}/{job}"), &error)),
                     };
                     let _ = tx
@@ -154,11 +172,22 @@ impl DecisionTasks {
                 reason,
             } => {
                 let audit = self.audit();
+                let vault = self.vault();
                 tokio::spawn(async move {
                     let result = match audit {
-                        Ok(audit) => {
-                            halt_namespace(&client, &identity, &namespace, reason, &audit).await
-                        }
+                        Ok(audit) => halt_namespace_with_vault(
+                            &client,
+                            &identity,
+                            &namespace,
+                            reason,
+                            &audit,
+                            vault.as_deref(),
+                        )
+                        .await
+                        .map(|(mut outcome, revocation)| {
+                            outcome.warnings.extend(revocation_warnings(revocation));
+                            outcome
+                        }),
                         Err(error) => Err(no_audit(format!("halt {namespace}"), &error)),
                     };
                     let _ = tx
@@ -270,6 +299,16 @@ async fn record(
         vault,
     )
     .await
+}
+
+/// Vault revocations that failed during a kill or halt, as notices: the kill
+/// or halt itself stands, but the operator must know a credential may live on.
+fn revocation_warnings(revocation: Revocation) -> Vec<String> {
+    revocation
+        .failures
+        .into_iter()
+        .map(|failure| format!("Vault revocation failed: {failure}"))
+        .collect()
 }
 
 fn no_audit(doing: String, error: &str) -> DecideError {

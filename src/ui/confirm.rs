@@ -38,8 +38,8 @@ pub fn approval_effect(state: &State, record: &ProposalRecord) -> String {
         return format!("records your approval; {more} more approval{plural} needed");
     }
     let _ = state;
-    "approves it: the agent executes it and reports the result (the agent receives a write \
-     credential — Vault minting arrives with issue 7)"
+    "approves it: with Vault configured, a single-use write credential is minted for the \
+     agent; the agent executes it and reports the result"
         .to_string()
 }
 

@@ -79,6 +79,12 @@ impl Executor {
         }
     }
 
+    /// Uses these Vault settings for decisions instead of finding Vault in the
+    /// environment.
+    pub fn use_vault(&mut self, settings: crate::vault::VaultSettings) {
+        self.decisions.use_vault(settings);
+    }
+
     /// Stops watchers, the log stream and pending fetches.
     pub fn stop_cluster_tasks(&mut self) {
         self.watchers = None;

@@ -54,6 +54,9 @@ pub async fn run(options: ConsoleOptions) -> crate::Result<()> {
         Arc::new(redactor),
         highlighter,
     );
+    if let Some(settings) = options.vault.clone() {
+        executor.use_vault(settings);
+    }
     let mut guard = TerminalGuard::enter()?;
     let Some(terminal) = guard.terminal() else {
         return Ok(());
