@@ -2,6 +2,7 @@
 
 use super::auth::{AGENT_USER, GOVERNOR_USER, PAYMENTS, Users};
 use super::tls;
+use base64::Engine as _;
 
 /// The cluster's name in the kubeconfig.
 pub(crate) const CLUSTER: &str = "kubevigil-sandbox";
@@ -18,7 +19,7 @@ const CONTEXTS: &[(&str, &str, &str)] = &[
 
 /// The kubeconfig YAML: one cluster, one context and user per sandbox user.
 pub(crate) fn render(server: &str, users: &Users, current_context: &str) -> String {
-    let authority = tls::base64(tls::CA_PEM.as_bytes());
+    let authority = base64::engine::general_purpose::STANDARD.encode(tls::CA_PEM.as_bytes());
     let mut yaml = format!(
         "apiVersion: v1\nkind: Config\nclusters:\n- name: {CLUSTER}\n  cluster:\n    server: {server}\n    certificate-authority-data: {authority}\ncontexts:\n"
     );
