@@ -37,9 +37,10 @@ struct PresenceTasks {
 pub struct DecisionTasks {
     audit: Option<Arc<AuditLog>>,
     presence: Option<PresenceTasks>,
-    /// Vault, read from the environment and config on the first decision;
-    /// `Some(None)` once read and found off (or unusable).
+    /// Vault, found on the first decision; `Some(None)` once found off (or unusable).
     vault: Option<Option<Arc<Vault>>>,
+    /// The config file's `[vault]` section, which Vault is found with.
+    vault_config: crate::config::VaultConfig,
 }
 
 impl Drop for DecisionTasks {
@@ -68,6 +69,12 @@ impl DecisionTasks {
         Ok(audit)
     }
 
+    /// Finds Vault with this `[vault]` config section (after the `VAULT_*`
+    /// environment), on the first decision.
+    pub fn find_vault_with(&mut self, config: crate::config::VaultConfig) {
+        self.vault_config = config;
+    }
+
     /// Uses these settings instead of finding Vault in the environment; a
     /// server that cannot be reached leaves Vault off.
     pub fn use_vault(&mut self, settings: crate::vault::VaultSettings) {
@@ -79,7 +86,7 @@ impl DecisionTasks {
     fn vault(&mut self) -> Option<Arc<Vault>> {
         self.vault
             .get_or_insert_with(|| {
-                Vault::from_env(&crate::config::load().config.vault)
+                Vault::from_env(&self.vault_config)
                     .ok()
                     .flatten()
                     .map(Arc::new)

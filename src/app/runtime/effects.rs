@@ -79,6 +79,11 @@ impl Executor {
         }
     }
 
+    /// Finds Vault for decisions with the config file's `[vault]` section.
+    pub fn find_vault_with(&mut self, config: crate::config::VaultConfig) {
+        self.decisions.find_vault_with(config);
+    }
+
     /// Uses these Vault settings for decisions instead of finding Vault in the
     /// environment.
     pub fn use_vault(&mut self, settings: crate::vault::VaultSettings) {

@@ -54,8 +54,9 @@ pub async fn run(options: ConsoleOptions) -> crate::Result<()> {
         Arc::new(redactor),
         highlighter,
     );
-    if let Some(settings) = options.vault.clone() {
-        executor.use_vault(settings);
+    match options.vault.clone() {
+        Some(settings) => executor.use_vault(settings),
+        None => executor.find_vault_with(options.config.config.vault.clone()),
     }
     let mut guard = TerminalGuard::enter()?;
     let Some(terminal) = guard.terminal() else {
