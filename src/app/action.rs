@@ -190,4 +190,6 @@ pub enum Action {
     Notice(String),
     /// A decision, kill, halt, audit read or presence update came back.
     Decisions(super::decisions::DecisionEvent),
+    /// A Vault lookup came back: the operator's identity or a token.
+    Vault(super::vault::VaultEvent),
 }

@@ -77,4 +77,6 @@ pub enum Effect {
     ApplyPolicy(Box<crate::policy::PolicyChangeRequest>),
     /// Decide, kill, halt, read the audit trail, copy, or publish presence.
     Decisions(super::decisions::DecisionEffect),
+    /// Look up the operator's Vault identity or watch a token.
+    Vault(super::vault::VaultEffect),
 }

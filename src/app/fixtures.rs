@@ -161,6 +161,7 @@ pub struct StateBuilder {
     investigations: Vec<InvestigationRecord>,
     proposals: Vec<ProposalRecord>,
     policies: Vec<PolicyRecord>,
+    vault: crate::app::vault::VaultEvent,
 }
 
 impl Default for StateBuilder {
@@ -171,7 +172,7 @@ impl Default for StateBuilder {
 
 impl StateBuilder {
     /// A 160x48 console on context `sandbox` as verified user `oncall-1`,
-    /// dark theme, UTC, at [`fixture_now`], with no data.
+    /// dark theme, UTC, at [`fixture_now`], with Vault off and no data.
     pub fn new() -> StateBuilder {
         StateBuilder {
             options: StateOptions {
@@ -191,7 +192,14 @@ impl StateBuilder {
             investigations: Vec::new(),
             proposals: Vec::new(),
             policies: Vec::new(),
+            vault: crate::app::vault::VaultEvent::Off,
         }
+    }
+
+    /// What the Vault identity lookup reports (default: Vault is off).
+    pub fn vault(mut self, event: crate::app::vault::VaultEvent) -> Self {
+        self.vault = event;
+        self
     }
 
     /// The terminal size.
@@ -299,6 +307,7 @@ impl StateBuilder {
         if let Some((user, verified)) = self.user {
             update(&mut state, Action::Identity { user, verified });
         }
+        update(&mut state, Action::Vault(self.vault));
         update(
             &mut state,
             Action::PoliciesListed {

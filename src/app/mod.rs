@@ -17,6 +17,7 @@ pub mod records;
 mod runtime;
 pub mod state;
 pub mod update;
+pub mod vault;
 
 pub use action::Action;
 pub use command::Command;

@@ -37,10 +37,8 @@ struct PresenceTasks {
 pub struct DecisionTasks {
     audit: Option<Arc<AuditLog>>,
     presence: Option<PresenceTasks>,
-    /// Vault, found on the first decision; `Some(None)` once found off (or unusable).
-    vault: Option<Option<Arc<Vault>>>,
-    /// The config file's `[vault]` section, which Vault is found with.
-    vault_config: crate::config::VaultConfig,
+    /// Vault, when the console found it on (minting on approval, revoking).
+    vault: Option<Arc<Vault>>,
 }
 
 impl Drop for DecisionTasks {
@@ -69,29 +67,13 @@ impl DecisionTasks {
         Ok(audit)
     }
 
-    /// Finds Vault with this `[vault]` config section (after the `VAULT_*`
-    /// environment), on the first decision.
-    pub fn find_vault_with(&mut self, config: crate::config::VaultConfig) {
-        self.vault_config = config;
+    /// Decides with this Vault (`None`: Vault is off, nothing is minted).
+    pub fn set_vault(&mut self, vault: Option<Arc<Vault>>) {
+        self.vault = vault;
     }
 
-    /// Uses these settings instead of finding Vault in the environment; a
-    /// server that cannot be reached leaves Vault off.
-    pub fn use_vault(&mut self, settings: crate::vault::VaultSettings) {
-        self.vault = Some(Vault::connect(settings).ok().map(Arc::new));
-    }
-
-    /// Vault as the Vault CLI would find it (`VAULT_ADDR`, `VAULT_TOKEN`, the
-    /// token helper, then the config file), read once; `None` when it is off.
-    fn vault(&mut self) -> Option<Arc<Vault>> {
-        self.vault
-            .get_or_insert_with(|| {
-                Vault::from_env(&self.vault_config)
-                    .ok()
-                    .flatten()
-                    .map(Arc::new)
-            })
-            .clone()
+    fn vault(&self) -> Option<Arc<Vault>> {
+        self.vault.clone()
     }
 
     /// Runs one effect against `client`; results go to `tx`.

@@ -9,6 +9,7 @@ pub mod identity;
 pub mod logline;
 pub mod logs;
 pub mod trim;
+pub mod vault;
 pub mod watch;
 
 #[cfg(test)]

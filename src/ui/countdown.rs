@@ -26,6 +26,7 @@ pub fn counts_down(state: &State) -> bool {
                 .get(&detail.investigation)
                 .is_some_and(|row| row.record.investigation.state.is_active());
             active
+                || super::vault::counts_down(state)
                 || state
                     .proposals
                     .for_investigation(&detail.investigation)
@@ -64,6 +65,7 @@ pub fn digest(state: &State) -> u64 {
                 for proposal in state.proposals.for_investigation(&detail.investigation) {
                     format::time_left(state.now, proposal.expires_at).hash(&mut hasher);
                 }
+                super::vault::clock_text(state).hash(&mut hasher);
             }
         }
         Screen::Proposal { key, .. } => {

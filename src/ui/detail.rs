@@ -43,6 +43,7 @@ fn render_info(state: &State, frame: &mut Frame, area: Rect) {
     )];
     let mut facts: Vec<Span<'static>> = Vec::new();
     let mut resources: Vec<Span<'static>> = Vec::new();
+    let mut vault: (Vec<Span<'static>>, Vec<Span<'static>>) = Default::default();
     if let Some(row) = row {
         let inv = &row.record.investigation;
         title.push(Span::styled(
@@ -100,6 +101,7 @@ fn render_info(state: &State, frame: &mut Frame, area: Rect) {
             format!(" · job {}/{}", inv.namespace, inv.job_name),
             theme.dim,
         ));
+        vault = super::vault::token_rows(state, inv);
     } else {
         facts.push(Span::styled(
             " the Job is gone from the cluster",
@@ -124,7 +126,17 @@ fn render_info(state: &State, frame: &mut Frame, area: Rect) {
     ));
     let lines = if area.height >= 3 {
         resources.push(Span::styled(cost, reasoning::cost_style(theme)));
-        vec![Line::from(title), Line::from(facts), Line::from(resources)]
+        let mut lines = vec![Line::from(title), Line::from(facts)];
+        let (mut token, described) = vault;
+        if area.height >= 5 {
+            lines.push(Line::from(token));
+            lines.push(Line::from(described));
+        } else if area.height >= 4 {
+            token.extend(described);
+            lines.push(Line::from(token));
+        }
+        lines.push(Line::from(resources));
+        lines
     } else {
         vec![Line::from(title)]
     };

@@ -1,5 +1,5 @@
-//! The header: context, user, namespace scope, connection state, counts and
-//! the READ-ONLY badge.
+//! The header: context, user, namespace scope, Vault identity, connection
+//! state, counts and the READ-ONLY badge.
 
 use super::format;
 use crate::app::action::Source;
@@ -36,6 +36,7 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     status.extend(super::decision_bar::header_spans(state));
 
     let lines = if area.height >= 2 {
+        append_vault(state, &mut identity, usize::from(area.width));
         vec![
             Line::from(identity).style(theme.header),
             Line::from(status).style(theme.header),
@@ -43,9 +44,23 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     } else {
         identity.push(sep());
         identity.extend(status.into_iter().skip(1));
+        append_vault(state, &mut identity, usize::from(area.width));
         vec![Line::from(identity).style(theme.header)]
     };
     frame.render_widget(Paragraph::new(lines).style(theme.header), area);
+}
+
+/// Appends the Vault segment, with the entity and policies when they fit.
+fn append_vault(state: &State, line: &mut Vec<Span<'static>>, width: usize) {
+    let used: usize = line.iter().map(|s| super::text::width(&s.content)).sum();
+    let wide = super::vault::header_spans(state, true);
+    let wide_width: usize = wide.iter().map(|s| super::text::width(&s.content)).sum();
+    line.push(Span::styled(" │ ", state.theme.header));
+    if used + 3 + wide_width <= width {
+        line.extend(wide);
+    } else {
+        line.extend(super::vault::header_spans(state, false));
+    }
 }
 
 fn user(state: &State) -> Vec<Span<'static>> {

@@ -85,13 +85,18 @@ pub struct DetailAreas {
 }
 
 /// Rows of the Job status block at this body height.
-fn info_rows(body: Rect) -> u16 {
-    if body.height >= 14 { 3 } else { 1 }
+fn info_rows(body: Rect, state: &State) -> u16 {
+    match body.height {
+        20.. if super::vault::token_described(state) => 5,
+        16.. => 4,
+        14..=15 => 3,
+        _ => 1,
+    }
 }
 
 /// Splits the detail view's body.
 pub fn detail(body: Rect, state: &State) -> DetailAreas {
-    let info_h = info_rows(body).min(body.height);
+    let info_h = info_rows(body, state).min(body.height);
     let info = Rect::new(body.x, body.y, body.width, info_h);
     let rest = Rect::new(body.x, body.y + info_h, body.width, body.height - info_h);
     let has_proposals = state.detail.as_ref().is_some_and(|d| {

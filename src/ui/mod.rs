@@ -27,6 +27,7 @@ pub mod proposal;
 pub mod reasoning;
 pub mod text;
 pub mod theme;
+pub mod vault;
 
 use crate::app::state::{Screen, State};
 use ratatui::Frame;

@@ -87,4 +87,11 @@ impl VaultError {
     pub fn is_unreachable(&self) -> bool {
         matches!(self, VaultError::Unreachable { .. })
     }
+
+    /// Whether Vault answered that it does not know the token or accessor
+    /// (revoked, expired, or never existed).
+    pub fn is_unknown_token(&self) -> bool {
+        matches!(self, VaultError::Api { status: 400, message, .. }
+            if message.contains("invalid accessor") || message.contains("invalid token"))
+    }
 }

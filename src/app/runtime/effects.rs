@@ -40,6 +40,7 @@ pub struct Executor {
     ticker: Option<JoinHandle<()>>,
     identity: Option<JoinHandle<()>>,
     decisions: crate::cluster::decisions::DecisionTasks,
+    vault: crate::cluster::vault::VaultTasks,
 }
 
 impl Drop for Executor {
@@ -76,18 +77,14 @@ impl Executor {
             ticker: None,
             identity: None,
             decisions: crate::cluster::decisions::DecisionTasks::default(),
+            vault: crate::cluster::vault::VaultTasks::new(crate::cluster::vault::ConsoleVault::Off),
         }
     }
 
-    /// Finds Vault for decisions with the config file's `[vault]` section.
-    pub fn find_vault_with(&mut self, config: crate::config::VaultConfig) {
-        self.decisions.find_vault_with(config);
-    }
-
-    /// Uses these Vault settings for decisions instead of finding Vault in the
-    /// environment.
-    pub fn use_vault(&mut self, settings: crate::vault::VaultSettings) {
-        self.decisions.use_vault(settings);
+    /// Uses `vault` for decisions, the header and the token display.
+    pub fn set_vault(&mut self, vault: crate::cluster::vault::ConsoleVault) {
+        self.decisions.set_vault(vault.client());
+        self.vault = crate::cluster::vault::VaultTasks::new(vault);
     }
 
     /// Stops watchers, the log stream and pending fetches.
@@ -218,6 +215,7 @@ impl Executor {
                 }
             }
             Effect::Decisions(effect) => self.decisions.run(effect, &self.client, &self.tx),
+            Effect::Vault(effect) => self.vault.run(effect, &self.tx),
         }
     }
 

@@ -54,10 +54,10 @@ pub async fn run(options: ConsoleOptions) -> crate::Result<()> {
         Arc::new(redactor),
         highlighter,
     );
-    match options.vault.clone() {
-        Some(settings) => executor.use_vault(settings),
-        None => executor.find_vault_with(options.config.config.vault.clone()),
-    }
+    executor.set_vault(crate::cluster::vault::ConsoleVault::find(
+        options.vault.clone(),
+        &options.config.config.vault,
+    ));
     let mut guard = TerminalGuard::enter()?;
     let Some(terminal) = guard.terminal() else {
         return Ok(());
@@ -82,6 +82,9 @@ pub async fn run(options: ConsoleOptions) -> crate::Result<()> {
         epoch: state.epoch,
     });
     executor.run(Effect::ResolveIdentity);
+    executor.run(Effect::Vault(
+        crate::app::vault::VaultEffect::LookupIdentity,
+    ));
     let result = event_loop(
         &mut state,
         terminal,

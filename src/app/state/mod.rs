@@ -8,6 +8,7 @@ mod prompt;
 mod proposals;
 mod reasoning;
 mod table;
+mod vault;
 
 pub use decisions::{AuditView, DecisionsState, Delivery, Modal, TrackedDecision};
 pub use detail::{Detail, DetailFocus, OlderLines, StreamStatus};
@@ -16,6 +17,7 @@ pub use prompt::{Prompt, PromptKind};
 pub use proposals::ProposalStore;
 pub use reasoning::{ReasoningBuffer, UsageTotals};
 pub use table::{Column, InvestigationTable, Row};
+pub use vault::{VaultStatus, VaultView, WatchedToken};
 
 use super::action::Source;
 use super::keymap::{Keymap, Scope};
@@ -243,6 +245,8 @@ pub struct State {
     pub decisions: DecisionsState,
     /// The policies view and its editor.
     pub policy_view: PolicyView,
+    /// Vault: the operator's identity and the open investigation's token.
+    pub vault: VaultView,
 }
 
 impl State {
@@ -300,6 +304,7 @@ impl State {
             quitting: false,
             decisions: DecisionsState::default(),
             policy_view: PolicyView::default(),
+            vault: VaultView::default(),
         }
     }
 

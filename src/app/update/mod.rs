@@ -15,6 +15,7 @@ mod input;
 mod policies;
 mod scroll;
 mod stream;
+mod vault;
 
 pub use command_line::{COMMANDS, completions};
 
@@ -127,9 +128,11 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             data::notice(state, super::state::NoticeLevel::Error, text, &mut out)
         }
         Action::Decisions(event) => decisions::event(state, event, &mut out),
+        Action::Vault(event) => vault::event(state, event, &mut out),
     }
     policies::refresh(state, &mut out);
     decisions::sync(state, &mut out);
+    vault::sync(state, &mut out);
     clock::sync_ticking(state, &mut out);
     out.finish()
 }

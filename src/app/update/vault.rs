@@ -1,0 +1,143 @@
+//! Vault in the console: the operator's identity for the header, and the
+//! open investigation's token, watched while its detail view is open.
+
+use super::Out;
+use crate::app::effect::Effect;
+use crate::app::state::{NoticeLevel, State, VaultStatus, WatchedToken};
+use crate::app::vault::{TokenLookup, VaultEffect, VaultEvent};
+use crate::sanitize::sanitize;
+use crate::vault::{TokenInfo, VaultIdentity};
+
+/// A Vault task came back.
+pub(super) fn event(state: &mut State, event: VaultEvent, out: &mut Out) {
+    match event {
+        VaultEvent::Off => set_status(state, VaultStatus::Off, out),
+        VaultEvent::Misconfigured(why) => {
+            let why = sanitize(&why).into_owned();
+            if state.vault.status != VaultStatus::Misconfigured(why.clone()) {
+                super::data::notice(state, NoticeLevel::Warning, format!("Vault: {why}"), out);
+            }
+            set_status(state, VaultStatus::Misconfigured(why), out);
+        }
+        VaultEvent::Identity { addr, result } => {
+            let addr = sanitize(&addr).into_owned();
+            let status = match result {
+                Ok(identity) => VaultStatus::On {
+                    addr,
+                    identity: sanitized_identity(identity),
+                },
+                Err(error) => VaultStatus::Failing {
+                    addr,
+                    error: sanitize(&error).into_owned(),
+                },
+            };
+            let newly_failing = matches!(&status, VaultStatus::Failing { .. })
+                && !matches!(state.vault.status, VaultStatus::Failing { .. });
+            if let (true, VaultStatus::Failing { error, .. }) = (newly_failing, &status) {
+                let text = format!(
+                    "Vault is failing (approvals are still recorded; credentials wait until it answers): {error}"
+                );
+                super::data::notice(state, NoticeLevel::Error, text, out);
+            }
+            set_status(state, status, out);
+        }
+        VaultEvent::Token {
+            accessor,
+            at,
+            lookup,
+        } => {
+            let Some(token) = state
+                .vault
+                .token
+                .as_mut()
+                .filter(|t| t.accessor == accessor)
+            else {
+                return;
+            };
+            match lookup {
+                TokenLookup::Failed(error) => {
+                    token.error = Some(sanitize(&error).into_owned());
+                }
+                TokenLookup::Found(info) => {
+                    token.last = Some((at, TokenLookup::Found(sanitized_token(info))));
+                    token.error = None;
+                }
+                TokenLookup::Gone => {
+                    token.last = Some((at, TokenLookup::Gone));
+                    token.error = None;
+                }
+            }
+            out.redraw();
+        }
+    }
+}
+
+fn set_status(state: &mut State, status: VaultStatus, out: &mut Out) {
+    out.redraw_if(state.vault.status != status);
+    state.vault.status = status;
+}
+
+/// Starts, switches or stops the token watch so that it follows the open
+/// investigation's `kubevigil.io/vault-accessor`, while Vault is configured.
+pub(super) fn sync(state: &mut State, out: &mut Out) {
+    let wanted = watched_accessor(state);
+    let current = state.vault.token.as_ref().map(|t| t.accessor.as_str());
+    if wanted.as_deref() == current {
+        return;
+    }
+    state.vault.token = wanted.clone().map(|accessor| WatchedToken {
+        accessor,
+        last: None,
+        error: None,
+    });
+    out.push(Effect::Vault(VaultEffect::WatchToken { accessor: wanted }));
+    out.redraw();
+}
+
+/// The accessor the detail view shows, when Vault can be asked about it.
+fn watched_accessor(state: &State) -> Option<String> {
+    if !matches!(
+        state.vault.status,
+        VaultStatus::On { .. } | VaultStatus::Failing { .. }
+    ) || state.quitting
+    {
+        return None;
+    }
+    let detail = state.detail.as_ref()?;
+    state
+        .table
+        .get(&detail.investigation)?
+        .record
+        .investigation
+        .vault_accessor
+        .clone()
+}
+
+fn sanitized_identity(identity: VaultIdentity) -> VaultIdentity {
+    VaultIdentity {
+        display_name: sanitize(&identity.display_name).into_owned(),
+        entity_id: sanitize(&identity.entity_id).into_owned(),
+        policies: identity
+            .policies
+            .iter()
+            .map(|p| sanitize(p).into_owned())
+            .collect(),
+    }
+}
+
+fn sanitized_token(info: TokenInfo) -> TokenInfo {
+    TokenInfo {
+        policies: info
+            .policies
+            .iter()
+            .map(|p| sanitize(p).into_owned())
+            .collect(),
+        metadata: info
+            .metadata
+            .iter()
+            .map(|(k, v)| (sanitize(k).into_owned(), sanitize(v).into_owned()))
+            .collect(),
+        display_name: sanitize(&info.display_name).into_owned(),
+        ..info
+    }
+}

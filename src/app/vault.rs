@@ -1,0 +1,64 @@
+//! Messages between the state machine and the Vault tasks: what
+//! [`update`](super::update::update) asks for ([`VaultEffect`]) and what came
+//! back ([`VaultEvent`]). Deciding with Vault is in [`super::decisions`]; this
+//! is what the console shows: the operator's Vault identity in the header and
+//! the open investigation's token in the detail view.
+
+use crate::vault::{TokenInfo, VaultIdentity};
+use jiff::Timestamp;
+
+/// Vault IO for the header and the detail view, run by the runtime in tasks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VaultEffect {
+    /// Look up the operator's own token (`auth/token/lookup-self`), or report
+    /// that Vault is off.
+    LookupIdentity,
+    /// Look up this token accessor now and again every
+    /// [`TOKEN_REFRESH`](crate::app::vault::TOKEN_REFRESH) until another
+    /// `WatchToken` replaces it; `None` stops looking.
+    WatchToken {
+        /// The accessor (`kubevigil.io/vault-accessor` of the open investigation).
+        accessor: Option<String>,
+    },
+}
+
+/// How often the open investigation's token is looked up again. Between
+/// lookups the TTL counts down on the console's own clock.
+pub const TOKEN_REFRESH: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// What a Vault task found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VaultEvent {
+    /// No Vault is configured (no `VAULT_ADDR`, no `[vault] addr`).
+    Off,
+    /// Vault is configured but cannot be used as configured (a bad address,
+    /// no token): why.
+    Misconfigured(String),
+    /// The operator's identity, or why it could not be looked up.
+    Identity {
+        /// The server address.
+        addr: String,
+        /// The identity, or the error worded for the operator.
+        result: Result<VaultIdentity, String>,
+    },
+    /// A lookup of a watched token accessor came back.
+    Token {
+        /// The accessor looked up.
+        accessor: String,
+        /// When Vault answered (the TTL counts down from here).
+        at: Timestamp,
+        /// What Vault said.
+        lookup: TokenLookup,
+    },
+}
+
+/// The answer to a token lookup by accessor.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TokenLookup {
+    /// The token exists.
+    Found(TokenInfo),
+    /// Vault does not know the accessor: the token was revoked or expired.
+    Gone,
+    /// The lookup failed (unreachable, forbidden): the error for the operator.
+    Failed(String),
+}

@@ -1,0 +1,161 @@
+//! The console's Vault tasks: which Vault the console uses (found once, at
+//! start), the operator's identity for the header, and the open
+//! investigation's token for the detail view. Results come back as
+//! [`Action::Vault`].
+
+use crate::app::action::Action;
+use crate::app::vault::{TOKEN_REFRESH, TokenLookup, VaultEffect, VaultEvent};
+use crate::config::VaultConfig;
+use crate::vault::{Vault, VaultSettings};
+use jiff::Timestamp;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::mpsc::Sender;
+use tokio::task::JoinHandle;
+
+/// How often the operator's identity is looked up again while Vault answers
+/// (so the header notices Vault going away), and while it does not.
+const IDENTITY_REFRESH: Duration = Duration::from_secs(60);
+const IDENTITY_RETRY: Duration = Duration::from_secs(15);
+
+/// The Vault the console uses, as found at start.
+#[derive(Debug, Clone)]
+pub enum ConsoleVault {
+    /// No Vault configured.
+    Off,
+    /// Configured, but unusable as configured: why.
+    Misconfigured(String),
+    /// A client (no request made yet).
+    On(Arc<Vault>),
+}
+
+impl ConsoleVault {
+    /// `known` settings (the sandbox's OpenBao) when given, otherwise Vault as
+    /// the Vault CLI finds it: `VAULT_ADDR`, `VAULT_TOKEN` or the token
+    /// helper, `VAULT_NAMESPACE`, `VAULT_CACERT`, then the config file.
+    pub fn find(known: Option<VaultSettings>, config: &VaultConfig) -> ConsoleVault {
+        let found = match known {
+            Some(settings) => Vault::connect(settings).map(Some),
+            None => Vault::from_env(config),
+        };
+        match found {
+            Ok(Some(vault)) => ConsoleVault::On(Arc::new(vault)),
+            Ok(None) => ConsoleVault::Off,
+            Err(error) => ConsoleVault::Misconfigured(error.to_string()),
+        }
+    }
+
+    /// The client, when Vault is on.
+    pub fn client(&self) -> Option<Arc<Vault>> {
+        match self {
+            ConsoleVault::On(vault) => Some(Arc::clone(vault)),
+            _ => None,
+        }
+    }
+}
+
+/// The running identity and token lookups.
+pub struct VaultTasks {
+    vault: ConsoleVault,
+    identity: Option<JoinHandle<()>>,
+    token: Option<JoinHandle<()>>,
+}
+
+impl Drop for VaultTasks {
+    fn drop(&mut self) {
+        for task in [self.identity.take(), self.token.take()]
+            .into_iter()
+            .flatten()
+        {
+            task.abort();
+        }
+    }
+}
+
+impl VaultTasks {
+    /// Tasks for `vault`; nothing runs until an effect asks.
+    pub fn new(vault: ConsoleVault) -> VaultTasks {
+        VaultTasks {
+            vault,
+            identity: None,
+            token: None,
+        }
+    }
+
+    /// The client, when Vault is on.
+    pub fn client(&self) -> Option<Arc<Vault>> {
+        self.vault.client()
+    }
+
+    /// Runs one effect; results go to `tx`.
+    pub fn run(&mut self, effect: VaultEffect, tx: &Sender<Action>) {
+        match effect {
+            VaultEffect::LookupIdentity => {
+                if let Some(task) = self.identity.take() {
+                    task.abort();
+                }
+                let tx = tx.clone();
+                self.identity = Some(match &self.vault {
+                    ConsoleVault::Off => tokio::spawn(send(tx, VaultEvent::Off)),
+                    ConsoleVault::Misconfigured(why) => {
+                        tokio::spawn(send(tx, VaultEvent::Misconfigured(why.clone())))
+                    }
+                    ConsoleVault::On(vault) => tokio::spawn(watch_identity(Arc::clone(vault), tx)),
+                });
+            }
+            VaultEffect::WatchToken { accessor } => {
+                if let Some(task) = self.token.take() {
+                    task.abort();
+                }
+                if let (Some(accessor), Some(vault)) = (accessor, self.vault.client()) {
+                    self.token = Some(tokio::spawn(watch_token(vault, accessor, tx.clone())));
+                }
+            }
+        }
+    }
+}
+
+async fn send(tx: Sender<Action>, event: VaultEvent) {
+    let _ = tx.send(Action::Vault(event)).await;
+}
+
+/// Looks up the operator's identity now and again, for as long as the console runs.
+async fn watch_identity(vault: Arc<Vault>, tx: Sender<Action>) {
+    loop {
+        let result = vault.identity().await.map_err(|e| e.to_string());
+        let wait = if result.is_ok() {
+            IDENTITY_REFRESH
+        } else {
+            IDENTITY_RETRY
+        };
+        let event = VaultEvent::Identity {
+            addr: vault.addr().to_string(),
+            result,
+        };
+        if tx.send(Action::Vault(event)).await.is_err() {
+            return;
+        }
+        tokio::time::sleep(wait).await;
+    }
+}
+
+/// Looks up `accessor` every [`TOKEN_REFRESH`] until the token is gone.
+async fn watch_token(vault: Arc<Vault>, accessor: String, tx: Sender<Action>) {
+    loop {
+        let lookup = match vault.lookup_accessor(&accessor).await {
+            Ok(info) => TokenLookup::Found(info),
+            Err(error) if error.is_unknown_token() => TokenLookup::Gone,
+            Err(error) => TokenLookup::Failed(error.to_string()),
+        };
+        let gone = lookup == TokenLookup::Gone;
+        let event = VaultEvent::Token {
+            accessor: accessor.clone(),
+            at: Timestamp::now(),
+            lookup,
+        };
+        if tx.send(Action::Vault(event)).await.is_err() || gone {
+            return;
+        }
+        tokio::time::sleep(TOKEN_REFRESH).await;
+    }
+}

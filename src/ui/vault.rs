@@ -1,0 +1,239 @@
+//! Vault on screen: the operator's Vault identity in the header, and the open
+//! investigation's token (TTL counting down, policies, metadata, a warning
+//! when it outlives the Job's deadline) in the detail view.
+
+use super::format;
+use crate::app::state::{State, VaultStatus, WatchedToken};
+use crate::app::vault::TokenLookup;
+use crate::domain::Investigation;
+use crate::vault::TokenInfo;
+use jiff::Timestamp;
+use ratatui::text::Span;
+
+/// How many policy names are listed before `+N`.
+const POLICIES_SHOWN: usize = 3;
+
+/// The header's Vault segment: who the operator is in Vault, or that it is off.
+pub fn header_spans(state: &State, wide: bool) -> Vec<Span<'static>> {
+    let theme = &state.theme;
+    let warning = theme.header.patch(theme.warn);
+    match &state.vault.status {
+        VaultStatus::Unknown => vec![Span::styled("vault …", theme.header)],
+        VaultStatus::Off => vec![Span::styled("vault off", theme.header)],
+        VaultStatus::Misconfigured(_) => vec![Span::styled("vault ⚠ misconfigured", warning)],
+        VaultStatus::Failing { error, .. } => {
+            let what = if error.contains("unreachable") {
+                "unreachable"
+            } else {
+                "failing"
+            };
+            vec![Span::styled(format!("vault ⚠ {what}"), warning)]
+        }
+        VaultStatus::On { identity, .. } => {
+            let mut text = format!("vault {}", identity.display_name);
+            if wide {
+                let entity = if identity.entity_id.is_empty() {
+                    "no entity".to_string()
+                } else {
+                    format!("entity {}", short(&identity.entity_id))
+                };
+                text.push_str(&format!(" ({entity}, {})", policy_list(&identity.policies)));
+            }
+            vec![Span::styled(text, theme.header)]
+        }
+    }
+}
+
+/// The detail view's Vault rows for `investigation`: the token's state (TTL
+/// left, warnings, uses), and, once Vault described it, its policies and
+/// metadata.
+pub fn token_rows(
+    state: &State,
+    investigation: &Investigation,
+) -> (Vec<Span<'static>>, Vec<Span<'static>>) {
+    let theme = &state.theme;
+    let plain = |text: String| (vec![Span::styled(text, theme.dim)], Vec::new());
+    match &state.vault.status {
+        VaultStatus::Unknown => return plain(" vault …".into()),
+        VaultStatus::Off => {
+            return plain(" vault off: approvals are recorded but mint no credentials".into());
+        }
+        VaultStatus::Misconfigured(why) => {
+            let row = vec![Span::styled(
+                format!(" vault misconfigured: {why}"),
+                theme.warn,
+            )];
+            return (row, Vec::new());
+        }
+        VaultStatus::On { .. } | VaultStatus::Failing { .. } => {}
+    }
+    let Some(accessor) = investigation.vault_accessor.as_deref() else {
+        return plain(" vault token: none (the Job has no kubevigil.io/vault-accessor)".into());
+    };
+    let Some(token) = state
+        .vault
+        .token
+        .as_ref()
+        .filter(|t| t.accessor == accessor)
+    else {
+        return plain(format!(" vault token {} …", short(accessor)));
+    };
+    let (mut status, described) = match &token.last {
+        Some((_, TokenLookup::Found(info))) => (
+            found_status(state, investigation, token, info),
+            description(state, info),
+        ),
+        Some((_, TokenLookup::Gone)) => (
+            vec![Span::styled(
+                format!(" vault token {} revoked or expired", short(accessor)),
+                theme.ok,
+            )],
+            Vec::new(),
+        ),
+        _ => plain(format!(" vault token {} looking up…", short(accessor))),
+    };
+    if let Some(error) = &token.error {
+        status.insert(
+            1.min(status.len()),
+            Span::styled(format!(" · lookup failed: {error}"), theme.warn),
+        );
+    }
+    (status, described)
+}
+
+/// TTL left, the deadline warning, and uses left.
+fn found_status(
+    state: &State,
+    investigation: &Investigation,
+    token: &WatchedToken,
+    info: &TokenInfo,
+) -> Vec<Span<'static>> {
+    let theme = &state.theme;
+    let expires = token.expires_at();
+    let mut spans = vec![Span::styled(
+        format!(" vault token {}", ttl_text(state.now, info, expires)),
+        theme.base,
+    )];
+    if let Some(excess) = outlives_deadline(expires, info, investigation.deadline) {
+        spans.push(Span::styled(
+            format!(" ⚠ outlives the Job's deadline {excess}"),
+            theme.warn,
+        ));
+    }
+    let uses = match info.num_uses {
+        0 => "uses unlimited".to_string(),
+        n => format!("{n} uses left"),
+    };
+    spans.push(Span::styled(format!(" · {uses}"), theme.base));
+    spans
+}
+
+/// Policies and metadata.
+fn description(state: &State, info: &TokenInfo) -> Vec<Span<'static>> {
+    let theme = &state.theme;
+    let mut spans = vec![Span::styled(
+        format!(" {}", policy_list(&info.policies)),
+        theme.dim,
+    )];
+    if !info.metadata.is_empty() {
+        let metadata: Vec<String> = info
+            .metadata
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        spans.push(Span::styled(
+            format!(" · meta {}", metadata.join(" ")),
+            theme.dim,
+        ));
+    }
+    spans
+}
+
+/// `14m50s left of 15m`, `expired`, or `never expires`.
+pub fn ttl_text(now: Timestamp, info: &TokenInfo, expires: Option<Timestamp>) -> String {
+    match expires {
+        None => "never expires".into(),
+        Some(at) if at <= now => "expired".into(),
+        Some(at) => {
+            let of = i64::try_from(info.creation_ttl_seconds).unwrap_or(i64::MAX);
+            format!(
+                "{} left of {}",
+                format::time_left(now, Some(at)),
+                format::compact_duration(jiff::SignedDuration::from_secs(of))
+            )
+        }
+    }
+}
+
+/// How far past the Job's deadline the token stays valid (`by 12m`, or
+/// `(never expires)`), when it does.
+fn outlives_deadline(
+    expires: Option<Timestamp>,
+    info: &TokenInfo,
+    deadline: Option<Timestamp>,
+) -> Option<String> {
+    let deadline = deadline?;
+    match expires {
+        None if info.ttl_seconds == 0 => Some("(it never expires)".into()),
+        Some(at) if at > deadline => Some(format!(
+            "by {}",
+            format::compact_duration(at.duration_since(deadline))
+        )),
+        _ => None,
+    }
+}
+
+/// Whether Vault described the watched token (its policies and metadata
+/// then get a row of their own when there is room).
+pub fn token_described(state: &State) -> bool {
+    state
+        .vault
+        .token
+        .as_ref()
+        .is_some_and(|t| matches!(t.last, Some((_, TokenLookup::Found(_)))))
+}
+
+/// Whether the open investigation's token TTL is counting down on screen.
+pub fn counts_down(state: &State) -> bool {
+    state
+        .vault
+        .token
+        .as_ref()
+        .is_some_and(|t| t.expires_at().is_some_and(|at| at > state.now))
+}
+
+/// The clock-dependent text of the token display, for the redraw digest.
+pub fn clock_text(state: &State) -> String {
+    match state.vault.token.as_ref().and_then(|t| t.expires_at()) {
+        Some(at) => format::time_left(state.now, Some(at)),
+        None => String::new(),
+    }
+}
+
+fn policy_list(policies: &[String]) -> String {
+    if policies.is_empty() {
+        return "no policies".into();
+    }
+    let shown: Vec<&str> = policies
+        .iter()
+        .take(POLICIES_SHOWN)
+        .map(String::as_str)
+        .collect();
+    let more = policies.len().saturating_sub(POLICIES_SHOWN);
+    let more = if more > 0 {
+        format!(" +{more}")
+    } else {
+        String::new()
+    };
+    let label = if policies.len() == 1 {
+        "policy"
+    } else {
+        "policies"
+    };
+    format!("{label} {}{more}", shown.join(","))
+}
+
+/// The first eight characters of an id or accessor.
+fn short(id: &str) -> String {
+    id.chars().take(8).collect()
+}
