@@ -30,6 +30,10 @@ pub fn header_spans(state: &State, wide: bool) -> Vec<Span<'static>> {
             vec![Span::styled(format!("vault ⚠ {what}"), warning)]
         }
         VaultStatus::On { identity, .. } => {
+            // Vault names every token-auth token `token`; say which one a root token is.
+            if identity.policies.iter().any(|p| p == "root") {
+                return vec![Span::styled("vault root token", theme.header)];
+            }
             let mut text = format!("vault {}", identity.display_name);
             if wide {
                 let entity = if identity.entity_id.is_empty() {
