@@ -55,48 +55,37 @@ pub fn line_width(line: &Line<'_>) -> usize {
 }
 
 /// How many rows `line` takes when wrapped at `columns`, continuation rows
-/// indented by `indent`.
+/// indented by `indent` (the rows [`wrap`] makes).
 pub fn wrapped_rows(line: &Line<'_>, columns: u16, indent: u16) -> usize {
-    let columns = usize::from(columns.max(1));
-    let indent = usize::from(indent).min(columns.saturating_sub(1));
-    let mut rows = 1;
-    let mut used = 0;
-    for span in &line.spans {
-        for c in span.content.chars() {
-            let w = c.width().unwrap_or(0);
-            if used + w > columns && used > indent {
-                rows += 1;
-                used = indent;
-            }
-            used += w;
-        }
-    }
-    rows
+    row_starts(line, columns, indent).len() + 1
 }
 
-/// Wraps `line` at `columns` characters (not words: reasoning is often
-/// code-like), continuation rows indented by `indent`.
+/// Wraps `line` at `columns`, continuation rows indented by `indent`. Rows
+/// break after a space when the row has one past its indent; a word longer
+/// than a row (a URL, a hash, code) is broken where the row ends.
 pub fn wrap(line: Line<'static>, columns: u16, indent: u16) -> Vec<Line<'static>> {
-    let columns = usize::from(columns.max(1));
-    let indent = usize::from(indent).min(columns.saturating_sub(1));
+    let starts = row_starts(&line, columns, indent);
+    if starts.is_empty() {
+        return vec![line];
+    }
+    let indent = usize::from(indent).min(usize::from(columns.max(1)).saturating_sub(1));
+    let mut starts = starts.into_iter().peekable();
     let mut rows: Vec<Line<'static>> = Vec::new();
     let mut current: Vec<Span<'static>> = Vec::new();
-    let mut used = 0;
     let line_style = line.style;
+    let mut index = 0;
     for span in line.spans {
         let mut piece = String::new();
         for c in span.content.chars() {
-            let w = c.width().unwrap_or(0);
-            if used + w > columns && used > indent {
+            if starts.next_if_eq(&index).is_some() {
                 if !piece.is_empty() {
                     current.push(Span::styled(std::mem::take(&mut piece), span.style));
                 }
                 rows.push(Line::from(std::mem::take(&mut current)).style(line_style));
                 current.push(Span::raw(" ".repeat(indent)));
-                used = indent;
             }
-            used += w;
             piece.push(c);
+            index += 1;
         }
         if !piece.is_empty() {
             current.push(Span::styled(piece, span.style));
@@ -104,6 +93,42 @@ pub fn wrap(line: Line<'static>, columns: u16, indent: u16) -> Vec<Line<'static>
     }
     rows.push(Line::from(current).style(line_style));
     rows
+}
+
+/// The character indices (across all spans) where each continuation row of
+/// `line` starts, wrapped at `columns` with continuation rows indented by `indent`.
+fn row_starts(line: &Line<'_>, columns: u16, indent: u16) -> Vec<usize> {
+    let columns = usize::from(columns.max(1));
+    let indent = usize::from(indent).min(columns.saturating_sub(1));
+    let mut starts = Vec::new();
+    let mut used = 0;
+    // The index just after the last space of the current row, and the width
+    // of what follows it: a break there moves only that word down.
+    let mut after_space: Option<(usize, usize)> = None;
+    let chars = line.spans.iter().flat_map(|s| s.content.chars());
+    for (index, c) in chars.enumerate() {
+        let w = c.width().unwrap_or(0);
+        if used + w > columns && used > indent {
+            match after_space {
+                Some((at, word)) if indent + word + w <= columns => {
+                    starts.push(at);
+                    used = indent + word;
+                }
+                _ => {
+                    starts.push(index);
+                    used = indent;
+                }
+            }
+            after_space = None;
+        }
+        used += w;
+        if c == ' ' {
+            after_space = Some((index + 1, 0));
+        } else if let Some((_, word)) = after_space.as_mut() {
+            *word += w;
+        }
+    }
+    starts
 }
 
 /// Splits the spans of `line` so that every case-insensitive occurrence of
@@ -147,6 +172,51 @@ pub fn mark_matches(line: Line<'static>, needle: &str, style: Style) -> Line<'st
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn rows_text(line: &str, columns: u16, indent: u16) -> Vec<String> {
+        wrap(Line::from(line.to_string()), columns, indent)
+            .iter()
+            .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect())
+            .collect()
+    }
+
+    #[test]
+    fn wrapping_breaks_between_words() {
+        assert_eq!(
+            rows_text("The api pods restart every four minutes", 16, 2),
+            vec!["The api pods ", "  restart every ", "  four minutes"]
+        );
+    }
+
+    #[test]
+    fn a_word_longer_than_a_row_is_broken_where_the_row_ends() {
+        assert_eq!(
+            rows_text("see sha256:0123456789abcdef now", 12, 0),
+            vec!["see ", "sha256:01234", "56789abcdef ", "now"]
+        );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn counted_rows_match_the_rows_drawn(
+            text in "[a-z ]{0,60}[\\-界]{0,4}[a-z ]{0,30}",
+            columns in 1u16..40,
+            indent in 0u16..6,
+        ) {
+            let line = Line::from(text.clone());
+            let rows = wrap(line.clone(), columns, indent);
+            proptest::prop_assert_eq!(rows.len(), wrapped_rows(&line, columns, indent));
+            let joined: String = rows
+                .iter()
+                .enumerate()
+                .map(|(i, l)| {
+                    let row: String = l.spans.iter().map(|s| s.content.as_ref()).collect();
+                    if i == 0 { row } else { row.chars().skip(usize::from(indent.min(columns.saturating_sub(1)))).collect() }
+                })
+                .collect();
+            proptest::prop_assert_eq!(joined, text);
+        }
+    }
 
     #[test]
     fn fitting_and_padding_respect_display_width() {
