@@ -192,6 +192,27 @@ fn a_token_that_outlives_the_jobs_deadline_is_flagged() {
 }
 
 #[test]
+fn a_token_still_valid_after_the_job_ended_is_flagged() {
+    let mut record = investigation("oom-7f3a9c", "payments", InvestigationState::Succeeded, 185);
+    record.investigation.vault_accessor = Some(ACCESSOR.into());
+    let mut state = StateBuilder::new()
+        .policy("payments", Phase::LimitedWrite)
+        .investigation(record)
+        .vault(operator())
+        .build();
+    open(&mut state);
+    update(&mut state, token(1800));
+    assert!(
+        screen(&state)
+            .contains("⚠ the Job has ended but its token is still valid (a kill revokes it)"),
+        "{}",
+        screen(&state)
+    );
+    update(&mut state, Action::Tick(at(1801)));
+    assert!(!screen(&state).contains("still valid"));
+}
+
+#[test]
 fn a_revoked_token_and_a_failed_lookup_are_told_apart() {
     let mut state = world(160, 48, operator());
     open(&mut state);

@@ -118,7 +118,13 @@ fn found_status(
         format!(" vault token {}", ttl_text(state.now, info, expires)),
         theme.base,
     )];
-    if let Some(excess) = outlives_deadline(expires, info, investigation.deadline) {
+    let still_valid = expires.is_none_or(|at| at > state.now);
+    if !investigation.state.is_active() && still_valid {
+        spans.push(Span::styled(
+            " ⚠ the Job has ended but its token is still valid (a kill revokes it)",
+            theme.warn,
+        ));
+    } else if let Some(excess) = outlives_deadline(expires, info, investigation.deadline) {
         spans.push(Span::styled(
             format!(" ⚠ outlives the Job's deadline {excess}"),
             theme.warn,
