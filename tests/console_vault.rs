@@ -186,6 +186,11 @@ fn a_token_that_outlives_the_jobs_deadline_is_flagged() {
     );
     update(&mut state, token(600));
     assert!(!screen(&state).contains("outlives"), "{}", screen(&state));
+    // Within a minute of the deadline is the same lifetime, counted in whole seconds.
+    update(&mut state, token(770));
+    assert!(!screen(&state).contains("outlives"), "{}", screen(&state));
+    update(&mut state, token(780));
+    assert!(screen(&state).contains("outlives the Job's deadline by 1m05s"));
     update(&mut state, token(0));
     assert!(screen(&state).contains("never expires"));
     assert!(screen(&state).contains("outlives the Job's deadline (it never expires)"));

@@ -10,6 +10,11 @@ use crate::vault::TokenInfo;
 use jiff::Timestamp;
 use ratatui::text::Span;
 
+/// How far past the Job's deadline a token may expire before it is flagged:
+/// TTLs are whole seconds counted from the last lookup, and the token is
+/// created just before the Job starts.
+const DEADLINE_TOLERANCE: jiff::SignedDuration = jiff::SignedDuration::from_secs(60);
+
 /// How many policy names are listed before `+N`.
 const POLICIES_SHOWN: usize = 3;
 
@@ -185,7 +190,7 @@ fn outlives_deadline(
     let deadline = deadline?;
     match expires {
         None if info.ttl_seconds == 0 => Some("(it never expires)".into()),
-        Some(at) if at > deadline => Some(format!(
+        Some(at) if at.duration_since(deadline) >= DEADLINE_TOLERANCE => Some(format!(
             "by {}",
             format::compact_duration(at.duration_since(deadline))
         )),
