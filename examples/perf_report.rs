@@ -8,7 +8,6 @@
 //! `cargo bench`). Figures are from `std::time::Instant`.
 
 use crossterm::event::KeyCode;
-use crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
 use kubevigil::app::effect::Effect;
 use kubevigil::app::fixtures::{EVERY_EVENT, StateBuilder, at, key, open_with_log};
 use kubevigil::app::records::LogEntry;
@@ -16,9 +15,10 @@ use kubevigil::app::state::State;
 use kubevigil::app::{Action, update};
 use kubevigil::cluster::logline;
 use kubevigil::sanitize::Redactor;
-use ratatui::backend::{CrosstermBackend, TestBackend};
+use ratatui::backend::TestBackend;
 use ratatui::layout::Rect;
-use ratatui::{Terminal, TerminalOptions, Viewport};
+use kubevigil::tui::FrameWriter;
+use ratatui::Terminal;
 use std::cell::Cell;
 use std::error::Error;
 use std::hint::black_box;
@@ -255,7 +255,7 @@ impl Write for CountingWriter {
     }
 }
 
-type Counting = Terminal<CrosstermBackend<CountingWriter>>;
+type Counting = FrameWriter<CountingWriter>;
 
 /// The byte count of a [`CountingWriter`], shared with whoever reads it.
 type ByteCount = Rc<Cell<usize>>;
@@ -263,32 +263,28 @@ type ByteCount = Rc<Cell<usize>>;
 fn counting_terminal() -> Result<(Counting, ByteCount), Box<dyn Error>> {
     let writer = CountingWriter::default();
     let written = Rc::clone(&writer.written);
-    let terminal = Terminal::with_options(
-        CrosstermBackend::new(writer),
-        TerminalOptions {
-            viewport: Viewport::Fixed(Rect::new(0, 0, COLUMNS, ROWS)),
-        },
-    )?;
-    Ok((terminal, written))
+    let frames = FrameWriter::fixed(writer, Rect::new(0, 0, COLUMNS, ROWS))?;
+    Ok((frames, written))
 }
 
-/// One frame as the runtime draws it: inside a synchronized update.
+/// One frame as the runtime draws it: through the same [`FrameWriter`]
+/// (synchronized update, scroll region when the table scrolled a little).
 fn draw_synchronized(
-    terminal: &mut Counting,
+    frames: &mut Counting,
     written: &ByteCount,
     state: &State,
 ) -> Result<usize, Box<dyn Error>> {
     let before = written.get();
-    crossterm::queue!(terminal.backend_mut(), BeginSynchronizedUpdate)?;
-    terminal.draw(|f| kubevigil::ui::view(state, f))?;
-    crossterm::execute!(terminal.backend_mut(), EndSynchronizedUpdate)?;
+    frames.draw(kubevigil::ui::layout::table_position(state), |f| {
+        kubevigil::ui::view(state, f)
+    })?;
     Ok(written.get() - before)
 }
 
 /// Bytes written per j/k move with 10,000 investigations through the real
 /// crossterm backend, as the runtime draws (synchronized update included).
 fn bytes_per_move() -> Outcome {
-    println!("== bytes per cursor move, 160x48, 10,000 investigations, CrosstermBackend");
+    println!("== bytes per cursor move, 160x48, 10,000 investigations, the runtime's FrameWriter");
     let mut state = StateBuilder::new().many_investigations(10_000).build();
     let (mut terminal, written) = counting_terminal()?;
     let first = draw_synchronized(&mut terminal, &written, &state)?;
@@ -318,7 +314,8 @@ fn bytes_per_move() -> Outcome {
         moves.last().copied().unwrap_or(0),
         mean
     );
-    // Moving down past the last visible row scrolls the whole table.
+    // Moving down past the last visible row scrolls the table: the terminal
+    // scrolls its region and only the row that came into view is written.
     let mut scrolling = Vec::new();
     for _ in 0..200 {
         update(&mut state, key(KeyCode::Char('j')));

@@ -6,18 +6,13 @@ use crossterm::terminal::{
     enable_raw_mode,
 };
 use crossterm::{cursor, execute};
-use ratatui::Terminal;
-use ratatui::backend::CrosstermBackend;
-use std::io::{Stdout, stdout};
+use std::io::stdout;
 use std::sync::Once;
-
-/// The terminal the console draws on.
-pub type ConsoleTerminal = Terminal<CrosstermBackend<Stdout>>;
 
 /// Owns the terminal while the console runs; dropping it restores the
 /// terminal. A panic hook restores it too, before the panic is printed.
 pub struct TerminalGuard {
-    terminal: Option<ConsoleTerminal>,
+    frames: Option<super::FrameWriter>,
 }
 
 impl std::fmt::Debug for TerminalGuard {
@@ -42,9 +37,9 @@ impl TerminalGuard {
             restore();
             return Err(crate::Error::io("entering the alternate screen", error));
         }
-        match Terminal::new(CrosstermBackend::new(stdout())) {
-            Ok(terminal) => Ok(TerminalGuard {
-                terminal: Some(terminal),
+        match super::FrameWriter::stdout() {
+            Ok(frames) => Ok(TerminalGuard {
+                frames: Some(frames),
             }),
             Err(error) => {
                 restore();
@@ -53,21 +48,21 @@ impl TerminalGuard {
         }
     }
 
-    /// The terminal to draw on.
-    pub fn terminal(&mut self) -> Option<&mut ConsoleTerminal> {
-        self.terminal.as_mut()
+    /// Where frames are drawn.
+    pub fn frames(&mut self) -> Option<&mut super::FrameWriter> {
+        self.frames.as_mut()
     }
 }
 
 impl Drop for TerminalGuard {
     fn drop(&mut self) {
         restore();
-        if let Some(mut terminal) = self.terminal.take()
-            && terminal.show_cursor().is_err()
+        if let Some(mut frames) = self.frames.take()
+            && frames.terminal_mut().show_cursor().is_err()
         {
             // The terminal is gone (SIGHUP): ratatui would complain on stderr
             // about the cursor when dropped; there is nothing left to restore.
-            std::mem::forget(terminal);
+            std::mem::forget(frames);
         }
     }
 }

@@ -1,10 +1,17 @@
 //! The terminal: the guard that always restores it (on return, error, panic,
-//! SIGTERM and SIGHUP), the input task and the signal task.
+//! SIGTERM and SIGHUP), the input task, the signal task, and scrolling the
+//! table with the terminal's own scroll region.
 
+mod frames;
 mod guard;
 mod input;
+mod output;
+mod scroll;
 mod signals;
 
-pub use guard::{ConsoleTerminal, TerminalGuard, restore};
+pub use frames::FrameWriter;
+pub use guard::{TerminalGuard, restore};
 pub use input::spawn_input;
+pub use output::{ConsoleOutput, MuteSwitch};
+pub use scroll::{TablePosition, TableScroll};
 pub use signals::spawn_signals;

@@ -66,6 +66,19 @@ pub fn body(state: &State) -> Rect {
     areas(screen(state), state).body
 }
 
+/// Where the table's investigation rows are and how far it is scrolled,
+/// while the table is on screen with nothing drawn over it.
+pub fn table_position(state: &State) -> Option<crate::tui::TablePosition> {
+    if *state.screen() != Screen::Investigations || state.help.is_some() {
+        return None;
+    }
+    let body = body(state);
+    (body.height > 2).then(|| crate::tui::TablePosition {
+        rows: Rect::new(body.x, body.y + 2, body.width, body.height - 2),
+        offset: state.table.offset,
+    })
+}
+
 /// Rows of investigations visible in the table (title and column headings excluded).
 pub fn table_page(state: &State) -> usize {
     usize::from(body(state).height.saturating_sub(2)).max(1)

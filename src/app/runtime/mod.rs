@@ -13,9 +13,8 @@ use super::action::Action;
 use super::effect::Effect;
 use super::state::State;
 use super::update::update;
-use crate::tui::{ConsoleTerminal, TerminalGuard, spawn_input, spawn_signals};
+use crate::tui::{FrameWriter, TerminalGuard, spawn_input, spawn_signals};
 use crate::ui::highlight::Highlighter;
-use crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
 use jiff::Timestamp;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -59,7 +58,7 @@ pub async fn run(options: ConsoleOptions) -> crate::Result<()> {
         &options.config.config.vault,
     ));
     let mut guard = TerminalGuard::enter()?;
-    let Some(terminal) = guard.terminal() else {
+    let Some(frames) = guard.frames() else {
         return Ok(());
     };
     let input = spawn_input(tx.clone());
@@ -87,7 +86,7 @@ pub async fn run(options: ConsoleOptions) -> crate::Result<()> {
     ));
     let result = event_loop(
         &mut state,
-        terminal,
+        frames,
         &mut executor,
         &mut rx,
         &mut switched_rx,
@@ -104,7 +103,7 @@ pub async fn run(options: ConsoleOptions) -> crate::Result<()> {
 
 async fn event_loop(
     state: &mut State,
-    terminal: &mut ConsoleTerminal,
+    frames: &mut FrameWriter,
     executor: &mut Executor,
     rx: &mut mpsc::Receiver<Action>,
     switched_rx: &mut mpsc::Receiver<Switched>,
@@ -117,7 +116,7 @@ async fn event_loop(
         if dirty {
             let due = last_frame.map(|at| at + frame_gap);
             if due.is_none_or(|due| Instant::now() >= due) {
-                draw(terminal, state)?;
+                draw(frames, state)?;
                 last_frame = Some(Instant::now());
                 dirty = false;
             }
@@ -191,13 +190,11 @@ fn switched(
     }
 }
 
-/// Draws one frame inside a synchronized update.
-fn draw(terminal: &mut ConsoleTerminal, state: &State) -> crate::Result<()> {
-    let io = |e| crate::Error::io("drawing the console", e);
-    crossterm::queue!(terminal.backend_mut(), BeginSynchronizedUpdate).map_err(io)?;
-    terminal
-        .draw(|frame| crate::ui::view(state, frame))
-        .map_err(io)?;
-    crossterm::execute!(terminal.backend_mut(), EndSynchronizedUpdate).map_err(io)?;
-    Ok(())
+/// Draws one frame (see [`FrameWriter::draw`]).
+fn draw(frames: &mut FrameWriter, state: &State) -> crate::Result<()> {
+    frames
+        .draw(crate::ui::layout::table_position(state), |frame| {
+            crate::ui::view(state, frame)
+        })
+        .map_err(|e| crate::Error::io("drawing the console", e))
 }

@@ -1,0 +1,72 @@
+//! Drawing frames: each one inside a synchronized update, and a table that
+//! scrolled a little since the last frame scrolled by the terminal itself
+//! ([`TableScroll`]). The console draws to standard output; benchmarks and
+//! tests draw the same way into any writer.
+
+use super::{ConsoleOutput, MuteSwitch, TablePosition, TableScroll};
+use crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
+use ratatui::backend::CrosstermBackend;
+use ratatui::layout::Rect;
+use ratatui::{Frame, Terminal, TerminalOptions, Viewport};
+use std::io::{self, Stdout, Write};
+
+/// A terminal and what is remembered of its last frame.
+pub struct FrameWriter<W: Write = Stdout> {
+    terminal: Terminal<CrosstermBackend<ConsoleOutput<W>>>,
+    scroll: TableScroll,
+}
+
+impl<W: Write> std::fmt::Debug for FrameWriter<W> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("FrameWriter")
+    }
+}
+
+impl FrameWriter<Stdout> {
+    /// Draws on standard output, filling the terminal.
+    pub fn stdout() -> io::Result<FrameWriter<Stdout>> {
+        let mute = MuteSwitch::default();
+        let backend = CrosstermBackend::new(ConsoleOutput::new(io::stdout(), mute.clone()));
+        Ok(FrameWriter {
+            terminal: Terminal::new(backend)?,
+            scroll: TableScroll::new(mute),
+        })
+    }
+}
+
+impl<W: Write> FrameWriter<W> {
+    /// Draws into `writer` as onto a terminal of exactly `area` (for
+    /// benchmarks and tests, which keep a handle on what `writer` receives).
+    pub fn fixed(writer: W, area: Rect) -> io::Result<FrameWriter<W>> {
+        let mute = MuteSwitch::default();
+        let backend = CrosstermBackend::new(ConsoleOutput::new(writer, mute.clone()));
+        let options = TerminalOptions {
+            viewport: Viewport::Fixed(area),
+        };
+        Ok(FrameWriter {
+            terminal: Terminal::with_options(backend, options)?,
+            scroll: TableScroll::new(mute),
+        })
+    }
+
+    /// Draws one frame with `render`, inside a synchronized update. `table`
+    /// says where the investigations table is and how far it is scrolled
+    /// (`None` when it is not on screen).
+    pub fn draw(
+        &mut self,
+        table: Option<TablePosition>,
+        render: impl FnOnce(&mut Frame),
+    ) -> io::Result<()> {
+        crossterm::queue!(self.terminal.backend_mut(), BeginSynchronizedUpdate)?;
+        self.scroll.before_draw(&mut self.terminal, table)?;
+        let frame = self.terminal.draw(render)?;
+        self.scroll.after_draw(frame.buffer, table);
+        crossterm::execute!(self.terminal.backend_mut(), EndSynchronizedUpdate)?;
+        Ok(())
+    }
+
+    /// The terminal (to show the cursor on the way out).
+    pub fn terminal_mut(&mut self) -> &mut Terminal<CrosstermBackend<ConsoleOutput<W>>> {
+        &mut self.terminal
+    }
+}
