@@ -44,6 +44,11 @@ pub enum Command {
         #[command(subcommand)]
         command: SandboxCommand,
     },
+    /// Run the governor on a real cluster until interrupted: judge new
+    /// proposals by their namespace's TrustPolicy, expire undecided ones, and
+    /// with Vault (VAULT_ADDR, ...) mint rule approvals' credentials and revoke
+    /// expiries'. Uses --kubeconfig and --context, else the in-cluster service account.
+    Governor,
     /// Print both CustomResourceDefinitions as YAML, ready for `kubectl apply -f -`.
     Crds,
     /// Print where kubevigil reads its configuration and themes and writes its audit log.
@@ -139,6 +144,26 @@ mod tests {
         ])
         .expect("parses");
         assert!(matches!(cli.command, Some(Command::Sandbox { .. })));
+    }
+
+    #[test]
+    fn governor_takes_the_cluster_flags() {
+        let cli = Cli::try_parse_from([
+            "kubevigil",
+            "governor",
+            "--kubeconfig",
+            "/etc/kubevigil/kubeconfig",
+            "--context",
+            "prod-eu",
+        ])
+        .expect("parses");
+        assert!(matches!(cli.command, Some(Command::Governor)));
+        assert_eq!(
+            cli.console.kubeconfig.as_deref(),
+            Some(std::path::Path::new("/etc/kubevigil/kubeconfig"))
+        );
+        assert_eq!(cli.console.context.as_deref(), Some("prod-eu"));
+        assert!(Cli::try_parse_from(["kubevigil", "governor", "extra"]).is_err());
     }
 
     #[test]

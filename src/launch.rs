@@ -43,6 +43,69 @@ pub async fn audit_export(args: &ConsoleArgs, since: &str, format: ExportFormat)
     crate::audit::export_from_cluster(&client, since, format, stdout.lock()).await
 }
 
+/// Runs the governor on a real cluster until interrupted (Ctrl-C or SIGTERM).
+///
+/// The cluster is the one `--kubeconfig`/`--context` select, as for the
+/// console; without a kubeconfig (a Pod), the in-cluster service account.
+/// Vault is found as the console finds it ([`crate::vault::Vault::from_env`]);
+/// without it the governor still decides, and says on stderr that no
+/// credentials will be minted. Logs go to stderr (`RUST_LOG`, default `info`).
+pub async fn governor(args: &ConsoleArgs, config: &LoadedConfig) -> Result<()> {
+    if args.readonly || args.namespace.is_some() {
+        return Err(invalid(
+            "governor",
+            "--readonly and --namespace are console options; the governor watches every namespace and writes decisions",
+        ));
+    }
+    log_to_stderr();
+    let client = governor_client(args).await?;
+    let vault = crate::vault::Vault::from_env(&config.config.vault)
+        .map_err(|e| invalid("vault", e))?
+        .map(std::sync::Arc::new);
+    match &vault {
+        Some(vault) => eprintln!("kubevigil governor: Vault at {}", vault.addr()),
+        None => eprintln!("kubevigil governor: {}", crate::vault::VAULT_OFF),
+    }
+    eprintln!("kubevigil governor: running; Ctrl-C to stop");
+    tokio::select! {
+        () = crate::governor::run_with_vault(client, vault) => {}
+        () = wait_for_interrupt() => eprintln!("kubevigil governor: stopping"),
+    }
+    Ok(())
+}
+
+/// The governor's client: the kubeconfig's, or in a Pod without one, the
+/// in-cluster service account's.
+async fn governor_client(args: &ConsoleArgs) -> Result<kube::Client> {
+    let explicit = args.kubeconfig.is_some() || args.context.is_some();
+    match read_kubeconfig(args) {
+        Ok(kubeconfig) => {
+            let context = current_context(args, &kubeconfig)?;
+            client_for(&kubeconfig, &context).await
+        }
+        Err(no_kubeconfig) if !explicit => {
+            let config = kube::Config::incluster().map_err(|e| {
+                invalid(
+                    "governor",
+                    format!("{no_kubeconfig}; and not in a Pod either ({e})"),
+                )
+            })?;
+            Ok(kube::Client::try_from(config)?)
+        }
+        Err(error) => Err(error),
+    }
+}
+
+/// Sends `tracing` output to stderr, filtered by `RUST_LOG` (default `info`).
+fn log_to_stderr() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
 /// Starts the sandbox in-process and opens the console on it as `args.user`.
 pub async fn demo(args: &DemoArgs, console_args: &ConsoleArgs, config: LoadedConfig) -> Result<()> {
     let bao = sandbox_bao(args.bao.as_deref())?;

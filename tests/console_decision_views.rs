@@ -1,18 +1,20 @@
 //! Snapshots of the deciding views at 160x48, 80x24 and 40x12: the approvals
 //! inbox (with who else is here and an unrecorded decision), the approval
-//! confirmations (normal and high risk), the veto and edit text fields, and
-//! the audit view.
+//! confirmations (normal and high risk), the veto and edit text fields, an
+//! approved proposal not run yet and its veto, and the audit view.
 
 use crossterm::event::KeyCode;
 use kubevigil::app::action::Action;
 use kubevigil::app::decisions::DecisionEvent;
 use kubevigil::app::fixtures::{StateBuilder, at, investigation, key, proposal};
+use kubevigil::app::records::{DecisionRecord, ProposalRecord};
 use kubevigil::app::state::State;
 use kubevigil::app::update;
 use kubevigil::audit::{AuditAction, AuditRecord};
 use kubevigil::decide::{DecideError, Presence};
 use kubevigil::domain::{
     ActionKind, ActionTarget, InvestigationState, Phase, ProposalState, ProposedAction, Risk,
+    Verdict,
 };
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -67,12 +69,7 @@ fn world(columns: u16, rows: u16, risk: Risk) -> State {
             Risk::Low,
             ProposalState::Pending,
         ))
-        .proposal(proposal(
-            "scale-out-7f3a",
-            "oom-7f3a9c",
-            Risk::Low,
-            ProposalState::AutoApproved,
-        ))
+        .proposal(approved_by_rule())
         .build();
     update(
         &mut state,
@@ -86,6 +83,27 @@ fn world(columns: u16, rows: u16, risk: Risk) -> State {
     );
     update(&mut state, Action::RunCommandLine("approvals".into()));
     state
+}
+
+/// A proposal the Autonomous rule approved, its agent not run yet.
+fn approved_by_rule() -> ProposalRecord {
+    let mut record = proposal(
+        "scale-out-7f3a",
+        "oom-7f3a9c",
+        Risk::Low,
+        ProposalState::AutoApproved,
+    );
+    record.approvals_required = Some(0);
+    record.decisions.push(DecisionRecord {
+        by: "rule:autonomous-risk-ceiling".into(),
+        verified: false,
+        at: at(-60),
+        verdict: Verdict::Approve,
+        reason: Some("low risk: within the Autonomous ceiling".into()),
+        by_rule: true,
+        edited: false,
+    });
+    record
 }
 
 fn press(state: &mut State, code: KeyCode) {
@@ -152,6 +170,30 @@ fn veto_reason() {
         press(&mut state, KeyCode::Char('v'));
         press(&mut state, KeyCode::Enter);
         type_text(&mut state, "the cache is cold");
+        state
+    });
+}
+
+#[test]
+fn an_auto_approved_proposal_offers_only_the_veto() {
+    snapshot_at_every_size("approved_proposal", |c, r| {
+        let mut state = world(c, r, Risk::Medium);
+        // The third row: approved by rule, its agent has not run it yet.
+        press(&mut state, KeyCode::Down);
+        press(&mut state, KeyCode::Down);
+        press(&mut state, KeyCode::Enter);
+        state
+    });
+}
+
+#[test]
+fn vetoing_an_approved_proposal_says_it_revokes_the_credential() {
+    snapshot_at_every_size("veto_approved", |c, r| {
+        let mut state = world(c, r, Risk::Medium);
+        press(&mut state, KeyCode::Down);
+        press(&mut state, KeyCode::Down);
+        press(&mut state, KeyCode::Char('v'));
+        type_text(&mut state, "not during the freeze");
         state
     });
 }

@@ -13,6 +13,7 @@ use kubevigil::domain::{
     ActionKind, ActionTarget, InvestigationState, Phase, ProposalState, ProposedAction, Risk,
     Verdict,
 };
+use kubevigil::governor::DecisionError;
 
 const NAME: &str = "raise-mem-7f3a";
 
@@ -451,5 +452,146 @@ fn the_inbox_cursor_stays_on_its_proposal_when_the_list_resorts() {
     assert_eq!(
         state.decisions.inbox[state.decisions.inbox_cursor], chosen,
         "the cursor did not jump to another proposal"
+    );
+}
+
+/// A console whose one proposal alice approved and its agent has not run yet.
+fn approved_not_run() -> State {
+    let mut state = StateBuilder::new()
+        .investigation(investigation(
+            "oom-7f3a9c",
+            "payments",
+            InvestigationState::Running,
+            185,
+        ))
+        .proposal(proposal(
+            NAME,
+            "oom-7f3a9c",
+            Risk::Medium,
+            ProposalState::Approved,
+        ))
+        .build();
+    update(&mut state, Action::RunCommandLine("approvals".into()));
+    state
+}
+
+#[test]
+fn an_approved_proposal_not_run_yet_offers_the_veto_and_not_approval() {
+    let mut state = approved_not_run();
+    assert_eq!(
+        state.decisions.inbox.len(),
+        1,
+        "the inbox lists it while its agent has not run it"
+    );
+    let inbox = screen_text(&state);
+    assert!(inbox.contains("1 approved, not run yet"), "{inbox}");
+    assert!(inbox.contains("<v> veto before it runs"), "{inbox}");
+    assert!(!inbox.contains("<a> approve"), "{inbox}");
+    assert!(!inbox.contains("edit+approve"), "{inbox}");
+
+    press(&mut state, KeyCode::Enter);
+    let detail = screen_text(&state);
+    assert!(
+        detail.contains("v vetoes it and revokes the minted write credential"),
+        "the proposal says what a veto does now:\n{detail}"
+    );
+    assert!(!detail.contains("<a> approve"), "{detail}");
+
+    let approving = press(&mut state, KeyCode::Char('a'));
+    assert!(decisions_sent(&approving).is_empty());
+    assert!(state.decisions.modal.is_none(), "approve opens nothing");
+    assert!(
+        notices(&state).contains(&format!("{NAME} is already Approved (Approve by alice)")),
+        "{}",
+        notices(&state)
+    );
+    let editing = press(&mut state, KeyCode::Char('e'));
+    assert!(decisions_sent(&editing).is_empty());
+    assert!(
+        state.decisions.modal.is_none(),
+        "edit+approve opens nothing"
+    );
+
+    press(&mut state, KeyCode::Char('v'));
+    assert!(matches!(state.decisions.modal, Some(Modal::Veto { .. })));
+    let dialog = screen_text(&state);
+    assert!(
+        dialog.contains("veto this approved proposal before it runs"),
+        "{dialog}"
+    );
+    assert!(
+        dialog.contains("is revoked, so the agent's write fails"),
+        "{dialog}"
+    );
+    let empty = press(&mut state, KeyCode::Enter);
+    assert!(decisions_sent(&empty).is_empty(), "still needs a reason");
+    type_text(&mut state, "wrong deployment");
+    let sent = decisions_sent(&press(&mut state, KeyCode::Enter));
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].verdict, Verdict::Veto);
+    assert_eq!(sent[0].proposal, NAME);
+    assert_eq!(sent[0].reason.as_deref(), Some("wrong deployment"));
+}
+
+#[test]
+fn a_veto_after_the_agent_reported_is_refused_saying_so() {
+    let mut state = approved_not_run();
+    press(&mut state, KeyCode::Enter);
+    // The agent reports while the operator reads the proposal.
+    let epoch = state.epoch;
+    update(
+        &mut state,
+        Action::ProposalsChanged {
+            epoch,
+            applied: vec![proposal(
+                NAME,
+                "oom-7f3a9c",
+                Risk::Medium,
+                ProposalState::Executed,
+            )],
+            deleted: Vec::new(),
+        },
+    );
+    let screen = screen_text(&state);
+    assert!(!screen.contains("veto before it runs"), "{screen}");
+    assert!(!screen.contains("not executed yet"), "{screen}");
+    let vetoing = press(&mut state, KeyCode::Char('v'));
+    assert!(decisions_sent(&vetoing).is_empty());
+    assert!(state.decisions.modal.is_none());
+    assert!(
+        notices(&state).contains(&format!(
+            "{NAME}: the agent already reported this proposal Executed: a veto can no longer stop it"
+        )),
+        "{}",
+        notices(&state)
+    );
+    press(&mut state, KeyCode::Char('q'));
+    assert!(
+        state.decisions.inbox.is_empty(),
+        "back in the inbox, it is gone once run"
+    );
+}
+
+#[test]
+fn a_veto_the_cluster_refuses_because_the_agent_ran_first_says_so() {
+    let mut state = approved_not_run();
+    press(&mut state, KeyCode::Char('v'));
+    type_text(&mut state, "wrong deployment");
+    press(&mut state, KeyCode::Enter);
+    let id = state.decisions.tracked[0].id;
+    update(
+        &mut state,
+        Action::Decisions(DecisionEvent::Decided {
+            id,
+            result: Err(DecideError::Refused(DecisionError::AlreadyExecuted {
+                state: ProposalState::Executed,
+            })),
+        }),
+    );
+    assert!(state.decisions.tracked.is_empty(), "nothing to retry");
+    assert!(
+        notices(&state).contains("the agent already reported this proposal Executed"),
+        "{}",
+        notices(&state)
     );
 }

@@ -519,16 +519,16 @@ async fn two_consoles_deciding_at_once_one_wins_and_the_other_is_told_who() {
                 &two,
                 &w.ns,
                 &name,
-                Verdict::Veto,
-                Some("not now".into()),
+                Verdict::Approve,
+                None,
                 None,
                 "b",
                 &w.audit
             ),
         );
-        let (winner, loser_error, winning_verdict) = match (first, second) {
-            (Ok(_), Err(e)) => ("oncall-1", e, Verdict::Approve),
-            (Err(e), Ok(_)) => ("oncall-2", e, Verdict::Veto),
+        let (winner, loser_error) = match (first, second) {
+            (Ok(_), Err(e)) => ("oncall-1", e),
+            (Err(e), Ok(_)) => ("oncall-2", e),
             (a, b) => panic!("exactly one must win: {a:?} / {b:?}"),
         };
         match &loser_error {
@@ -538,19 +538,14 @@ async fn two_consoles_deciding_at_once_one_wins_and_the_other_is_told_who() {
                 ..
             } => {
                 assert_eq!(decided_by, winner);
-                assert_eq!(*verdict, winning_verdict);
+                assert_eq!(*verdict, Verdict::Approve);
             }
             other => panic!("the loser must be told of the conflict: {other:?}"),
         }
-        let past = if winning_verdict == Verdict::Approve {
-            "approved"
-        } else {
-            "vetoed"
-        };
         assert!(
             loser_error
                 .to_string()
-                .starts_with(&format!("{winner} already {past} this at ")),
+                .starts_with(&format!("{winner} already approved this at ")),
             "{loser_error}"
         );
         let stored = w.get(&name).await;
@@ -560,6 +555,63 @@ async fn two_consoles_deciding_at_once_one_wins_and_the_other_is_told_who() {
             "nothing overwritten, nothing added"
         );
         assert_eq!(stored.decisions()[0].by, winner);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_veto_racing_an_approval_always_stops_the_proposal() {
+    let w = world("payments").await;
+    w.policy(Phase::LimitedWrite, 1).await;
+    let job = w.job("inv-1").await;
+    for round in 0..5 {
+        let name = format!("raise-mem-{round}");
+        w.proposal(&name, &job, Some(600)).await;
+        let (one, two) = (w.identity("oncall-1").await, w.identity("oncall-2").await);
+        let (c1, c2) = (w.client("oncall-1"), w.client("oncall-2"));
+        let (approval, veto) = tokio::join!(
+            decide(
+                &c1,
+                &one,
+                &w.ns,
+                &name,
+                Verdict::Approve,
+                None,
+                None,
+                "a",
+                &w.audit
+            ),
+            decide(
+                &c2,
+                &two,
+                &w.ns,
+                &name,
+                Verdict::Veto,
+                Some("not now".into()),
+                None,
+                "b",
+                &w.audit
+            ),
+        );
+        let stored = w.get(&name).await;
+        assert_eq!(stored.state(), ProposalState::Vetoed, "the veto stands");
+        assert!(veto.is_ok(), "{veto:?}");
+        match approval {
+            // The approval came first: the veto withdrew it before the agent ran it.
+            Ok(_) => {
+                let verdicts: Vec<Verdict> = stored.decisions().iter().map(|d| d.verdict).collect();
+                assert_eq!(verdicts, vec![Verdict::Approve, Verdict::Veto]);
+            }
+            // The veto came first: the approval is refused, naming who vetoed.
+            Err(error) => {
+                assert!(
+                    error
+                        .to_string()
+                        .starts_with("oncall-2 already vetoed this at "),
+                    "{error}"
+                );
+                assert_eq!(stored.decisions().len(), 1, "nothing added");
+            }
+        }
     }
 }
 

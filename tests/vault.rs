@@ -22,13 +22,14 @@ use kubevigil::decide::{
 use kubevigil::domain::labels::{INVESTIGATION, VAULT_ACCESSOR};
 use kubevigil::domain::policy::POLICY_NAME;
 use kubevigil::domain::{
-    ActionKind, ActionProposal, ActionProposalSpec, ActionTarget, MintedCredential, Phase,
-    ProposalState, ProposedAction, Risk, TrustPolicy, TrustPolicySpec, Verdict,
+    ActionKind, ActionProposal, ActionProposalSpec, ActionTarget, ExecutionResult,
+    MintedCredential, Phase, ProposalState, ProposedAction, Risk, TrustPolicy, TrustPolicySpec,
+    Verdict,
 };
 use kubevigil::governor::{initial_status, update_status};
 use kubevigil::sandbox::api::{AGENT_USER, ApiConfig, ApiServer};
 use kubevigil::sandbox::{Sandbox, SandboxOptions};
-use kubevigil::vault::{MintRequest, Vault, VaultError, decrypt_with_identity, generate_key_pair};
+use kubevigil::vault::{Vault, VaultError, decrypt_with_identity, generate_key_pair};
 use std::collections::BTreeMap;
 use std::time::Duration;
 use tempfile::TempDir;
@@ -341,42 +342,27 @@ async fn a_credential_encrypted_to_the_agent_round_trips_through_age() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_veto_revokes_the_credential_it_finds() {
+async fn a_veto_after_approval_revokes_the_minted_credential_before_the_agent_uses_it() {
     let w = World::start(1).await;
     let vault = w.bao.vault();
     w.proposal("scale-api", "inv-3", None).await;
-    // A credential already minted while the proposal still waits (as a
-    // second console racing the veto would leave it).
-    let minted = vault
-        .mint_write_credential(&MintRequest {
-            policy: WRITE_POLICY.into(),
-            ttl_seconds: 120,
-            num_uses: 2,
-            investigation: "inv-3".into(),
-            proposal: "payments/scale-api".into(),
-            approvers: vec!["oncall-1".into()],
-            wrap_ttl_seconds: 60,
-        })
-        .await
-        .expect("mint");
-    update_status(&w.agent::<ActionProposal>(), "scale-api", |p| {
-        let mut status = p.status.clone().unwrap_or_default();
-        status.credential = Some(MintedCredential {
-            wrapped_accessor: minted.wrapped_accessor.clone(),
-            ttl_seconds: 120,
-            ..Default::default()
-        });
-        Some(status)
-    })
-    .await
-    .expect("store the credential");
+    let approved = w
+        .decide("oncall-1", "scale-api", Verdict::Approve, None, &vault)
+        .await;
+    assert_eq!(approved.state, ProposalState::Approved);
+    assert!(approved.warnings.is_empty(), "{:?}", approved.warnings);
+    let minted = credential_of(&w.get("scale-api").await);
+    assert!(!minted.revoked);
+    let wrapping = minted.wrapping_token.clone().expect("clear wrapping token");
     assert!(
         vault
             .lookup_accessor(&minted.wrapped_accessor)
             .await
-            .is_ok()
+            .is_ok(),
+        "the approval minted a live token"
     );
 
+    // The on-call engineer sees it is wrong before the agent ran it.
     let outcome = w
         .decide(
             "oncall-2",
@@ -387,19 +373,158 @@ async fn a_veto_revokes_the_credential_it_finds() {
         )
         .await;
     assert_eq!(outcome.state, ProposalState::Vetoed);
-    assert!(is_revoked(
-        vault.lookup_accessor(&minted.wrapped_accessor).await
-    ));
-    assert!(credential_of(&w.get("scale-api").await).revoked);
-    // Even an agent that still unwraps gets a dead token.
-    if let Ok(unwrapped) = vault.unwrap_token(&minted.wrapping_token).await {
-        let as_agent =
-            Vault::connect(w.bao.settings_with(&unwrapped.client_token)).expect("client");
-        let refused = as_agent.identity().await;
-        assert!(
-            matches!(refused, Err(VaultError::Api { status: 403, .. })),
-            "{refused:?}"
+    assert!(outcome.warnings.is_empty(), "{:?}", outcome.warnings);
+    assert!(
+        outcome
+            .message()
+            .ends_with("now Vetoed; its write credential is revoked"),
+        "{}",
+        outcome.message()
+    );
+    let vetoed = w.get("scale-api").await;
+    assert_eq!(vetoed.state(), ProposalState::Vetoed);
+    let decisions = vetoed.decisions();
+    assert_eq!(decisions.len(), 2, "the approval stays on record");
+    assert_eq!(decisions[1].verdict, Verdict::Veto);
+    assert_eq!(decisions[1].reason.as_deref(), Some("wrong deployment"));
+    let credential = credential_of(&vetoed);
+    assert!(credential.revoked, "the status says revoked");
+    assert_eq!(credential.wrapped_accessor, minted.wrapped_accessor);
+    assert!(
+        is_revoked(vault.lookup_accessor(&minted.wrapped_accessor).await),
+        "Vault no longer knows the minted token"
+    );
+    // An agent that unwraps anyway gets no usable token: the unwrap fails, or
+    // what it yields is refused by Vault.
+    match vault.verify_and_unwrap(&wrapping).await {
+        Err(refused) => assert!(matches!(refused, VaultError::Api { .. }), "{refused:?}"),
+        Ok(unwrapped) => {
+            let as_agent =
+                Vault::connect(w.bao.settings_with(&unwrapped.client_token)).expect("client");
+            let refused = as_agent.identity().await;
+            assert!(
+                matches!(refused, Err(VaultError::Api { status: 403, .. })),
+                "{refused:?}"
+            );
+            let write = vaultrs::kv2::set(
+                as_agent.client(),
+                "secret",
+                "kubevigil/payments/scale-api",
+                &BTreeMap::from([("replicas", "4")]),
+            )
+            .await;
+            assert!(write.is_err(), "the agent's write fails");
+        }
+    }
+
+    // Once vetoed, the decision is final: nobody approves it back.
+    let again = decide_with_vault(
+        &w.client("oncall-1"),
+        &w.identity("oncall-1").await,
+        NS,
+        "scale-api",
+        Verdict::Approve,
+        None,
+        None,
+        "test",
+        &w.audit,
+        Some(&vault),
+    )
+    .await
+    .expect_err("a vetoed proposal takes no approval");
+    assert!(
+        again.to_string().contains("oncall-2 already vetoed this"),
+        "{again}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_veto_after_the_agent_reported_is_refused_and_changes_nothing() {
+    let w = World::start(1).await;
+    let vault = w.bao.vault();
+    w.proposal("scale-api", "inv-6", None).await;
+    w.decide("oncall-1", "scale-api", Verdict::Approve, None, &vault)
+        .await;
+    // The agent executes and reports (as the sandbox agent does).
+    update_status(&w.agent::<ActionProposal>(), "scale-api", |p| {
+        let mut status = p.status.clone().unwrap_or_default();
+        status.state = ProposalState::Executed;
+        status.execution = Some(ExecutionResult {
+            succeeded: true,
+            message: "deployment.apps/api scaled".into(),
+            at: None,
+        });
+        Some(status)
+    })
+    .await
+    .expect("report the execution");
+    let before = w.get("scale-api").await;
+
+    let refused = decide_with_vault(
+        &w.client("oncall-2"),
+        &w.identity("oncall-2").await,
+        NS,
+        "scale-api",
+        Verdict::Veto,
+        Some("too late".into()),
+        None,
+        "test",
+        &w.audit,
+        Some(&vault),
+    )
+    .await
+    .expect_err("a veto after the agent reported is refused");
+    assert_eq!(
+        refused.to_string(),
+        "the agent already reported this proposal Executed: a veto can no longer stop it; \
+         undo it with a new proposal (its rollback) instead"
+    );
+    let after = w.get("scale-api").await;
+    assert_eq!(after.state(), ProposalState::Executed);
+    assert_eq!(
+        after.decisions(),
+        before.decisions(),
+        "nothing was appended"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_kill_ends_an_approved_proposal_its_agent_has_not_run() {
+    let w = World::start(1).await;
+    let vault = w.bao.vault();
+    w.job("inv-7", None).await;
+    w.proposal("scale-api", "inv-7", None).await;
+    w.decide("oncall-1", "scale-api", Verdict::Approve, None, &vault)
+        .await;
+    let minted = credential_of(&w.get("scale-api").await).wrapped_accessor;
+
+    let (outcome, _) = kill_investigation_with_vault(
+        &w.client("oncall-2"),
+        &w.identity("oncall-2").await,
+        NS,
+        "inv-7",
+        Some("runaway".into()),
+        &w.audit,
+        Some(&vault),
+    )
+    .await
+    .expect("kill");
+    assert_eq!(outcome.expired, vec!["scale-api".to_string()]);
+    assert!(outcome.already_decided.is_empty(), "{outcome:?}");
+    assert!(is_revoked(vault.lookup_accessor(&minted).await));
+    // The proposal may already be gone with its Job; if not, it says killed.
+    if let Some(left) = w
+        .agent::<ActionProposal>()
+        .get_opt("scale-api")
+        .await
+        .expect("read")
+    {
+        assert_eq!(left.state(), ProposalState::Expired);
+        assert_eq!(
+            left.decisions().last().map(|d| d.verdict),
+            Some(Verdict::Kill)
         );
+        assert!(credential_of(&left).revoked);
     }
 }
 

@@ -120,6 +120,24 @@ pub struct ProposalRecord {
     pub phase: Option<Phase>,
     /// What the agent reported after executing.
     pub execution: Option<String>,
+    /// The write credential minted for it, once approved with Vault on.
+    pub credential: Option<CredentialRecord>,
+}
+
+/// The write credential minted for a proposal, as its status records it:
+/// never the token itself, only what identifies and describes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CredentialRecord {
+    /// Accessor of the wrapped token (sanitized), for lookup and revocation.
+    pub accessor: String,
+    /// Lifetime of the wrapped token, in seconds.
+    pub ttl_seconds: u64,
+    /// When it was minted.
+    pub minted_at: Option<Timestamp>,
+    /// Whether it was revoked (veto, expiry, kill).
+    pub revoked: bool,
+    /// Whether the wrapping token is age-encrypted to the agent.
+    pub encrypted: bool,
 }
 
 impl ProposalRecord {

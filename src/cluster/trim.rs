@@ -2,7 +2,7 @@
 //! sanitize (and redact) every string an agent could have written, once.
 
 use crate::app::records::{
-    DecisionRecord, InvestigationRecord, Payload, PolicyRecord, ProposalKey, ProposalRecord,
+    CredentialRecord, DecisionRecord, InvestigationRecord, Payload, PolicyRecord, ProposalKey, ProposalRecord,
 };
 use crate::domain::policy::POLICY_NAME;
 use crate::domain::{ActionProposal, DecisionSource, Investigation, ProposedAction, TrustPolicy};
@@ -243,6 +243,15 @@ pub fn proposal_record(
             let verdict = if e.succeeded { "succeeded" } else { "failed" };
             reviewed_line(&format!("{verdict}: {}", e.message), redactor)
         }),
+        credential: status
+            .and_then(|s| s.credential.as_ref())
+            .map(|c| CredentialRecord {
+                accessor: safe(&c.wrapped_accessor),
+                ttl_seconds: c.ttl_seconds,
+                minted_at: c.minted_at.as_ref().map(|t| t.0),
+                revoked: c.revoked,
+                encrypted: c.encrypted_wrapping_token.is_some(),
+            }),
     }
 }
 

@@ -1,6 +1,7 @@
-//! Approval mints the write credential: after a LimitedWrite proposal becomes
-//! Approved, a response-wrapped child token is minted and stored in its status
-//! with a resourceVersion-guarded write; veto and expiry revoke it.
+//! Approval mints the write credential: after a proposal becomes Approved (by
+//! people, in LimitedWrite or above the Autonomous ceiling) or AutoApproved (by
+//! rule, in Autonomous), a response-wrapped child token is minted and stored in
+//! its status with a resourceVersion-guarded write; veto and expiry revoke it.
 
 use super::failure::{is_conflict, timed};
 use super::write::read_policy;
@@ -31,9 +32,9 @@ pub enum CredentialError {
     /// Reading or writing the proposal failed.
     #[error("approval recorded, but the credential could not be stored: {0}")]
     Cluster(#[from] DecideError),
-    /// The proposal is not an approved LimitedWrite proposal.
+    /// The proposal is neither approved in a write phase nor auto-approved in Autonomous.
     #[error(
-        "{name} is {state} in phase {phase}: only an approved LimitedWrite proposal gets a credential"
+        "{name} is {state} in phase {phase}: only a proposal approved in LimitedWrite or Autonomous, or auto-approved in Autonomous, gets a credential"
     )]
     NotMintable {
         /// The proposal.
@@ -47,8 +48,9 @@ pub enum CredentialError {
 
 /// [`decide`], then the credential work when `vault` is given:
 ///
-/// - an approval that makes a LimitedWrite proposal `Approved` mints a write
-///   credential ([`mint_credential`]) and stores it in the status;
+/// - an approval that makes a proposal `Approved` in LimitedWrite or
+///   Autonomous mints a write credential ([`mint_credential`]) and stores it
+///   in the status;
 /// - a veto or expiry of a proposal that holds a credential revokes it.
 ///
 /// Vault failing (unreachable, refusing) never undoes the decision: the
@@ -85,7 +87,7 @@ pub async fn decide_with_vault(
         return Ok(outcome);
     };
     match outcome.state {
-        ProposalState::Approved if phase_of(&outcome.proposal) == Phase::LimitedWrite => {
+        ProposalState::Approved if is_mintable(outcome.state, phase_of(&outcome.proposal)) => {
             match mint_credential(client, vault, identity, outcome.proposal.clone()).await {
                 Ok(proposal) => outcome.proposal = proposal,
                 Err(error) => outcome.warnings.push(error.to_string()),
@@ -102,13 +104,18 @@ pub async fn decide_with_vault(
     Ok(outcome)
 }
 
-/// Mints the write credential of an Approved LimitedWrite `proposal` and
-/// stores it in the status; returns the proposal as written. Idempotent: a
-/// proposal that already holds a credential is returned as it is.
+/// Mints the write credential of a `proposal` that is Approved
+/// in LimitedWrite or Autonomous, or AutoApproved in Autonomous, and stores it
+/// in the status; returns the proposal as written. Idempotent: a proposal that
+/// already holds a credential is returned as it is. `identity` is who does the
+/// work (the operator, or the governor for rule approvals); it appears only in
+/// error messages, while the token names the approvers.
 ///
 /// The token gets the TrustPolicy's Vault policy (`kubevigil-write-<ns>` by
 /// default), its credential TTL, [`WRITE_CREDENTIAL_USES`] uses and the
-/// investigation, proposal and approvers in its metadata; it is wrapped for
+/// investigation, proposal and approvers in its metadata (the people who
+/// approved, or the rule's name such as `rule:autonomous-risk-ceiling` for an
+/// auto-approval); it is wrapped for
 /// [`DEFAULT_WRAP_TTL_SECONDS`] and the wrapping token is age-encrypted to
 /// `spec.credentialRecipient` when given. The status write carries the
 /// resourceVersion; when another console stored a credential first, ours is
@@ -123,7 +130,7 @@ pub async fn mint_credential(
     let name = proposal.name_any();
     let phase = phase_of(&proposal);
     let state = proposal.state();
-    if state != ProposalState::Approved || phase != Phase::LimitedWrite {
+    if !is_mintable(state, phase) {
         return Err(CredentialError::NotMintable {
             name: format!("{namespace}/{name}"),
             state,
@@ -141,12 +148,7 @@ pub async fn mint_credential(
     let policy = read_policy(client, &identity.user, &namespace, &doing, None)
         .await?
         .unwrap_or_default();
-    let approvers = proposal
-        .decisions()
-        .iter()
-        .filter(|d| d.verdict == Verdict::Approve && d.source == DecisionSource::Manual)
-        .map(|d| d.by.clone())
-        .collect();
+    let approvers = approvers_of(&proposal, state);
     let request = MintRequest {
         policy: policy.vault_policy_for(&namespace),
         ttl_seconds: u64::from(policy.credential_ttl_seconds.max(1)),
@@ -179,7 +181,7 @@ pub async fn mint_credential(
     }
     let api: Api<ActionProposal> = Api::namespaced(client.clone(), &namespace);
     let stored = update_guarded(&api, proposal, |status| {
-        if status.credential.is_some() || status.state != ProposalState::Approved {
+        if status.credential.is_some() || status.state != state {
             return false;
         }
         status.credential = Some(credential.clone());
@@ -242,6 +244,32 @@ pub async fn revoke_credential(
     Ok(Some(written))
 }
 
+/// Whether a proposal in `state`, judged under `phase`, gets a write
+/// credential: approved by people in a write phase, or approved by rule in
+/// Autonomous. Everything else (waiting, refused, recorded, done) does not.
+fn is_mintable(state: ProposalState, phase: Phase) -> bool {
+    match state {
+        ProposalState::Approved => matches!(phase, Phase::LimitedWrite | Phase::Autonomous),
+        ProposalState::AutoApproved => phase == Phase::Autonomous,
+        _ => false,
+    }
+}
+
+/// Who approved, for the token's metadata: the people for an `Approved`
+/// proposal, the rule (`rule:<name>`) for an `AutoApproved` one.
+fn approvers_of(proposal: &ActionProposal, state: ProposalState) -> Vec<String> {
+    let source = match state {
+        ProposalState::AutoApproved => DecisionSource::Rule,
+        _ => DecisionSource::Manual,
+    };
+    proposal
+        .decisions()
+        .iter()
+        .filter(|d| d.verdict == Verdict::Approve && d.source == source)
+        .map(|d| d.by.clone())
+        .collect()
+}
+
 /// The phase a proposal was judged under (Shadow when unknown).
 fn phase_of(proposal: &ActionProposal) -> Phase {
     proposal
@@ -299,4 +327,90 @@ fn failed_write(
         doing,
     }
     .failed(error, None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{ActionProposalSpec, Decision};
+
+    fn decision(by: &str, source: DecisionSource) -> Decision {
+        Decision {
+            by: by.into(),
+            verified: false,
+            at: Time(Timestamp::UNIX_EPOCH),
+            verdict: Verdict::Approve,
+            reason: None,
+            source,
+            edited: false,
+            edited_action: None,
+        }
+    }
+
+    fn proposal(state: ProposalState, decisions: Vec<Decision>) -> ActionProposal {
+        let spec: ActionProposalSpec = serde_json::from_value(serde_json::json!({
+            "investigation": "inv-1",
+            "summary": "scale api",
+            "risk": "low",
+            "reversible": true,
+            "action": {
+                "kind": "scale",
+                "target": {"apiVersion": "apps/v1", "kind": "Deployment", "namespace": "web", "name": "api"},
+                "replicas": 4
+            }
+        }))
+        .expect("a minimal spec");
+        let mut proposal = ActionProposal::new("scale-api", spec);
+        proposal.status = Some(ActionProposalStatus {
+            state,
+            decisions,
+            ..Default::default()
+        });
+        proposal
+    }
+
+    #[test]
+    fn approvals_in_write_phases_and_rule_approvals_in_autonomous_are_mintable() {
+        use Phase::*;
+        use ProposalState::*;
+        assert!(is_mintable(Approved, LimitedWrite));
+        assert!(
+            is_mintable(Approved, Autonomous),
+            "above the ceiling, by people"
+        );
+        assert!(is_mintable(AutoApproved, Autonomous));
+        assert!(!is_mintable(AutoApproved, LimitedWrite));
+        for phase in [Shadow, ReadOnlyAssist] {
+            assert!(!is_mintable(Approved, phase), "{phase}");
+        }
+        for state in [Pending, Vetoed, Expired, Recorded, Executed, Failed] {
+            assert!(!is_mintable(state, Autonomous), "{state}");
+        }
+    }
+
+    #[test]
+    fn the_token_names_the_people_or_the_rule_that_approved() {
+        let by_people = proposal(
+            ProposalState::Approved,
+            vec![
+                decision("oncall-1", DecisionSource::Manual),
+                decision("oncall-2", DecisionSource::Manual),
+            ],
+        );
+        assert_eq!(
+            approvers_of(&by_people, ProposalState::Approved),
+            ["oncall-1", "oncall-2"]
+        );
+        let by_rule = proposal(
+            ProposalState::AutoApproved,
+            vec![decision(
+                crate::governor::AUTONOMOUS_RULE,
+                DecisionSource::Rule,
+            )],
+        );
+        assert_eq!(
+            approvers_of(&by_rule, ProposalState::AutoApproved),
+            [crate::governor::AUTONOMOUS_RULE]
+        );
+    }
 }

@@ -23,10 +23,13 @@ use kube::{Api, Client};
 /// refuses what the phase does not offer ([`check_offered`]), refuses to approve
 /// an expired proposal (and records the expiry), applies the governor's rules
 /// ([`apply_decision`]: distinct approvers, a veto needs a reason, decided is
-/// final) and replaces the status with the read resourceVersion as a
+/// final, except that an approved proposal the agent has not executed yet can
+/// still be vetoed) and replaces the status with the read resourceVersion as a
 /// precondition. On a 409 it reads again: if someone decided in between it
 /// reports [`DecideError::Conflict`] naming them and writes nothing; if the
-/// proposal is still Pending it tries once more on the fresh copy.
+/// decision still applies to the fresh copy it tries once more. A veto that
+/// comes after the agent reported its result is refused
+/// ([`DecisionError::AlreadyExecuted`](crate::governor::DecisionError::AlreadyExecuted)).
 ///
 /// `edited_action` (from [`validate_edit`](super::validate_edit)) may come only
 /// with an approval; it is recorded as `edited: true` with `editedAction`.

@@ -23,8 +23,9 @@ const POLICY_ATTEMPTS: usize = 5;
 /// Halts `namespace`: its TrustPolicy is set to Shadow (created when missing)
 /// with a `kubevigil.io/last-change` annotation saying who, what and why;
 /// every running investigation Job there (label `kubevigil.io/investigation`)
-/// is suspended (`spec.suspend: true`, a merge patch); every Pending proposal
-/// is expired by a `Kill` decision (credentials revoked). The halt is recorded
+/// is suspended (`spec.suspend: true`, a merge patch); every Pending proposal,
+/// and every approved one not executed yet, is expired by a `Kill` decision
+/// (credentials revoked), so nothing approved runs when a Job is resumed. The halt is recorded
 /// as an Event on the TrustPolicy and an audit line.
 ///
 /// The policy goes first, so nothing more is approved while Jobs are stopped.

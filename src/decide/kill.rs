@@ -7,6 +7,7 @@ use super::write::{read_policy, required_approvals, status_of, whole_second, wri
 use super::{DecideError, Identity, KillOutcome};
 use crate::audit::{AuditAction, AuditLog, AuditRecord};
 use crate::domain::{ActionProposal, Decision, DecisionSource, Verdict, labels};
+use crate::governor::awaits_execution;
 use jiff::Timestamp;
 use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
@@ -14,12 +15,12 @@ use kube::api::DeleteParams;
 use kube::{Api, Client, Resource, ResourceExt};
 
 /// Kills investigation Job `namespace/job_name`: every Pending proposal of the
-/// investigation is expired by a `Kill` decision (written with resourceVersion
+/// investigation, and every approved one not executed yet, is expired by a `Kill` decision (written with resourceVersion
 /// preconditions, each recorded as an Event and an audit line), then the Job is
 /// deleted with foreground propagation (its pods and proposals go with it), and
 /// the kill itself is recorded as an Event on the Job and an audit line.
 ///
-/// Proposals already decided are left as they are. A Job already gone is not an
+/// Proposals already vetoed, expired or executed are left as they are. A Job already gone is not an
 /// error: the outcome says it was not deleted now.
 pub async fn kill_investigation(
     client: &Client,
@@ -160,8 +161,11 @@ pub(crate) async fn list_proposals(
     list_all(&api, None).await.map_err(|e| list.failed(e, None))
 }
 
-/// Expires each Pending one of `proposals` with a `Kill` decision giving
-/// `why`, recording each as an Event and an audit line.
+/// Expires each of `proposals` that is Pending, or approved and not executed
+/// yet, with a `Kill` decision giving `why`, recording each as an Event and an
+/// audit line. An approved proposal is ended too: its agent is being stopped,
+/// and its write credential is revoked, so it must not run later (a halted
+/// namespace's Jobs may be resumed).
 pub(crate) async fn expire_proposals(
     client: &Client,
     identity: &Identity,
@@ -182,7 +186,8 @@ pub(crate) async fn expire_proposals(
     for proposal in proposals {
         let name = proposal.name_any();
         let at = whole_second(Timestamp::now());
-        if !status_of(&proposal, policy.as_ref(), at).state.is_pending() {
+        let status = status_of(&proposal, policy.as_ref(), at);
+        if !status.state.is_pending() && !awaits_execution(&status) {
             ended.already_decided.push(name);
             continue;
         }

@@ -35,9 +35,18 @@ impl DecisionOutcome {
             self.proposal.metadata.name.as_deref().unwrap_or_default()
         );
         let done = super::record::past_tense(self.decision.verdict);
+        let revoked = self
+            .proposal
+            .status
+            .as_ref()
+            .and_then(|s| s.credential.as_ref())
+            .is_some_and(|c| c.revoked);
         match (self.state, self.approvals_still_required) {
             (ProposalState::Pending, 1) => format!("{done} {name}: 1 more approval needed"),
             (ProposalState::Pending, n) => format!("{done} {name}: {n} more approvals needed"),
+            (state @ (ProposalState::Vetoed | ProposalState::Expired), _) if revoked => {
+                format!("{done} {name}: now {state}; its write credential is revoked")
+            }
             (state, _) => format!("{done} {name}: now {state}"),
         }
     }
@@ -52,7 +61,8 @@ pub struct KillOutcome {
     pub job: String,
     /// The investigation id.
     pub investigation: String,
-    /// Proposals that were pending and are now expired by the kill.
+    /// Proposals that were pending, or approved but not executed yet, and are
+    /// now expired by the kill.
     pub expired: Vec<String>,
     /// Proposals that had already been decided (left as they were).
     pub already_decided: Vec<String>,
@@ -73,7 +83,8 @@ pub struct HaltOutcome {
     pub policy_created: bool,
     /// Investigation Jobs suspended now.
     pub suspended: Vec<String>,
-    /// Pending proposals expired by the halt.
+    /// Proposals expired by the halt: those pending, and those approved but
+    /// not executed yet.
     pub expired: Vec<String>,
     /// What could not be recorded (Events, audit lines); the halt stands.
     pub warnings: Vec<String>,

@@ -7,7 +7,12 @@ use std::collections::BTreeSet;
 /// The status after `decision`, or why it is refused. The decision list is
 /// append-only: the returned status holds every earlier decision unchanged.
 ///
-/// - Only a `Pending` proposal takes decisions ([`DecisionError::AlreadyDecided`]).
+/// - A `Pending` proposal takes every verdict. An approved proposal the agent
+///   has not executed yet ([`awaits_execution`]: `Approved` or `AutoApproved`,
+///   no result reported) still takes a `Veto` or a `Kill`, so an operator can
+///   stop it before it runs; approving or expiring it again is refused.
+///   Anything else is refused ([`DecisionError::AlreadyDecided`]); a veto or
+///   kill after the agent reported a result is [`DecisionError::AlreadyExecuted`].
 /// - `Approve` from a person who already approved is refused
 ///   ([`DecisionError::AlreadyApproved`]): one person counts once. The proposal is
 ///   `Approved` once `required_approvals` distinct people approved (at least one);
@@ -17,13 +22,22 @@ use std::collections::BTreeSet;
 ///   makes it `Vetoed`.
 /// - `Expire` makes it `Expired`. `Kill` also makes it `Expired`: there is no
 ///   separate killed state, the `Kill` verdict in the decision list says why.
-/// - Veto, expiry and kill mark a minted credential revoked.
+/// - Veto, expiry and kill mark a minted credential revoked (the caller
+///   revokes it in Vault): vetoing an approved proposal before it runs leaves
+///   the agent without a usable write credential.
 pub fn apply_decision(
     status: &ActionProposalStatus,
     decision: Decision,
     required_approvals: u32,
 ) -> Result<ActionProposalStatus, DecisionError> {
-    if !status.state.is_pending() {
+    let stops_approved = matches!(decision.verdict, Verdict::Veto | Verdict::Kill);
+    let takes_it = status.state.is_pending() || (stops_approved && awaits_execution(status));
+    if !takes_it {
+        if stops_approved && was_executed(status) {
+            return Err(DecisionError::AlreadyExecuted {
+                state: status.state,
+            });
+        }
         return Err(DecisionError::AlreadyDecided {
             by: decided_by(status),
             state: status.state,
@@ -68,6 +82,22 @@ pub fn apply_decision(
     }
     next.decisions.push(decision);
     Ok(next)
+}
+
+/// Whether the proposal is approved (`Approved` or `AutoApproved`) and the
+/// agent has not reported a result yet: it may still be vetoed or killed,
+/// which revokes its write credential before the agent uses it.
+pub fn awaits_execution(status: &ActionProposalStatus) -> bool {
+    status.state.is_approved() && status.execution.is_none()
+}
+
+/// Whether the agent has reported a result (its state, or a result written
+/// while the state still says approved).
+fn was_executed(status: &ActionProposalStatus) -> bool {
+    matches!(
+        status.state,
+        ProposalState::Executed | ProposalState::Failed
+    ) || (status.state.is_approved() && status.execution.is_some())
 }
 
 /// The people who have approved so far.
@@ -199,9 +229,18 @@ mod tests {
         );
         let approved = apply_decision(&pending(1), by("oncall-1", Verdict::Approve, None), 1)
             .expect("approval");
-        let late_veto = apply_decision(&approved, by("oncall-2", Verdict::Veto, Some("no")), 1);
-        let message = late_veto.expect_err("refused").to_string();
+        let late_approval = apply_decision(&approved, by("oncall-2", Verdict::Approve, None), 1);
+        let message = late_approval.expect_err("refused").to_string();
         assert_eq!(message, "already Approved by oncall-1: decisions are final");
+        let late_expiry = apply_decision(&approved, by("rule:timeout", Verdict::Expire, None), 1);
+        assert_eq!(
+            late_expiry,
+            Err(DecisionError::AlreadyDecided {
+                by: "oncall-1".into(),
+                state: ProposalState::Approved
+            }),
+            "an approved proposal no longer waits, so it cannot time out"
+        );
         let recorded = initial_status(&spec(ActionKind::Patch, Risk::Low), None, now());
         let refused = apply_decision(&recorded, by("oncall-1", Verdict::Approve, None), 1);
         assert!(
@@ -233,5 +272,111 @@ mod tests {
         decision.source = DecisionSource::Rule;
         let done = apply_decision(&pending(2), decision, 2).expect("rule approval");
         assert_eq!(done.state, ProposalState::AutoApproved);
+    }
+
+    /// An approved proposal holding a minted credential, not executed yet.
+    fn approved_with_credential(rule: bool) -> ActionProposalStatus {
+        let mut decision = by("oncall-1", Verdict::Approve, None);
+        if rule {
+            decision.by = "rule:autonomous-risk-ceiling".into();
+            decision.source = DecisionSource::Rule;
+        }
+        let mut status = apply_decision(&pending(1), decision, 1).expect("approval");
+        status.credential = Some(MintedCredential {
+            wrapping_token: Some("hvs.wrapping".into()),
+            wrapped_accessor: "acc".into(),
+            ttl_seconds: 300,
+            ..Default::default()
+        });
+        status
+    }
+
+    #[test]
+    fn a_veto_before_the_agent_runs_stops_an_approved_proposal_and_revokes_its_credential() {
+        for (rule, approved_state) in [
+            (false, ProposalState::Approved),
+            (true, ProposalState::AutoApproved),
+        ] {
+            let approved = approved_with_credential(rule);
+            assert_eq!(approved.state, approved_state);
+            assert!(awaits_execution(&approved));
+            let vetoed = apply_decision(
+                &approved,
+                by("oncall-2", Verdict::Veto, Some("wrong deployment")),
+                1,
+            )
+            .expect("a veto before execution is accepted");
+            assert_eq!(vetoed.state, ProposalState::Vetoed, "{approved_state}");
+            assert!(vetoed.credential.as_ref().is_some_and(|c| c.revoked));
+            assert_eq!(vetoed.decisions.len(), 2);
+            assert_eq!(vetoed.decisions[0], approved.decisions[0], "append-only");
+            assert!(!awaits_execution(&vetoed));
+        }
+    }
+
+    #[test]
+    fn the_approver_may_change_their_mind_but_still_owes_a_reason() {
+        let approved = approved_with_credential(false);
+        let silent = apply_decision(&approved, by("oncall-1", Verdict::Veto, Some(" ")), 1);
+        assert_eq!(silent, Err(DecisionError::ReasonRequired));
+        let vetoed = apply_decision(
+            &approved,
+            by("oncall-1", Verdict::Veto, Some("I misread the target")),
+            1,
+        )
+        .expect("the approver vetoes their own approval");
+        assert_eq!(vetoed.state, ProposalState::Vetoed);
+    }
+
+    #[test]
+    fn a_kill_before_the_agent_runs_expires_an_approved_proposal() {
+        let killed = apply_decision(
+            &approved_with_credential(true),
+            by("oncall-2", Verdict::Kill, Some("investigation killed")),
+            1,
+        )
+        .expect("a kill before execution is accepted");
+        assert_eq!(killed.state, ProposalState::Expired);
+        assert!(killed.credential.is_some_and(|c| c.revoked));
+    }
+
+    #[test]
+    fn a_veto_after_the_agent_reported_is_refused_saying_it_already_ran() {
+        let mut executed = approved_with_credential(false);
+        executed.state = ProposalState::Executed;
+        executed.execution = Some(crate::domain::ExecutionResult {
+            succeeded: true,
+            message: "deployment.apps/api patched".into(),
+            at: None,
+        });
+        let refused = apply_decision(
+            &executed,
+            by("oncall-2", Verdict::Veto, Some("too late?")),
+            1,
+        );
+        assert_eq!(
+            refused,
+            Err(DecisionError::AlreadyExecuted {
+                state: ProposalState::Executed
+            })
+        );
+        let message = refused.expect_err("refused").to_string();
+        assert!(
+            message.starts_with("the agent already reported this proposal Executed"),
+            "{message}"
+        );
+        assert!(message.contains("can no longer stop it"), "{message}");
+
+        let mut failed = executed.clone();
+        failed.state = ProposalState::Failed;
+        let killed = apply_decision(&failed, by("oncall-2", Verdict::Kill, None), 1);
+        assert!(matches!(killed, Err(DecisionError::AlreadyExecuted { .. })));
+
+        // A result reported while the state still says approved counts too.
+        let mut reported = executed;
+        reported.state = ProposalState::Approved;
+        assert!(!awaits_execution(&reported));
+        let late = apply_decision(&reported, by("oncall-2", Verdict::Veto, Some("no")), 1);
+        assert!(matches!(late, Err(DecisionError::AlreadyExecuted { .. })));
     }
 }

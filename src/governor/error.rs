@@ -22,6 +22,16 @@ pub enum DecisionError {
         /// The person who tried to approve twice.
         by: String,
     },
+    /// A veto or kill came after the agent reported the result: the write
+    /// already happened (or was tried), so there is nothing left to stop.
+    #[error(
+        "the agent already reported this proposal {state}: a veto can no longer stop it; undo it with a new proposal (its rollback) instead"
+    )]
+    AlreadyExecuted {
+        /// The state the agent reported (`Executed` or `Failed`), or the
+        /// approved state when the agent reported a result without changing it.
+        state: ProposalState,
+    },
     /// A veto was given without saying why.
     #[error("a veto needs a reason, so the agent can revise and the audit trail can explain it")]
     ReasonRequired,

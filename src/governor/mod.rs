@@ -5,9 +5,12 @@
 //! The rules are pure functions ([`initial_status`], [`apply_decision`],
 //! [`is_expired`]) so the console applies exactly the same logic as the
 //! [`run`] loop, which watches the cluster and writes the rule-made decisions.
-//! In the sandbox the loop runs in-process; in a real cluster it is the job a
-//! `kubevigil governor` Deployment would do (not built yet).
+//! In the sandbox the loop runs in-process; on a real cluster `kubevigil
+//! governor` runs it (one replica, for example as a Deployment). With Vault it
+//! also mints the credentials of rule approvals and revokes those of expired
+//! and vetoed proposals ([`run_with_vault`]).
 
+mod credentials;
 mod decide;
 mod error;
 mod expiry;
@@ -15,9 +18,10 @@ mod initial;
 mod runner;
 mod write;
 
-pub use decide::apply_decision;
+pub use credentials::GOVERNOR_IDENTITY;
+pub use decide::{apply_decision, awaits_execution};
 pub use error::DecisionError;
 pub use expiry::is_expired;
 pub use initial::{ALLOWED_ACTIONS_RULE, AUTONOMOUS_RULE, TIMEOUT_RULE, initial_status};
-pub use runner::run;
+pub use runner::{run, run_with_vault};
 pub use write::{StatusWriteError, update_status};

@@ -1,9 +1,13 @@
 //! The governor loop: watches proposals and policies, gives new proposals
-//! their first status and expires those nobody decided in time.
+//! their first status and expires those nobody decided in time; with Vault,
+//! mints the credentials of its auto-approvals and revokes those of expired
+//! and vetoed proposals.
 
+use super::credentials::Credentials;
 use super::{TIMEOUT_RULE, apply_decision, initial_status, is_expired, update_status};
 use crate::domain::policy::POLICY_NAME;
 use crate::domain::{ActionProposal, TrustPolicy, TrustPolicySpec, Verdict};
+use crate::vault::Vault;
 use futures::{Stream, StreamExt};
 use jiff::Timestamp;
 use kube::runtime::WatchStreamExt;
@@ -11,19 +15,34 @@ use kube::runtime::watcher::{self, Event};
 use kube::{Api, Client, ResourceExt};
 use std::collections::HashMap;
 use std::pin::pin;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// A proposal's namespace and name.
-type ProposalKey = (String, String);
+pub(super) type ProposalKey = (String, String);
+
+/// Runs the governor with Vault off until the task is dropped: decisions only,
+/// no credentials ([`run_with_vault`] with `None`).
+pub async fn run(client: Client) {
+    run_with_vault(client, None).await;
+}
 
 /// Runs the governor until the task is dropped. Errors (a failed write, a
-/// broken watch) are logged and retried; they never end the loop.
+/// broken watch, Vault unreachable) are logged and retried; they never end
+/// the loop.
 ///
 /// It watches every TrustPolicy and ActionProposal in all namespaces. A
 /// proposal without a status gets [`initial_status`] under its namespace's
 /// policy; a Pending one whose `expiresAt` passes is expired by
 /// [`TIMEOUT_RULE`]. Every write carries the resourceVersion it was based on.
-pub async fn run(client: Client) {
+///
+/// With `vault`, an `AutoApproved` proposal gets its write credential
+/// ([`crate::decide::mint_credential`], the rule named as approver) and the
+/// credential of an expired or vetoed proposal is revoked
+/// ([`crate::decide::revoke_credential`]). Vault failing never holds back or
+/// undoes a decision: the work is retried later, backing off to one attempt
+/// per proposal every 30 s.
+pub async fn run_with_vault(client: Client, vault: Option<Arc<Vault>>) {
     let policies = watcher::watcher(
         Api::<TrustPolicy>::all(client.clone()),
         watcher::Config::default(),
@@ -34,7 +53,7 @@ pub async fn run(client: Client) {
         watcher::Config::default(),
     )
     .default_backoff();
-    let mut governor = Governor::new(client);
+    let mut governor = Governor::new(client, vault);
     governor.drive(policies, proposals).await;
 }
 
@@ -47,11 +66,14 @@ struct Governor {
     relisting: HashMap<String, TrustPolicySpec>,
     /// Pending proposals and when they expire.
     deadlines: HashMap<ProposalKey, Timestamp>,
+    /// Vault work (none when Vault is off).
+    credentials: Option<Credentials>,
 }
 
 impl Governor {
-    fn new(client: Client) -> Self {
+    fn new(client: Client, vault: Option<Arc<Vault>>) -> Self {
         Governor {
+            credentials: vault.map(|vault| Credentials::new(client.clone(), vault)),
             client,
             policies: HashMap::new(),
             relisting: HashMap::new(),
@@ -70,6 +92,10 @@ impl Governor {
         let mut policies_listed = false;
         loop {
             let wait = self.time_to_next_deadline();
+            let credential_wait = self
+                .credentials
+                .as_ref()
+                .and_then(Credentials::time_to_next);
             tokio::select! {
                 event = policies.next() => match event {
                     Some(Ok(event)) => {
@@ -85,6 +111,11 @@ impl Governor {
                     None => return,
                 },
                 () = sleep_or_never(wait), if policies_listed => self.expire_due().await,
+                () = sleep_or_never(credential_wait), if policies_listed => {
+                    if let Some(credentials) = self.credentials.as_mut() {
+                        credentials.run_due().await;
+                    }
+                }
             }
         }
     }
@@ -119,7 +150,11 @@ impl Governor {
         match event {
             Event::Apply(proposal) | Event::InitApply(proposal) => self.judge(proposal).await,
             Event::Delete(proposal) => {
-                self.deadlines.remove(&key_of(&proposal));
+                let key = key_of(&proposal);
+                if let Some(credentials) = self.credentials.as_mut() {
+                    credentials.forget(&key);
+                }
+                self.deadlines.remove(&key);
             }
             Event::Init => self.deadlines.clear(),
             Event::InitDone => {}
@@ -137,6 +172,9 @@ impl Governor {
             (Some(at), true) => self.deadlines.insert(key.clone(), at.0),
             _ => self.deadlines.remove(&key),
         };
+        if let Some(credentials) = self.credentials.as_mut() {
+            credentials.observe(&key, &proposal);
+        }
         if proposal.status.is_some() {
             return;
         }
@@ -150,12 +188,17 @@ impl Governor {
         })
         .await;
         match written {
-            Ok(Some(written)) => tracing::info!(
-                namespace = %key.0,
-                proposal = %key.1,
-                state = %written.state(),
-                "governor: judged a new proposal"
-            ),
+            Ok(Some(written)) => {
+                tracing::info!(
+                    namespace = %key.0,
+                    proposal = %key.1,
+                    state = %written.state(),
+                    "governor: judged a new proposal"
+                );
+                if let Some(credentials) = self.credentials.as_mut() {
+                    credentials.settle(key, written).await;
+                }
+            }
             Ok(None) => {}
             Err(error) => tracing::warn!(%error, proposal = %key.1, "governor: initial status"),
         }
@@ -195,7 +238,12 @@ impl Governor {
             })
             .await;
             match written {
-                Ok(Some(_)) => tracing::info!(proposal = %key.1, "governor: expired"),
+                Ok(Some(written)) => {
+                    tracing::info!(proposal = %key.1, "governor: expired");
+                    if let Some(credentials) = self.credentials.as_mut() {
+                        credentials.settle(key, written).await;
+                    }
+                }
                 Ok(None) => {}
                 Err(error) => {
                     tracing::warn!(%error, proposal = %key.1, "governor: expiry, retrying");

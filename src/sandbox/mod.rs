@@ -111,7 +111,8 @@ impl Sandbox {
             Some(_) => api.client(GOVERNOR_USER).map_err(api_error)?,
             None => agent_client.clone(),
         };
-        let mut background = vec![tokio::spawn(crate::governor::run(governor_client))];
+        let governor = crate::governor::run_with_vault(governor_client, vault.clone());
+        let mut background = vec![tokio::spawn(governor)];
         if options.scenarios {
             let settings = AgentSettings {
                 speed: options.speed,

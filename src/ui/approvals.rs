@@ -1,12 +1,15 @@
 //! The approvals inbox: every pending proposal in scope, soonest expiry first,
-//! then highest risk, with who else is looking at it; and the decisions this
-//! console sent that are not recorded yet.
+//! then highest risk, with who else is looking at it; then the approved
+//! proposals whose agents have not run them yet (a veto still stops them);
+//! and the decisions this console sent that are not recorded yet.
 
 use super::{format, text};
+use crate::app::command::Command;
+use crate::app::keymap::Scope;
 use crate::app::records::{ProposalKey, ProposalRecord};
 use crate::app::state::{Delivery, DetailFocus, Screen, State};
 use crate::decide::viewing_proposal;
-use crate::domain::{Phase, Verdict};
+use crate::domain::{Phase, ProposalState, Verdict};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -83,7 +86,12 @@ pub fn counts_down(state: &State) -> bool {
 
 fn row(state: &State, record: &ProposalRecord, width: usize, selected: bool) -> Line<'static> {
     let theme = &state.theme;
-    let left = format::time_left(state.now, record.expires_at);
+    // An approved proposal waits for its agent, not for a decision: no countdown.
+    let left = match record.state {
+        ProposalState::Approved => "approved".to_string(),
+        ProposalState::AutoApproved => "by rule".to_string(),
+        _ => format::time_left(state.now, record.expires_at),
+    };
     let phase = governing_phase(state, record);
     let name = format!("{}/{}", record.key.namespace, record.key.name);
     let looking = lookers(state, &record.key.namespace, &record.key.name).join(", ");
@@ -96,7 +104,12 @@ fn row(state: &State, record: &ProposalRecord, width: usize, selected: bool) -> 
     ];
     if width >= 80 {
         cells.push((text::pad(phase.badge(), 8), theme.phase(phase)));
-        cells.push((text::pad(&approvals_progress(record), 8), theme.base));
+        let progress = if record.state == ProposalState::AutoApproved {
+            "rule".to_string()
+        } else {
+            approvals_progress(record)
+        };
+        cells.push((text::pad(&progress, 8), theme.base));
     }
     if width >= 120 {
         cells.push((text::pad(&name, 36), theme.accent));
@@ -147,6 +160,19 @@ fn heading(width: usize) -> String {
     format!(" {}", columns.join(" "))
 }
 
+/// The line above the approved proposals the agents have not run yet.
+fn approved_heading(state: &State, width: usize) -> Line<'static> {
+    let text = if state.readonly {
+        " approved, not executed yet".to_string()
+    } else {
+        format!(
+            " approved, not executed yet: {} vetoes and revokes the write credential before the agent uses it",
+            state.keymap.hint(Scope::Proposal, Command::Veto)
+        )
+    };
+    Line::styled(text::fit(&text, width), state.theme.title)
+}
+
 /// Lines for the decisions this console sent that are not recorded yet.
 pub fn unrecorded_lines(state: &State, width: usize) -> Vec<Line<'static>> {
     let theme = &state.theme;
@@ -190,7 +216,16 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     let theme = &state.theme;
     let width = usize::from(area.width);
     let inbox = &state.decisions.inbox;
-    let label = format!("─ approvals {} pending ", inbox.len());
+    let pending = inbox
+        .iter()
+        .filter(|k| state.proposals.get(k).is_some_and(|r| r.state.is_pending()))
+        .count();
+    let approved = inbox.len() - pending;
+    let label = if approved > 0 {
+        format!("─ approvals {pending} pending · {approved} approved, not run yet ")
+    } else {
+        format!("─ approvals {pending} pending ")
+    };
     let mut lines = vec![Line::from(vec![
         Span::styled(text::fit(&label, width), theme.title),
         Span::styled(
@@ -199,16 +234,26 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
         ),
     ])];
     let unrecorded = unrecorded_lines(state, width);
-    let rows = usize::from(area.height)
-        .saturating_sub(2 + unrecorded.len().min(4) + usize::from(!unrecorded.is_empty()));
+    let rows = usize::from(area.height).saturating_sub(
+        2 + unrecorded.len().min(4)
+            + usize::from(!unrecorded.is_empty())
+            + usize::from(approved > 0)
+            + usize::from(approved > 0 && pending == 0),
+    );
     if inbox.is_empty() {
         lines.push(Line::styled(" nothing waits for a decision", theme.dim));
     } else {
         lines.push(Line::styled(text::fit(&heading(width), width), theme.dim));
+        if pending == 0 {
+            lines.push(Line::styled(" nothing waits for a decision", theme.dim));
+        }
         let cursor = state.decisions.inbox_cursor;
         let first = cursor.saturating_sub(rows.saturating_sub(1));
         for (i, key) in inbox.iter().enumerate().skip(first).take(rows.max(1)) {
             if let Some(record) = state.proposals.get(key) {
+                if i == pending.max(first) && approved > 0 {
+                    lines.push(approved_heading(state, width));
+                }
                 lines.push(row(state, record, width, i == cursor));
             }
         }
@@ -219,7 +264,10 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     }
     let room = usize::from(area.height).saturating_sub(lines.len() + 1);
     if !state.decisions.auto_approved.is_empty() && room > 0 {
-        lines.push(Line::styled(" approved by rule (Autonomous)", theme.title));
+        lines.push(Line::styled(
+            " approved by rule (Autonomous), since run or stopped",
+            theme.title,
+        ));
         for key in state.decisions.auto_approved.iter().take(room) {
             if let Some(record) = state.proposals.get(key) {
                 let line = format!(

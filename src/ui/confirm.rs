@@ -1,16 +1,22 @@
 //! The decision dialogs drawn over the view: approve (with the typed name for
-//! high risk), veto with its reason, edit before approving, kill and halt.
+//! high risk), veto with its reason (saying, for an approved proposal not run
+//! yet, that its credential is revoked), edit before approving, kill and halt.
 
 use super::{layout, text};
 use crate::app::records::{ProposalKey, ProposalRecord};
 use crate::app::state::{Modal, State};
-use crate::domain::Phase;
+use crate::domain::{Phase, ProposalState};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use ratatui_textarea::TextArea;
+
+/// What vetoing an approved proposal not executed yet does, in words.
+pub const VETO_AFTER_APPROVAL: &str = "withdraws the approval before the agent runs it: with Vault, \
+     the minted write credential is revoked, so the agent's write fails; refused if the agent \
+     already reported a result";
 
 /// One dialog's content: lines above a text field, the field, lines below.
 struct Dialog<'s> {
@@ -85,7 +91,9 @@ fn proposal_facts(state: &State, key: &ProposalKey) -> Vec<Line<'static>> {
         ]),
     ];
     let mut phase_text = phase.to_string();
-    if phase == Phase::LimitedWrite || phase == Phase::Autonomous {
+    if record.state == ProposalState::AutoApproved {
+        phase_text.push_str(" · approved by rule");
+    } else if phase == Phase::LimitedWrite || phase == Phase::Autonomous {
         phase_text.push_str(&format!(
             " · {} approvals",
             super::approvals::approvals_progress(record)
@@ -208,17 +216,33 @@ fn dialog<'s>(state: &'s State, modal: &'s Modal, rows: u16) -> Option<Dialog<'s
             }
         }
         Modal::Veto { key, reason, error } => {
-            let mut above = proposal_facts(state, key);
-            above.push(Line::styled(
+            let above = proposal_facts(state, key);
+            let approved = state
+                .proposals
+                .get(key)
+                .is_some_and(|r| r.awaits_execution());
+            // What the veto does keeps its rows when the dialog is short.
+            let mut prompt = Vec::new();
+            if approved {
+                prompt.push(Line::from(vec![
+                    Span::styled(format!("{:<10}", "vetoing"), theme.dim),
+                    Span::styled(VETO_AFTER_APPROVAL, theme.warn),
+                ]));
+            }
+            prompt.push(Line::styled(
                 "reason (required; written to the proposal, the agent reads it and revises):",
                 theme.title,
             ));
             let mut below = error_line(state, error);
             below.push(hint(state, "enter vetoes · esc cancels"));
             Dialog {
-                title: " veto this proposal ".into(),
+                title: if approved {
+                    " veto this approved proposal before it runs ".into()
+                } else {
+                    " veto this proposal ".into()
+                },
                 above,
-                prompt: Vec::new(),
+                prompt,
                 field: Some((reason, 3)),
                 below,
             }
@@ -276,7 +300,7 @@ fn dialog<'s>(state: &'s State, modal: &'s Modal, rows: u16) -> Option<Dialog<'s
             let above = vec![
                 Line::styled(
                     format!(
-                        "deletes Job {namespace}/{job} and its pods, and expires its pending proposals"
+                        "deletes Job {namespace}/{job} and its pods, and expires its pending and approved-but-not-executed proposals"
                     ),
                     theme.warn,
                 ),
@@ -298,7 +322,7 @@ fn dialog<'s>(state: &'s State, modal: &'s Modal, rows: u16) -> Option<Dialog<'s
         Modal::Halt { namespace, reason } => {
             let mut above = vec![Line::styled(
                 format!(
-                    "sets {namespace}'s TrustPolicy to Shadow, suspends its running investigations and expires its pending proposals"
+                    "sets {namespace}'s TrustPolicy to Shadow, suspends its running investigations and expires its pending and approved-but-not-executed proposals"
                 ),
                 theme.warn,
             )];

@@ -64,7 +64,9 @@ pub fn header_spans(state: &State) -> Vec<Span<'static>> {
 }
 
 /// The deciding keys the footer offers first on this screen (those on the
-/// proposal in focus), given the phase and mode.
+/// proposal in focus), given the phase and mode: approve, veto and edit on a
+/// pending proposal; only veto on an approved one the agent has not executed
+/// yet (it revokes the write credential).
 pub fn footer_hints(state: &State) -> Vec<(Command, &'static str)> {
     let mut hints = Vec::new();
     let write = !state.readonly;
@@ -79,6 +81,9 @@ pub fn footer_hints(state: &State) -> Vec<(Command, &'static str)> {
         if write && pending && phase != Phase::Shadow && phase != Phase::ReadOnlyAssist {
             hints.push((Command::Veto, "veto"));
             hints.push((Command::EditApprove, "edit+approve"));
+        }
+        if write && record.awaits_execution() {
+            hints.push((Command::Veto, "veto before it runs"));
         }
         if record.change.is_some() {
             hints.push((Command::CopySuggestion, "copy"));

@@ -1,8 +1,11 @@
 //! A proposal's detail: summary, rationale, risk and reversibility badges,
 //! the expiry countdown, the target, the decisions so far, and the change,
-//! diff and dry run highlighted (plain until the highlighter answers).
+//! diff and dry run highlighted (plain until the highlighter answers). An
+//! approved proposal not executed yet says that a veto still stops it.
 
 use super::{format, text};
+use crate::app::command::Command;
+use crate::app::keymap::Scope;
 use crate::app::records::{Payload, ProposalRecord};
 use crate::app::state::{Screen, State};
 use crate::domain::{Phase, Verdict};
@@ -162,7 +165,17 @@ fn document(state: &State, record: &ProposalRecord, width: u16) -> Vec<Section> 
             15,
         ));
     }
-    if !phase.allows_approval() {
+    if record.awaits_execution() {
+        let line = if state.readonly {
+            " approved, not executed yet: the agent may run it at any moment".to_string()
+        } else {
+            format!(
+                " approved, not executed yet: {} vetoes it and revokes the minted write credential before the agent uses it",
+                state.keymap.hint(Scope::Proposal, Command::Veto)
+            )
+        };
+        top.extend(text::wrap(Line::styled(line, theme.warn), width, 1));
+    } else if !phase.allows_approval() {
         let why = match phase {
             Phase::Shadow => "Shadow: proposals are recorded for comparison, never executed",
             _ => "ReadOnlyAssist: proposals are suggestions to copy; approving is not offered",

@@ -155,11 +155,15 @@ pub struct DecisionsState {
     pub viewing: Option<String>,
     /// Whether RBAC lets the user record decisions (`None`: unknown).
     pub may_decide: Option<bool>,
-    /// The approvals inbox: pending proposals, soonest expiry first, then highest risk.
+    /// The approvals inbox: pending proposals, soonest expiry first, then
+    /// highest risk; then approved proposals not executed yet (still
+    /// vetoable), newest first.
     pub inbox: Vec<ProposalKey>,
     /// The cursor in the inbox.
     pub inbox_cursor: usize,
-    /// Proposals a rule approved (Autonomous), newest first, shown below the inbox.
+    /// Proposals a rule approved (Autonomous) that have since run or been
+    /// stopped, newest first, shown below the inbox (those not run yet are in
+    /// the inbox, where they can be vetoed).
     pub auto_approved: Vec<ProposalKey>,
     /// The audit view.
     pub audit: AuditView,

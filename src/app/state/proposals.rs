@@ -3,6 +3,16 @@
 use crate::app::records::{ProposalKey, ProposalRecord};
 use std::collections::{BTreeMap, HashMap};
 
+impl ProposalRecord {
+    /// Whether the proposal is approved (by people or by rule) and its agent
+    /// has not reported a result yet: it can still be vetoed, which revokes
+    /// its write credential before the agent uses it. The console's side of
+    /// [`crate::governor::awaits_execution`].
+    pub fn awaits_execution(&self) -> bool {
+        self.state.is_approved() && self.execution.is_none()
+    }
+}
+
 /// The proposals, by key, with an index by investigation id.
 #[derive(Debug, Clone, Default)]
 pub struct ProposalStore {

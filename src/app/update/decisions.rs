@@ -12,6 +12,7 @@ use crate::decide::{
     Identity, PendingDecision, check_offered, viewing_investigation, viewing_proposal,
 };
 use crate::domain::{ActionProposalStatus, ProposalState, ProposedAction, Verdict};
+use crate::governor::DecisionError;
 use ratatui_textarea::TextArea;
 use std::time::Duration;
 
@@ -48,7 +49,10 @@ pub(super) fn command(state: &mut State, command: Command, out: &mut Out) {
     }
 }
 
-/// Why `verdict` cannot be given on `record` now, if it cannot.
+/// Why `verdict` cannot be given on `record` now, if it cannot. Every verdict
+/// is offered on a pending proposal (as its phase allows); a veto also on an
+/// approved one the agent has not executed yet, where it revokes the write
+/// credential before the agent uses it.
 pub fn refusal(state: &State, record: &ProposalRecord, verdict: Verdict) -> Option<String> {
     let status = ActionProposalStatus {
         state: record.state,
@@ -61,6 +65,19 @@ pub fn refusal(state: &State, record: &ProposalRecord, verdict: Verdict) -> Opti
         verdict,
     ) {
         return Some(error.to_string());
+    }
+    if verdict == Verdict::Veto && record.awaits_execution() {
+        return None;
+    }
+    let reported = matches!(
+        record.state,
+        ProposalState::Executed | ProposalState::Failed
+    ) || record.execution.is_some();
+    if verdict == Verdict::Veto && reported {
+        let refused = DecisionError::AlreadyExecuted {
+            state: record.state,
+        };
+        return Some(format!("{}: {refused}", record.key.name));
     }
     if !record.state.is_pending() {
         let by = record
@@ -152,8 +169,16 @@ fn start_veto(state: &mut State, out: &mut Out) {
     let Some(key) = decidable(state, Verdict::Veto, out) else {
         return;
     };
+    let approved = state
+        .proposals
+        .get(&key)
+        .is_some_and(|r| r.awaits_execution());
     let mut reason = TextArea::default();
-    reason.set_placeholder_text("why (required; the agent reads it and revises its plan)");
+    reason.set_placeholder_text(if approved {
+        "why (required; the approval is withdrawn and the agent reads why)"
+    } else {
+        "why (required; the agent reads it and revises its plan)"
+    });
     state.decisions.modal = Some(Modal::Veto {
         key,
         reason,
@@ -609,7 +634,10 @@ pub(super) fn screen_command(state: &mut State, command: Command, out: &mut Out)
     }
 }
 
-/// Recomputes the inbox: pending proposals, soonest expiry first, then highest risk.
+/// Recomputes the inbox: pending proposals, soonest expiry first, then highest
+/// risk; after them the approved proposals whose agent has not executed yet
+/// (still vetoable), newest first. Below it: what rules approved that has
+/// since run or been stopped.
 pub fn refresh_inbox(state: &mut State) {
     let mut pending: Vec<&ProposalRecord> = state
         .proposals
@@ -623,7 +651,20 @@ pub fn refresh_inbox(state: &mut State) {
             .then(b.risk.cmp(&a.risk))
             .then(a.key.cmp(&b.key))
     });
-    let inbox: Vec<ProposalKey> = pending.into_iter().map(|r| r.key.clone()).collect();
+    let newest_first = |a: &&ProposalRecord, b: &&ProposalRecord| {
+        b.created.cmp(&a.created).then(a.key.cmp(&b.key))
+    };
+    let mut approved: Vec<&ProposalRecord> = state
+        .proposals
+        .all_records()
+        .filter(|p| p.awaits_execution())
+        .collect();
+    approved.sort_by(newest_first);
+    let inbox: Vec<ProposalKey> = pending
+        .into_iter()
+        .chain(approved)
+        .map(|r| r.key.clone())
+        .collect();
     // The cursor stays on the proposal it was on while the list re-sorts.
     let selected = state
         .decisions
@@ -638,9 +679,14 @@ pub fn refresh_inbox(state: &mut State) {
     let mut by_rule: Vec<&ProposalRecord> = state
         .proposals
         .all_records()
-        .filter(|p| p.state == ProposalState::AutoApproved)
+        .filter(|p| {
+            !p.awaits_execution()
+                && p.decisions
+                    .iter()
+                    .any(|d| d.by_rule && d.verdict == Verdict::Approve)
+        })
         .collect();
-    by_rule.sort_by(|a, b| b.created.cmp(&a.created).then(a.key.cmp(&b.key)));
+    by_rule.sort_by(newest_first);
     state.decisions.auto_approved = by_rule
         .into_iter()
         .take(10)

@@ -84,10 +84,13 @@ pub(super) async fn use_credential(
             "the wrapping token is encrypted to a recipient this agent does not hold".to_string(),
         );
     };
-    let token = vault
-        .verify_and_unwrap(wrapping)
-        .await
-        .map_err(|e| format!("not unwrapping: {e}"))?;
+    let token = vault.verify_and_unwrap(wrapping).await.map_err(|e| {
+        if e.is_unknown_token() {
+            format!("the write credential was revoked, expired or already used ({e}): not writing")
+        } else {
+            format!("not unwrapping: {e}")
+        }
+    })?;
     let namespace = proposal.namespace().unwrap_or_default();
     let as_agent = Vault::connect(crate::vault::VaultSettings {
         token: token.client_token.clone(),
@@ -103,7 +106,7 @@ pub(super) async fn use_credential(
         &record,
     )
     .await
-    .map_err(|e| format!("the write credential was refused: {e}"))?;
+    .map_err(|e| format!("the write credential was refused (revoked or out of its policy): {e}"))?;
     Ok(format!(
         "verified the wrapping token (created by auth/token/create), unwrapped a single-use write token (accessor {}, ttl {}s, policies {}) and used it",
         token.accessor,

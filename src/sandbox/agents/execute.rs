@@ -1,4 +1,5 @@
-//! Carrying out an approved proposal and reporting the result on its status.
+//! Carrying out an approved proposal and reporting the result on its status,
+//! unless its approval was withdrawn (vetoed or killed) before the agent ran it.
 
 use super::AgentError;
 use super::agent::{Agent, Interrupt};
@@ -31,7 +32,10 @@ pub(super) fn action_to_execute(proposal: &ActionProposal) -> (ProposedAction, O
 }
 
 /// Executes the approved proposal (as tool calls) and writes state Executed or
-/// Failed with the result. `flaky` lets a write fail now and then.
+/// Failed with the result. `flaky` lets a write fail now and then. When the
+/// approval was withdrawn first (a veto or kill after approval, which revokes
+/// the write credential), nothing is written or reported: the agent says why
+/// in a thought and the result (not succeeded) says so.
 pub(super) async fn execute(
     agent: &mut Agent,
     proposal: &ActionProposal,
@@ -45,6 +49,11 @@ pub(super) async fn execute(
                 action.kind, action.target
             ))
             .await;
+    }
+    // An approval can be withdrawn (vetoed, killed) until the agent reports:
+    // look again right before getting the credential.
+    if let Some(stopped) = withdrawn(agent, proposal).await? {
+        return Ok(stopped);
     }
     let credential =
         super::credential::use_credential(&agent.client, agent.vault.as_deref(), proposal).await;
@@ -60,6 +69,11 @@ pub(super) async fn execute(
             refused,
         )
         .await;
+    // Getting the credential may have taken a while (waiting for it to be
+    // minted); a veto in the meantime revoked it or left none to mint.
+    if let Some(stopped) = withdrawn(agent, proposal).await? {
+        return Ok(stopped);
+    }
     let webhook_denied = flaky && random_bool(0.05);
     let succeeded = !refused && !webhook_denied;
     let message = if succeeded {
@@ -85,16 +99,81 @@ pub(super) async fn execute(
         },
         at: Some(Time(Timestamp::now())),
     };
-    report(agent, proposal, &result).await?;
-    Ok(result)
+    if report(agent, proposal, &result).await? {
+        return Ok(result);
+    }
+    // The approval was withdrawn while the write ran: say so, and hand over.
+    let ended = current(agent, proposal).await?;
+    let message = format!(
+        "{} while I was executing, so my result was not recorded (it was: {})",
+        withdrawal(&ended),
+        result.message
+    );
+    agent
+        .think(format!("{message}. Handing over to on-call."))
+        .await;
+    Ok(ExecutionResult {
+        succeeded: false,
+        message,
+        at: result.at,
+    })
+}
+
+/// The proposal as it is now; [`Interrupt::Stopped`] when it was deleted.
+async fn current(agent: &Agent, proposal: &ActionProposal) -> Result<ActionProposal, Interrupt> {
+    let api: Api<ActionProposal> = Api::namespaced(agent.client.clone(), &agent.inv.namespace);
+    api.get_opt(&proposal.name_any())
+        .await?
+        .ok_or(Interrupt::Stopped)
+}
+
+/// When the approval of `proposal` was withdrawn (vetoed or killed after it
+/// was approved, before the agent reported), says so in a thought and returns
+/// the result to hand over: nothing was written. `None` while it still stands.
+async fn withdrawn(
+    agent: &mut Agent,
+    proposal: &ActionProposal,
+) -> Result<Option<ExecutionResult>, Interrupt> {
+    let now = current(agent, proposal).await?;
+    if now.state().is_approved() {
+        return Ok(None);
+    }
+    let message = format!(
+        "{}: the approval is withdrawn and its write credential revoked, so nothing was written",
+        withdrawal(&now)
+    );
+    agent.think(format!("{message}. Not executing.")).await;
+    Ok(Some(ExecutionResult {
+        succeeded: false,
+        message,
+        at: Some(Time(Timestamp::now())),
+    }))
+}
+
+/// "oncall-2 vetoed it after it was approved (\"wrong deployment\")", from
+/// the decision that ended the proposal.
+fn withdrawal(proposal: &ActionProposal) -> String {
+    let state = proposal.state();
+    match proposal.decisions().last() {
+        Some(d) if d.verdict == Verdict::Veto => format!(
+            "{} vetoed it after it was approved (\"{}\")",
+            d.by,
+            d.reason.as_deref().unwrap_or("no reason given")
+        ),
+        Some(d) if d.verdict == Verdict::Kill => format!("{} killed it before it ran", d.by),
+        Some(d) => format!("it is now {state} ({} by {})", d.verdict, d.by),
+        None => format!("it is now {state}"),
+    }
 }
 
 /// Writes the execution result and state Executed/Failed on the proposal.
+/// Returns false when the proposal is no longer approved (its approval was
+/// withdrawn meanwhile) and nothing was written.
 async fn report(
     agent: &Agent,
     proposal: &ActionProposal,
     result: &ExecutionResult,
-) -> Result<(), Interrupt> {
+) -> Result<bool, Interrupt> {
     let api: Api<ActionProposal> = Api::namespaced(agent.client.clone(), &agent.inv.namespace);
     let written = update_status(&api, &proposal.name_any(), |fresh| {
         fresh.state().is_approved().then(|| {
@@ -110,10 +189,7 @@ async fn report(
     })
     .await
     .map_err(AgentError::Status)?;
-    match written {
-        Some(_) => Ok(()),
-        None => Err(Interrupt::Stopped),
-    }
+    Ok(written.is_some())
 }
 
 fn tool_for(kind: ActionKind) -> &'static str {
@@ -185,6 +261,55 @@ mod tests {
             command: None,
             replicas: None,
         }
+    }
+
+    #[test]
+    fn a_withdrawn_approval_names_who_and_why() {
+        use crate::domain::{
+            ActionProposalSpec, ActionProposalStatus, Decision, DecisionSource, Risk,
+        };
+        let decision = |by: &str, verdict, reason: Option<&str>| Decision {
+            by: by.into(),
+            verified: true,
+            at: Time(Timestamp::UNIX_EPOCH),
+            verdict,
+            reason: reason.map(Into::into),
+            source: DecisionSource::Manual,
+            edited: false,
+            edited_action: None,
+        };
+        let mut proposal = ActionProposal::new(
+            "scale-api",
+            ActionProposalSpec {
+                investigation: "inv-1".into(),
+                summary: "scale".into(),
+                rationale: String::new(),
+                risk: Risk::Low,
+                reversible: true,
+                action: action(ActionKind::Scale, "apps/v1", "Deployment"),
+                preview: None,
+                expires_at: None,
+                rollback: None,
+                credential_recipient: None,
+            },
+        );
+        proposal.status = Some(ActionProposalStatus {
+            state: ProposalState::Vetoed,
+            decisions: vec![
+                decision("oncall-1", Verdict::Approve, None),
+                decision("oncall-2", Verdict::Veto, Some("wrong deployment")),
+            ],
+            ..Default::default()
+        });
+        assert_eq!(
+            withdrawal(&proposal),
+            "oncall-2 vetoed it after it was approved (\"wrong deployment\")"
+        );
+        if let Some(status) = proposal.status.as_mut() {
+            status.state = ProposalState::Expired;
+            status.decisions[1] = decision("oncall-2", Verdict::Kill, Some("runaway"));
+        }
+        assert_eq!(withdrawal(&proposal), "oncall-2 killed it before it ran");
     }
 
     #[test]

@@ -1,8 +1,10 @@
 //! Sandbox users, their bearer tokens, and the rules that decide what each may do.
 
+use super::rbac::{AUTHENTICATED, Grants};
 use super::status::StatusError;
 use rand::Rng;
 use std::collections::HashMap;
+use std::sync::{PoisonError, RwLock};
 
 /// The sandbox agents' identity: full rights.
 pub const AGENT_USER: &str = "kubevigil-agent";
@@ -12,7 +14,7 @@ pub const GOVERNOR_USER: &str = "kubevigil-governor";
 pub(crate) const PAYMENTS: &str = "payments";
 
 /// What a user may do.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Rights {
     /// Everything.
     Full,
@@ -20,10 +22,12 @@ pub(crate) enum Rights {
     ReadOnly,
     /// Everything, but only inside one namespace.
     Namespace(String),
+    /// What RBAC rules allow, evaluated as Kubernetes does (see [`super::rbac`]).
+    Rules(Grants),
 }
 
 /// An authenticated user.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct User {
     /// The user name.
     pub name: String,
@@ -71,6 +75,7 @@ impl User {
             Rights::Full => true,
             Rights::ReadOnly => matches!(attributes.verb.as_str(), "get" | "list" | "watch"),
             Rights::Namespace(namespace) => &attributes.namespace == namespace,
+            Rights::Rules(grants) => grants.allows(attributes),
         }
     }
 
@@ -114,11 +119,31 @@ impl User {
     }
 }
 
-/// The fixed set of sandbox users and their tokens.
-#[derive(Debug, Clone)]
+/// The sandbox users and their tokens: a fixed set, plus users registered
+/// while the server runs (see [`Users::register`]).
+#[derive(Debug, Default)]
 pub(crate) struct Users {
+    registry: RwLock<Registry>,
+}
+
+/// Users by token, and tokens by user name.
+#[derive(Debug, Default)]
+struct Registry {
     by_token: HashMap<String, User>,
     token_by_name: HashMap<String, String>,
+}
+
+impl Registry {
+    /// Adds `user` with a fresh token; `None` when the name is taken.
+    fn insert(&mut self, user: User) -> Option<String> {
+        if self.token_by_name.contains_key(&user.name) {
+            return None;
+        }
+        let token = random_token(&user.name);
+        self.token_by_name.insert(user.name.clone(), token.clone());
+        self.by_token.insert(token.clone(), user);
+        Some(token)
+    }
 }
 
 fn user(name: &str, groups: &[&str], rights: Rights) -> User {
@@ -132,70 +157,99 @@ fn user(name: &str, groups: &[&str], rights: Rights) -> User {
 fn random_token(name: &str) -> String {
     let secret: [u8; 16] = rand::rng().random();
     let hex: String = secret.iter().map(|b| format!("{b:02x}")).collect();
-    format!("kubevigil-sandbox.{name}.{hex}")
+    // Tokens are header values: keep names such as `system:serviceaccount:ns:sa` readable but safe.
+    let label: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!("kubevigil-sandbox.{label}.{hex}")
 }
 
 impl Users {
     /// The sandbox users, each with a fresh random token.
     pub fn generate() -> Self {
-        let operators = ["kubevigil:operators", "system:authenticated"];
+        let operators = ["kubevigil:operators", AUTHENTICATED];
         let everyone = [
             user("oncall-1", &operators, Rights::Full),
             user("oncall-2", &operators, Rights::Full),
             user(
                 "viewer",
-                &["kubevigil:viewers", "system:authenticated"],
+                &["kubevigil:viewers", AUTHENTICATED],
                 Rights::ReadOnly,
             ),
             user(
                 AGENT_USER,
-                &["kubevigil:agents", "system:authenticated"],
+                &["kubevigil:agents", AUTHENTICATED],
                 Rights::Full,
             ),
             user(
                 GOVERNOR_USER,
-                &["kubevigil:governors", "system:authenticated"],
+                &["kubevigil:governors", AUTHENTICATED],
                 Rights::Full,
             ),
             user(
                 "payments-dev",
-                &["kubevigil:payments", "system:authenticated"],
+                &["kubevigil:payments", AUTHENTICATED],
                 Rights::Namespace(PAYMENTS.to_string()),
             ),
         ];
-        let mut by_token = HashMap::new();
-        let mut token_by_name = HashMap::new();
+        let mut registry = Registry::default();
         for user in everyone {
-            let token = random_token(&user.name);
-            token_by_name.insert(user.name.clone(), token.clone());
-            by_token.insert(token, user);
+            registry.insert(user);
         }
         Users {
-            by_token,
-            token_by_name,
+            registry: RwLock::new(registry),
         }
+    }
+
+    /// Registers user `name` in `groups` (and `system:authenticated`) with
+    /// `rights`; returns its new bearer token, or `None` when a user of that
+    /// name exists (existing users never change).
+    pub fn register(&self, name: &str, groups: &[&str], rights: Rights) -> Option<String> {
+        let mut groups: Vec<&str> = groups.to_vec();
+        if !groups.contains(&AUTHENTICATED) {
+            groups.push(AUTHENTICATED);
+        }
+        self.registry
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(user(name, &groups, rights))
     }
 
     /// The token of a user.
-    pub fn token_for(&self, name: &str) -> Option<&str> {
-        self.token_by_name.get(name).map(String::as_str)
+    pub fn token_for(&self, name: &str) -> Option<String> {
+        self.registry
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .token_by_name
+            .get(name)
+            .cloned()
     }
 
     /// The user sending an `Authorization` header; 401 without a known token.
-    pub fn authenticate(&self, authorization: Option<&str>) -> Result<&User, StatusError> {
+    pub fn authenticate(&self, authorization: Option<&str>) -> Result<User, StatusError> {
+        let registry = self.registry.read().unwrap_or_else(PoisonError::into_inner);
         authorization
             .and_then(|value| {
                 value
                     .strip_prefix("Bearer ")
                     .or_else(|| value.strip_prefix("bearer "))
             })
-            .and_then(|token| self.by_token.get(token.trim()))
+            .and_then(|token| registry.by_token.get(token.trim()))
+            .cloned()
             .ok_or_else(StatusError::unauthorized)
     }
 
     /// User names, in a stable order.
-    pub fn names(&self) -> Vec<&str> {
-        let mut names: Vec<&str> = self.token_by_name.keys().map(String::as_str).collect();
+    pub fn names(&self) -> Vec<String> {
+        let registry = self.registry.read().unwrap_or_else(PoisonError::into_inner);
+        let mut names: Vec<String> = registry.token_by_name.keys().cloned().collect();
         names.sort_unstable();
         names
     }
@@ -245,6 +299,34 @@ mod tests {
         assert!(by_name("payments-dev").allows(&attributes("patch", "payments")));
         assert!(!by_name("payments-dev").allows(&attributes("list", "")));
         assert!(by_name("oncall-2").allows(&attributes("delete", "")));
+    }
+
+    #[test]
+    fn registered_users_get_their_rules_and_never_replace_others() {
+        let users = Users::generate();
+        let rules = vec![k8s_openapi::api::rbac::v1::PolicyRule {
+            api_groups: Some(vec!["kubevigil.io".into()]),
+            resources: Some(vec!["actionproposals/status".into()]),
+            verbs: vec!["update".into()],
+            ..Default::default()
+        }];
+        let token = users
+            .register(
+                "alice",
+                &["kubevigil:operators"],
+                Rights::Rules(Grants::cluster_wide(rules)),
+            )
+            .unwrap();
+        let alice = users
+            .authenticate(Some(&format!("Bearer {token}")))
+            .unwrap();
+        assert!(alice.groups.iter().any(|g| g == AUTHENTICATED));
+        assert!(alice.allows(&attributes("update", "payments")));
+        assert!(!alice.allows(&attributes("patch", "payments")));
+        let before = users.token_for("viewer");
+        assert_eq!(users.register("viewer", &[], Rights::Full), None);
+        assert_eq!(users.token_for("viewer"), before);
+        assert!(users.names().contains(&"alice".to_string()));
     }
 
     #[test]

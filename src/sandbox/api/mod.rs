@@ -35,6 +35,7 @@ mod patch;
 mod path;
 mod printers;
 mod protobuf;
+pub mod rbac;
 mod read;
 mod representation;
 mod resource;
@@ -147,17 +148,29 @@ impl ApiServer {
     /// The bearer token of a sandbox user (`oncall-1`, `oncall-2`, `viewer`,
     /// `payments-dev`, [`AGENT_USER`] or [`GOVERNOR_USER`]).
     pub fn token_for(&self, user: &str) -> Option<String> {
-        self.inner.users.token_for(user).map(str::to_string)
+        self.inner.users.token_for(user)
+    }
+
+    /// Registers user `name` in `groups` (and `system:authenticated`) whose
+    /// rights are exactly the RBAC `grants` (see [`rbac::Grants::bound_to`]
+    /// to take them from manifests such as `assets/rbac/`); returns its bearer
+    /// token. [`Self::client`] then works for `name`. A name already taken is
+    /// refused: the built-in users never change.
+    pub fn add_user(
+        &self,
+        name: &str,
+        groups: &[&str],
+        grants: rbac::Grants,
+    ) -> Result<String, rbac::RbacError> {
+        self.inner
+            .users
+            .register(name, groups, auth::Rights::Rules(grants))
+            .ok_or_else(|| rbac::RbacError::UserExists(name.to_string()))
     }
 
     /// The sandbox user names.
     pub fn users(&self) -> Vec<String> {
-        self.inner
-            .users
-            .names()
-            .into_iter()
-            .map(str::to_string)
-            .collect()
+        self.inner.users.names()
     }
 
     /// The same server over TLS, `https://127.0.0.1:PORT` (what kubeconfigs use:

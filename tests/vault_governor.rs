@@ -1,0 +1,382 @@
+//! The governor's Vault work against a real OpenBao dev server and the
+//! sandbox's Kubernetes emulator: rule approvals in Autonomous get a write
+//! credential naming the rule, expiries revoke what the proposal holds, and
+//! Vault being down delays the credential but never the decision; in the
+//! sandbox, an Autonomous agent unwraps and uses what the governor minted.
+
+mod common;
+
+use common::bao::{Bao, bao_binary};
+use jiff::{SignedDuration, Timestamp};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
+use kube::api::PostParams;
+use kube::{Api, Client};
+use kubevigil::domain::policy::POLICY_NAME;
+use kubevigil::domain::{
+    ActionKind, ActionProposal, ActionProposalSpec, ActionTarget, DecisionSource, MintedCredential,
+    Phase, ProposalState, ProposedAction, Risk, TrustPolicy, TrustPolicySpec,
+};
+use kubevigil::governor::{AUTONOMOUS_RULE, TIMEOUT_RULE, initial_status, run_with_vault};
+use kubevigil::sandbox::api::{AGENT_USER, ApiConfig, ApiServer, GOVERNOR_USER};
+use kubevigil::sandbox::{Sandbox, SandboxOptions};
+use kubevigil::vault::{MintRequest, Vault, VaultError, VaultSettings};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::task::JoinHandle;
+
+const NS: &str = "payments";
+const WRITE_POLICY: &str = "kubevigil-write-payments";
+
+/// The API emulator with the namespace's TrustPolicy, and a governor task
+/// that stops when this is dropped.
+struct Cluster {
+    server: ApiServer,
+    governor: Option<JoinHandle<()>>,
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        if let Some(governor) = &self.governor {
+            governor.abort();
+        }
+    }
+}
+
+impl Cluster {
+    async fn start(phase: Phase) -> Cluster {
+        let server = ApiServer::start(ApiConfig::default())
+            .await
+            .expect("start the API emulator");
+        let cluster = Cluster {
+            server,
+            governor: None,
+        };
+        let mut policy = TrustPolicy::new(
+            POLICY_NAME,
+            TrustPolicySpec {
+                phase,
+                credential_ttl_seconds: 120,
+                autonomous_risk_ceiling: Risk::Medium,
+                ..TrustPolicySpec::default()
+            },
+        );
+        policy.metadata.namespace = Some(NS.into());
+        Api::<TrustPolicy>::namespaced(cluster.agent(), NS)
+            .create(&PostParams::default(), &policy)
+            .await
+            .expect("create the policy");
+        cluster
+    }
+
+    fn agent(&self) -> Client {
+        self.server.client(AGENT_USER).expect("agent client")
+    }
+
+    fn proposals(&self) -> Api<ActionProposal> {
+        Api::namespaced(self.agent(), NS)
+    }
+
+    fn run_governor(&mut self, vault: Vault) {
+        let client = self.server.client(GOVERNOR_USER).expect("governor client");
+        self.governor = Some(tokio::spawn(run_with_vault(client, Some(Arc::new(vault)))));
+    }
+
+    /// Creates a proposal without a status (the governor judges it).
+    async fn propose(&self, name: &str, risk: Risk, expires_at: Option<Timestamp>) {
+        let spec = ActionProposalSpec {
+            investigation: "inv-1".into(),
+            summary: "scale api to 4 replicas".into(),
+            rationale: "CPU saturated".into(),
+            risk,
+            reversible: true,
+            action: ProposedAction {
+                kind: ActionKind::Scale,
+                target: ActionTarget {
+                    api_version: "apps/v1".into(),
+                    kind: "Deployment".into(),
+                    namespace: NS.into(),
+                    name: "api".into(),
+                },
+                patch: None,
+                patch_type: None,
+                command: None,
+                replicas: Some(4),
+            },
+            preview: None,
+            expires_at: expires_at.map(Time),
+            rollback: None,
+            credential_recipient: None,
+        };
+        let mut proposal = ActionProposal::new(name, spec);
+        proposal.metadata.namespace = Some(NS.into());
+        self.proposals()
+            .create(&PostParams::default(), &proposal)
+            .await
+            .expect("create the proposal");
+    }
+
+    /// The proposal once `ready` holds, polled for up to `patience`.
+    async fn wait_for(
+        &self,
+        name: &str,
+        patience: Duration,
+        ready: impl Fn(&ActionProposal) -> bool,
+    ) -> ActionProposal {
+        let deadline = tokio::time::Instant::now() + patience;
+        loop {
+            let proposal = self.proposals().get(name).await.expect("read the proposal");
+            if ready(&proposal) {
+                return proposal;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "{name} did not get there in {patience:?}: {:?}",
+                proposal.status
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+fn credential_of(proposal: &ActionProposal) -> Option<MintedCredential> {
+    proposal.status.as_ref().and_then(|s| s.credential.clone())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rule_approval_in_autonomous_gets_a_credential_naming_the_rule() {
+    let bao = Bao::start().await;
+    let vault = bao.vault();
+    vault
+        .write_namespace_policy(NS)
+        .await
+        .expect("write policy");
+    let mut cluster = Cluster::start(Phase::Autonomous).await;
+    cluster.run_governor(bao.vault());
+
+    cluster.propose("scale-api", Risk::Low, None).await;
+    let judged = cluster
+        .wait_for("scale-api", Duration::from_secs(20), |p| {
+            credential_of(p).is_some()
+        })
+        .await;
+    assert_eq!(judged.state(), ProposalState::AutoApproved);
+    let decision = &judged.decisions()[0];
+    assert_eq!(
+        (decision.by.as_str(), decision.source),
+        (AUTONOMOUS_RULE, DecisionSource::Rule)
+    );
+    let credential = credential_of(&judged).expect("credential");
+    assert_eq!(credential.ttl_seconds, 120);
+    assert!(!credential.revoked);
+
+    let wrapping = credential.wrapping_token.expect("a clear wrapping token");
+    let token = vault
+        .verify_and_unwrap(&wrapping)
+        .await
+        .expect("the agent verifies and unwraps it");
+    assert_eq!(token.accessor, credential.wrapped_accessor);
+    assert!(
+        token.policies.contains(&WRITE_POLICY.to_string()),
+        "{token:?}"
+    );
+    assert!(
+        token.ttl_seconds <= 120 && token.ttl_seconds > 100,
+        "{token:?}"
+    );
+    let meta = |key: &str| token.metadata.get(key).map(String::as_str);
+    assert_eq!(meta("investigation"), Some("inv-1"));
+    assert_eq!(meta("proposal"), Some("payments/scale-api"));
+    assert_eq!(meta("approvers"), Some(AUTONOMOUS_RULE));
+
+    // Above the ceiling it waits for people, and people's approvals are the
+    // console's to mint: the governor mints nothing for it.
+    cluster.propose("delete-pods", Risk::High, None).await;
+    cluster
+        .wait_for("delete-pods", Duration::from_secs(20), |p| {
+            p.state() == ProposalState::Pending && p.status.is_some()
+        })
+        .await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let waiting = cluster.proposals().get("delete-pods").await.expect("read");
+    assert_eq!(credential_of(&waiting), None);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_expiry_revokes_the_credential_the_proposal_holds() {
+    let bao = Bao::start().await;
+    let vault = bao.vault();
+    vault
+        .write_namespace_policy(NS)
+        .await
+        .expect("write policy");
+    let mut cluster = Cluster::start(Phase::LimitedWrite).await;
+    let past = Timestamp::now() - SignedDuration::from_secs(5);
+    cluster.propose("scale-api", Risk::Low, Some(past)).await;
+    // Pending, and holding a credential (as a racing approval would leave it).
+    let minted = vault
+        .mint_write_credential(&MintRequest {
+            policy: WRITE_POLICY.into(),
+            ttl_seconds: 120,
+            num_uses: 2,
+            investigation: "inv-1".into(),
+            proposal: "payments/scale-api".into(),
+            approvers: vec!["oncall-1".into()],
+            wrap_ttl_seconds: 60,
+        })
+        .await
+        .expect("mint");
+    let policy = TrustPolicySpec {
+        phase: Phase::LimitedWrite,
+        ..TrustPolicySpec::default()
+    };
+    let mut proposal = cluster.proposals().get("scale-api").await.expect("read");
+    let mut status = initial_status(&proposal.spec, Some(&policy), Timestamp::now());
+    status.credential = Some(MintedCredential {
+        wrapping_token: Some(minted.wrapping_token.clone()),
+        wrapped_accessor: minted.wrapped_accessor.clone(),
+        ttl_seconds: 120,
+        ..Default::default()
+    });
+    proposal.status = Some(status);
+    cluster
+        .proposals()
+        .replace_status("scale-api", &PostParams::default(), &proposal)
+        .await
+        .expect("store the pending status and credential");
+    assert_eq!(
+        cluster
+            .proposals()
+            .get("scale-api")
+            .await
+            .expect("read")
+            .state(),
+        ProposalState::Pending
+    );
+    vault
+        .lookup_accessor(&minted.wrapped_accessor)
+        .await
+        .expect("the credential is live before the governor runs");
+
+    cluster.run_governor(bao.vault());
+    let expired = cluster
+        .wait_for("scale-api", Duration::from_secs(20), |p| {
+            credential_of(p).is_some_and(|c| c.revoked)
+        })
+        .await;
+    assert_eq!(expired.state(), ProposalState::Expired);
+    assert_eq!(
+        expired.decisions().last().map(|d| d.by.as_str()),
+        Some(TIMEOUT_RULE)
+    );
+    let lookup = vault.lookup_accessor(&minted.wrapped_accessor).await;
+    assert!(matches!(lookup, Err(VaultError::Api { .. })), "{lookup:?}");
+}
+
+/// A `bao server -dev` started late on a port chosen up front, killed on drop.
+struct LateBao(Child);
+
+impl Drop for LateBao {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn vault_down_delays_the_credential_but_not_the_rule_approval() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let settings = VaultSettings {
+        addr: format!("http://127.0.0.1:{port}"),
+        token: format!("root-{:032x}", rand::random::<u128>()),
+        namespace: None,
+        cacert: None,
+    };
+    let vault = Vault::connect(settings.clone()).expect("client");
+    let mut cluster = Cluster::start(Phase::Autonomous).await;
+    cluster.run_governor(Vault::connect(settings.clone()).expect("client"));
+
+    cluster.propose("scale-api", Risk::Low, None).await;
+    let judged = cluster
+        .wait_for("scale-api", Duration::from_secs(20), |p| {
+            p.state() == ProposalState::AutoApproved
+        })
+        .await;
+    assert_eq!(credential_of(&judged), None, "nothing to mint with");
+
+    // Vault comes up: the governor's retry mints the credential.
+    let _bao = LateBao(
+        Command::new(bao_binary())
+            .args([
+                "server",
+                "-dev",
+                &format!("-dev-root-token-id={}", settings.token),
+                &format!("-dev-listen-address=127.0.0.1:{port}"),
+            ])
+            .env_remove("VAULT_ADDR")
+            .env_remove("BAO_ADDR")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start bao"),
+    );
+    let minted = cluster
+        .wait_for("scale-api", Duration::from_secs(60), |p| {
+            credential_of(p).is_some()
+        })
+        .await;
+    assert_eq!(minted.state(), ProposalState::AutoApproved);
+    let credential = credential_of(&minted).expect("credential");
+    let token = vault
+        .lookup_accessor(&credential.wrapped_accessor)
+        .await
+        .expect("a live token in the Vault that came up");
+    assert_eq!(
+        token.metadata.get("approvers").map(String::as_str),
+        Some(AUTONOMOUS_RULE)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_the_sandbox_an_autonomous_agent_uses_the_credential_the_governor_minted() {
+    let sandbox = Sandbox::start_with_vault(
+        SandboxOptions {
+            speed: 50.0,
+            scenarios: false,
+            ..SandboxOptions::default()
+        },
+        Some(&bao_binary()),
+    )
+    .await
+    .expect("the sandbox starts with OpenBao");
+    let oncall = sandbox.api().client("oncall-1").expect("client");
+    let handle = sandbox
+        .start_investigation("oomkilled", "checkout")
+        .expect("started");
+    let inv = handle.investigation.clone();
+    let proposals: Api<ActionProposal> = Api::namespaced(oncall.clone(), "checkout");
+    let name = format!("{}-1", inv.job);
+    let mut executed = None;
+    for _ in 0..600 {
+        if let Ok(Some(p)) = proposals.get_opt(&name).await
+            && p.state() == ProposalState::Executed
+        {
+            executed = Some(p);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let executed = executed.expect("the rule-approved proposal is executed");
+    assert_eq!(executed.decisions()[0].by, AUTONOMOUS_RULE);
+    assert!(credential_of(&executed).is_some(), "{:?}", executed.status);
+    let log = Api::<k8s_openapi::api::core::v1::Pod>::namespaced(oncall, "checkout")
+        .logs(&inv.pod, &Default::default())
+        .await
+        .expect("the pod log");
+    assert!(log.contains("verified the wrapping token"), "{log}");
+    sandbox.shutdown().await;
+}
