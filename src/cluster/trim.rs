@@ -2,7 +2,8 @@
 //! sanitize (and redact) every string an agent could have written, once.
 
 use crate::app::records::{
-    CredentialRecord, DecisionRecord, InvestigationRecord, Payload, PolicyRecord, ProposalKey, ProposalRecord,
+    CredentialRecord, DecisionRecord, InvestigationRecord, Payload, PolicyRecord, ProposalKey,
+    ProposalRecord,
 };
 use crate::domain::policy::POLICY_NAME;
 use crate::domain::{ActionProposal, DecisionSource, Investigation, ProposedAction, TrustPolicy};
