@@ -595,3 +595,38 @@ fn a_veto_the_cluster_refuses_because_the_agent_ran_first_says_so() {
         notices(&state)
     );
 }
+
+#[test]
+fn a_patch_pasted_into_the_edit_keeps_its_lines() {
+    let mut state = inbox(world(Risk::Low));
+    press(&mut state, KeyCode::Char('e'));
+    let key_of = state.decisions.inbox[0].clone();
+    update(
+        &mut state,
+        Action::Decisions(DecisionEvent::ActionLoaded {
+            key: key_of,
+            result: Ok(patch_action()),
+        }),
+    );
+    // Replace the whole text with a pasted two-line patch (with a stray escape).
+    update(
+        &mut state,
+        key_with(KeyCode::Char('a'), KeyModifiers::CONTROL),
+    );
+    for _ in 0..40 {
+        press(&mut state, KeyCode::Delete);
+        press(&mut state, KeyCode::Backspace);
+    }
+    update(
+        &mut state,
+        Action::Paste("spec:\n  replicas: 5\u{1b}[2J\r\n".into()),
+    );
+    let Some(Modal::Edit { text, .. }) = &state.decisions.modal else {
+        panic!("the edit dialog is open");
+    };
+    let lines: Vec<&str> = text.lines().iter().map(String::as_str).collect();
+    assert!(
+        lines.starts_with(&["spec:", "  replicas: 5"]),
+        "pasted lines are kept, escapes dropped: {lines:?}"
+    );
+}

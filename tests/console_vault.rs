@@ -7,11 +7,12 @@
 use crossterm::event::KeyCode;
 use kubevigil::app::action::Action;
 use kubevigil::app::effect::Effect;
-use kubevigil::app::fixtures::{StateBuilder, at, investigation, key};
-use kubevigil::app::state::State;
+use kubevigil::app::fixtures::{StateBuilder, at, investigation, key, proposal};
+use kubevigil::app::records::CredentialRecord;
+use kubevigil::app::state::{Screen, State};
 use kubevigil::app::update;
 use kubevigil::app::vault::{TokenLookup, VaultEffect, VaultEvent};
-use kubevigil::domain::{InvestigationState, Phase};
+use kubevigil::domain::{InvestigationState, Phase, ProposalState, Risk};
 use kubevigil::vault::{TokenInfo, VaultIdentity};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -362,4 +363,64 @@ fn a_misconfigured_vault_says_what_is_wrong() {
             .contains("vault ⚠ misconfigured")
     );
     assert!(text.contains("no token was found"), "{text}");
+}
+
+fn proposal_screen(vault: VaultEvent, credential: Option<CredentialRecord>) -> String {
+    let mut record = proposal(
+        "raise-mem-7f3a",
+        "oom-7f3a9c",
+        Risk::Low,
+        ProposalState::Approved,
+    );
+    record.credential = credential;
+    let key = record.key.clone();
+    let mut state = StateBuilder::new()
+        .policy("payments", Phase::LimitedWrite)
+        .investigation(investigation(
+            "oom-7f3a9c",
+            "payments",
+            InvestigationState::Running,
+            185,
+        ))
+        .proposal(record)
+        .vault(vault)
+        .build();
+    state.screens.push(Screen::Proposal { key, scroll: 0 });
+    screen(&state)
+}
+
+#[test]
+fn the_proposal_shows_its_minted_credential_and_whether_it_is_live() {
+    let minted = CredentialRecord {
+        accessor: "hmT0q8Zt1vXbW2".into(),
+        ttl_seconds: 120,
+        minted_at: Some(at(-30)),
+        revoked: false,
+        encrypted: true,
+    };
+    let live = proposal_screen(operator(), Some(minted.clone()));
+    assert!(
+        live.contains(
+            "credential    minted 02:13:37 · accessor hmT0q8Zt1vXb · ttl 2m00s · wrapped, age-encrypted to the agent · live until 02:15:37"
+        ),
+        "{live}"
+    );
+    let revoked = proposal_screen(
+        operator(),
+        Some(CredentialRecord {
+            revoked: true,
+            ..minted
+        }),
+    );
+    assert!(
+        revoked.contains("wrapped, age-encrypted to the agent · revoked"),
+        "{revoked}"
+    );
+    let off = proposal_screen(VaultEvent::Off, None);
+    assert!(
+        off.contains(
+            "credential    none (Vault is off: the agent gets no write credential from kubevigil)"
+        ),
+        "{off}"
+    );
 }

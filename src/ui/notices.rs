@@ -1,5 +1,5 @@
-//! The notice line: the newest message for the operator (config warnings,
-//! missing rights, failures), until dismissed with esc on the table.
+//! The notice line: the newest message for the operator (done, warnings such
+//! as config problems, failures), until dismissed with esc on the table.
 
 use super::text;
 use crate::app::state::{NoticeLevel, State};
@@ -14,9 +14,10 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
         return;
     };
     let theme = &state.theme;
-    let style = match notice.level {
-        NoticeLevel::Warning => theme.warn,
-        NoticeLevel::Error => theme.error,
+    let (style, marker) = match notice.level {
+        NoticeLevel::Info => (theme.ok, "✓"),
+        NoticeLevel::Warning => (theme.warn, "⚠"),
+        NoticeLevel::Error => (theme.error, "✖"),
     };
     let more = state.notices.len() - 1;
     let suffix = if more > 0 {
@@ -25,7 +26,7 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
         "  (esc on the table dismisses)".to_string()
     };
     let room = usize::from(area.width).saturating_sub(text::width(&suffix) + 3);
-    let line = format!(" ⚠ {}{suffix}", text::fit(&notice.text, room));
+    let line = format!(" {marker} {}{suffix}", text::fit(&notice.text, room));
     frame.render_widget(
         Paragraph::new(Line::styled(
             text::fit(&line, usize::from(area.width)),

@@ -149,6 +149,9 @@ fn document(state: &State, record: &ProposalRecord, width: u16) -> Vec<Section> 
     if let Some(required) = record.approvals_required.filter(|n| *n > 0) {
         facts.push(("approvals", format!("{required} more needed")));
     }
+    if let Some(credential) = credential_fact(state, record) {
+        facts.push(("credential", credential));
+    }
     if let Some(execution) = &record.execution {
         facts.push(("execution", execution.clone()));
     }
@@ -318,4 +321,45 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
         skip = 0;
     }
     frame.render_widget(Paragraph::new(lines).style(theme.base), text_area);
+}
+
+/// What the proposal's write credential is: minted when, its accessor, its
+/// lifetime, how it is handed over, and whether it is still live.
+fn credential_fact(state: &State, record: &ProposalRecord) -> Option<String> {
+    let Some(credential) = &record.credential else {
+        return record.state.is_approved().then(|| {
+            if state.vault.status == crate::app::state::VaultStatus::Off {
+                "none (Vault is off: the agent gets no write credential from kubevigil)".into()
+            } else {
+                "none minted yet: the agent has no write credential until it is".into()
+            }
+        });
+    };
+    let accessor: String = credential.accessor.chars().take(12).collect();
+    let ttl = i64::try_from(credential.ttl_seconds).unwrap_or(i64::MAX);
+    let lifetime = format::compact_duration(jiff::SignedDuration::from_secs(ttl));
+    let handed = if credential.encrypted {
+        "wrapped, age-encrypted to the agent"
+    } else {
+        "wrapped"
+    };
+    let minted = credential
+        .minted_at
+        .map(|at| format!("minted {} · ", format::clock(at, &state.time_zone)))
+        .unwrap_or_default();
+    let ends = credential
+        .minted_at
+        .and_then(|at| at.checked_add(jiff::SignedDuration::from_secs(ttl)).ok());
+    let now = if credential.revoked {
+        "revoked".to_string()
+    } else {
+        match ends {
+            Some(end) if end <= state.now => "expired".to_string(),
+            Some(end) => format!("live until {}", format::clock(end, &state.time_zone)),
+            None => "live".to_string(),
+        }
+    };
+    Some(format!(
+        "{minted}accessor {accessor} · ttl {lifetime} · {handed} · {now}"
+    ))
 }

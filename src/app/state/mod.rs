@@ -124,6 +124,8 @@ pub struct Identity {
 /// How serious a notice is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NoticeLevel {
+    /// Something the operator asked for was done (a decision recorded, a kill).
+    Info,
     /// Worth knowing (a config warning).
     Warning,
     /// Something failed.

@@ -262,7 +262,16 @@ fn audit_filter_key(state: &mut State, event: KeyEvent, out: &mut Out) {
 
 /// Pasted text goes into the open dialog's text field.
 pub(super) fn paste(state: &mut State, text: &str, out: &mut Out) {
-    let clean = crate::sanitize::sanitize(text).into_owned();
+    // The edited patch keeps the pasted lines; one-line fields get one line.
+    let multiline = matches!(state.decisions.modal, Some(Modal::Edit { .. }));
+    let clean = if multiline {
+        text.lines()
+            .map(|line| crate::sanitize::sanitize(line).into_owned())
+            .collect::<Vec<_>>()
+            .join("\n")
+    } else {
+        crate::sanitize::sanitize(text).into_owned()
+    };
     let area = match state.decisions.modal.as_mut() {
         Some(Modal::Veto { reason, .. }) => Some(reason),
         Some(Modal::Edit { text, .. }) => Some(text),

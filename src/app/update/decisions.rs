@@ -23,6 +23,16 @@ fn notice(state: &mut State, text: String, out: &mut Out) {
     data::notice(state, NoticeLevel::Warning, text, out);
 }
 
+/// A success: shown as done, or as a warning when it came with warnings.
+fn done(state: &mut State, text: String, warnings: &[String], out: &mut Out) {
+    let level = if warnings.is_empty() {
+        NoticeLevel::Info
+    } else {
+        NoticeLevel::Warning
+    };
+    data::notice(state, level, text, out);
+}
+
 fn error(state: &mut State, text: String, out: &mut Out) {
     data::notice(state, NoticeLevel::Error, text, out);
 }
@@ -216,14 +226,11 @@ fn copy(state: &mut State, out: &mut Out) {
     match text {
         Some(text) => {
             out.push(Effect::Decisions(DecisionEffect::Copy { text }));
-            notice(
-                state,
-                format!(
-                    "copied the suggestion of {} to the clipboard (OSC 52)",
-                    key.name
-                ),
-                out,
+            let text = format!(
+                "copied the suggestion of {} to the clipboard (OSC 52)",
+                key.name
             );
+            done(state, text, &[], out);
         }
         None => notice(
             state,
@@ -424,7 +431,7 @@ pub(super) fn event(state: &mut State, event: DecisionEvent, out: &mut Out) {
                         text.push_str(&format!("; expired {}", outcome.expired.join(", ")));
                     }
                     with_warnings(&mut text, &outcome.warnings);
-                    notice(state, text, out);
+                    done(state, text, &outcome.warnings, out);
                 }
                 Err(e) => error(state, e.to_string(), out),
             }
@@ -441,7 +448,7 @@ pub(super) fn event(state: &mut State, event: DecisionEvent, out: &mut Out) {
                         outcome.expired.len()
                     );
                     with_warnings(&mut text, &outcome.warnings);
-                    notice(state, text, out);
+                    done(state, text, &outcome.warnings, out);
                 }
                 Err(e) => error(state, e.to_string(), out),
             }
@@ -492,7 +499,7 @@ fn decided(
                 text.push_str(" (edited)");
             }
             with_warnings(&mut text, &outcome.warnings);
-            notice(state, text, out);
+            done(state, text, &outcome.warnings, out);
         }
         Err(failure) if failure.pending().is_some() => {
             let message = failure.to_string();
