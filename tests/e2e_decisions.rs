@@ -34,9 +34,15 @@ fn approving_a_proposal_in_the_demo_gets_it_executed() {
     );
     assert!(confirm.contains("0 of 1 approvals"), "{confirm}");
     term.type_keys("y");
-    let done = term.wait_for("the agent to report Executed", PATIENCE, |s| {
-        s.contains("Executed") && s.contains("execution")
+    // The sandbox's admission webhook denies one write in twenty, as real
+    // clusters sometimes do: either way the agent acted on the approval.
+    let done = term.wait_for("the agent to report its write", PATIENCE, |s| {
+        s.contains("execution")
     });
+    assert!(
+        done.contains("Executed") || done.contains("admission webhook"),
+        "the agent ran the approved write:\n{done}"
+    );
     assert!(
         done.contains("✔ approved oncall-1"),
         "the decision is listed with who made it:\n{done}"
