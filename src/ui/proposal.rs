@@ -352,6 +352,9 @@ fn credential_fact(state: &State, record: &ProposalRecord) -> Option<String> {
         .and_then(|at| at.checked_add(jiff::SignedDuration::from_secs(ttl)).ok());
     let now = if credential.revoked {
         "revoked".to_string()
+    } else if record.execution.is_some() {
+        // Its uses (a lookup and the write) went to the reported write.
+        "spent by the agent's write".to_string()
     } else {
         match ends {
             Some(end) if end <= state.now => "expired".to_string(),
