@@ -207,6 +207,10 @@ async fn start_bao(bao: &Path) -> Result<crate::vault::DevServer> {
         .await
         .map_err(vault_error)?;
     let vault = server.vault().map_err(vault_error)?;
+    vault
+        .write_investigation_policy()
+        .await
+        .map_err(vault_error)?;
     for (namespace, _) in agents::world::namespaces() {
         vault
             .write_namespace_policy(namespace)

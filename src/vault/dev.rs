@@ -125,7 +125,23 @@ pub fn namespace_write_policy(namespace: &str) -> String {
     )
 }
 
+/// The policy the sandbox gives every investigation's own token.
+pub const INVESTIGATION_POLICY: &str = "kubevigil-investigation";
+
+/// The HCL of [`INVESTIGATION_POLICY`]: read-only diagnostics under
+/// `secret/data/kubevigil/diagnostics/`, nothing else (writes come only from
+/// the credentials approvals mint).
+pub fn investigation_policy() -> String {
+    "path \"secret/data/kubevigil/diagnostics/*\" {\n  capabilities = [\"read\"]\n}\n".to_string()
+}
+
 impl Vault {
+    /// Writes [`INVESTIGATION_POLICY`] ([`investigation_policy`]).
+    pub async fn write_investigation_policy(&self) -> Result<(), VaultError> {
+        self.put_policy(INVESTIGATION_POLICY, &investigation_policy())
+            .await
+    }
+
     /// Writes `kubevigil-write-<namespace>` ([`namespace_write_policy`]).
     pub async fn write_namespace_policy(&self, namespace: &str) -> Result<(), VaultError> {
         self.put_policy(

@@ -21,7 +21,9 @@ mod seal;
 
 pub use client::{TokenInfo, Vault, VaultIdentity};
 pub use config::{VaultSettings, resolve_settings, settings_from_env};
-pub use dev::{DevServer, find_bao, namespace_write_policy};
+pub use dev::{
+    DevServer, INVESTIGATION_POLICY, find_bao, investigation_policy, namespace_write_policy,
+};
 pub use error::VaultError;
 pub use mint::{
     DEFAULT_WRAP_TTL_SECONDS, MintRequest, UnwrappedToken, WRITE_CREDENTIAL_USES,

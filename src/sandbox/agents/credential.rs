@@ -29,7 +29,11 @@ pub(super) async fn issue_investigation_token(
     job: Job,
 ) -> Job {
     let created = vault
-        .create_investigation_token(&inv.id, &["default".to_string()], INVESTIGATION_TTL_SECONDS)
+        .create_investigation_token(
+            &inv.id,
+            &[crate::vault::INVESTIGATION_POLICY.to_string()],
+            INVESTIGATION_TTL_SECONDS,
+        )
         .await;
     let accessor = match created {
         Ok((_token, accessor)) => accessor,
