@@ -30,7 +30,7 @@ fn the_demo_with_openbao_shows_the_vault_identity_and_the_investigation_token() 
         s.contains("vault token") && s.contains(" left of ")
     });
     assert!(
-        detail.contains("policy default"),
+        detail.contains("kubevigil-investigation"),
         "the token's policies are listed:\n{detail}"
     );
     assert!(
