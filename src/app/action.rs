@@ -192,4 +192,7 @@ pub enum Action {
     Decisions(super::decisions::DecisionEvent),
     /// A Vault lookup came back: the operator's identity or a token.
     Vault(super::vault::VaultEvent),
+    /// The newest reasoning line of investigations on the table (`None`: no
+    /// pod or log to read yet).
+    Peeked(Vec<(String, Option<String>)>),
 }

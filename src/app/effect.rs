@@ -79,4 +79,16 @@ pub enum Effect {
     Decisions(super::decisions::DecisionEffect),
     /// Look up the operator's Vault identity or watch a token.
     Vault(super::vault::VaultEffect),
+    /// Read the newest reasoning line of these investigations (the table's
+    /// LAST LINE column); the lines come back as `Action::Peeked`.
+    PeekLastLines(Vec<PeekTarget>),
+}
+
+/// An investigation whose last reasoning line the table wants.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PeekTarget {
+    /// The investigation id (pod label `kubevigil.io/investigation`).
+    pub investigation: String,
+    /// The Job's namespace.
+    pub namespace: String,
 }

@@ -134,7 +134,7 @@ fn pod_started(pod: &Pod) -> bool {
 }
 
 /// The newest started pod among `pods`.
-fn newest_started(pods: &[Pod]) -> Option<String> {
+pub(crate) fn newest_started(pods: &[Pod]) -> Option<String> {
     pods.iter()
         .filter(|p| pod_started(p))
         .max_by_key(|p| p.creation_timestamp().map(|t| t.0))

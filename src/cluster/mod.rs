@@ -8,6 +8,7 @@ pub mod decisions;
 pub mod identity;
 pub mod logline;
 pub mod logs;
+pub mod peek;
 pub mod trim;
 pub mod vault;
 pub mod watch;

@@ -180,3 +180,51 @@ async fn the_log_stream_follows_the_pod_and_older_lines_come_back() {
     }
     sandbox.shutdown().await;
 }
+
+#[tokio::test]
+async fn peeking_reads_the_newest_reasoning_line_without_a_stream() {
+    let sandbox = quiet_sandbox().await;
+    let started = sandbox
+        .start_investigation("oomkilled", "checkout")
+        .expect("an investigation");
+    let inv = started.investigation.clone();
+    let client = sandbox.api().client("oncall-1").expect("a client");
+    let redactor = Arc::new(Redactor::default());
+    let target = crate::app::effect::PeekTarget {
+        investigation: inv.id.clone(),
+        namespace: inv.namespace.clone(),
+    };
+    let missing = crate::app::effect::PeekTarget {
+        investigation: "no-such-investigation".into(),
+        namespace: inv.namespace.clone(),
+    };
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        sandbox.api().append_log(
+            &inv.namespace,
+            &inv.pod,
+            "{\"type\":\"thought\",\"text\":\"\\u001b[2Jnewest-marker\"}",
+        );
+        let (tx, mut rx) = mpsc::channel(4);
+        super::peek::peek(
+            client.clone(),
+            vec![target.clone(), missing.clone()],
+            Arc::clone(&redactor),
+            tx,
+        )
+        .await;
+        let Some(Action::Peeked(mut lines)) = rx.recv().await else {
+            panic!("the peeked lines");
+        };
+        lines.sort();
+        assert_eq!(lines[0], ("no-such-investigation".to_string(), None));
+        if lines[1].1.as_deref() == Some("newest-marker") {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no last line in time: {lines:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}

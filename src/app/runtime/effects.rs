@@ -216,6 +216,14 @@ impl Executor {
             }
             Effect::Decisions(effect) => self.decisions.run(effect, &self.client, &self.tx),
             Effect::Vault(effect) => self.vault.run(effect, &self.tx),
+            Effect::PeekLastLines(targets) => {
+                tokio::spawn(crate::cluster::peek::peek(
+                    self.client.clone(),
+                    targets,
+                    Arc::clone(&self.redactor),
+                    self.tx.clone(),
+                ));
+            }
         }
     }
 

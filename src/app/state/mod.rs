@@ -16,7 +16,7 @@ pub use policies::{EditorStage, FormField, PolicyEditor, PolicyForm, PolicyRow, 
 pub use prompt::{Prompt, PromptKind};
 pub use proposals::ProposalStore;
 pub use reasoning::{ReasoningBuffer, UsageTotals};
-pub use table::{Column, InvestigationTable, Row};
+pub use table::{Column, InvestigationTable, LAST_LINE_CHARS, Row};
 pub use vault::{VaultStatus, VaultView, WatchedToken};
 
 use super::action::Source;

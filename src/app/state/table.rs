@@ -69,6 +69,9 @@ impl Column {
     }
 }
 
+/// The longest last reasoning line a row keeps for the LAST LINE column.
+pub const LAST_LINE_CHARS: usize = 160;
+
 /// One row of the table: the investigation and what the console learned about it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Row {
@@ -80,8 +83,11 @@ pub struct Row {
     pub pending: u32,
     /// Money spent so far, from the usage events seen while streaming.
     pub cost: Option<f64>,
-    /// The last reasoning line seen while streaming.
+    /// The last reasoning line seen while streaming or peeking.
     pub last_line: Option<String>,
+    /// When its last line was last asked for (the LAST LINE column), and
+    /// whether the investigation was still running then.
+    pub peeked_at: Option<(jiff::Timestamp, bool)>,
     haystack: String,
 }
 
@@ -94,6 +100,7 @@ impl Row {
             pending: 0,
             cost: None,
             last_line: None,
+            peeked_at: None,
             haystack: String::new(),
         };
         row.refresh_haystack();
@@ -227,6 +234,7 @@ impl InvestigationTable {
             if let Some(previous) = old.remove(row.id()) {
                 row.cost = previous.cost;
                 row.last_line = previous.last_line;
+                row.peeked_at = previous.peeked_at;
                 row.pending = previous.pending;
             }
             self.insert_row(row);

@@ -12,6 +12,7 @@ mod data;
 mod decision_modal;
 mod decisions;
 mod input;
+mod peek;
 mod policies;
 mod scroll;
 mod stream;
@@ -129,10 +130,12 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         }
         Action::Decisions(event) => decisions::event(state, event, &mut out),
         Action::Vault(event) => vault::event(state, event, &mut out),
+        Action::Peeked(lines) => peek::peeked(state, lines, &mut out),
     }
     policies::refresh(state, &mut out);
     decisions::sync(state, &mut out);
     vault::sync(state, &mut out);
+    peek::sync(state, &mut out);
     clock::sync_ticking(state, &mut out);
     out.finish()
 }

@@ -7,8 +7,6 @@ use crate::app::effect::Effect;
 use crate::app::records::{LogEntry, ProposalKey};
 use crate::app::state::{Column, Detail, OlderLines, ReasoningBuffer, Screen, State, StreamStatus};
 
-/// How much of the last line the table keeps.
-const LAST_LINE_CHARS: usize = 160;
 /// Extra lines asked for when fetching older lines, for lines logged meanwhile.
 const FETCH_MARGIN: u64 = 1024;
 
@@ -116,7 +114,7 @@ pub(super) fn lines(state: &mut State, stream: StreamId, entries: Vec<LogEntry>,
                 .kind
                 .headline()
                 .chars()
-                .take(LAST_LINE_CHARS)
+                .take(crate::app::state::LAST_LINE_CHARS)
                 .collect::<String>()
         });
     if let Some(row) = state.table.get_mut(&id) {
