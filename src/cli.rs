@@ -70,6 +70,10 @@ pub struct DemoArgs {
     /// How fast the simulated agents think: 2 is twice as fast.
     #[arg(long, default_value_t = 1.0)]
     pub speed: f64,
+    /// Simulated agents never crash and their writes are never denied (by
+    /// default about one run in twenty fails somewhere, as real agents do).
+    #[arg(long)]
+    pub reliable: bool,
     /// Which sandbox user the console acts as.
     #[arg(long, default_value = "oncall-1")]
     pub user: String,
@@ -101,6 +105,10 @@ pub struct ServeArgs {
     /// How fast the simulated agents think: 2 is twice as fast.
     #[arg(long, default_value_t = 1.0)]
     pub speed: f64,
+    /// Simulated agents never crash and their writes are never denied (by
+    /// default about one run in twenty fails somewhere, as real agents do).
+    #[arg(long)]
+    pub reliable: bool,
     /// The OpenBao binary for the sandbox's Vault (default: `bao` on PATH;
     /// without one, Vault is off).
     #[arg(long, value_name = "PATH")]

@@ -115,6 +115,7 @@ pub async fn demo(args: &DemoArgs, console_args: &ConsoleArgs, config: LoadedCon
             extra_investigations: args.investigations as usize,
             speed: args.speed,
             scenarios: true,
+            flaky: !args.reliable,
         },
         bao.as_deref(),
     )
@@ -145,6 +146,7 @@ pub async fn serve(args: &ServeArgs) -> Result<()> {
             extra_investigations: args.investigations as usize,
             speed: args.speed,
             scenarios: true,
+            flaky: !args.reliable,
         },
         bao.as_deref(),
     )

@@ -3,47 +3,30 @@
 //! confirmations (normal and high risk), the veto and edit text fields, an
 //! approved proposal not run yet and its veto, and the audit view.
 
+mod common;
+
+use common::keys::{decided, forbidden_status_write, press, type_text};
+use common::scene::oom_investigation;
+use common::screen::screen;
 use crossterm::event::KeyCode;
 use kubevigil::app::action::Action;
 use kubevigil::app::decisions::DecisionEvent;
-use kubevigil::app::fixtures::{StateBuilder, at, investigation, key, proposal};
+use kubevigil::app::fixtures::{StateBuilder, at, proposal};
 use kubevigil::app::records::{DecisionRecord, ProposalRecord};
 use kubevigil::app::state::State;
 use kubevigil::app::update;
 use kubevigil::audit::{AuditAction, AuditRecord};
-use kubevigil::decide::{DecideError, Presence};
+use kubevigil::decide::Presence;
 use kubevigil::domain::{
-    ActionKind, ActionTarget, InvestigationState, Phase, ProposalState, ProposedAction, Risk,
-    Verdict,
+    ActionKind, ActionTarget, Phase, ProposalState, ProposedAction, Risk, Verdict,
 };
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 
 const SIZES: [(u16, u16); 3] = [(160, 48), (80, 24), (40, 12)];
-
-fn text(state: &State) -> String {
-    let (columns, rows) = state.size;
-    let mut terminal = Terminal::new(TestBackend::new(columns, rows)).expect("a test terminal");
-    terminal
-        .draw(|frame| kubevigil::ui::view(state, frame))
-        .expect("a frame");
-    let buffer = terminal.backend().buffer().clone();
-    let mut out = String::new();
-    for y in 0..rows {
-        let mut row = String::new();
-        for x in 0..columns {
-            row.push_str(buffer[(x, y)].symbol());
-        }
-        out.push_str(row.trim_end());
-        out.push('\n');
-    }
-    out
-}
 
 fn snapshot_at_every_size(name: &str, scene: impl Fn(u16, u16) -> State) {
     for (columns, rows) in SIZES {
         let state = scene(columns, rows);
-        insta::assert_snapshot!(format!("{name}_{columns}x{rows}"), text(&state));
+        insta::assert_snapshot!(format!("{name}_{columns}x{rows}"), screen(&state));
     }
 }
 
@@ -51,12 +34,7 @@ fn world(columns: u16, rows: u16, risk: Risk) -> State {
     let mut state = StateBuilder::new()
         .size(columns, rows)
         .policy("kubevigil-agents", Phase::LimitedWrite)
-        .investigation(investigation(
-            "oom-7f3a9c",
-            "payments",
-            InvestigationState::Running,
-            185,
-        ))
+        .investigation(oom_investigation())
         .proposal(proposal(
             "raise-mem-7f3a",
             "oom-7f3a9c",
@@ -106,16 +84,6 @@ fn approved_by_rule() -> ProposalRecord {
     record
 }
 
-fn press(state: &mut State, code: KeyCode) {
-    update(state, key(code));
-}
-
-fn type_text(state: &mut State, typed: &str) {
-    for c in typed.chars() {
-        press(state, KeyCode::Char(c));
-    }
-}
-
 #[test]
 fn approvals_inbox() {
     snapshot_at_every_size("inbox", |c, r| {
@@ -126,19 +94,7 @@ fn approvals_inbox() {
         press(&mut state, KeyCode::Char('y'));
         let id = state.decisions.tracked[0].id;
         let pending = state.decisions.tracked[0].request.clone();
-        update(
-            &mut state,
-            Action::Decisions(DecisionEvent::Decided {
-                id,
-                result: Err(DecideError::Forbidden {
-                    user: "oncall-1".into(),
-                    verb: "update".into(),
-                    resource: "actionproposals/status".into(),
-                    namespace: "kubevigil-agents".into(),
-                    pending: Some(Box::new(pending)),
-                }),
-            }),
-        );
+        decided(&mut state, id, Err(forbidden_status_write(pending)));
         state
     });
 }

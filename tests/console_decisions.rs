@@ -1,17 +1,21 @@
 //! Deciding from the console, driven through `update` as the runtime would:
 //! what is confirmed, what is refused, and that nothing is silently lost.
 
+mod common;
+
+use common::keys::{decided, forbidden_status_write, press, type_text};
+use common::scene::oom_investigation;
+use common::screen::screen as screen_text;
 use crossterm::event::{KeyCode, KeyModifiers};
 use kubevigil::app::action::Action;
 use kubevigil::app::decisions::{DecisionEffect, DecisionEvent};
 use kubevigil::app::effect::Effect;
-use kubevigil::app::fixtures::{StateBuilder, at, investigation, key, key_with, proposal};
+use kubevigil::app::fixtures::{StateBuilder, at, key, key_with, proposal};
 use kubevigil::app::state::{Delivery, Modal, State};
 use kubevigil::app::update;
 use kubevigil::decide::{DecideError, PendingDecision};
 use kubevigil::domain::{
-    ActionKind, ActionTarget, InvestigationState, Phase, ProposalState, ProposedAction, Risk,
-    Verdict,
+    ActionKind, ActionTarget, Phase, ProposalState, ProposedAction, Risk, Verdict,
 };
 use kubevigil::governor::DecisionError;
 
@@ -19,12 +23,7 @@ const NAME: &str = "raise-mem-7f3a";
 
 fn world(risk: Risk) -> StateBuilder {
     StateBuilder::new()
-        .investigation(investigation(
-            "oom-7f3a9c",
-            "payments",
-            InvestigationState::Running,
-            185,
-        ))
+        .investigation(oom_investigation())
         .proposal(proposal(NAME, "oom-7f3a9c", risk, ProposalState::Pending))
 }
 
@@ -32,17 +31,6 @@ fn inbox(builder: StateBuilder) -> State {
     let mut state = builder.build();
     update(&mut state, Action::RunCommandLine("approvals".into()));
     state
-}
-
-fn press(state: &mut State, code: KeyCode) -> Vec<Effect> {
-    update(state, key(code))
-}
-
-fn type_text(state: &mut State, typed: &str) -> Vec<Effect> {
-    typed
-        .chars()
-        .flat_map(|c| press(state, KeyCode::Char(c)))
-        .collect()
 }
 
 fn decisions_sent(effects: &[Effect]) -> Vec<PendingDecision> {
@@ -53,24 +41,6 @@ fn decisions_sent(effects: &[Effect]) -> Vec<PendingDecision> {
             _ => None,
         })
         .collect()
-}
-
-fn screen_text(state: &State) -> String {
-    let (columns, rows) = state.size;
-    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(columns, rows))
-        .expect("terminal");
-    terminal
-        .draw(|frame| kubevigil::ui::view(state, frame))
-        .expect("frame");
-    let buffer = terminal.backend().buffer().clone();
-    let mut out = String::new();
-    for y in 0..rows {
-        for x in 0..columns {
-            out.push_str(buffer[(x, y)].symbol());
-        }
-        out.push('\n');
-    }
-    out
 }
 
 fn notices(state: &State) -> String {
@@ -163,15 +133,13 @@ fn approve_once(state: &mut State) -> u64 {
 fn a_conflict_says_who_decided_first_and_forgets_our_attempt() {
     let mut state = inbox(world(Risk::Low));
     let id = approve_once(&mut state);
-    update(
+    decided(
         &mut state,
-        Action::Decisions(DecisionEvent::Decided {
-            id,
-            result: Err(DecideError::Conflict {
-                decided_by: "oncall-2".into(),
-                verdict: Verdict::Approve,
-                at: at(-3),
-            }),
+        id,
+        Err(DecideError::Conflict {
+            decided_by: "oncall-2".into(),
+            verdict: Verdict::Approve,
+            at: at(-3),
         }),
     );
     assert!(state.decisions.tracked.is_empty());
@@ -187,19 +155,7 @@ fn forbidden_and_unreachable_decisions_stay_visibly_pending_and_retry() {
     let mut state = inbox(world(Risk::Low));
     let id = approve_once(&mut state);
     let request = state.decisions.tracked[0].request.clone();
-    update(
-        &mut state,
-        Action::Decisions(DecisionEvent::Decided {
-            id,
-            result: Err(DecideError::Forbidden {
-                user: "oncall-1".into(),
-                verb: "update".into(),
-                resource: "actionproposals/status".into(),
-                namespace: "kubevigil-agents".into(),
-                pending: Some(Box::new(request.clone())),
-            }),
-        }),
-    );
+    decided(&mut state, id, Err(forbidden_status_write(request.clone())));
     assert_eq!(state.decisions.tracked.len(), 1, "nothing is dropped");
     let screen = screen_text(&state);
     assert!(screen.contains("NOT RECORDED"), "{screen}");
@@ -217,15 +173,13 @@ fn forbidden_and_unreachable_decisions_stay_visibly_pending_and_retry() {
         .collect();
     assert_eq!(again, vec![true], "R retries the decision");
 
-    let unreachable = update(
+    let unreachable = decided(
         &mut state,
-        Action::Decisions(DecisionEvent::Decided {
-            id,
-            result: Err(DecideError::Unreachable {
-                doing: request.describe(),
-                cause: "connection refused".into(),
-                pending: Some(Box::new(request)),
-            }),
+        id,
+        Err(DecideError::Unreachable {
+            doing: request.describe(),
+            cause: "connection refused".into(),
+            pending: Some(Box::new(request)),
         }),
     );
     assert!(
@@ -458,12 +412,7 @@ fn the_inbox_cursor_stays_on_its_proposal_when_the_list_resorts() {
 /// A console whose one proposal alice approved and its agent has not run yet.
 fn approved_not_run() -> State {
     let mut state = StateBuilder::new()
-        .investigation(investigation(
-            "oom-7f3a9c",
-            "payments",
-            InvestigationState::Running,
-            185,
-        ))
+        .investigation(oom_investigation())
         .proposal(proposal(
             NAME,
             "oom-7f3a9c",
@@ -579,14 +528,12 @@ fn a_veto_the_cluster_refuses_because_the_agent_ran_first_says_so() {
     type_text(&mut state, "wrong deployment");
     press(&mut state, KeyCode::Enter);
     let id = state.decisions.tracked[0].id;
-    update(
+    decided(
         &mut state,
-        Action::Decisions(DecisionEvent::Decided {
-            id,
-            result: Err(DecideError::Refused(DecisionError::AlreadyExecuted {
-                state: ProposalState::Executed,
-            })),
-        }),
+        id,
+        Err(DecideError::Refused(DecisionError::AlreadyExecuted {
+            state: ProposalState::Executed,
+        })),
     );
     assert!(state.decisions.tracked.is_empty(), "nothing to retry");
     assert!(
@@ -629,4 +576,26 @@ fn a_patch_pasted_into_the_edit_keeps_its_lines() {
         lines.starts_with(&["spec:", "  replicas: 5"]),
         "pasted lines are kept, escapes dropped: {lines:?}"
     );
+}
+
+#[test]
+fn a_read_only_console_watches_presence_without_publishing_its_own() {
+    for readonly in [false, true] {
+        let mut state = StateBuilder::new().readonly(readonly).user(None).build();
+        let effects = update(
+            &mut state,
+            Action::Identity {
+                user: "alice".into(),
+                verified: true,
+            },
+        );
+        let published: Vec<bool> = effects
+            .iter()
+            .filter_map(|e| match e {
+                Effect::Decisions(DecisionEffect::StartPresence { publish, .. }) => Some(*publish),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(published, vec![!readonly], "read-only: {readonly}");
+    }
 }

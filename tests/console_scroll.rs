@@ -3,14 +3,15 @@
 //! its own region), and what the terminal then shows, parsed by a terminal
 //! emulator, is exactly the frame the console meant to draw.
 
+mod common;
+
+use common::screen::screen;
 use crossterm::event::KeyCode;
 use kubevigil::app::fixtures::{StateBuilder, key};
 use kubevigil::app::state::State;
 use kubevigil::app::update;
 use kubevigil::domain::Phase;
 use kubevigil::tui::FrameWriter;
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 use ratatui::layout::Rect;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
@@ -81,17 +82,7 @@ impl Screen {
 
 /// The frame `state` should look like, drawn on a test backend.
 fn intended(state: &State) -> Vec<String> {
-    let mut terminal = Terminal::new(TestBackend::new(COLUMNS, ROWS)).expect("terminal");
-    terminal
-        .draw(|frame| kubevigil::ui::view(state, frame))
-        .expect("a frame");
-    let buffer = terminal.backend().buffer();
-    (0..ROWS)
-        .map(|y| {
-            let row: String = (0..COLUMNS).map(|x| buffer[(x, y)].symbol()).collect();
-            row.trim_end().to_string()
-        })
-        .collect()
+    screen(state).lines().map(str::to_string).collect()
 }
 
 fn world() -> State {

@@ -1,65 +1,26 @@
 //! The console's state machine, driven with actions as the runtime would,
 //! without a terminal or a cluster.
 
+mod common;
+
+use common::keys::{press, type_text};
+use common::scene::four_investigations;
 use crossterm::event::{KeyCode, KeyModifiers};
 use kubevigil::app::action::{Action, Source};
 use kubevigil::app::command::Command;
 use kubevigil::app::effect::Effect;
 use kubevigil::app::fixtures::{
-    EVERY_EVENT, StateBuilder, at, investigation, key, key_with, log_entries, open_with_log,
-    proposal,
+    EVERY_EVENT, StateBuilder, at, investigation, key_with, log_entries, open_with_log,
 };
 use kubevigil::app::keymap::Keymap;
 use kubevigil::app::records::EntryKind;
 use kubevigil::app::state::{Column, OlderLines, Screen, State};
 use kubevigil::app::update;
-use kubevigil::domain::{InvestigationState, Phase, ProposalState, Risk};
+use kubevigil::domain::{InvestigationState, Phase};
 use std::collections::BTreeMap;
 
 fn world() -> State {
-    StateBuilder::new()
-        .policy("payments", Phase::LimitedWrite)
-        .investigation(investigation(
-            "oom-7f3a9c",
-            "payments",
-            InvestigationState::Running,
-            185,
-        ))
-        .investigation(investigation(
-            "crashloop-b2d4e1",
-            "checkout",
-            InvestigationState::Pending,
-            20,
-        ))
-        .investigation(investigation(
-            "cert-0a1b2c",
-            "search",
-            InvestigationState::Failed,
-            4000,
-        ))
-        .investigation(investigation(
-            "rollout-99ffee",
-            "payments",
-            InvestigationState::Succeeded,
-            7200,
-        ))
-        .proposal(proposal(
-            "raise-mem-7f3a",
-            "oom-7f3a9c",
-            Risk::High,
-            ProposalState::Pending,
-        ))
-        .build()
-}
-
-fn press(state: &mut State, code: KeyCode) -> Vec<Effect> {
-    update(state, key(code))
-}
-
-fn type_text(state: &mut State, typed: &str) {
-    for c in typed.chars() {
-        press(state, KeyCode::Char(c));
-    }
+    four_investigations(StateBuilder::new().policy("payments", Phase::LimitedWrite)).build()
 }
 
 fn redraws(effects: &[Effect]) -> bool {

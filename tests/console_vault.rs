@@ -4,6 +4,10 @@
 //! outlives the Job's deadline. Driven through `update` and drawn to a
 //! `TestBackend` at several sizes.
 
+mod common;
+
+use common::scene::oom_investigation;
+use common::screen::screen;
 use crossterm::event::KeyCode;
 use kubevigil::app::action::Action;
 use kubevigil::app::effect::Effect;
@@ -14,28 +18,10 @@ use kubevigil::app::update;
 use kubevigil::app::vault::{TokenLookup, VaultEffect, VaultEvent};
 use kubevigil::domain::{InvestigationState, Phase, ProposalState, Risk};
 use kubevigil::vault::{TokenInfo, VaultIdentity};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 use std::collections::BTreeMap;
 
 const SIZES: [(u16, u16); 3] = [(160, 48), (80, 24), (40, 12)];
 const ACCESSOR: &str = "Zk3vQ1b9mTx2";
-
-fn screen(state: &State) -> String {
-    let (columns, rows) = state.size;
-    let mut terminal = Terminal::new(TestBackend::new(columns, rows)).expect("a test terminal");
-    terminal
-        .draw(|frame| kubevigil::ui::view(state, frame))
-        .expect("a frame");
-    let buffer = terminal.backend().buffer();
-    let mut out = String::new();
-    for y in 0..rows {
-        let row: String = (0..columns).map(|x| buffer[(x, y)].symbol()).collect();
-        out.push_str(row.trim_end());
-        out.push('\n');
-    }
-    out
-}
 
 fn operator() -> VaultEvent {
     VaultEvent::Identity {
@@ -56,7 +42,7 @@ fn operator() -> VaultEvent {
 /// One running payments investigation (started 185 s ago, deadline 900 s
 /// after its start) whose Job names a Vault token.
 fn world(columns: u16, rows: u16, vault: VaultEvent) -> State {
-    let mut record = investigation("oom-7f3a9c", "payments", InvestigationState::Running, 185);
+    let mut record = oom_investigation();
     record.investigation.vault_accessor = Some(ACCESSOR.into());
     StateBuilder::new()
         .size(columns, rows)
@@ -376,12 +362,7 @@ fn proposal_screen(vault: VaultEvent, credential: Option<CredentialRecord>) -> S
     let key = record.key.clone();
     let mut state = StateBuilder::new()
         .policy("payments", Phase::LimitedWrite)
-        .investigation(investigation(
-            "oom-7f3a9c",
-            "payments",
-            InvestigationState::Running,
-            185,
-        ))
+        .investigation(oom_investigation())
         .proposal(record)
         .vault(vault)
         .build();
@@ -409,12 +390,31 @@ fn the_proposal_shows_its_minted_credential_and_whether_it_is_live() {
         operator(),
         Some(CredentialRecord {
             revoked: true,
-            ..minted
+            ..minted.clone()
         }),
     );
     assert!(
         revoked.contains("wrapped, age-encrypted to the agent · revoked"),
         "{revoked}"
+    );
+    let mut executed = proposal(
+        "raise-mem-7f3a",
+        "oom-7f3a9c",
+        Risk::Low,
+        ProposalState::Executed,
+    );
+    executed.execution = Some("succeeded: deployment.apps/api patched".into());
+    executed.credential = Some(minted.clone());
+    let key = executed.key.clone();
+    let mut state = StateBuilder::new()
+        .proposal(executed)
+        .vault(operator())
+        .build();
+    state.screens.push(Screen::Proposal { key, scroll: 0 });
+    assert!(
+        screen(&state).contains("wrapped, age-encrypted to the agent · spent by the agent's write"),
+        "{}",
+        screen(&state)
     );
     let off = proposal_screen(VaultEvent::Off, None);
     assert!(

@@ -2,102 +2,44 @@
 //! `TestBackend` and compared as text; no panic at 1x1; agent escape
 //! sequences reach the screen inert.
 
+mod common;
+
+use common::keys::{press, type_text};
+use common::scene::four_investigations;
+use common::screen::{draw, text};
 use crossterm::event::KeyCode;
 use kubevigil::app::action::{Action, Source};
 use kubevigil::app::command::Command;
 use kubevigil::app::fixtures::{
-    EVERY_EVENT, StateBuilder, at, investigation, key, log_entries, open_with_log, proposal,
+    EVERY_EVENT, StateBuilder, at, key, log_entries, open_with_log, proposal,
 };
 use kubevigil::app::state::State;
 use kubevigil::app::update;
-use kubevigil::domain::{InvestigationState, Phase, ProposalState, Risk};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
+use kubevigil::domain::{Phase, ProposalState, Risk};
 use ratatui::buffer::Buffer;
 
 const SIZES: [(u16, u16); 3] = [(160, 48), (80, 24), (40, 12)];
 
-fn draw(state: &State) -> Buffer {
-    let (columns, rows) = state.size;
-    let mut terminal = Terminal::new(TestBackend::new(columns, rows)).expect("a test terminal");
-    terminal
-        .draw(|frame| kubevigil::ui::view(state, frame))
-        .expect("a frame");
-    terminal.backend().buffer().clone()
-}
-
-fn text(buffer: &Buffer) -> String {
-    let area = buffer.area;
-    let mut out = String::new();
-    for y in 0..area.height {
-        let mut row = String::new();
-        for x in 0..area.width {
-            row.push_str(buffer[(x, y)].symbol());
-        }
-        out.push_str(row.trim_end());
-        out.push('\n');
-    }
-    out
-}
-
 /// A small world: three investigations in three phases, two proposals.
 fn world(columns: u16, rows: u16) -> StateBuilder {
-    StateBuilder::new()
-        .size(columns, rows)
-        .policy("payments", Phase::LimitedWrite)
-        .policy("checkout", Phase::Autonomous)
-        .investigation(investigation(
-            "oom-7f3a9c",
-            "payments",
-            InvestigationState::Running,
-            185,
-        ))
-        .investigation(investigation(
-            "crashloop-b2d4e1",
-            "checkout",
-            InvestigationState::Pending,
-            20,
-        ))
-        .investigation(investigation(
-            "cert-0a1b2c",
-            "search",
-            InvestigationState::Failed,
-            4000,
-        ))
-        .investigation(investigation(
-            "rollout-99ffee",
-            "payments",
-            InvestigationState::Succeeded,
-            7200,
-        ))
-        .proposal(proposal(
-            "raise-mem-7f3a",
-            "oom-7f3a9c",
-            Risk::High,
-            ProposalState::Pending,
-        ))
-        .proposal(proposal(
-            "restart-api-7f3a",
-            "oom-7f3a9c",
-            Risk::Low,
-            ProposalState::Approved,
-        ))
+    four_investigations(
+        StateBuilder::new()
+            .size(columns, rows)
+            .policy("payments", Phase::LimitedWrite)
+            .policy("checkout", Phase::Autonomous),
+    )
+    .proposal(proposal(
+        "restart-api-7f3a",
+        "oom-7f3a9c",
+        Risk::Low,
+        ProposalState::Approved,
+    ))
 }
 
 fn snapshot_at_every_size(name: &str, scene: impl Fn(u16, u16) -> State) {
     for (columns, rows) in SIZES {
         let state = scene(columns, rows);
         insta::assert_snapshot!(format!("{name}_{columns}x{rows}"), text(&draw(&state)));
-    }
-}
-
-fn press(state: &mut State, code: KeyCode) {
-    update(state, key(code));
-}
-
-fn type_text(state: &mut State, typed: &str) {
-    for c in typed.chars() {
-        press(state, KeyCode::Char(c));
     }
 }
 

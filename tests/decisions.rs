@@ -2,19 +2,21 @@
 //! approve, veto, edit, expiry, two consoles at once, the two-person rule,
 //! a viewer's 403, kill, halt, the audit export and pairing presence.
 
+mod common;
+
+use common::world::{agent_job, audit_log, create_judged, emulator};
 use futures::StreamExt;
 use jiff::{SignedDuration, Timestamp};
-use k8s_openapi::api::batch::v1::{Job, JobSpec};
+use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::api::coordination::v1::Lease;
-use k8s_openapi::api::core::v1::{Container, Event, PodSpec, PodTemplateSpec};
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference, Time};
+use k8s_openapi::api::core::v1::Event;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{OwnerReference, Time};
 use kube::api::{ListParams, PostParams};
 use kube::{Api, Client, ResourceExt};
 use kubevigil::audit::{
     AuditAction, AuditLog, AuditRecord, ExportFormat, LastChange, collect_from_cluster, export,
     export_from_cluster, parse_since, read_local,
 };
-use kubevigil::config::ConfigPaths;
 use kubevigil::decide::{
     DecideError, Identity, PRESENCE_NAMESPACE, decide, halt_namespace, kill_investigation,
     lease_name, may_decide, presence_from_lease, publish_presence, validate_edit, watch_presence,
@@ -26,8 +28,7 @@ use kubevigil::domain::{
     ActionKind, ActionProposal, ActionProposalSpec, ActionTarget, Phase, ProposalState,
     ProposedAction, Risk, TrustPolicy, TrustPolicySpec, Verdict,
 };
-use kubevigil::governor::{initial_status, update_status};
-use kubevigil::sandbox::api::{AGENT_USER, ApiConfig, ApiServer};
+use kubevigil::sandbox::api::{AGENT_USER, ApiServer};
 use kubevigil::sandbox::{Sandbox, SandboxOptions};
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -51,6 +52,7 @@ async fn world(ns: &str) -> World {
         extra_investigations: 0,
         speed: 1.0,
         scenarios: false,
+        ..SandboxOptions::default()
     })
     .await
     .expect("start the sandbox");
@@ -60,17 +62,12 @@ async fn world(ns: &str) -> World {
 
 /// Only the API emulator: no governor expires anything behind the test's back.
 async fn world_without_governor(ns: &str) -> World {
-    let server = ApiServer::start(ApiConfig::default())
-        .await
-        .expect("start the API emulator");
-    World::new(server, None, ns)
+    World::new(emulator().await, None, ns)
 }
 
 impl World {
     fn new(server: ApiServer, sandbox: Option<Sandbox>, ns: &str) -> World {
-        let data = tempfile::tempdir().expect("tempdir");
-        let paths = ConfigPaths::under(&data.path().join("config"), &data.path().join("data"));
-        let audit = AuditLog::open(&paths.audit_log).expect("audit log");
+        let (data, audit) = audit_log();
         World {
             server,
             _sandbox: sandbox,
@@ -129,31 +126,12 @@ impl World {
 
     /// A Job running an agent; `investigation` labels it as an investigation.
     async fn job_labelled(&self, name: &str, investigation: bool) -> Job {
-        let labels = investigation.then(|| BTreeMap::from([(INVESTIGATION.into(), name.into())]));
-        let job = Job {
-            metadata: ObjectMeta {
-                name: Some(name.into()),
-                labels,
-                ..Default::default()
-            },
-            spec: Some(JobSpec {
-                backoff_limit: Some(0),
-                template: PodTemplateSpec {
-                    spec: Some(PodSpec {
-                        containers: vec![Container {
-                            name: "agent".into(),
-                            image: Some("kubevigil/agent".into()),
-                            ..Default::default()
-                        }],
-                        restart_policy: Some("Never".into()),
-                        ..Default::default()
-                    }),
-                    ..Default::default()
-                },
-                ..Default::default()
-            }),
-            status: None,
-        };
+        let mut job = agent_job(name);
+        job.metadata.labels =
+            investigation.then(|| BTreeMap::from([(INVESTIGATION.into(), name.into())]));
+        if let Some(spec) = job.spec.as_mut() {
+            spec.backoff_limit = Some(0);
+        }
         self.agent::<Job>()
             .create(&PostParams::default(), &job)
             .await
@@ -202,24 +180,7 @@ impl World {
             block_owner_deletion: Some(true),
             controller: Some(false),
         }]);
-        let api = self.agent::<ActionProposal>();
-        api.create(&PostParams::default(), &proposal)
-            .await
-            .expect("create the proposal");
-        let policy = self
-            .agent::<TrustPolicy>()
-            .get_opt(POLICY_NAME)
-            .await
-            .expect("read the policy")
-            .map(|p| p.spec);
-        update_status(&api, name, |p| {
-            p.status
-                .is_none()
-                .then(|| initial_status(&p.spec, policy.as_ref(), Timestamp::now()))
-        })
-        .await
-        .expect("judge the proposal");
-        self.get(name).await
+        create_judged(&self.client(AGENT_USER), &proposal).await
     }
 
     async fn get(&self, name: &str) -> ActionProposal {
@@ -254,15 +215,36 @@ impl World {
         reason: Option<&str>,
     ) -> Result<kubevigil::decide::DecisionOutcome, DecideError> {
         let identity = self.identity(user).await;
-        decide(
+        self.decide_from(
             &self.client(user),
             &identity,
+            proposal,
+            verdict,
+            reason,
+            "sandbox",
+        )
+        .await
+    }
+
+    /// `client` acting as `identity` decides `proposal` (unedited) from console `console`.
+    async fn decide_from(
+        &self,
+        client: &Client,
+        identity: &Identity,
+        proposal: &str,
+        verdict: Verdict,
+        reason: Option<&str>,
+        console: &str,
+    ) -> Result<kubevigil::decide::DecisionOutcome, DecideError> {
+        decide(
+            client,
+            identity,
             &self.ns,
             proposal,
             verdict,
             reason.map(str::to_string),
             None,
-            "sandbox",
+            console,
             &self.audit,
         )
         .await
@@ -503,28 +485,8 @@ async fn two_consoles_deciding_at_once_one_wins_and_the_other_is_told_who() {
         let (one, two) = (w.identity("oncall-1").await, w.identity("oncall-2").await);
         let (c1, c2) = (w.client("oncall-1"), w.client("oncall-2"));
         let (first, second) = tokio::join!(
-            decide(
-                &c1,
-                &one,
-                &w.ns,
-                &name,
-                Verdict::Approve,
-                None,
-                None,
-                "a",
-                &w.audit
-            ),
-            decide(
-                &c2,
-                &two,
-                &w.ns,
-                &name,
-                Verdict::Approve,
-                None,
-                None,
-                "b",
-                &w.audit
-            ),
+            w.decide_from(&c1, &one, &name, Verdict::Approve, None, "a"),
+            w.decide_from(&c2, &two, &name, Verdict::Approve, None, "b"),
         );
         let (winner, loser_error) = match (first, second) {
             (Ok(_), Err(e)) => ("oncall-1", e),
@@ -569,28 +531,8 @@ async fn a_veto_racing_an_approval_always_stops_the_proposal() {
         let (one, two) = (w.identity("oncall-1").await, w.identity("oncall-2").await);
         let (c1, c2) = (w.client("oncall-1"), w.client("oncall-2"));
         let (approval, veto) = tokio::join!(
-            decide(
-                &c1,
-                &one,
-                &w.ns,
-                &name,
-                Verdict::Approve,
-                None,
-                None,
-                "a",
-                &w.audit
-            ),
-            decide(
-                &c2,
-                &two,
-                &w.ns,
-                &name,
-                Verdict::Veto,
-                Some("not now".into()),
-                None,
-                "b",
-                &w.audit
-            ),
+            w.decide_from(&c1, &one, &name, Verdict::Approve, None, "a"),
+            w.decide_from(&c2, &two, &name, Verdict::Veto, Some("not now"), "b"),
         );
         let stored = w.get(&name).await;
         assert_eq!(stored.state(), ProposalState::Vetoed, "the veto stands");
@@ -665,28 +607,8 @@ async fn two_approvals_at_once_under_the_two_person_rule_both_count() {
         let name = format!("raise-mem-{round}");
         w.proposal(&name, &job, Some(600)).await;
         let (first, second) = tokio::join!(
-            decide(
-                &c1,
-                &one,
-                &w.ns,
-                &name,
-                Verdict::Approve,
-                None,
-                None,
-                "a",
-                &w.audit
-            ),
-            decide(
-                &c2,
-                &two,
-                &w.ns,
-                &name,
-                Verdict::Approve,
-                None,
-                None,
-                "b",
-                &w.audit
-            ),
+            w.decide_from(&c1, &one, &name, Verdict::Approve, None, "a"),
+            w.decide_from(&c2, &two, &name, Verdict::Approve, None, "b"),
         );
         let (first, second) = (
             first.expect("oncall-1 counts"),
@@ -795,19 +717,17 @@ async fn an_unreachable_cluster_keeps_the_decision_pending_for_a_retry() {
         ))
         .expect("client")
     };
-    let failed = decide(
-        &nowhere,
-        &identity,
-        &w.ns,
-        "raise-mem",
-        Verdict::Approve,
-        None,
-        None,
-        "sandbox",
-        &w.audit,
-    )
-    .await
-    .expect_err("nobody answers");
+    let failed = w
+        .decide_from(
+            &nowhere,
+            &identity,
+            "raise-mem",
+            Verdict::Approve,
+            None,
+            "sandbox",
+        )
+        .await
+        .expect_err("nobody answers");
     assert!(failed.is_retryable(), "{failed:?}");
     assert!(failed.to_string().contains("kept pending"), "{failed}");
     let pending = failed.pending().expect("kept for a retry").clone();
@@ -1147,4 +1067,55 @@ async fn presence_is_published_read_back_and_runs_out() {
         matches!(refused, DecideError::Forbidden { .. }),
         "{refused:?}"
     );
+}
+
+#[tokio::test]
+async fn a_viewers_presence_publisher_gives_up_after_one_refusal_and_watching_goes_on() {
+    let w = world_without_governor("payments").await;
+    let identity = w.identity("oncall-1").await;
+    publish_presence(
+        &w.client("oncall-1"),
+        PRESENCE_NAMESPACE,
+        &identity,
+        "console-a",
+        None,
+    )
+    .await
+    .expect("an operator publishes");
+
+    let (viewing, receiver) = tokio::sync::watch::channel(Some("proposal payments/x".to_string()));
+    let publisher = kubevigil::decide::spawn_presence_task(
+        w.client("viewer"),
+        PRESENCE_NAMESPACE.to_string(),
+        w.identity("viewer").await,
+        "console-v".to_string(),
+        receiver,
+    );
+    // It would otherwise try again every 10 s for as long as the console runs.
+    tokio::time::timeout(Duration::from_secs(5), publisher)
+        .await
+        .expect("the viewer's publisher stops after the 403")
+        .expect("the publisher does not panic");
+    viewing.send_replace(Some("proposal payments/y".to_string()));
+    let leases: Api<Lease> = Api::namespaced(w.client("oncall-1"), PRESENCE_NAMESPACE);
+    let viewer_lease = leases
+        .get_opt(&lease_name("viewer"))
+        .await
+        .expect("read leases");
+    assert!(
+        viewer_lease.is_none(),
+        "nothing was published for the viewer"
+    );
+
+    let mut watch = Box::pin(watch_presence(w.client("viewer"), PRESENCE_NAMESPACE));
+    let seen = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            let snapshot = watch.next().await.expect("the watch goes on");
+            if snapshot.iter().any(|p| p.user == "oncall-1") {
+                return;
+            }
+        }
+    })
+    .await;
+    assert!(seen.is_ok(), "the viewer still sees who else is here");
 }

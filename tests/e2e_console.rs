@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::pty::Terminal;
+use common::pty::{Terminal, runtime};
 use kubevigil::sandbox::api::AGENT_USER;
 use kubevigil::sandbox::{Sandbox, SandboxOptions};
 use serde_json::json;
@@ -19,12 +19,8 @@ fn reasoning_line_count(screen: &str) -> Option<usize> {
 
 #[test]
 fn demo_opens_an_investigation_and_reasoning_streams_in() {
-    let mut term = Terminal::spawn(&["demo", "--speed", "3"], 120, 36, &[]);
-    term.wait_for_text("firewall-", PATIENCE);
-    term.type_keys("/firewall");
-    term.wait_for_text("filter", PATIENCE);
-    term.type_keys("\r");
-    term.type_keys("\r");
+    let mut term = Terminal::spawn(&["demo", "--speed", "3", "--reliable"], 120, 36, &[]);
+    term.open_investigation("firewall", PATIENCE);
     let first = term.wait_for("the reasoning pane", PATIENCE, |s| {
         reasoning_line_count(s).is_some()
     });
@@ -39,31 +35,18 @@ fn demo_opens_an_investigation_and_reasoning_streams_in() {
     );
     term.type_keys("q");
     term.wait_for_text("investigations", PATIENCE);
-    term.type_keys(":q\r");
-    assert!(
-        term.wait_exit(Duration::from_secs(20)),
-        "the console quits on :q"
-    );
+    term.quit();
 }
 
 #[test]
 fn hostile_agent_output_reaches_the_screen_inert() {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
+    let runtime = runtime();
     let sandbox = runtime
         .block_on(Sandbox::start(SandboxOptions {
             scenarios: false,
             ..SandboxOptions::default()
         }))
         .expect("sandbox starts");
-    let dir = tempfile::tempdir().expect("tempdir");
-    let kubeconfig = dir.path().join("kubeconfig");
-    sandbox
-        .write_kubeconfig(&kubeconfig, "oncall-1")
-        .expect("kubeconfig written");
     runtime.block_on(create_investigation(&sandbox, "hostile-1"));
     let hostile = [
         "before-clear \u{1b}[2J\u{1b}[H after-clear",
@@ -75,13 +58,7 @@ fn hostile_agent_output_reaches_the_screen_inert() {
         sandbox.api().append_log("web", "inv-hostile-1-pod", line);
     }
 
-    let path = kubeconfig.to_string_lossy().to_string();
-    let mut term = Terminal::spawn(
-        &["--kubeconfig", &path, "--context", "oncall-1"],
-        120,
-        36,
-        &[],
-    );
+    let (mut term, _kubeconfig) = Terminal::spawn_against(&sandbox, "oncall-1", 120, 36);
     term.wait_for_text("hostile-1", PATIENCE);
     term.type_keys("/hostile\r\r");
     let screen = term.wait_for_text("after-clear", PATIENCE);

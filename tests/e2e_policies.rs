@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::pty::Terminal;
+use common::pty::{Terminal, runtime};
 use kube::Api;
 use kubevigil::domain::policy::POLICY_NAME;
 use kubevigil::domain::{ActionProposal, Phase, ProposalState, TrustPolicy};
@@ -24,11 +24,7 @@ fn row<'a>(screen: &'a str, namespace: &str) -> Option<&'a str> {
 
 #[test]
 fn promoting_data_to_limited_write_makes_its_next_proposal_approvable() {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
+    let runtime = runtime();
     // Clients and the agent spawn tasks: they need the runtime's context.
     let _entered = runtime.enter();
     let sandbox = runtime
@@ -38,18 +34,7 @@ fn promoting_data_to_limited_write_makes_its_next_proposal_approvable() {
             ..SandboxOptions::default()
         }))
         .expect("sandbox starts");
-    let dir = tempfile::tempdir().expect("tempdir");
-    let kubeconfig = dir.path().join("kubeconfig");
-    sandbox
-        .write_kubeconfig(&kubeconfig, "oncall-1")
-        .expect("kubeconfig written");
-    let path = kubeconfig.to_string_lossy().to_string();
-    let mut term = Terminal::spawn(
-        &["--kubeconfig", &path, "--context", "oncall-1"],
-        160,
-        48,
-        &[],
-    );
+    let (mut term, _kubeconfig) = Terminal::spawn_against(&sandbox, "oncall-1", 160, 48);
     term.wait_for_text("live", PATIENCE);
     term.type_keys(":policies\r");
     let screen = term.wait_for("the data row", PATIENCE, |s| {

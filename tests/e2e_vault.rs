@@ -14,18 +14,19 @@ const PATIENCE: Duration = Duration::from_secs(90);
 fn the_demo_with_openbao_shows_the_vault_identity_and_the_investigation_token() {
     let bao = bao_binary();
     let bao = bao.to_string_lossy();
-    let mut term = Terminal::spawn(&["demo", "--speed", "3", "--bao", &bao], 160, 48, &[]);
+    let mut term = Terminal::spawn(
+        &["demo", "--speed", "3", "--reliable", "--bao", &bao],
+        160,
+        48,
+        &[],
+    );
     let header = term.wait_for("the Vault identity in the header", PATIENCE, |s| {
         s.lines()
             .next()
             .is_some_and(|l| l.contains("vault root token"))
     });
     assert!(!header.contains("vault off"), "{header}");
-    term.wait_for_text("rollout-", PATIENCE);
-    term.type_keys("/rollout");
-    term.wait_for_text("filter", PATIENCE);
-    term.type_keys("\r");
-    term.type_keys("\r");
+    term.open_investigation("rollout", PATIENCE);
     let detail = term.wait_for("the investigation token in the detail", PATIENCE, |s| {
         s.contains("vault token") && s.contains(" left of ")
     });
@@ -37,9 +38,5 @@ fn the_demo_with_openbao_shows_the_vault_identity_and_the_investigation_token() 
         detail.contains("investigation=rollout-"),
         "the token's metadata names the investigation:\n{detail}"
     );
-    term.type_keys(":q\r");
-    assert!(
-        term.wait_exit(Duration::from_secs(20)),
-        "the console quits on :q"
-    );
+    term.quit();
 }

@@ -2,10 +2,14 @@
 //! 40x12 (the table, the form, the YAML, the diff, a validation error), and
 //! what the editor asks the runtime to do.
 
+mod common;
+
+use common::keys::{press, type_text};
+use common::screen::{draw, text};
 use crossterm::event::{KeyCode, KeyModifiers};
 use kubevigil::app::action::Action;
 use kubevigil::app::effect::Effect;
-use kubevigil::app::fixtures::{StateBuilder, at, investigation, key, key_with, proposal};
+use kubevigil::app::fixtures::{StateBuilder, at, investigation, key_with, proposal};
 use kubevigil::app::records::{ProposalKey, ProposalRecord};
 use kubevigil::app::state::{EditorStage, State};
 use kubevigil::app::update;
@@ -13,34 +17,8 @@ use kubevigil::audit::{AuditAction, LastChange};
 use kubevigil::decide::Identity;
 use kubevigil::domain::{InvestigationState, Phase, ProposalState, Risk, TrustPolicySpec};
 use kubevigil::policy::{PolicyApplied, PolicyApplyError};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
-use ratatui::buffer::Buffer;
 
 const SIZES: [(u16, u16); 3] = [(160, 48), (80, 24), (40, 12)];
-
-fn draw(state: &State) -> Buffer {
-    let (columns, rows) = state.size;
-    let mut terminal = Terminal::new(TestBackend::new(columns, rows)).expect("a test terminal");
-    terminal
-        .draw(|frame| kubevigil::ui::view(state, frame))
-        .expect("a frame");
-    terminal.backend().buffer().clone()
-}
-
-fn text(buffer: &Buffer) -> String {
-    let area = buffer.area;
-    let mut out = String::new();
-    for y in 0..area.height {
-        let mut row = String::new();
-        for x in 0..area.width {
-            row.push_str(buffer[(x, y)].symbol());
-        }
-        out.push_str(row.trim_end());
-        out.push('\n');
-    }
-    out
-}
 
 /// A proposal in `namespace` in `state`, created `age` seconds before the fixture's now.
 fn in_namespace(name: &str, namespace: &str, state: ProposalState) -> ProposalRecord {
@@ -80,16 +58,6 @@ fn world(columns: u16, rows: u16) -> State {
     let mut state = builder.build();
     update(&mut state, Action::RunCommandLine("policies".into()));
     state
-}
-
-fn press(state: &mut State, code: KeyCode) -> Vec<Effect> {
-    update(state, key(code))
-}
-
-fn type_text(state: &mut State, typed: &str) {
-    for c in typed.chars() {
-        press(state, KeyCode::Char(c));
-    }
 }
 
 /// The editor of `data`, open on its form.

@@ -5,6 +5,9 @@
 //! told which right is missing; the governor and an agent can do their jobs
 //! and nothing more.
 
+mod common;
+
+use common::world::{audit_log, create_judged, create_policy, emulator};
 use futures::StreamExt;
 use jiff::{SignedDuration, Timestamp};
 use k8s_openapi::api::batch::v1::Job;
@@ -17,7 +20,6 @@ use kubevigil::app::records::EntryKind;
 use kubevigil::audit::{AuditLog, collect_from_cluster};
 use kubevigil::cluster::logs::{OlderRequest, StreamTarget, fetch_older, follow};
 use kubevigil::cluster::watch;
-use kubevigil::config::ConfigPaths;
 use kubevigil::decide::{
     DecideError, Identity, OPERATOR_ROLE, PRESENCE_NAMESPACE, decide, halt_namespace,
     kill_investigation, may_decide, publish_presence, watch_presence, whoami, withdraw_presence,
@@ -31,7 +33,7 @@ use kubevigil::domain::{
 use kubevigil::governor::{initial_status, update_status};
 use kubevigil::policy::{PolicyApplyError, PolicyChangeRequest, apply_policy};
 use kubevigil::sandbox::api::rbac::{Grants, RbacManifests, service_account_user};
-use kubevigil::sandbox::api::{AGENT_USER, ApiConfig, ApiServer};
+use kubevigil::sandbox::api::{AGENT_USER, ApiServer};
 use kubevigil::sanitize::Redactor;
 use serde_json::json;
 use std::path::Path;
@@ -61,12 +63,8 @@ struct World {
 
 impl World {
     async fn new() -> World {
-        let server = ApiServer::start(ApiConfig::default())
-            .await
-            .expect("start the API emulator");
-        let data = tempfile::tempdir().expect("tempdir");
-        let paths = ConfigPaths::under(&data.path().join("config"), &data.path().join("data"));
-        let audit = AuditLog::open(&paths.audit_log).expect("audit log");
+        let server = emulator().await;
+        let (data, audit) = audit_log();
         let manifests = manifests();
         let namespaces = manifests
             .namespaces
@@ -119,19 +117,16 @@ impl World {
     }
 
     async fn policy(&self, ns: &str, phase: Phase) -> TrustPolicy {
-        let mut policy = TrustPolicy::new(
-            POLICY_NAME,
+        create_policy(
+            self.server.client(AGENT_USER).expect("client"),
+            ns,
             TrustPolicySpec {
                 phase,
                 autonomous_risk_ceiling: Risk::Medium,
                 ..TrustPolicySpec::default()
             },
-        );
-        policy.metadata.namespace = Some(ns.to_string());
-        self.admin::<TrustPolicy>(ns)
-            .create(&PostParams::default(), &policy)
-            .await
-            .expect("create the policy")
+        )
+        .await
     }
 
     async fn job(&self, ns: &str, name: &str) -> Job {
@@ -178,25 +173,11 @@ impl World {
 
     /// A proposal as the agent creates it, given its first status as the governor would.
     async fn proposal(&self, ns: &str, name: &str, job: &Job, risk: Risk) -> ActionProposal {
-        let api = self.admin::<ActionProposal>(ns);
-        api.create(
-            &PostParams::default(),
+        create_judged(
+            &self.server.client(AGENT_USER).expect("client"),
             &proposal_manifest(ns, name, job, risk),
         )
         .await
-        .expect("create the proposal");
-        let policy = self
-            .admin::<TrustPolicy>(ns)
-            .get_opt(POLICY_NAME)
-            .await
-            .expect("read the policy")
-            .map(|p| p.spec);
-        update_status(&api, name, |p| {
-            Some(initial_status(&p.spec, policy.as_ref(), Timestamp::now()))
-        })
-        .await
-        .expect("judge the proposal")
-        .expect("the proposal")
     }
 
     async fn state(&self, ns: &str, name: &str) -> ProposalState {
@@ -376,14 +357,21 @@ async fn an_operator_approves_and_vetoes() {
     assert!(records.len() >= 2, "{records:?}");
 }
 
-#[tokio::test]
-async fn an_operator_kills_an_investigation() {
+/// `NS` in `phase` with Job `inv-1` and its proposal `restart-1` at `risk`;
+/// operator alice's client and verified identity.
+async fn alice_and_one_proposal(phase: Phase, risk: Risk) -> (World, Client, Identity) {
     let w = World::new().await;
-    w.policy(NS, Phase::LimitedWrite).await;
+    w.policy(NS, phase).await;
     let job = w.job(NS, "inv-1").await;
-    w.proposal(NS, "restart-1", &job, Risk::Medium).await;
+    w.proposal(NS, "restart-1", &job, risk).await;
     let client = w.operator("alice");
     let alice = identity(&client).await;
+    (w, client, alice)
+}
+
+#[tokio::test]
+async fn an_operator_kills_an_investigation() {
+    let (w, client, alice) = alice_and_one_proposal(Phase::LimitedWrite, Risk::Medium).await;
 
     let killed = kill_investigation(
         &client,
@@ -409,12 +397,7 @@ async fn an_operator_kills_an_investigation() {
 
 #[tokio::test]
 async fn an_operator_halts_a_namespace() {
-    let w = World::new().await;
-    w.policy(NS, Phase::Autonomous).await;
-    let job = w.job(NS, "inv-1").await;
-    w.proposal(NS, "restart-1", &job, Risk::High).await;
-    let client = w.operator("alice");
-    let alice = identity(&client).await;
+    let (w, client, alice) = alice_and_one_proposal(Phase::Autonomous, Risk::High).await;
 
     let halted = halt_namespace(
         &client,

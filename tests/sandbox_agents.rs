@@ -25,6 +25,7 @@ async fn quiet_sandbox(extra_investigations: usize) -> Sandbox {
         extra_investigations,
         speed: SPEED,
         scenarios: false,
+        ..SandboxOptions::default()
     })
     .await
     .expect("the sandbox starts")
@@ -369,6 +370,7 @@ async fn with_scenarios_every_kind_starts_at_once() {
         extra_investigations: 0,
         speed: SPEED,
         scenarios: true,
+        flaky: true,
     })
     .await
     .expect("the sandbox starts");

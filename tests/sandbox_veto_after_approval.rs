@@ -4,6 +4,7 @@
 
 mod common;
 
+use common::world::{sandbox_vault, sandbox_with_bao};
 use jiff::Timestamp;
 use k8s_openapi::api::core::v1::Pod;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
@@ -14,8 +15,6 @@ use kubevigil::decide::{decide_with_vault, whoami};
 use kubevigil::domain::{ActionProposal, Decision, DecisionSource, ProposalState, Verdict};
 use kubevigil::governor::apply_decision;
 use kubevigil::sandbox::agents::Outcome;
-use kubevigil::sandbox::{Sandbox, SandboxOptions};
-use kubevigil::vault::Vault;
 use std::time::Duration;
 
 const PATIENCE: Duration = Duration::from_secs(60);
@@ -41,20 +40,8 @@ where
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_approval_vetoed_before_the_agent_runs_it_writes_nothing() {
-    let bao = common::bao::bao_binary();
-    let sandbox = Sandbox::start_with_vault(
-        SandboxOptions {
-            port: 0,
-            extra_investigations: 0,
-            speed: 50.0,
-            scenarios: false,
-        },
-        Some(&bao),
-    )
-    .await
-    .expect("the sandbox starts with OpenBao");
-    let vault =
-        Vault::connect(sandbox.vault_settings().expect("Vault is on").clone()).expect("connect");
+    let sandbox = sandbox_with_bao().await;
+    let vault = sandbox_vault(&sandbox);
     let oncall = sandbox.api().client("oncall-2").expect("client");
     let handle = sandbox
         .start_investigation("rollout", "web")
@@ -120,14 +107,14 @@ async fn an_approval_vetoed_before_the_agent_runs_it_writes_nothing() {
         .expect("the agent finishes in time")
         .expect("the agent task does not panic")
         .expect("the agent does not fail");
-    let Outcome::ExecutionFailed { message } = &outcome else {
-        panic!("expected the approved change not to run, got {outcome:?}");
-    };
-    assert!(
-        message.contains("oncall-2 vetoed it after it was approved (\"wrong rollout\")"),
-        "{message}"
+    assert_eq!(
+        outcome,
+        Outcome::Vetoed {
+            by: "oncall-2".into(),
+            reason: "wrong rollout".into()
+        },
+        "the investigation ends as vetoed, not as a failed change"
     );
-    assert!(message.contains("nothing was written"), "{message}");
     let after = api.get(&name).await.expect("the proposal");
     assert_eq!(after.state(), ProposalState::Vetoed, "the veto stands");
     assert!(
@@ -141,6 +128,15 @@ async fn an_approval_vetoed_before_the_agent_runs_it_writes_nothing() {
     assert!(
         log.contains("Not executing."),
         "the agent says why in its reasoning:\n{log}"
+    );
+    assert!(
+        log.contains("oncall-2 vetoed it after it was approved")
+            && log.contains("so nothing was written"),
+        "the reasoning names the veto and says nothing was written:\n{log}"
+    );
+    assert!(
+        log.contains("oncall-2 vetoed the fix") && !log.contains("The approved change failed"),
+        "the conclusion reads as a veto, not a failure:\n{log}"
     );
     assert!(
         !log.contains("\"tool\":\"kubectl_patch\""),

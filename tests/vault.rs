@@ -7,28 +7,25 @@
 mod common;
 
 use common::bao::Bao;
-use jiff::Timestamp;
-use k8s_openapi::api::batch::v1::{Job, JobSpec};
-use k8s_openapi::api::core::v1::{Container, PodSpec, PodTemplateSpec};
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use common::world::{
+    agent_job, audit_log, create_judged, create_policy, emulator, sandbox_vault, sandbox_with_bao,
+    scale_api,
+};
+use k8s_openapi::api::batch::v1::Job;
 use kube::api::PostParams;
 use kube::{Api, Client};
 use kubevigil::audit::AuditLog;
-use kubevigil::config::ConfigPaths;
 use kubevigil::decide::{
     Identity, decide_with_vault, halt_namespace_with_vault, kill_investigation_with_vault,
     mint_credential, whoami,
 };
 use kubevigil::domain::labels::{INVESTIGATION, VAULT_ACCESSOR};
-use kubevigil::domain::policy::POLICY_NAME;
 use kubevigil::domain::{
-    ActionKind, ActionProposal, ActionProposalSpec, ActionTarget, ExecutionResult,
-    MintedCredential, Phase, ProposalState, ProposedAction, Risk, TrustPolicy, TrustPolicySpec,
-    Verdict,
+    ActionProposal, ActionProposalSpec, ExecutionResult, MintedCredential, Phase, ProposalState,
+    Risk, TrustPolicySpec, Verdict,
 };
-use kubevigil::governor::{initial_status, update_status};
-use kubevigil::sandbox::api::{AGENT_USER, ApiConfig, ApiServer};
-use kubevigil::sandbox::{Sandbox, SandboxOptions};
+use kubevigil::governor::update_status;
+use kubevigil::sandbox::api::{AGENT_USER, ApiServer};
 use kubevigil::vault::{Vault, VaultError, decrypt_with_identity, generate_key_pair};
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -47,38 +44,26 @@ struct World {
 
 impl World {
     async fn start(required_approvals: u32) -> World {
-        let server = ApiServer::start(ApiConfig::default())
-            .await
-            .expect("start the API emulator");
-        let bao = Bao::start().await;
-        bao.vault()
-            .write_namespace_policy(NS)
-            .await
-            .expect("write the namespace's write policy");
-        let data = tempfile::tempdir().expect("tempdir");
-        let paths = ConfigPaths::under(&data.path().join("config"), &data.path().join("data"));
-        let audit = AuditLog::open(&paths.audit_log).expect("audit log");
+        let server = emulator().await;
+        let bao = Bao::with_write_policy(NS).await;
+        let (data, audit) = audit_log();
         let world = World {
             server,
             bao,
             _data: data,
             audit,
         };
-        let mut policy = TrustPolicy::new(
-            POLICY_NAME,
+        create_policy(
+            world.client(AGENT_USER),
+            NS,
             TrustPolicySpec {
                 phase: Phase::LimitedWrite,
                 required_approvals,
                 credential_ttl_seconds: 120,
                 ..TrustPolicySpec::default()
             },
-        );
-        policy.metadata.namespace = Some(NS.into());
-        world
-            .agent::<TrustPolicy>()
-            .create(&PostParams::default(), &policy)
-            .await
-            .expect("create the policy");
+        )
+        .await;
         world
     }
 
@@ -99,31 +84,10 @@ impl World {
     }
 
     async fn job(&self, name: &str, accessor: Option<&str>) -> Job {
-        let job = Job {
-            metadata: ObjectMeta {
-                name: Some(name.into()),
-                labels: Some(BTreeMap::from([(INVESTIGATION.into(), name.into())])),
-                annotations: accessor
-                    .map(|a| BTreeMap::from([(VAULT_ACCESSOR.to_string(), a.to_string())])),
-                ..Default::default()
-            },
-            spec: Some(JobSpec {
-                template: PodTemplateSpec {
-                    spec: Some(PodSpec {
-                        containers: vec![Container {
-                            name: "agent".into(),
-                            image: Some("kubevigil/agent".into()),
-                            ..Default::default()
-                        }],
-                        restart_policy: Some("Never".into()),
-                        ..Default::default()
-                    }),
-                    ..Default::default()
-                },
-                ..Default::default()
-            }),
-            status: None,
-        };
+        let mut job = agent_job(name);
+        job.metadata.labels = Some(BTreeMap::from([(INVESTIGATION.into(), name.into())]));
+        job.metadata.annotations =
+            accessor.map(|a| BTreeMap::from([(VAULT_ACCESSOR.to_string(), a.to_string())]));
         self.agent::<Job>()
             .create(&PostParams::default(), &job)
             .await
@@ -138,49 +102,12 @@ impl World {
         recipient: Option<String>,
     ) -> ActionProposal {
         let spec = ActionProposalSpec {
-            investigation: investigation.into(),
-            summary: "scale api to 4 replicas".into(),
-            rationale: "CPU saturated".into(),
-            risk: Risk::Low,
-            reversible: true,
-            action: ProposedAction {
-                kind: ActionKind::Scale,
-                target: ActionTarget {
-                    api_version: "apps/v1".into(),
-                    kind: "Deployment".into(),
-                    namespace: NS.into(),
-                    name: "api".into(),
-                },
-                patch: None,
-                patch_type: None,
-                command: None,
-                replicas: Some(4),
-            },
-            preview: None,
-            expires_at: None,
-            rollback: None,
             credential_recipient: recipient,
+            ..scale_api(NS, investigation, Risk::Low)
         };
         let mut proposal = ActionProposal::new(name, spec);
         proposal.metadata.namespace = Some(NS.into());
-        let api = self.agent::<ActionProposal>();
-        api.create(&PostParams::default(), &proposal)
-            .await
-            .expect("create the proposal");
-        let policy = self
-            .agent::<TrustPolicy>()
-            .get(POLICY_NAME)
-            .await
-            .expect("policy")
-            .spec;
-        update_status(&api, name, |p| {
-            p.status
-                .is_none()
-                .then(|| initial_status(&p.spec, Some(&policy), Timestamp::now()))
-        })
-        .await
-        .expect("judge the proposal");
-        self.get(name).await
+        create_judged(&self.client(AGENT_USER), &proposal).await
     }
 
     async fn get(&self, name: &str) -> ActionProposal {
@@ -693,20 +620,8 @@ async fn a_halt_revokes_every_investigation_token_in_the_namespace() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_sandbox_with_bao_gives_investigations_tokens_and_its_agents_use_credentials() {
-    let bao = common::bao::bao_binary();
-    let sandbox = Sandbox::start_with_vault(
-        SandboxOptions {
-            port: 0,
-            extra_investigations: 0,
-            speed: 50.0,
-            scenarios: false,
-        },
-        Some(&bao),
-    )
-    .await
-    .expect("the sandbox starts with OpenBao");
-    let vault =
-        Vault::connect(sandbox.vault_settings().expect("Vault is on").clone()).expect("connect");
+    let sandbox = sandbox_with_bao().await;
+    let vault = sandbox_vault(&sandbox);
     let oncall = sandbox.api().client("oncall-1").expect("client");
     let handle = sandbox
         .start_investigation("rollout", "web")
@@ -768,5 +683,15 @@ async fn the_sandbox_with_bao_gives_investigations_tokens_and_its_agents_use_cre
         .await
         .expect("the pod log");
     assert!(log.contains("verified the wrapping token"), "{log}");
+    // The investigation's own token ends with its run, like a careful launcher's.
+    tokio::time::timeout(Duration::from_secs(60), handle.task)
+        .await
+        .expect("the agent finishes")
+        .expect("the agent task")
+        .expect("an outcome");
+    assert!(
+        is_revoked(vault.lookup_accessor(accessor).await),
+        "the investigation token outlived its run"
+    );
     sandbox.shutdown().await;
 }

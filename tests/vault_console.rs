@@ -159,3 +159,19 @@ async fn without_vault_or_with_a_broken_config_the_header_is_told_so() {
     };
     assert!(why.contains("not a valid http(s) URL"), "{why}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dev_server_leaves_the_operators_vault_token_alone() {
+    let token_file = std::env::var_os("HOME")
+        .map(std::path::PathBuf::from)
+        .expect("HOME")
+        .join(".vault-token");
+    let before = std::fs::read(&token_file).ok();
+    let bao = Bao::start().await;
+    assert!(bao.vault().is_healthy().await);
+    assert_eq!(
+        std::fs::read(&token_file).ok(),
+        before,
+        "`bao server -dev` wrote the operator's ~/.vault-token"
+    );
+}

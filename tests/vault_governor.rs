@@ -7,18 +7,17 @@
 mod common;
 
 use common::bao::{Bao, bao_binary};
+use common::world::{create_policy, emulator, sandbox_with_bao, scale_api};
 use jiff::{SignedDuration, Timestamp};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use kube::api::PostParams;
 use kube::{Api, Client};
-use kubevigil::domain::policy::POLICY_NAME;
 use kubevigil::domain::{
-    ActionKind, ActionProposal, ActionProposalSpec, ActionTarget, DecisionSource, MintedCredential,
-    Phase, ProposalState, ProposedAction, Risk, TrustPolicy, TrustPolicySpec,
+    ActionProposal, ActionProposalSpec, DecisionSource, MintedCredential, Phase, ProposalState,
+    Risk, TrustPolicySpec,
 };
 use kubevigil::governor::{AUTONOMOUS_RULE, TIMEOUT_RULE, initial_status, run_with_vault};
-use kubevigil::sandbox::api::{AGENT_USER, ApiConfig, ApiServer, GOVERNOR_USER};
-use kubevigil::sandbox::{Sandbox, SandboxOptions};
+use kubevigil::sandbox::api::{AGENT_USER, ApiServer, GOVERNOR_USER};
 use kubevigil::vault::{MintRequest, Vault, VaultError, VaultSettings};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
@@ -45,27 +44,21 @@ impl Drop for Cluster {
 
 impl Cluster {
     async fn start(phase: Phase) -> Cluster {
-        let server = ApiServer::start(ApiConfig::default())
-            .await
-            .expect("start the API emulator");
         let cluster = Cluster {
-            server,
+            server: emulator().await,
             governor: None,
         };
-        let mut policy = TrustPolicy::new(
-            POLICY_NAME,
+        create_policy(
+            cluster.agent(),
+            NS,
             TrustPolicySpec {
                 phase,
                 credential_ttl_seconds: 120,
                 autonomous_risk_ceiling: Risk::Medium,
                 ..TrustPolicySpec::default()
             },
-        );
-        policy.metadata.namespace = Some(NS.into());
-        Api::<TrustPolicy>::namespaced(cluster.agent(), NS)
-            .create(&PostParams::default(), &policy)
-            .await
-            .expect("create the policy");
+        )
+        .await;
         cluster
     }
 
@@ -85,28 +78,8 @@ impl Cluster {
     /// Creates a proposal without a status (the governor judges it).
     async fn propose(&self, name: &str, risk: Risk, expires_at: Option<Timestamp>) {
         let spec = ActionProposalSpec {
-            investigation: "inv-1".into(),
-            summary: "scale api to 4 replicas".into(),
-            rationale: "CPU saturated".into(),
-            risk,
-            reversible: true,
-            action: ProposedAction {
-                kind: ActionKind::Scale,
-                target: ActionTarget {
-                    api_version: "apps/v1".into(),
-                    kind: "Deployment".into(),
-                    namespace: NS.into(),
-                    name: "api".into(),
-                },
-                patch: None,
-                patch_type: None,
-                command: None,
-                replicas: Some(4),
-            },
-            preview: None,
             expires_at: expires_at.map(Time),
-            rollback: None,
-            credential_recipient: None,
+            ..scale_api(NS, "inv-1", risk)
         };
         let mut proposal = ActionProposal::new(name, spec);
         proposal.metadata.namespace = Some(NS.into());
@@ -145,12 +118,8 @@ fn credential_of(proposal: &ActionProposal) -> Option<MintedCredential> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_rule_approval_in_autonomous_gets_a_credential_naming_the_rule() {
-    let bao = Bao::start().await;
+    let bao = Bao::with_write_policy(NS).await;
     let vault = bao.vault();
-    vault
-        .write_namespace_policy(NS)
-        .await
-        .expect("write policy");
     let mut cluster = Cluster::start(Phase::Autonomous).await;
     cluster.run_governor(bao.vault());
 
@@ -204,12 +173,8 @@ async fn a_rule_approval_in_autonomous_gets_a_credential_naming_the_rule() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_expiry_revokes_the_credential_the_proposal_holds() {
-    let bao = Bao::start().await;
+    let bao = Bao::with_write_policy(NS).await;
     let vault = bao.vault();
-    vault
-        .write_namespace_policy(NS)
-        .await
-        .expect("write policy");
     let mut cluster = Cluster::start(Phase::LimitedWrite).await;
     let past = Timestamp::now() - SignedDuration::from_secs(5);
     cluster.propose("scale-api", Risk::Low, Some(past)).await;
@@ -343,16 +308,7 @@ async fn vault_down_delays_the_credential_but_not_the_rule_approval() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn in_the_sandbox_an_autonomous_agent_uses_the_credential_the_governor_minted() {
-    let sandbox = Sandbox::start_with_vault(
-        SandboxOptions {
-            speed: 50.0,
-            scenarios: false,
-            ..SandboxOptions::default()
-        },
-        Some(&bao_binary()),
-    )
-    .await
-    .expect("the sandbox starts with OpenBao");
+    let sandbox = sandbox_with_bao().await;
     let oncall = sandbox.api().client("oncall-1").expect("client");
     let handle = sandbox
         .start_investigation("oomkilled", "checkout")
@@ -379,4 +335,52 @@ async fn in_the_sandbox_an_autonomous_agent_uses_the_credential_the_governor_min
         .expect("the pod log");
     assert!(log.contains("verified the wrapping token"), "{log}");
     sandbox.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hanging_vault_does_not_delay_expiries() {
+    // A "Vault" that accepts connections and never answers: each call hangs
+    // until the client's timeout.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind a listener");
+    let addr = listener.local_addr().expect("its address");
+    let silent = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = listener.accept().await {
+            held.push(socket);
+        }
+    });
+    let settings = VaultSettings {
+        addr: format!("http://{addr}"),
+        token: "root".into(),
+        namespace: None,
+        cacert: None,
+    };
+    let mut cluster = Cluster::start(Phase::Autonomous).await;
+    cluster.run_governor(Vault::connect(settings).expect("client"));
+
+    // A rule approval whose mint hangs in Vault.
+    cluster.propose("scale-api", Risk::Low, None).await;
+    cluster
+        .wait_for("scale-api", Duration::from_secs(20), |p| {
+            p.state() == ProposalState::AutoApproved
+        })
+        .await;
+
+    // Above the ceiling it waits for people, and its time is already up.
+    let past = Timestamp::now() - SignedDuration::from_secs(1);
+    cluster.propose("delete-pods", Risk::High, Some(past)).await;
+    let expired = cluster
+        .wait_for("delete-pods", Duration::from_secs(3), |p| {
+            p.state() == ProposalState::Expired
+        })
+        .await;
+    assert_eq!(
+        expired.decisions().last().map(|d| d.by.as_str()),
+        Some(TIMEOUT_RULE)
+    );
+    let waiting = cluster.proposals().get("scale-api").await.expect("read");
+    assert_eq!(credential_of(&waiting), None, "Vault never answered");
+    silent.abort();
 }

@@ -70,6 +70,9 @@ pub enum DecisionEffect {
         identity: Identity,
         /// What the console shows now.
         viewing: Option<String>,
+        /// Whether to publish this console's presence (false for a read-only
+        /// console, which only watches).
+        publish: bool,
     },
     /// What the console shows changed (for the presence Lease).
     SetViewing(Option<String>),

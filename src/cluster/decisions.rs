@@ -6,9 +6,9 @@ use crate::app::action::Action;
 use crate::app::decisions::{DecisionEffect, DecisionEvent};
 use crate::audit::AuditLog;
 use crate::decide::{
-    DecideError, PRESENCE_NAMESPACE, PendingDecision, Revocation, decide_with_vault,
-    halt_namespace_with_vault, kill_investigation_with_vault, may_decide, mint_credential,
-    spawn_presence_task, watch_presence,
+    DecideError, HaltOutcome, KillOutcome, PRESENCE_NAMESPACE, PendingDecision, Revocation,
+    decide_with_vault, halt_namespace_with_vault, kill_investigation_with_vault, may_decide,
+    mint_credential, spawn_presence_task, watch_presence,
 };
 use crate::domain::ActionProposal;
 use crate::domain::ProposalState;
@@ -28,7 +28,8 @@ const AUDIT_WINDOW: SignedDuration = SignedDuration::from_hours(24 * 7);
 /// The running presence tasks: the viewing channel, the publisher, the watcher.
 struct PresenceTasks {
     viewing: watch::Sender<Option<String>>,
-    publisher: JoinHandle<()>,
+    /// `None` for a read-only console, which does not publish.
+    publisher: Option<JoinHandle<()>>,
     watcher: JoinHandle<()>,
 }
 
@@ -129,29 +130,19 @@ impl DecisionTasks {
                 namespace,
                 job,
             } => {
-                let audit = self.audit();
-                let vault = self.vault();
-                tokio::spawn(async move {
-                    let result = match audit {
-                        Ok(audit) => kill_investigation_with_vault(
-                            &client,
-                            &identity,
-                            &namespace,
-                            &job,
-                            None,
-                            &audit,
-                            vault.as_deref(),
-                        )
-                        .await
-                        .map(|(mut outcome, revocation)| {
-                            outcome.warnings.extend(revocation_warnings(revocation));
-                            outcome
-                        }),
-                        Err(error) => Err(no_audit(format!("kill {namespace}/{job}"), &error)),
-                    };
-                    let _ = tx
-                        .send(Action::Decisions(DecisionEvent::Killed { id, result }))
-                        .await;
+                let doing = format!("kill {namespace}/{job}");
+                let event = move |result| DecisionEvent::Killed { id, result };
+                self.spawn_stop(doing, tx, event, |audit, vault| async move {
+                    kill_investigation_with_vault(
+                        &client,
+                        &identity,
+                        &namespace,
+                        &job,
+                        None,
+                        &audit,
+                        vault.as_deref(),
+                    )
+                    .await
                 });
             }
             DecisionEffect::Halt {
@@ -160,28 +151,18 @@ impl DecisionTasks {
                 namespace,
                 reason,
             } => {
-                let audit = self.audit();
-                let vault = self.vault();
-                tokio::spawn(async move {
-                    let result = match audit {
-                        Ok(audit) => halt_namespace_with_vault(
-                            &client,
-                            &identity,
-                            &namespace,
-                            reason,
-                            &audit,
-                            vault.as_deref(),
-                        )
-                        .await
-                        .map(|(mut outcome, revocation)| {
-                            outcome.warnings.extend(revocation_warnings(revocation));
-                            outcome
-                        }),
-                        Err(error) => Err(no_audit(format!("halt {namespace}"), &error)),
-                    };
-                    let _ = tx
-                        .send(Action::Decisions(DecisionEvent::Halted { id, result }))
-                        .await;
+                let doing = format!("halt {namespace}");
+                let event = move |result| DecisionEvent::Halted { id, result };
+                self.spawn_stop(doing, tx, event, |audit, vault| async move {
+                    halt_namespace_with_vault(
+                        &client,
+                        &identity,
+                        &namespace,
+                        reason,
+                        &audit,
+                        vault.as_deref(),
+                    )
+                    .await
                 });
             }
             DecisionEffect::LoadAudit { namespace } => {
@@ -207,17 +188,23 @@ impl DecisionTasks {
                     let _ = tx.try_send(Action::Notice(format!("could not copy: {error}")));
                 }
             }
-            DecisionEffect::StartPresence { identity, viewing } => {
+            DecisionEffect::StartPresence {
+                identity,
+                viewing,
+                publish,
+            } => {
                 self.stop_presence();
                 let (sender, receiver) = watch::channel(viewing);
                 let console_id = format!("console-{}", std::process::id());
-                let publisher = spawn_presence_task(
-                    client.clone(),
-                    PRESENCE_NAMESPACE.to_string(),
-                    identity,
-                    console_id,
-                    receiver,
-                );
+                let publisher = publish.then(|| {
+                    spawn_presence_task(
+                        client.clone(),
+                        PRESENCE_NAMESPACE.to_string(),
+                        identity,
+                        console_id,
+                        receiver,
+                    )
+                });
                 let watcher = tokio::spawn(async move {
                     let mut present = std::pin::pin!(watch_presence(client, PRESENCE_NAMESPACE));
                     while let Some(everyone) = present.next().await {
@@ -247,6 +234,56 @@ impl DecisionTasks {
                 });
             }
         }
+    }
+
+    /// Runs a kill or halt as a task: `stop` does it with the audit log and
+    /// Vault, the Vault revocations that failed are added to its warnings, and
+    /// `event` turns the result into what is sent back. Without an audit log
+    /// nothing is done and the failure names what was being `doing`.
+    fn spawn_stop<O, Stop, Done, Event>(
+        &mut self,
+        doing: String,
+        tx: Sender<Action>,
+        event: Event,
+        stop: Stop,
+    ) where
+        O: Warned + Send + 'static,
+        Stop: FnOnce(Arc<AuditLog>, Option<Arc<Vault>>) -> Done + Send + 'static,
+        Done: Future<Output = Result<(O, Revocation), DecideError>> + Send + 'static,
+        Event: FnOnce(Result<O, DecideError>) -> DecisionEvent + Send + 'static,
+    {
+        let audit = self.audit();
+        let vault = self.vault();
+        tokio::spawn(async move {
+            let result = match audit {
+                Ok(audit) => stop(audit, vault).await.map(|(mut outcome, revocation)| {
+                    outcome
+                        .warnings_mut()
+                        .extend(revocation_warnings(revocation));
+                    outcome
+                }),
+                Err(error) => Err(no_audit(doing, &error)),
+            };
+            let _ = tx.send(Action::Decisions(event(result))).await;
+        });
+    }
+}
+
+/// An outcome that carries warnings for the operator (kill, halt).
+trait Warned {
+    /// The warnings, to add to.
+    fn warnings_mut(&mut self) -> &mut Vec<String>;
+}
+
+impl Warned for KillOutcome {
+    fn warnings_mut(&mut self) -> &mut Vec<String> {
+        &mut self.warnings
+    }
+}
+
+impl Warned for HaltOutcome {
+    fn warnings_mut(&mut self) -> &mut Vec<String> {
+        &mut self.warnings
     }
 }
 

@@ -284,7 +284,10 @@ pub fn presence_from_lease(lease: &Lease, now: Timestamp) -> Option<Presence> {
 /// Publishes presence now and every [`RENEW_INTERVAL`], and again at once
 /// whenever `viewing` changes. When the sender of `viewing` is dropped the
 /// Lease is withdrawn and the task ends. Failures are logged and retried at
-/// the next renewal.
+/// the next renewal, except a refusal (403: the user may not write Leases,
+/// as a viewer may not): that is logged once and the task ends, publishing
+/// nothing more this session. Watching others ([`watch_presence`]) is apart
+/// and goes on.
 pub fn spawn_presence_task(
     client: Client,
     namespace_for_leases: String,
@@ -304,6 +307,13 @@ pub fn spawn_presence_task(
             )
             .await
             {
+                if matches!(error, DecideError::Forbidden { .. }) {
+                    tracing::info!(
+                        %error,
+                        "presence not published: this user may not write Leases; not trying again this session (others' presence is still shown)"
+                    );
+                    return;
+                }
                 tracing::warn!(%error, "presence not published");
             }
             tokio::select! {

@@ -4,6 +4,11 @@
 //! write; the Vault revocation follows, so the governor also revokes what a
 //! console with Vault off, or one that crashed in between, left live).
 //!
+//! The work runs in tasks of its own, never in the governor's loop, so a Vault
+//! that hangs delays only the credential, not the expiry of other proposals.
+//! At most one task runs per proposal (so nothing is minted twice) and at most
+//! [`MAX_IN_FLIGHT`] in all; each task reports back how it ended.
+//!
 //! Vault failing never touches a decision: the decision is written first, the
 //! failure is logged, and the work is tried again later with a per-proposal
 //! backoff (so a Vault outage costs one attempt per proposal every
@@ -17,6 +22,7 @@ use kube::{Api, Client};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::task::{Id as TaskId, JoinSet};
 use tokio::time::Instant;
 
 /// The name the governor works under: it appears in error messages and logs;
@@ -27,6 +33,8 @@ pub const GOVERNOR_IDENTITY: &str = "kubevigil-governor";
 const FIRST_RETRY_DELAY: Duration = Duration::from_secs(1);
 /// The longest wait between two retries of one proposal's work.
 const MAX_RETRY_DELAY: Duration = Duration::from_secs(30);
+/// The most Vault tasks running at once; further work waits its turn.
+const MAX_IN_FLIGHT: usize = 16;
 
 /// What a proposal needs from Vault.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,37 +55,81 @@ struct Retry {
     backoff: Duration,
 }
 
-/// The governor's Vault client and the work it still owes.
-pub(super) struct Credentials {
+/// A task doing one proposal's work.
+#[derive(Debug)]
+struct Job {
+    key: ProposalKey,
+    /// The work expected when the task started (it re-checks what is needed).
+    work: Work,
+    /// The wait before retrying if it fails.
+    backoff: Duration,
+    /// The proposal was deleted while the task ran: nothing is kept of it.
+    forgotten: bool,
+}
+
+/// How a task ended.
+#[derive(Debug)]
+enum Ended {
+    /// The work was done; for a revocation, the accessor revoked.
+    Done { revoked: Option<String> },
+    /// Nothing was owed (decided otherwise meanwhile, or deleted).
+    NothingOwed,
+    /// Reading the proposal or calling Vault failed: retry this work later.
+    Failed(Work),
+}
+
+/// What a task needs to talk to the cluster and Vault.
+#[derive(Clone)]
+struct Worker {
     client: Client,
     vault: Arc<Vault>,
     identity: Identity,
+}
+
+/// The governor's Vault client, the work it still owes and the work running.
+pub(super) struct Credentials {
+    worker: Worker,
     retries: HashMap<ProposalKey, Retry>,
     /// The accessor this process has revoked for each proposal, so a
     /// proposal is revoked once, not again on each event.
     revoked: HashMap<ProposalKey, String>,
+    /// The tasks running, each reporting how it [`Ended`].
+    running: JoinSet<Ended>,
+    /// What each running task is doing.
+    jobs: HashMap<TaskId, Job>,
 }
 
 impl Credentials {
     /// Credential work for the governor acting with `client` and `vault`.
     pub(super) fn new(client: Client, vault: Arc<Vault>) -> Self {
         Credentials {
-            client,
-            vault,
-            // The governor does not ask the cluster who it is: this name only
-            // explains failures, and no decision is recorded under it.
-            identity: Identity::unverified(GOVERNOR_IDENTITY),
+            worker: Worker {
+                client,
+                vault,
+                // The governor does not ask the cluster who it is: this name
+                // only explains failures, and no decision is recorded under it.
+                identity: Identity::unverified(GOVERNOR_IDENTITY),
+            },
             retries: HashMap::new(),
             revoked: HashMap::new(),
+            running: JoinSet::new(),
+            jobs: HashMap::new(),
         }
     }
 
-    /// Does what a proposal the governor has just written needs, now: mints
-    /// for an auto-approval, revokes for an expiry. A failure is retried later.
-    pub(super) async fn settle(&mut self, key: ProposalKey, written: ActionProposal) {
+    /// Starts what a proposal the governor has just written needs: a mint for
+    /// an auto-approval, a revocation for an expiry. When that proposal's
+    /// work is already running (or too much is), it is scheduled instead, to
+    /// start on a fresh read once there is room. A failure is retried later.
+    pub(super) fn settle(&mut self, key: ProposalKey, written: ActionProposal) {
         self.retries.remove(&key);
-        if let Some(work) = self.work_for(&key, &written) {
-            self.attempt(key, work, written, FIRST_RETRY_DELAY).await;
+        let Some(work) = self.work_for(&key, &written) else {
+            return;
+        };
+        if self.is_running(&key) || self.is_full() {
+            self.retries.insert(key, due_now(work));
+        } else {
+            self.start(key, work, Some(written), FIRST_RETRY_DELAY);
         }
     }
 
@@ -90,112 +142,136 @@ impl Credentials {
                 self.retries.remove(key);
             }
             Some(work) => {
-                let scheduled = self.retries.get(key).is_some_and(|r| r.work == work);
+                let scheduled = self.retries.get(key).is_some_and(|r| r.work == work)
+                    || self.running_work(key) == Some(work);
                 if !scheduled {
-                    let now = Retry {
-                        work,
-                        due: Instant::now(),
-                        backoff: FIRST_RETRY_DELAY,
-                    };
-                    self.retries.insert(key.clone(), now);
+                    self.retries.insert(key.clone(), due_now(work));
                 }
             }
         }
     }
 
-    /// Forgets a deleted proposal.
+    /// Forgets a deleted proposal (a task still running for it ends on its own).
     pub(super) fn forget(&mut self, key: &ProposalKey) {
         self.retries.remove(key);
         self.revoked.remove(key);
+        for job in self.jobs.values_mut().filter(|job| job.key == *key) {
+            job.forgotten = true;
+        }
     }
 
-    /// How long until the next scheduled work is due (`None`: nothing to do).
+    /// How long until scheduled work can start (`None`: nothing can start
+    /// before a running task ends, or nothing is scheduled).
     pub(super) fn time_to_next(&self) -> Option<Duration> {
-        let next = self.retries.values().map(|r| r.due).min()?;
+        if self.is_full() {
+            return None;
+        }
+        let next = self
+            .retries
+            .iter()
+            .filter(|(key, _)| !self.is_running(key))
+            .map(|(_, retry)| retry.due)
+            .min()?;
         Some(next.saturating_duration_since(Instant::now()))
     }
 
-    /// Does every piece of work that is due, on a fresh copy of its proposal.
-    pub(super) async fn run_due(&mut self) {
+    /// Starts every piece of work that is due and has room, each on a fresh
+    /// copy of its proposal.
+    pub(super) fn run_due(&mut self) {
         let now = Instant::now();
         let due: Vec<(ProposalKey, Retry)> = self
             .retries
             .iter()
-            .filter(|(_, retry)| retry.due <= now)
+            .filter(|(key, retry)| retry.due <= now && !self.is_running(key))
             .map(|(key, retry)| (key.clone(), *retry))
             .collect();
         for (key, retry) in due {
+            if self.is_full() {
+                break;
+            }
             self.retries.remove(&key);
-            let api = Api::<ActionProposal>::namespaced(self.client.clone(), &key.0);
-            match api.get_opt(&key.1).await {
-                Ok(Some(fresh)) => {
-                    if let Some(work) = self.work_for(&key, &fresh) {
-                        self.attempt(key, work, fresh, retry.backoff).await;
-                    }
+            self.start(key, retry.work, None, retry.backoff);
+        }
+    }
+
+    /// Waits for the next task to end and takes in how it ended: a failure is
+    /// scheduled again after its backoff. Never returns while nothing runs.
+    /// Safe to cancel: nothing is lost when the wait is dropped.
+    pub(super) async fn collect_next(&mut self) {
+        let Some(joined) = self.running.join_next_with_id().await else {
+            return std::future::pending().await;
+        };
+        let (id, ended) = match joined {
+            Ok((id, ended)) => (id, Ok(ended)),
+            Err(error) => (error.id(), Err(error)),
+        };
+        let Some(job) = self.jobs.remove(&id) else {
+            return;
+        };
+        if job.forgotten {
+            return;
+        }
+        match ended {
+            Ok(Ended::Done { revoked }) => {
+                if let Some(accessor) = revoked {
+                    self.revoked.insert(job.key, accessor);
                 }
-                Ok(None) => {}
-                Err(error) => {
-                    tracing::warn!(%error, proposal = %key.1, "governor: reading a proposal for its credential");
-                    self.schedule(key, retry.work, retry.backoff);
-                }
+            }
+            Ok(Ended::NothingOwed) => {}
+            Ok(Ended::Failed(work)) => self.schedule(job.key, work, job.backoff),
+            Err(error) => {
+                tracing::warn!(%error, proposal = %job.key.1, "governor: credential task ended abnormally");
+                self.schedule(job.key, job.work, job.backoff);
             }
         }
     }
 
-    async fn attempt(
+    /// Spawns the task for one proposal's work, on `known` when the governor
+    /// has just written it, else on a fresh read.
+    fn start(
         &mut self,
         key: ProposalKey,
         work: Work,
-        proposal: ActionProposal,
+        known: Option<ActionProposal>,
         backoff: Duration,
     ) {
-        let (namespace, name) = (key.0.clone(), key.1.clone());
-        let accessor = proposal
-            .status
-            .as_ref()
-            .and_then(|s| s.credential.as_ref())
-            .map(|c| c.wrapped_accessor.clone());
-        let done = match work {
-            Work::Mint => mint_credential(&self.client, &self.vault, &self.identity, proposal)
-                .await
-                .map(|written| holds_credential(&written)),
-            Work::Revoke => revoke_credential(&self.client, &self.vault, &self.identity, &proposal)
-                .await
-                .map(|_| true),
+        let revoked = self.revoked.get(&key).cloned();
+        let task = perform(
+            self.worker.clone(),
+            key.clone(),
+            work,
+            known,
+            revoked,
+            backoff,
+        );
+        let id = self.running.spawn(task).id();
+        let job = Job {
+            key,
+            work,
+            backoff,
+            forgotten: false,
         };
-        match done {
-            Ok(true) => {
-                if let (Work::Revoke, Some(accessor)) = (work, accessor) {
-                    self.revoked.insert(key, accessor);
-                }
-                tracing::info!(%namespace, proposal = %name, ?work, "governor: credential");
-            }
-            // Decided otherwise meanwhile (a veto, say): nothing is owed.
-            Ok(false) | Err(CredentialError::NotMintable { .. }) => {}
-            Err(error) => {
-                tracing::warn!(
-                    %error,
-                    %namespace,
-                    proposal = %name,
-                    ?work,
-                    retry_in = ?backoff,
-                    "governor: credential work failed; the decision stands, retrying later"
-                );
-                self.schedule(key, work, backoff);
-            }
-        }
+        self.jobs.insert(id, job);
     }
 
-    /// What the proposal needs ([`needs`]), less a revocation already done.
+    fn running_work(&self, key: &ProposalKey) -> Option<Work> {
+        self.jobs
+            .values()
+            .find(|job| job.key == *key && !job.forgotten)
+            .map(|job| job.work)
+    }
+
+    fn is_running(&self, key: &ProposalKey) -> bool {
+        self.jobs.values().any(|job| job.key == *key)
+    }
+
+    fn is_full(&self) -> bool {
+        self.jobs.len() >= MAX_IN_FLIGHT
+    }
+
+    /// What the proposal needs, less a revocation already done.
     fn work_for(&self, key: &ProposalKey, proposal: &ActionProposal) -> Option<Work> {
-        let work = needs(proposal)?;
-        let accessor = proposal
-            .status
-            .as_ref()
-            .and_then(|s| s.credential.as_ref())
-            .map(|c| c.wrapped_accessor.as_str());
-        let done = work == Work::Revoke && self.revoked.get(key).map(String::as_str) == accessor;
-        (!done).then_some(work)
+        work_left(proposal, self.revoked.get(key).map(String::as_str))
     }
 
     fn schedule(&mut self, key: ProposalKey, work: Work, backoff: Duration) {
@@ -206,6 +282,98 @@ impl Credentials {
         };
         self.retries.insert(key, retry);
     }
+}
+
+/// Work scheduled to start as soon as there is room.
+fn due_now(work: Work) -> Retry {
+    Retry {
+        work,
+        due: Instant::now(),
+        backoff: FIRST_RETRY_DELAY,
+    }
+}
+
+/// One proposal's work, in its own task: reads the proposal unless `known`,
+/// checks what it still needs (`revoked`: the accessor already revoked for
+/// it) and does that against Vault. `expected` is the work retried should
+/// the read fail; `backoff` is only logged.
+async fn perform(
+    worker: Worker,
+    key: ProposalKey,
+    expected: Work,
+    known: Option<ActionProposal>,
+    revoked: Option<String>,
+    backoff: Duration,
+) -> Ended {
+    let (namespace, name) = (key.0.as_str(), key.1.as_str());
+    let proposal = match known {
+        Some(proposal) => proposal,
+        None => {
+            let api = Api::<ActionProposal>::namespaced(worker.client.clone(), namespace);
+            match api.get_opt(name).await {
+                Ok(Some(fresh)) => fresh,
+                Ok(None) => return Ended::NothingOwed,
+                Err(error) => {
+                    tracing::warn!(%error, proposal = %name, "governor: reading a proposal for its credential");
+                    return Ended::Failed(expected);
+                }
+            }
+        }
+    };
+    let Some(work) = work_left(&proposal, revoked.as_deref()) else {
+        return Ended::NothingOwed;
+    };
+    let accessor = proposal
+        .status
+        .as_ref()
+        .and_then(|s| s.credential.as_ref())
+        .map(|c| c.wrapped_accessor.clone());
+    let done = match work {
+        Work::Mint => mint_credential(&worker.client, &worker.vault, &worker.identity, proposal)
+            .await
+            .map(|written| holds_credential(&written)),
+        Work::Revoke => {
+            revoke_credential(&worker.client, &worker.vault, &worker.identity, &proposal)
+                .await
+                .map(|_| true)
+        }
+    };
+    match done {
+        Ok(true) => {
+            tracing::info!(%namespace, proposal = %name, ?work, "governor: credential");
+            let revoked = match work {
+                Work::Revoke => accessor,
+                Work::Mint => None,
+            };
+            Ended::Done { revoked }
+        }
+        // Decided otherwise meanwhile (a veto, say): nothing is owed.
+        Ok(false) | Err(CredentialError::NotMintable { .. }) => Ended::NothingOwed,
+        Err(error) => {
+            tracing::warn!(
+                %error,
+                %namespace,
+                proposal = %name,
+                ?work,
+                retry_in = ?backoff,
+                "governor: credential work failed; the decision stands, retrying later"
+            );
+            Ended::Failed(work)
+        }
+    }
+}
+
+/// What the proposal needs ([`needs`]), less a revocation of the accessor
+/// `revoked` already done.
+fn work_left(proposal: &ActionProposal, revoked: Option<&str>) -> Option<Work> {
+    let work = needs(proposal)?;
+    let accessor = proposal
+        .status
+        .as_ref()
+        .and_then(|s| s.credential.as_ref())
+        .map(|c| c.wrapped_accessor.as_str());
+    let done = work == Work::Revoke && revoked.is_some_and(|r| Some(r) == accessor);
+    (!done).then_some(work)
 }
 
 /// What Vault work a proposal needs, if any: a credential for an

@@ -41,7 +41,8 @@ pub async fn run(client: Client) {
 /// credential of an expired or vetoed proposal is revoked
 /// ([`crate::decide::revoke_credential`]). Vault failing never holds back or
 /// undoes a decision: the work is retried later, backing off to one attempt
-/// per proposal every 30 s.
+/// per proposal every 30 s. Vault calls run in tasks of their own (one at a
+/// time per proposal), so a Vault that hangs never delays an expiry.
 pub async fn run_with_vault(client: Client, vault: Option<Arc<Vault>>) {
     let policies = watcher::watcher(
         Api::<TrustPolicy>::all(client.clone()),
@@ -113,9 +114,10 @@ impl Governor {
                 () = sleep_or_never(wait), if policies_listed => self.expire_due().await,
                 () = sleep_or_never(credential_wait), if policies_listed => {
                     if let Some(credentials) = self.credentials.as_mut() {
-                        credentials.run_due().await;
+                        credentials.run_due();
                     }
                 }
+                () = credential_task_ended(self.credentials.as_mut()) => {}
             }
         }
     }
@@ -196,7 +198,7 @@ impl Governor {
                     "governor: judged a new proposal"
                 );
                 if let Some(credentials) = self.credentials.as_mut() {
-                    credentials.settle(key, written).await;
+                    credentials.settle(key, written);
                 }
             }
             Ok(None) => {}
@@ -241,7 +243,7 @@ impl Governor {
                 Ok(Some(written)) => {
                     tracing::info!(proposal = %key.1, "governor: expired");
                     if let Some(credentials) = self.credentials.as_mut() {
-                        credentials.settle(key, written).await;
+                        credentials.settle(key, written);
                     }
                 }
                 Ok(None) => {}
@@ -260,6 +262,15 @@ fn key_of(proposal: &ActionProposal) -> ProposalKey {
         proposal.namespace().unwrap_or_default(),
         proposal.name_any(),
     )
+}
+
+/// Waits for a credential task to end and takes in its result; never
+/// returns with Vault off or nothing running.
+async fn credential_task_ended(credentials: Option<&mut Credentials>) {
+    match credentials {
+        Some(credentials) => credentials.collect_next().await,
+        None => std::future::pending().await,
+    }
 }
 
 async fn sleep_or_never(wait: Option<Duration>) {

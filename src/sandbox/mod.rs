@@ -32,6 +32,9 @@ pub struct SandboxOptions {
     /// Whether simulated agents run; false gives a quiet cluster (the API,
     /// the namespaces and policies, and the governor) for tests.
     pub scenarios: bool,
+    /// Whether the scenario agents fail now and then (a crash, a write
+    /// denied by an admission webhook), as real agents do.
+    pub flaky: bool,
 }
 
 impl Default for SandboxOptions {
@@ -41,6 +44,7 @@ impl Default for SandboxOptions {
             extra_investigations: 0,
             speed: 1.0,
             scenarios: true,
+            flaky: true,
         }
     }
 }
@@ -116,7 +120,7 @@ impl Sandbox {
         if options.scenarios {
             let settings = AgentSettings {
                 speed: options.speed,
-                flaky: true,
+                flaky: options.flaky,
                 vault: vault.clone(),
             };
             let stdout: Arc<dyn Stdout> = Arc::new(api.clone());

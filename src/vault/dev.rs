@@ -1,6 +1,8 @@
 //! A local OpenBao dev server (`bao server -dev`) for the sandbox and the
-//! tests: a free loopback port, a random root token, healthy before use,
-//! killed on drop. Also the per-namespace write policy the sandbox sets up.
+//! tests: a free loopback port, a random root token, a home of its own (so
+//! it never overwrites the operator's `~/.vault-token`, and servers started
+//! side by side do not race on it), healthy before use, killed on drop. Also
+//! the policies the sandbox sets up.
 
 use super::{Vault, VaultError, VaultSettings};
 use std::path::{Path, PathBuf};
@@ -16,6 +18,8 @@ pub struct DevServer {
     child: Option<Child>,
     settings: VaultSettings,
     log: PathBuf,
+    /// The server's `HOME`, where dev mode writes its `.vault-token`.
+    home: PathBuf,
 }
 
 impl DevServer {
@@ -31,6 +35,9 @@ impl DevServer {
             doing: format!("start {} server -dev", bao.display()),
             reason,
         };
+        let home =
+            std::env::temp_dir().join(format!("kubevigil-bao-home-{}-{port}", std::process::id()));
+        std::fs::create_dir_all(&home).map_err(|e| failed(e.to_string()))?;
         let out = std::fs::File::create(log).map_err(|e| failed(e.to_string()))?;
         let err = out.try_clone().map_err(|e| failed(e.to_string()))?;
         let child = Command::new(bao)
@@ -42,6 +49,7 @@ impl DevServer {
             ])
             .env_remove("VAULT_ADDR")
             .env_remove("BAO_ADDR")
+            .env("HOME", &home)
             .stdin(Stdio::null())
             .stdout(out)
             .stderr(err)
@@ -56,6 +64,7 @@ impl DevServer {
                 cacert: None,
             },
             log: log.to_path_buf(),
+            home,
         };
         let vault = server.vault()?;
         let deadline = Instant::now() + START_TIMEOUT;
@@ -96,6 +105,7 @@ impl DevServer {
         if let Some(mut child) = self.child.take() {
             let _ = child.kill();
             let _ = child.wait();
+            let _ = std::fs::remove_dir_all(&self.home);
         }
     }
 }

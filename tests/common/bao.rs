@@ -35,6 +35,16 @@ impl Bao {
         }
     }
 
+    /// Starts a dev server holding the write policy of namespace `ns`.
+    pub async fn with_write_policy(ns: &str) -> Bao {
+        let bao = Bao::start().await;
+        bao.vault()
+            .write_namespace_policy(ns)
+            .await
+            .expect("write the namespace's write policy");
+        bao
+    }
+
     /// Settings that act with `token`.
     pub fn settings_with(&self, token: &str) -> VaultSettings {
         VaultSettings {

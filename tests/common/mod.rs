@@ -3,4 +3,8 @@
 #![allow(dead_code)]
 
 pub mod bao;
+pub mod keys;
 pub mod pty;
+pub mod scene;
+pub mod screen;
+pub mod world;

@@ -1,6 +1,7 @@
 //! Runs the real `kubevigil` binary in a pseudo-terminal and reads its screen
 //! through a VT100 emulator, as a person at a terminal would see it.
 
+use kubevigil::sandbox::Sandbox;
 use portable_pty::{CommandBuilder, PtySize, native_pty_system};
 use std::io::{Read, Write};
 use std::sync::{Arc, Mutex};
@@ -82,6 +83,43 @@ impl Terminal {
         }
     }
 
+    /// Starts the console against `sandbox` as `user` (through a kubeconfig in
+    /// the returned directory, which must outlive the console).
+    pub fn spawn_against(
+        sandbox: &Sandbox,
+        user: &str,
+        cols: u16,
+        rows: u16,
+    ) -> (Terminal, tempfile::TempDir) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let kubeconfig = dir.path().join("kubeconfig");
+        sandbox
+            .write_kubeconfig(&kubeconfig, user)
+            .expect("kubeconfig written");
+        let path = kubeconfig.to_string_lossy().to_string();
+        let term = Terminal::spawn(&["--kubeconfig", &path, "--context", user], cols, rows, &[]);
+        (term, dir)
+    }
+
+    /// Once an investigation of `scenario` is listed, filters the table to it
+    /// and opens it.
+    pub fn open_investigation(&mut self, scenario: &str, patience: Duration) {
+        self.wait_for_text(&format!("{scenario}-"), patience);
+        self.type_keys(&format!("/{scenario}"));
+        self.wait_for_text("filter", patience);
+        self.type_keys("\r");
+        self.type_keys("\r");
+    }
+
+    /// Types `:q` and Enter, and checks the console exits within 20 s.
+    pub fn quit(&mut self) {
+        self.type_keys(":q\r");
+        assert!(
+            self.wait_exit(Duration::from_secs(20)),
+            "the console quits on :q"
+        );
+    }
+
     /// The screen's text, rows joined by newlines.
     pub fn contents(&self) -> String {
         self.screen.lock().expect("screen lock").screen().contents()
@@ -156,4 +194,13 @@ impl Drop for Terminal {
     fn drop(&mut self) {
         let _ = self.child.kill();
     }
+}
+
+/// A two-worker runtime for a test that drives a sandbox from plain threads.
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime")
 }

@@ -728,6 +728,8 @@ pub(super) fn sync(state: &mut State, out: &mut Out) {
             out.push(Effect::Decisions(DecisionEffect::StartPresence {
                 identity,
                 viewing: state.decisions.viewing.clone(),
+                // A read-only console writes nothing, not even its Lease.
+                publish: !state.readonly,
             }));
             out.push(Effect::Decisions(DecisionEffect::CheckMayDecide {
                 namespace: state.namespace.clone(),

@@ -60,6 +60,18 @@ pub(super) async fn issue_investigation_token(
     }
 }
 
+/// Revokes the investigation's own token (named by the Job's
+/// `kubevigil.io/vault-accessor`) when its run ends, so it does not outlive
+/// the Job. A failure is logged: the token still expires with its TTL.
+pub(super) async fn retire_investigation_token(vault: &Vault, job: &Job) {
+    let Some(accessor) = job.annotations().get(labels::VAULT_ACCESSOR) else {
+        return;
+    };
+    if let Err(error) = vault.revoke_accessor(accessor).await {
+        tracing::warn!(%error, job = %job.name_any(), "investigation token not revoked");
+    }
+}
+
 /// Gets the write credential of an approved proposal and uses it for the
 /// write: `Ok` says what was done (shown as the tool result), `Err` why the
 /// agent will not write.

@@ -3,6 +3,7 @@
 
 use super::AgentError;
 use super::agent::{Agent, Interrupt};
+use super::outcome::Outcome;
 use crate::domain::{
     ActionKind, ActionProposal, ExecutionResult, ProposalState, ProposedAction, Verdict,
 };
@@ -31,16 +32,27 @@ pub(super) fn action_to_execute(proposal: &ActionProposal) -> (ProposedAction, O
     }
 }
 
+/// How carrying out an approved proposal ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Execution {
+    /// The agent ran the write (or tried to): the result, reported on the
+    /// proposal unless the approval was withdrawn while it ran.
+    Ran(ExecutionResult),
+    /// The approval was withdrawn before anything was written: how the
+    /// investigation ends ([`withdrawn_outcome`]).
+    Withdrawn(Outcome),
+}
+
 /// Executes the approved proposal (as tool calls) and writes state Executed or
 /// Failed with the result. `flaky` lets a write fail now and then. When the
 /// approval was withdrawn first (a veto or kill after approval, which revokes
 /// the write credential), nothing is written or reported: the agent says why
-/// in a thought and the result (not succeeded) says so.
+/// in a thought and ends as the veto or kill says ([`Execution::Withdrawn`]).
 pub(super) async fn execute(
     agent: &mut Agent,
     proposal: &ActionProposal,
     flaky: bool,
-) -> Result<ExecutionResult, Interrupt> {
+) -> Result<Execution, Interrupt> {
     let (action, edited_by) = action_to_execute(proposal);
     if let Some(by) = &edited_by {
         agent
@@ -53,7 +65,7 @@ pub(super) async fn execute(
     // An approval can be withdrawn (vetoed, killed) until the agent reports:
     // look again right before getting the credential.
     if let Some(stopped) = withdrawn(agent, proposal).await? {
-        return Ok(stopped);
+        return Ok(Execution::Withdrawn(stopped));
     }
     let credential =
         super::credential::use_credential(&agent.client, agent.vault.as_deref(), proposal).await;
@@ -72,7 +84,7 @@ pub(super) async fn execute(
     // Getting the credential may have taken a while (waiting for it to be
     // minted); a veto in the meantime revoked it or left none to mint.
     if let Some(stopped) = withdrawn(agent, proposal).await? {
-        return Ok(stopped);
+        return Ok(Execution::Withdrawn(stopped));
     }
     let webhook_denied = flaky && random_bool(0.05);
     let succeeded = !refused && !webhook_denied;
@@ -100,9 +112,10 @@ pub(super) async fn execute(
         at: Some(Time(Timestamp::now())),
     };
     if report(agent, proposal, &result).await? {
-        return Ok(result);
+        return Ok(Execution::Ran(result));
     }
-    // The approval was withdrawn while the write ran: say so, and hand over.
+    // The approval was withdrawn while the write ran: say so, and hand over
+    // (as a failure, not a veto: the write may have happened).
     let ended = current(agent, proposal).await?;
     let message = format!(
         "{} while I was executing, so my result was not recorded (it was: {})",
@@ -112,11 +125,11 @@ pub(super) async fn execute(
     agent
         .think(format!("{message}. Handing over to on-call."))
         .await;
-    Ok(ExecutionResult {
+    Ok(Execution::Ran(ExecutionResult {
         succeeded: false,
         message,
         at: result.at,
-    })
+    }))
 }
 
 /// The proposal as it is now; [`Interrupt::Stopped`] when it was deleted.
@@ -128,12 +141,12 @@ async fn current(agent: &Agent, proposal: &ActionProposal) -> Result<ActionPropo
 }
 
 /// When the approval of `proposal` was withdrawn (vetoed or killed after it
-/// was approved, before the agent reported), says so in a thought and returns
-/// the result to hand over: nothing was written. `None` while it still stands.
+/// was approved, before the agent wrote anything), says so in a thought and
+/// returns how the investigation ends. `None` while it still stands.
 async fn withdrawn(
     agent: &mut Agent,
     proposal: &ActionProposal,
-) -> Result<Option<ExecutionResult>, Interrupt> {
+) -> Result<Option<Outcome>, Interrupt> {
     let now = current(agent, proposal).await?;
     if now.state().is_approved() {
         return Ok(None);
@@ -143,11 +156,24 @@ async fn withdrawn(
         withdrawal(&now)
     );
     agent.think(format!("{message}. Not executing.")).await;
-    Ok(Some(ExecutionResult {
-        succeeded: false,
-        message,
-        at: Some(Time(Timestamp::now())),
-    }))
+    Ok(Some(withdrawn_outcome(&now, message)))
+}
+
+/// How an investigation ends whose approval was withdrawn before anything was
+/// written: as the veto or the kill that withdrew it; any other change (which
+/// `message` explains) as a failed execution.
+fn withdrawn_outcome(proposal: &ActionProposal, message: String) -> Outcome {
+    match proposal.decisions().last() {
+        Some(d) if d.verdict == Verdict::Veto => Outcome::Vetoed {
+            by: d.by.clone(),
+            reason: d
+                .reason
+                .clone()
+                .unwrap_or_else(|| "no reason given".to_string()),
+        },
+        Some(d) if d.verdict == Verdict::Kill => Outcome::Killed { by: d.by.clone() },
+        _ => Outcome::ExecutionFailed { message },
+    }
 }
 
 /// "oncall-2 vetoed it after it was approved (\"wrong deployment\")", from
@@ -310,6 +336,67 @@ mod tests {
             status.decisions[1] = decision("oncall-2", Verdict::Kill, Some("runaway"));
         }
         assert_eq!(withdrawal(&proposal), "oncall-2 killed it before it ran");
+    }
+
+    #[test]
+    fn a_withdrawn_approval_ends_as_the_veto_or_kill_that_withdrew_it() {
+        use crate::domain::{ActionProposalStatus, Decision, DecisionSource};
+        let decision = |verdict, reason: Option<&str>| Decision {
+            by: "oncall-2".into(),
+            verified: true,
+            at: Time(Timestamp::UNIX_EPOCH),
+            verdict,
+            reason: reason.map(Into::into),
+            source: DecisionSource::Manual,
+            edited: false,
+            edited_action: None,
+        };
+        let ended = |state, last: Decision| {
+            let spec = crate::domain::ActionProposalSpec {
+                investigation: "inv-1".into(),
+                summary: "scale".into(),
+                rationale: String::new(),
+                risk: crate::domain::Risk::Low,
+                reversible: true,
+                action: action(ActionKind::Scale, "apps/v1", "Deployment"),
+                preview: None,
+                expires_at: None,
+                rollback: None,
+                credential_recipient: None,
+            };
+            let mut proposal = ActionProposal::new("scale-api", spec);
+            proposal.status = Some(ActionProposalStatus {
+                state,
+                decisions: vec![decision(Verdict::Approve, None), last],
+                ..Default::default()
+            });
+            withdrawn_outcome(&proposal, "withdrawn".into())
+        };
+        let vetoed = ended(
+            ProposalState::Vetoed,
+            decision(Verdict::Veto, Some("wrong deployment")),
+        );
+        assert_eq!(
+            vetoed,
+            Outcome::Vetoed {
+                by: "oncall-2".into(),
+                reason: "wrong deployment".into()
+            }
+        );
+        assert!(
+            vetoed
+                .conclusion("a bad rollout", "undo it")
+                .contains("oncall-2 vetoed the fix (\"wrong deployment\")"),
+            "{}",
+            vetoed.conclusion("a bad rollout", "undo it")
+        );
+        let killed = ended(ProposalState::Expired, decision(Verdict::Kill, None));
+        assert_eq!(
+            killed,
+            Outcome::Killed {
+                by: "oncall-2".into()
+            }
+        );
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! propose, wait for the decision, act on it, conclude.
 
 use super::agent::{Agent, Interrupt};
-use super::execute::execute;
+use super::execute::{Execution, execute};
 use super::job::{Alert, InvestigationRef};
 use super::outcome::Outcome;
 use super::proposal::{Waited, expiry_from_now, proposal_manifest, read_policy, wait_for_decision};
@@ -57,7 +57,12 @@ pub async fn run_scenario(
     };
     let mut agent = Agent::new(client, stdout, inv, job, settings.speed);
     agent.vault = settings.vault.clone();
-    match play(&mut agent, scenario, settings).await {
+    let played = play(&mut agent, scenario, settings).await;
+    // As a careful launcher does: the investigation's token ends with it.
+    if let Some(vault) = agent.vault.clone() {
+        super::credential::retire_investigation_token(&vault, &agent.job).await;
+    }
+    match played {
         Ok(outcome) => {
             let succeeded = outcome != Outcome::Crashed;
             jobctl::finish(&agent.client, &agent.inv, &agent.pod, started, succeeded).await?;
@@ -144,7 +149,11 @@ async fn resolve(
             ProposalState::Approved | ProposalState::AutoApproved => {
                 agent.think(approval_note(&proposal)).await;
                 agent.checkpoint().await?;
-                let result = execute(agent, &proposal, flaky).await?;
+                let result = match execute(agent, &proposal, flaky).await? {
+                    Execution::Ran(result) => result,
+                    // Vetoed or killed after approval, before anything was written.
+                    Execution::Withdrawn(outcome) => return Ok((outcome, summary)),
+                };
                 if !result.succeeded {
                     return Ok((
                         Outcome::ExecutionFailed {
