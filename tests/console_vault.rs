@@ -95,8 +95,8 @@ fn the_header_shows_the_operators_vault_identity() {
     let wide = screen(&world(220, 48, operator()));
     let header = wide.lines().next().unwrap_or_default();
     assert!(
-        header.ends_with(
-            "vault oidc-alice (entity 7d2f0a4e, policies default,kubevigil-operator,oncall +1)"
+        header.contains(
+            "ns all │ vault oidc-alice (entity 7d2f0a4e, policies default,kubevigil-operator,oncall +1) │ ● live"
         ),
         "{header}"
     );

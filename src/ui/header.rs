@@ -42,9 +42,14 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
             Line::from(status).style(theme.header),
         ]
     } else {
+        // One row: Vault goes right after the identity, so a long status
+        // (counts, RBAC notes) cannot push it off the edge; its details
+        // (entity, policies) only when everything fits.
+        let status_width: usize = status.iter().map(|s| super::text::width(&s.content)).sum();
+        let room = usize::from(area.width).saturating_sub(status_width + 3);
+        append_vault(state, &mut identity, room);
         identity.push(sep());
         identity.extend(status.into_iter().skip(1));
-        append_vault(state, &mut identity, usize::from(area.width));
         vec![Line::from(identity).style(theme.header)]
     };
     frame.render_widget(Paragraph::new(lines).style(theme.header), area);
