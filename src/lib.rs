@@ -6,6 +6,8 @@
 //! ([`app`], [`ui`], [`tui`], [`cluster`], [`config`]) and the embedded
 //! sandbox ([`sandbox`]).
 
+#![warn(missing_docs)]
+
 pub mod app;
 pub mod audit;
 pub mod cli;
