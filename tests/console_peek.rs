@@ -2,6 +2,9 @@
 //! for the newest reasoning line of the investigations on screen (running
 //! ones again every ten seconds, finished ones once) and shows the answers.
 
+mod common;
+
+use common::screen::screen;
 use crossterm::event::KeyCode;
 use kubevigil::app::action::Action;
 use kubevigil::app::effect::{Effect, PeekTarget};
@@ -48,24 +51,6 @@ fn visible(state: &State) -> Vec<String> {
         .table
         .slice(state.table.offset, page)
         .map(|r| r.id().to_string())
-        .collect()
-}
-
-fn screen(state: &State) -> String {
-    let (columns, rows) = state.size;
-    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(columns, rows))
-        .expect("a test terminal");
-    terminal
-        .draw(|frame| kubevigil::ui::view(state, frame))
-        .expect("a frame");
-    let buffer = terminal.backend().buffer();
-    (0..rows)
-        .map(|y| {
-            (0..columns)
-                .map(|x| buffer[(x, y)].symbol())
-                .collect::<String>()
-                + "\n"
-        })
         .collect()
 }
 

@@ -13,9 +13,10 @@ use std::time::Duration;
 use tokio::sync::mpsc::Sender;
 use tokio::task::JoinHandle;
 
-/// How often the operator's identity is looked up again while Vault answers
-/// (so the header notices Vault going away), and while it does not.
+/// How often the operator's identity is looked up again while Vault answers,
+/// so the header notices Vault going away.
 const IDENTITY_REFRESH: Duration = Duration::from_secs(60);
+/// How often it is tried again while Vault does not answer.
 const IDENTITY_RETRY: Duration = Duration::from_secs(15);
 
 /// The Vault the console uses, as found at start.
