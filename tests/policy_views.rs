@@ -295,3 +295,31 @@ fn no_panic_at_tiny_sizes_in_any_stage() {
         draw(&with_error);
     }
 }
+
+#[test]
+fn the_evidence_window_slides_while_the_policies_view_is_open() {
+    let mut record = in_namespace("old-1", "payments", ProposalState::Executed);
+    record.created = Some(at(-(7 * 24 * 3600 - 30)));
+    let mut state = StateBuilder::new()
+        .policy("payments", Phase::LimitedWrite)
+        .proposal(record)
+        .build();
+    update(&mut state, Action::RunCommandLine("policies".into()));
+    assert!(state.ticking, "the clock runs while the window can slide");
+    let payments = |state: &State| {
+        state
+            .policy_view
+            .rows
+            .iter()
+            .find(|r| r.namespace == "payments")
+            .map(|r| r.evidence.proposals)
+    };
+    assert_eq!(payments(&state), Some(1));
+    let effects = update(&mut state, Action::Tick(at(60)));
+    assert_eq!(
+        payments(&state),
+        Some(0),
+        "a proposal older than the week dropped out"
+    );
+    assert!(effects.contains(&Effect::Redraw));
+}

@@ -40,7 +40,9 @@ pub fn counts_down(state: &State) -> bool {
         Screen::Placeholder(_) => false,
         Screen::Approvals => super::approvals::counts_down(state),
         Screen::Audit => false,
-        Screen::Policies => false,
+        // The evidence window slides with time: the rows are recomputed as it
+        // moves (a redraw only when a count changes).
+        Screen::Policies => !state.policy_view.rows.is_empty(),
     }
 }
 
