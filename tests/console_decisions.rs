@@ -599,3 +599,49 @@ fn a_read_only_console_watches_presence_without_publishing_its_own() {
         assert_eq!(published, vec![!readonly], "read-only: {readonly}");
     }
 }
+
+#[test]
+fn refused_decisions_can_be_discarded_saying_which_but_retrying_ones_stay() {
+    let mut state = inbox(world(Risk::Low));
+    let id = approve_once(&mut state);
+    let request = state.decisions.tracked[0].request.clone();
+    decided(&mut state, id, Err(forbidden_status_write(request.clone())));
+    update(&mut state, Action::RunCommandLine("discard".into()));
+    assert!(
+        state.decisions.tracked.is_empty(),
+        "the refused one is gone"
+    );
+    let said = notices(&state);
+    assert!(
+        said.contains(&format!(
+            "discarded, never recorded: {}",
+            request.describe()
+        )),
+        "{said}"
+    );
+
+    let id = approve_once(&mut state);
+    let request = state.decisions.tracked[0].request.clone();
+    decided(
+        &mut state,
+        id,
+        Err(DecideError::Unreachable {
+            doing: request.describe(),
+            cause: "connection refused".into(),
+            pending: Some(Box::new(request)),
+        }),
+    );
+    update(&mut state, Action::RunCommandLine("discard".into()));
+    assert_eq!(
+        state.decisions.tracked.len(),
+        1,
+        "its retry could still record it"
+    );
+    assert!(
+        notices(&state).contains(
+            "no refused decision to discard (1 still being sent or retried by themselves stay)"
+        ),
+        "{}",
+        notices(&state)
+    );
+}

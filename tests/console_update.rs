@@ -392,7 +392,11 @@ fn the_command_line_completes_commands_namespaces_and_contexts() {
         .as_ref()
         .map(|p| p.completions.len())
         .unwrap_or(0);
-    assert_eq!(listed, 8, "every command is offered");
+    assert_eq!(
+        listed,
+        kubevigil::app::update::COMMANDS.len(),
+        "every command is offered"
+    );
     press(&mut state, KeyCode::Char('n'));
     press(&mut state, KeyCode::Tab);
     let input = |s: &State| {

@@ -188,7 +188,7 @@ pub fn unrecorded_lines(state: &State, width: usize) -> Vec<Line<'static>> {
                 let retry = if *auto_retry {
                     "retrying by itself; R now"
                 } else {
-                    "R retries"
+                    "R retries, :discard forgets"
                 };
                 Line::styled(
                     format!(" ✖ {what}: NOT RECORDED ({retry}): {message}"),

@@ -6,11 +6,12 @@ use crate::app::state::{NoticeLevel, State};
 
 /// The commands the command line accepts: (name, argument, what it does).
 /// A unique prefix is enough (`:inv`).
-pub const COMMANDS: [(&str, &str, &str); 8] = [
+pub const COMMANDS: [(&str, &str, &str); 9] = [
     ("investigations", "", "the investigations table"),
     ("approvals", "", "proposals waiting for a decision"),
     ("policies", "", "trust policies per namespace"),
     ("audit", "", "the audit trail"),
+    ("discard", "", "forget refused decisions (never recorded)"),
     ("ns", "NAME|all", "watch one namespace, or all"),
     ("ctx", "NAME", "switch kube context"),
     ("help", "", "the key help"),
@@ -139,6 +140,7 @@ pub(super) fn execute(state: &mut State, line: &str, out: &mut Out) {
         Some("approvals") => super::decisions::open_approvals(state, out),
         Some("policies") => super::policies::open(state, out),
         Some("audit") => super::decisions::open_audit(state, out),
+        Some("discard") => super::decisions::discard_failed(state, out),
         Some("ns") => namespace(state, argument, out),
         Some("ctx") => context(state, argument, out),
         Some("help") => {

@@ -409,6 +409,37 @@ fn retry_all(state: &mut State, out: &mut Out) {
     }
 }
 
+/// `:discard`: forgets the unrecorded decisions that failed for good
+/// (refused, not retried by themselves), saying which. Decisions still being
+/// sent or retried by themselves (the cluster was unreachable) stay: their
+/// retry could still record them.
+pub(super) fn discard_failed(state: &mut State, out: &mut Out) {
+    let (gone, kept): (Vec<TrackedDecision>, Vec<TrackedDecision>) =
+        state.decisions.tracked.drain(..).partition(|t| {
+            matches!(
+                t.delivery,
+                Delivery::Failed {
+                    auto_retry: false,
+                    ..
+                }
+            )
+        });
+    state.decisions.tracked = kept;
+    let staying = state.decisions.tracked.len();
+    let still = if staying > 0 {
+        format!(" ({staying} still being sent or retried by themselves stay)")
+    } else {
+        String::new()
+    };
+    if gone.is_empty() {
+        notice(state, format!("no refused decision to discard{still}"), out);
+        return;
+    }
+    let what: Vec<String> = gone.iter().map(|t| t.request.describe()).collect();
+    let text = format!("discarded, never recorded: {}{still}", what.join("; "));
+    notice(state, text, out);
+}
+
 /// Applies what came back from a decision task.
 pub(super) fn event(state: &mut State, event: DecisionEvent, out: &mut Out) {
     match event {
