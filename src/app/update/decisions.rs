@@ -347,21 +347,13 @@ pub(super) fn send_kill(
     id_text: &str,
     out: &mut Out,
 ) {
-    let Some(identity) = identity(state) else {
-        return;
-    };
-    let id = state.decisions.take_id();
-    state
-        .decisions
-        .busy
-        .push((id, format!("killing {id_text}")));
-    out.push(Effect::Decisions(DecisionEffect::Kill {
+    let doing = format!("killing {id_text}");
+    send_stop(state, doing, out, |id, identity| DecisionEffect::Kill {
         id,
         identity,
         namespace,
         job,
-    }));
-    out.redraw();
+    });
 }
 
 /// Sends a halt.
@@ -371,20 +363,28 @@ pub(super) fn send_halt(
     reason: Option<String>,
     out: &mut Out,
 ) {
-    let Some(identity) = identity(state) else {
-        return;
-    };
-    let id = state.decisions.take_id();
-    state
-        .decisions
-        .busy
-        .push((id, format!("halting {namespace}")));
-    out.push(Effect::Decisions(DecisionEffect::Halt {
+    let doing = format!("halting {namespace}");
+    send_stop(state, doing, out, |id, identity| DecisionEffect::Halt {
         id,
         identity,
         namespace,
         reason,
-    }));
+    });
+}
+
+/// Sends a kill or halt made by `effect`, listed as `doing` until it answers.
+fn send_stop(
+    state: &mut State,
+    doing: String,
+    out: &mut Out,
+    effect: impl FnOnce(u64, Identity) -> DecisionEffect,
+) {
+    let Some(identity) = identity(state) else {
+        return;
+    };
+    let id = state.decisions.take_id();
+    state.decisions.busy.push((id, doing));
+    out.push(Effect::Decisions(effect(id, identity)));
     out.redraw();
 }
 
