@@ -10,7 +10,9 @@
 //! Run with `cargo bench --bench ingest -- --warm-up-time 1 --measurement-time 3`.
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
-use kubevigil::app::fixtures::{EVERY_EVENT, StateBuilder, at, log_entries, open_with_log};
+use kubevigil::app::fixtures::{
+    EVERY_EVENT, StateBuilder, log_entries, open_with_log, raw_log_lines,
+};
 use kubevigil::app::records::LogEntry;
 use kubevigil::app::state::State;
 use kubevigil::app::{Action, update};
@@ -22,24 +24,6 @@ use std::hint::black_box;
 const BATCH: usize = 2_048;
 /// Lines the buffer keeps (the default `log_buffer_lines`).
 const BUFFER_LINES: usize = 10_000;
-
-/// `count` raw pod-log lines as the kubelet sends them (timestamp prefix):
-/// every event type in turn, plus a line with escape sequences and one with
-/// a credential, so the sanitizer and the redactor both have work.
-fn raw_lines(count: usize) -> Vec<Vec<u8>> {
-    let hostile = r#"{"type":"thought","text":"\u001b[2J\u001b]52;c;aGk=\u0007 cleared the screen? token=ghp_0123456789abcdefghijklmnopqrstuvwxyzAB"}"#;
-    let kinds: Vec<&str> = EVERY_EVENT
-        .iter()
-        .copied()
-        .chain(std::iter::once(hostile))
-        .collect();
-    (0..count)
-        .map(|i| {
-            let logged = at(i64::try_from(i).unwrap_or(0) % 86_400);
-            format!("{logged} {}", kinds[i % kinds.len()]).into_bytes()
-        })
-        .collect()
-}
 
 /// A state with 10,000 investigations, the first one open, its buffer full.
 fn streaming_state() -> (State, u64, u64) {
@@ -60,7 +44,7 @@ fn streaming_state() -> (State, u64, u64) {
 /// Parse + sanitize + redact, per line (the log-stream task's share).
 fn parse_and_sanitize(c: &mut Criterion) {
     let redactor = Redactor::default();
-    let raw = raw_lines(BATCH);
+    let raw = raw_log_lines(BATCH);
     let mut group = c.benchmark_group("ingest");
     group.throughput(Throughput::Elements(BATCH as u64));
     group.bench_function("parse_sanitize_2048_lines", |b| {
@@ -109,7 +93,7 @@ fn update_batch(c: &mut Criterion) {
 /// Both shares on one thread: raw lines to entries to the full buffer.
 fn end_to_end(c: &mut Criterion) {
     let redactor = Redactor::default();
-    let raw = raw_lines(BATCH);
+    let raw = raw_log_lines(BATCH);
     let (mut state, stream, mut next_seq) = streaming_state();
     let mut group = c.benchmark_group("ingest");
     group.throughput(Throughput::Elements(BATCH as u64));

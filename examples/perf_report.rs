@@ -9,7 +9,7 @@
 
 use crossterm::event::KeyCode;
 use kubevigil::app::effect::Effect;
-use kubevigil::app::fixtures::{EVERY_EVENT, StateBuilder, at, key, open_with_log};
+use kubevigil::app::fixtures::{EVERY_EVENT, StateBuilder, key, open_with_log, raw_log_lines};
 use kubevigil::app::records::LogEntry;
 use kubevigil::app::state::State;
 use kubevigil::app::{Action, update};
@@ -131,23 +131,6 @@ fn render_percentiles() -> Outcome {
     Ok(())
 }
 
-/// Raw pod-log lines with the kubelet's timestamp prefix: every event type,
-/// a line with escape sequences and one with a credential.
-fn raw_lines(count: usize) -> Vec<Vec<u8>> {
-    let hostile = r#"{"type":"thought","text":"\u001b[2J\u001b]52;c;aGk=\u0007 cleared the screen? token=ghp_0123456789abcdefghijklmnopqrstuvwxyzAB"}"#;
-    let kinds: Vec<&str> = EVERY_EVENT
-        .iter()
-        .copied()
-        .chain(std::iter::once(hostile))
-        .collect();
-    (0..count)
-        .map(|i| {
-            let logged = at(i64::try_from(i).unwrap_or(0) % 86_400);
-            format!("{logged} {}", kinds[i % kinds.len()]).into_bytes()
-        })
-        .collect()
-}
-
 /// 500,000 lines on one thread in 2,048-line batches into a full buffer of
 /// the open investigation, first without frames, then with one frame of the
 /// detail view after every batch (more than the 60 fps cap would draw).
@@ -159,7 +142,7 @@ fn ingest() -> Outcome {
         "== reasoning ingest, one thread: {LINES} lines, batches of {BATCH}, buffer {buffer_lines} lines (full)"
     );
     let redactor = Redactor::default();
-    let raw = raw_lines(LINES);
+    let raw = raw_log_lines(LINES);
     let bytes: usize = raw.iter().map(Vec::len).sum();
     println!("average raw line {} bytes", bytes / LINES);
     for with_frames in [false, true] {

@@ -356,6 +356,25 @@ pub fn open_with_log(state: &mut State, lines: &[&str]) -> u64 {
     stream
 }
 
+/// `count` raw pod-log lines as the kubelet sends them (timestamp prefix):
+/// every event of [`EVERY_EVENT`] in turn, plus a line with escape sequences
+/// and one with a credential, so the sanitizer and the redactor both have work
+/// (for the ingest benchmarks).
+pub fn raw_log_lines(count: usize) -> Vec<Vec<u8>> {
+    let hostile = r#"{"type":"thought","text":"\u001b[2J\u001b]52;c;aGk=\u0007 cleared the screen? token=ghp_0123456789abcdefghijklmnopqrstuvwxyzAB"}"#;
+    let kinds: Vec<&str> = EVERY_EVENT
+        .iter()
+        .copied()
+        .chain(std::iter::once(hostile))
+        .collect();
+    (0..count)
+        .map(|i| {
+            let logged = at(i64::try_from(i).unwrap_or(0) % 86_400);
+            format!("{logged} {}", kinds[i % kinds.len()]).into_bytes()
+        })
+        .collect()
+}
+
 /// A reasoning log with one line of every event type.
 pub const EVERY_EVENT: [&str; 10] = [
     r#"{"type":"thought","text":"The api pods restart every four minutes; checking events."}"#,
