@@ -64,6 +64,17 @@ pub enum Command {
 /// Options of `kubevigil demo`.
 #[derive(Debug, Args, Clone)]
 pub struct DemoArgs {
+    /// The sandbox to run.
+    #[command(flatten)]
+    pub sandbox: SandboxArgs,
+    /// Which sandbox user the console acts as.
+    #[arg(long, default_value = "oncall-1")]
+    pub user: String,
+}
+
+/// What `demo` and `sandbox serve` share: the simulated world and its Vault.
+#[derive(Debug, Args, Clone)]
+pub struct SandboxArgs {
     /// Extra seeded investigations, running and finished, for scale (up to 100000).
     #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=100_000))]
     pub investigations: u32,
@@ -74,13 +85,23 @@ pub struct DemoArgs {
     /// default about one run in twenty fails somewhere, as real agents do).
     #[arg(long)]
     pub reliable: bool,
-    /// Which sandbox user the console acts as.
-    #[arg(long, default_value = "oncall-1")]
-    pub user: String,
     /// The OpenBao binary for the sandbox's Vault (default: `bao` on PATH;
     /// without one, Vault is off).
     #[arg(long, value_name = "PATH")]
     pub bao: Option<PathBuf>,
+}
+
+impl SandboxArgs {
+    /// The sandbox with its scenarios running, its API on `port` (0: any).
+    pub fn options(&self, port: u16) -> crate::sandbox::SandboxOptions {
+        crate::sandbox::SandboxOptions {
+            port,
+            extra_investigations: self.investigations as usize,
+            speed: self.speed,
+            scenarios: true,
+            flaky: !self.reliable,
+        }
+    }
 }
 
 /// `kubevigil sandbox ...`.
@@ -99,20 +120,9 @@ pub struct ServeArgs {
     /// Loopback port to listen on (0 picks a free one).
     #[arg(long, default_value_t = 0)]
     pub port: u16,
-    /// Extra seeded investigations, running and finished, for scale (up to 100000).
-    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=100_000))]
-    pub investigations: u32,
-    /// How fast the simulated agents think: 2 is twice as fast.
-    #[arg(long, default_value_t = 1.0)]
-    pub speed: f64,
-    /// Simulated agents never crash and their writes are never denied (by
-    /// default about one run in twenty fails somewhere, as real agents do).
-    #[arg(long)]
-    pub reliable: bool,
-    /// The OpenBao binary for the sandbox's Vault (default: `bao` on PATH;
-    /// without one, Vault is off).
-    #[arg(long, value_name = "PATH")]
-    pub bao: Option<PathBuf>,
+    /// The sandbox to run.
+    #[command(flatten)]
+    pub sandbox: SandboxArgs,
 }
 
 /// `kubevigil audit ...`.

@@ -7,7 +7,7 @@
 use crate::app::{ConsoleOptions, run_console};
 use crate::cli::{ConsoleArgs, DemoArgs, ExportFormat, ServeArgs};
 use crate::config::LoadedConfig;
-use crate::sandbox::{Sandbox, SandboxOptions};
+use crate::sandbox::Sandbox;
 use crate::{Error, Result};
 use kube::config::{KubeConfigOptions, Kubeconfig};
 
@@ -108,18 +108,8 @@ fn log_to_stderr() {
 
 /// Starts the sandbox in-process and opens the console on it as `args.user`.
 pub async fn demo(args: &DemoArgs, console_args: &ConsoleArgs, config: LoadedConfig) -> Result<()> {
-    let bao = sandbox_bao(args.bao.as_deref())?;
-    let sandbox = Sandbox::start_with_vault(
-        SandboxOptions {
-            port: 0,
-            extra_investigations: args.investigations as usize,
-            speed: args.speed,
-            scenarios: true,
-            flaky: !args.reliable,
-        },
-        bao.as_deref(),
-    )
-    .await?;
+    let bao = sandbox_bao(args.sandbox.bao.as_deref())?;
+    let sandbox = Sandbox::start_with_vault(args.sandbox.options(0), bao.as_deref()).await?;
     let kubeconfig = Kubeconfig::from_yaml(&sandbox.api().kubeconfig_yaml(&args.user))
         .map_err(|e| invalid("sandbox kubeconfig", e))?;
     let options = ConsoleOptions {
@@ -139,18 +129,9 @@ pub async fn demo(args: &DemoArgs, console_args: &ConsoleArgs, config: LoadedCon
 
 /// Runs the sandbox without a console until interrupted (Ctrl-C or SIGTERM).
 pub async fn serve(args: &ServeArgs) -> Result<()> {
-    let bao = sandbox_bao(args.bao.as_deref())?;
-    let sandbox = Sandbox::start_with_vault(
-        SandboxOptions {
-            port: args.port,
-            extra_investigations: args.investigations as usize,
-            speed: args.speed,
-            scenarios: true,
-            flaky: !args.reliable,
-        },
-        bao.as_deref(),
-    )
-    .await?;
+    let bao = sandbox_bao(args.sandbox.bao.as_deref())?;
+    let sandbox =
+        Sandbox::start_with_vault(args.sandbox.options(args.port), bao.as_deref()).await?;
     sandbox.write_kubeconfig(&args.kubeconfig_out, "oncall-1")?;
     println!(
         "kubevigil sandbox: Kubernetes API emulator on {}",
