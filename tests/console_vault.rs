@@ -252,6 +252,32 @@ fn closing_the_detail_stops_watching_the_token() {
 }
 
 #[test]
+fn the_token_is_looked_up_again_when_its_job_ends_keeping_the_last_answer() {
+    let mut state = world(160, 48, operator());
+    open(&mut state);
+    update(&mut state, token(1800));
+    let mut ended = investigation("oom-7f3a9c", "payments", InvestigationState::Succeeded, 185);
+    ended.investigation.vault_accessor = Some(ACCESSOR.into());
+    let epoch = state.epoch;
+    let effects = update(
+        &mut state,
+        Action::InvestigationsChanged {
+            epoch,
+            applied: vec![ended],
+            deleted: Vec::new(),
+        },
+    );
+    assert_eq!(watches(&effects), vec![Some(ACCESSOR.to_string())]);
+    assert!(
+        screen(&state).contains("vault token 30m left of 30m"),
+        "the last answer stays until the new one: {}",
+        screen(&state)
+    );
+    let again = update(&mut state, Action::Tick(at(5)));
+    assert!(watches(&again).is_empty(), "once, not on every update");
+}
+
+#[test]
 fn an_answer_for_another_token_is_ignored() {
     let mut state = world(160, 48, operator());
     open(&mut state);

@@ -43,6 +43,9 @@ impl VaultStatus {
 pub struct WatchedToken {
     /// The accessor looked up.
     pub accessor: String,
+    /// Whether the investigation's Job was still running when the watch
+    /// (re)started: its end is a reason to look again at once.
+    pub job_active: bool,
     /// The last answer that said something about the token (found or gone)
     /// and when it came; `None` while the first lookup runs.
     pub last: Option<(Timestamp, TokenLookup)>,

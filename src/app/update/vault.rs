@@ -79,23 +79,38 @@ fn set_status(state: &mut State, status: VaultStatus, out: &mut Out) {
 
 /// Starts, switches or stops the token watch so that it follows the open
 /// investigation's `kubevigil.io/vault-accessor`, while Vault is configured.
+/// When the investigation ends the token is looked up again at once (a
+/// launcher may revoke it then), keeping the last answer on screen meanwhile.
 pub(super) fn sync(state: &mut State, out: &mut Out) {
     let wanted = watched_accessor(state);
-    let current = state.vault.token.as_ref().map(|t| t.accessor.as_str());
-    if wanted.as_deref() == current {
+    let current = state
+        .vault
+        .token
+        .as_ref()
+        .map(|t| (t.accessor.as_str(), t.job_active));
+    if wanted.as_ref().map(|(a, active)| (a.as_str(), *active)) == current {
         return;
     }
-    state.vault.token = wanted.clone().map(|accessor| WatchedToken {
-        accessor,
-        last: None,
-        error: None,
-    });
-    out.push(Effect::Vault(VaultEffect::WatchToken { accessor: wanted }));
+    let same_token = wanted.as_ref().map(|(a, _)| a.as_str()) == current.map(|(a, _)| a);
+    match (&wanted, state.vault.token.as_mut()) {
+        (Some((_, active)), Some(token)) if same_token => token.job_active = *active,
+        _ => {
+            state.vault.token = wanted.clone().map(|(accessor, job_active)| WatchedToken {
+                accessor,
+                job_active,
+                last: None,
+                error: None,
+            });
+        }
+    }
+    let accessor = wanted.map(|(accessor, _)| accessor);
+    out.push(Effect::Vault(VaultEffect::WatchToken { accessor }));
     out.redraw();
 }
 
-/// The accessor the detail view shows, when Vault can be asked about it.
-fn watched_accessor(state: &State) -> Option<String> {
+/// The accessor the detail view shows and whether its Job still runs, when
+/// Vault can be asked about it.
+fn watched_accessor(state: &State) -> Option<(String, bool)> {
     if !matches!(
         state.vault.status,
         VaultStatus::On { .. } | VaultStatus::Failing { .. }
@@ -104,13 +119,9 @@ fn watched_accessor(state: &State) -> Option<String> {
         return None;
     }
     let detail = state.detail.as_ref()?;
-    state
-        .table
-        .get(&detail.investigation)?
-        .record
-        .investigation
-        .vault_accessor
-        .clone()
+    let investigation = &state.table.get(&detail.investigation)?.record.investigation;
+    let accessor = investigation.vault_accessor.clone()?;
+    Some((accessor, investigation.state.is_active()))
 }
 
 fn sanitized_identity(identity: VaultIdentity) -> VaultIdentity {
