@@ -16,6 +16,7 @@ use kubevigil::app::keymap::Keymap;
 use kubevigil::app::records::EntryKind;
 use kubevigil::app::state::{Column, OlderLines, Screen, State};
 use kubevigil::app::update;
+use kubevigil::cluster::logs::StreamTarget;
 use kubevigil::domain::{InvestigationState, Phase};
 use std::collections::BTreeMap;
 
@@ -166,12 +167,12 @@ fn opening_an_investigation_streams_its_log_and_leaving_stops_it() {
         .as_ref()
         .map(|d| d.stream)
         .expect("a detail view");
-    assert!(effects.contains(&Effect::StartLogStream {
+    assert!(effects.contains(&Effect::StartLogStream(StreamTarget {
         stream,
         investigation: "oom-7f3a9c".into(),
         namespace: "kubevigil-agents".into(),
         job_name: "inv-oom-7f3a9c".into(),
-    }));
+    })));
     let effects = press(&mut state, KeyCode::Char('q'));
     assert!(effects.contains(&Effect::StopLogStream { stream }));
     assert_eq!(state.screen(), &Screen::Investigations);
@@ -357,12 +358,9 @@ fn the_buffer_is_bounded_and_counts_what_it_dropped() {
     let fetch = effects
         .iter()
         .find_map(|e| match e {
-            Effect::FetchOlder {
-                count,
-                first_seq,
-                pod,
-                ..
-            } => Some((*count, *first_seq, pod.clone())),
+            Effect::FetchOlder { request, .. } => {
+                Some((request.count, request.first_seq, request.pod.clone()))
+            }
             _ => None,
         })
         .expect("a fetch");

@@ -3,7 +3,6 @@
 
 use super::action::StreamId;
 use crate::ui::highlight::{HighlightKey, Syntax};
-use jiff::Timestamp;
 use std::sync::Arc;
 
 /// One piece of work for the runtime.
@@ -29,16 +28,7 @@ pub enum Effect {
         context: String,
     },
     /// Follow an investigation's pod log.
-    StartLogStream {
-        /// The id its actions carry.
-        stream: StreamId,
-        /// The investigation id (pod label `kubevigil.io/investigation`).
-        investigation: String,
-        /// The Job's namespace.
-        namespace: String,
-        /// The Job's name (pod label `job-name`).
-        job_name: String,
-    },
+    StartLogStream(crate::cluster::logs::StreamTarget),
     /// Stop following a pod log.
     StopLogStream {
         /// The stream.
@@ -48,18 +38,8 @@ pub enum Effect {
     FetchOlder {
         /// The stream they belong to.
         stream: StreamId,
-        /// The pod's namespace.
-        namespace: String,
-        /// The pod.
-        pod: String,
-        /// Only lines logged before this instant (the oldest line still in the buffer).
-        before: Option<Timestamp>,
-        /// How many lines at most.
-        count: usize,
-        /// How many lines to ask the API server for, from the end of the log.
-        tail_lines: u64,
-        /// The sequence number the first fetched line would have if all `count` are found.
-        first_seq: u64,
+        /// What to fetch.
+        request: crate::cluster::logs::OlderRequest,
     },
     /// Highlight a payload off the UI path; the result comes back as an action.
     Highlight {

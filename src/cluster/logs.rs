@@ -33,7 +33,7 @@ const FETCH_LIMIT_BYTES: i64 = 32 * 1024 * 1024;
 const RECONNECT_PAUSE: Duration = Duration::from_secs(1);
 
 /// What a log stream follows.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StreamTarget {
     /// The id its actions carry.
     pub stream: StreamId,
@@ -310,7 +310,7 @@ impl LineReader {
 }
 
 /// What to fetch again for [`fetch_older`].
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OlderRequest {
     /// The pod's namespace.
     pub namespace: String,

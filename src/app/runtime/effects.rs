@@ -3,7 +3,7 @@
 
 use crate::app::action::{Action, StreamId};
 use crate::app::effect::Effect;
-use crate::cluster::logs::{self, OlderRequest, StreamTarget};
+use crate::cluster::logs;
 use crate::cluster::{identity, watch};
 use crate::sanitize::Redactor;
 use crate::ui::highlight::Highlighter;
@@ -130,21 +130,11 @@ impl Executor {
                 }));
             }
             Effect::SwitchContext { context } => self.switch_context(context),
-            Effect::StartLogStream {
-                stream,
-                investigation,
-                namespace,
-                job_name,
-            } => {
+            Effect::StartLogStream(target) => {
                 if let Some((_, task)) = self.stream.take() {
                     task.abort();
                 }
-                let target = StreamTarget {
-                    stream,
-                    investigation,
-                    namespace,
-                    job_name,
-                };
+                let stream = target.stream;
                 let task = tokio::spawn(logs::follow(
                     self.client.clone(),
                     target,
@@ -163,23 +153,7 @@ impl Executor {
                     task.abort();
                 }
             }
-            Effect::FetchOlder {
-                stream,
-                namespace,
-                pod,
-                before,
-                count,
-                tail_lines,
-                first_seq,
-            } => {
-                let request = OlderRequest {
-                    namespace,
-                    pod,
-                    before,
-                    count,
-                    tail_lines,
-                    first_seq,
-                };
+            Effect::FetchOlder { stream, request } => {
                 let (client, tx, redactor) = (
                     self.client.clone(),
                     self.tx.clone(),

@@ -6,6 +6,7 @@ use crate::app::action::StreamId;
 use crate::app::effect::Effect;
 use crate::app::records::{LogEntry, ProposalKey};
 use crate::app::state::{Column, Detail, OlderLines, ReasoningBuffer, Screen, State, StreamStatus};
+use crate::cluster::logs::{OlderRequest, StreamTarget};
 
 /// Extra lines asked for when fetching older lines, for lines logged meanwhile.
 const FETCH_MARGIN: u64 = 1024;
@@ -28,12 +29,12 @@ pub(super) fn open(state: &mut State, out: &mut Out) {
     ));
     state.screens.truncate(1);
     state.screens.push(Screen::Detail);
-    out.push(Effect::StartLogStream {
+    out.push(Effect::StartLogStream(StreamTarget {
         stream,
         investigation: id,
         namespace,
         job_name,
-    });
+    }));
     out.redraw();
 }
 
@@ -190,12 +191,14 @@ pub(super) fn fetch_older(state: &mut State, out: &mut Out) {
     detail.older = Some(OlderLines::Loading);
     out.push(Effect::FetchOlder {
         stream: detail.stream,
-        namespace: detail.namespace.clone(),
-        pod,
-        before,
-        count,
-        tail_lines,
-        first_seq,
+        request: OlderRequest {
+            namespace: detail.namespace.clone(),
+            pod,
+            before,
+            count,
+            tail_lines,
+            first_seq,
+        },
     });
     out.redraw();
 }
