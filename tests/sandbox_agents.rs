@@ -80,6 +80,7 @@ async fn decide(
         source: DecisionSource::Manual,
         edited: false,
         edited_action: None,
+        action_digest: None,
     };
     let status = proposal.status.clone().expect("a status");
     let required = status.approvals_required.unwrap_or(1);

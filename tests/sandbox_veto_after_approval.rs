@@ -71,6 +71,7 @@ async fn an_approval_vetoed_before_the_agent_runs_it_writes_nothing() {
         source: DecisionSource::Manual,
         edited: false,
         edited_action: None,
+        action_digest: None,
     };
     let mut approved = pending.clone();
     approved.status = Some(apply_decision(&status, approval, 1).expect("approval"));

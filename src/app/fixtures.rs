@@ -76,6 +76,7 @@ pub fn proposal(
             source: DecisionSource::Manual,
             edited: false,
             edited_action: None,
+            action_digest: None,
         }]
     } else {
         Vec::new()

@@ -7,11 +7,10 @@ use crate::app::decisions::{DecisionEffect, DecisionEvent};
 use crate::audit::AuditLog;
 use crate::decide::{
     DecideError, HaltOutcome, KillOutcome, PRESENCE_NAMESPACE, PendingDecision, Revocation,
-    decide_with_vault, halt_namespace_with_vault, kill_investigation_with_vault, may_decide,
-    mint_credential, spawn_presence_task, watch_presence,
+    decide_request, halt_namespace_with_vault, kill_investigation_with_vault, may_decide,
+    spawn_presence_task, watch_presence,
 };
 use crate::domain::ActionProposal;
-use crate::domain::ProposalState;
 use crate::vault::Vault;
 use futures::StreamExt;
 use jiff::{SignedDuration, Timestamp};
@@ -297,34 +296,7 @@ async fn record(
     audit: &AuditLog,
     vault: Option<&Vault>,
 ) -> Result<crate::decide::DecisionOutcome, DecideError> {
-    if retry {
-        let mut outcome = request.retry(client, audit).await?;
-        if let Some(vault) = vault
-            && outcome.state == ProposalState::Approved
-        {
-            match mint_credential(client, vault, &request.identity, outcome.proposal.clone()).await
-            {
-                Ok(proposal) => outcome.proposal = proposal,
-                Err(error) => outcome.warnings.push(format!(
-                    "approval recorded, but no write credential was minted: {error}"
-                )),
-            }
-        }
-        return Ok(outcome);
-    }
-    decide_with_vault(
-        client,
-        &request.identity,
-        &request.namespace,
-        &request.proposal,
-        request.verdict,
-        request.reason.clone(),
-        request.edited_action.clone(),
-        &request.context,
-        audit,
-        vault,
-    )
-    .await
+    decide_request(client, request, audit, vault, retry).await
 }
 
 /// Vault revocations that failed during a kill or halt, as notices: the kill

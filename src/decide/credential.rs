@@ -5,11 +5,11 @@
 
 use super::failure::{is_conflict, timed};
 use super::write::read_policy;
-use super::{DecideError, DecisionOutcome, Identity, decide};
+use super::{DecideError, DecisionOutcome, Identity, PendingDecision, decide};
 use crate::audit::AuditLog;
 use crate::domain::{
-    ActionProposal, ActionProposalStatus, DecisionSource, MintedCredential, Phase, ProposalState,
-    ProposedAction, Verdict,
+    ActionProposal, ActionProposalStatus, DecisionSource, MintedCredential, NoCredential,
+    NoCredentialReason, Phase, ProposalState, ProposedAction, Verdict,
 };
 use crate::vault::{
     DEFAULT_WRAP_TTL_SECONDS, MintRequest, Vault, VaultError, WRITE_CREDENTIAL_USES,
@@ -32,6 +32,12 @@ pub enum CredentialError {
     /// Reading or writing the proposal failed.
     #[error("approval recorded, but the credential could not be stored: {0}")]
     Cluster(#[from] DecideError),
+    /// The proposal names no `credentialRecipient`, and its TrustPolicy does
+    /// not allow unsealed credentials.
+    #[error(
+        "approval recorded, but no write credential was minted: the proposal names no credentialRecipient and its TrustPolicy does not allow unsealed credentials"
+    )]
+    NoRecipient,
     /// The proposal is neither approved in a write phase nor auto-approved in Autonomous.
     #[error(
         "{name} is {state} in phase {phase}: only a proposal approved in LimitedWrite or Autonomous, or auto-approved in Autonomous, gets a credential"
@@ -46,18 +52,7 @@ pub enum CredentialError {
     },
 }
 
-/// [`decide`], then the credential work when `vault` is given:
-///
-/// - an approval that makes a proposal `Approved` in LimitedWrite or
-///   Autonomous mints a write credential ([`mint_credential`]) and stores it
-///   in the status;
-/// - a veto or expiry of a proposal that holds a credential revokes it.
-///
-/// Vault failing (unreachable, refusing) never undoes the decision: the
-/// approval stays recorded, the outcome carries a warning saying no
-/// credential was minted, and [`mint_credential`] can be called again later
-/// (the agent has no write credential until then, so nothing runs unapproved).
-/// With `vault` `None` this is exactly [`decide`].
+/// [`decide`], then the credential work ([`settle_credential`]).
 #[allow(clippy::too_many_arguments)]
 pub async fn decide_with_vault(
     client: &Client,
@@ -71,7 +66,7 @@ pub async fn decide_with_vault(
     audit: &AuditLog,
     vault: Option<&Vault>,
 ) -> Result<DecisionOutcome, DecideError> {
-    let mut outcome = decide(
+    let outcome = decide(
         client,
         identity,
         namespace,
@@ -83,17 +78,65 @@ pub async fn decide_with_vault(
         audit,
     )
     .await?;
-    let Some(vault) = vault else {
-        return Ok(outcome);
-    };
-    match outcome.state {
-        ProposalState::Approved if is_mintable(outcome.state, phase_of(&outcome.proposal)) => {
+    Ok(settle_credential(client, identity, vault, outcome).await)
+}
+
+/// Makes the decision `request` holds (first time, or again with `is_retry`:
+/// a decision of ours found already written counts as made), then the
+/// credential work ([`settle_credential`]). This is the one path the console
+/// takes, so a retried veto revokes exactly as a first one does.
+pub async fn decide_request(
+    client: &Client,
+    request: &PendingDecision,
+    audit: &AuditLog,
+    vault: Option<&Vault>,
+    is_retry: bool,
+) -> Result<DecisionOutcome, DecideError> {
+    let outcome = super::decision::decide_pending(client, request, audit, is_retry).await?;
+    Ok(settle_credential(client, &request.identity, vault, outcome).await)
+}
+
+/// The credential work after a decision:
+///
+/// - a proposal now `Approved` in LimitedWrite or Autonomous gets its write
+///   credential minted ([`mint_credential`]) when `vault` is given; when
+///   minting fails, or the proposal names no recipient its policy requires,
+///   the status says so ([`NoCredential`]) and the outcome carries a warning;
+///   without `vault` the status says `none (Vault off)`;
+/// - a veto or expiry of a proposal that holds a credential revokes it.
+///
+/// Nothing here undoes the decision.
+pub async fn settle_credential(
+    client: &Client,
+    identity: &Identity,
+    vault: Option<&Vault>,
+    mut outcome: DecisionOutcome,
+) -> DecisionOutcome {
+    match (outcome.state, vault) {
+        (ProposalState::Approved, _) if !is_mintable(outcome.state, phase_of(&outcome.proposal)) => {}
+        (ProposalState::Approved, Some(vault)) => {
             match mint_credential(client, vault, identity, outcome.proposal.clone()).await {
                 Ok(proposal) => outcome.proposal = proposal,
                 Err(error) => outcome.warnings.push(error.to_string()),
             }
         }
-        ProposalState::Vetoed | ProposalState::Expired => {
+        (ProposalState::Approved, None) => {
+            let note = NoCredential {
+                reason: NoCredentialReason::VaultOff,
+                message: format!(
+                    "approved by a console with Vault off ({}): no write credential exists",
+                    identity.user
+                ),
+                at: Some(Time(super::write::whole_second(Timestamp::now()))),
+            };
+            match record_no_credential(client, &outcome.proposal, note).await {
+                Ok(proposal) => outcome.proposal = proposal,
+                Err(error) => outcome.warnings.push(format!(
+                    "approval recorded, but \"no credential (Vault off)\" could not be noted on it: {error}"
+                )),
+            }
+        }
+        (ProposalState::Vetoed | ProposalState::Expired, Some(vault)) => {
             if let Err(error) = revoke_credential(client, vault, identity, &outcome.proposal).await
             {
                 outcome.warnings.push(error.to_string());
@@ -101,7 +144,26 @@ pub async fn decide_with_vault(
         }
         _ => {}
     }
-    Ok(outcome)
+    outcome
+}
+
+/// Writes `note` into the proposal's status (`noCredential`), unless it holds
+/// a credential meanwhile; returns the proposal as written.
+pub async fn record_no_credential(
+    client: &Client,
+    proposal: &ActionProposal,
+    note: NoCredential,
+) -> Result<ActionProposal, kube::Error> {
+    let namespace = proposal.namespace().unwrap_or_default();
+    let api: Api<ActionProposal> = Api::namespaced(client.clone(), &namespace);
+    update_guarded(&api, proposal.clone(), |status| {
+        if status.credential.is_some() || status.no_credential.as_ref() == Some(&note) {
+            return false;
+        }
+        status.no_credential = Some(note.clone());
+        true
+    })
+    .await
 }
 
 /// Mints the write credential of a `proposal` that is Approved
@@ -148,8 +210,16 @@ pub async fn mint_credential(
     let policy = read_policy(client, &identity.user, &namespace, &doing, None)
         .await?
         .unwrap_or_default();
+    let recipient = proposal.spec.credential_recipient.clone();
+    if recipient.is_none() && !policy.allow_unsealed_credentials {
+        let message = "the proposal names no credentialRecipient and its TrustPolicy does not allow unsealed credentials: nothing was minted (the agent must name an age recipient)".to_string();
+        note_failure(client, &proposal, NoCredentialReason::NoRecipient, &message).await;
+        return Err(CredentialError::NoRecipient);
+    }
     let approvers = approvers_of(&proposal, state);
+    let action_digest = proposal.effective_action().digest();
     let request = MintRequest {
+        action_digest,
         policy: policy.vault_policy_for(&namespace),
         ttl_seconds: u64::from(policy.credential_ttl_seconds.max(1)),
         num_uses: WRITE_CREDENTIAL_USES,
@@ -158,7 +228,14 @@ pub async fn mint_credential(
         approvers,
         wrap_ttl_seconds: DEFAULT_WRAP_TTL_SECONDS,
     };
-    let minted = vault.mint_write_credential(&request).await?;
+    let minted = match vault.mint_write_credential(&request).await {
+        Ok(minted) => minted,
+        Err(error) => {
+            let message = format!("minting the write credential failed: {error}");
+            note_failure(client, &proposal, NoCredentialReason::MintFailed, &message).await;
+            return Err(error.into());
+        }
+    };
     let mut credential = MintedCredential {
         wrapping_token: Some(minted.wrapping_token.clone()),
         encrypted_wrapping_token: None,
@@ -167,7 +244,7 @@ pub async fn mint_credential(
         minted_at: Some(Time(super::write::whole_second(Timestamp::now()))),
         revoked: false,
     };
-    if let Some(recipient) = proposal.spec.credential_recipient.as_deref() {
+    if let Some(recipient) = recipient.as_deref() {
         match encrypt_to_recipient(recipient, &minted.wrapping_token) {
             Ok(sealed) => {
                 credential.wrapping_token = None;
@@ -175,6 +252,8 @@ pub async fn mint_credential(
             }
             Err(error) => {
                 let _ = vault.revoke_accessor(&minted.wrapped_accessor).await;
+                let message = format!("sealing the write credential failed: {error}");
+                note_failure(client, &proposal, NoCredentialReason::MintFailed, &message).await;
                 return Err(error.into());
             }
         }
@@ -185,6 +264,7 @@ pub async fn mint_credential(
             return false;
         }
         status.credential = Some(credential.clone());
+        status.no_credential = None;
         true
     })
     .await;
@@ -204,6 +284,24 @@ pub async fn mint_credential(
             let _ = vault.revoke_accessor(&minted.wrapped_accessor).await;
             Err(failed_write(error, &identity.user, &namespace, &name, &doing).into())
         }
+    }
+}
+
+/// Notes on the proposal why it has no credential, best effort (the caller
+/// reports the failure itself either way).
+async fn note_failure(
+    client: &Client,
+    proposal: &ActionProposal,
+    reason: NoCredentialReason,
+    message: &str,
+) {
+    let note = NoCredential {
+        reason,
+        message: message.to_string(),
+        at: Some(Time(super::write::whole_second(Timestamp::now()))),
+    };
+    if let Err(error) = record_no_credential(client, proposal, note).await {
+        tracing::warn!(%error, "could not note the missing credential on the proposal");
     }
 }
 
@@ -344,6 +442,7 @@ mod tests {
             source,
             edited: false,
             edited_action: None,
+            action_digest: None,
         }
     }
 

@@ -9,8 +9,10 @@ use super::{
     DecideError, DecisionOutcome, Identity, PendingDecision, check_offered, describe_edit,
 };
 use crate::audit::AuditLog;
+use crate::domain::canonical::short_digest;
 use crate::domain::{
     ActionProposal, Decision, DecisionSource, ProposedAction, TrustPolicySpec, Verdict,
+    action_digest, effective_action,
 };
 use crate::governor::{TIMEOUT_RULE, is_expired};
 use jiff::Timestamp;
@@ -58,6 +60,8 @@ pub async fn decide(
         verdict,
         reason: reason.filter(|r| !r.trim().is_empty()),
         edited_action,
+        proposal_uid: None,
+        shown_digest: None,
         context: context.to_string(),
         first_tried_at: whole_second(Timestamp::now()),
     };
@@ -99,6 +103,7 @@ pub(crate) async fn decide_pending(
     )
     .await?;
     let phase = policy.as_ref().map(|p| p.phase).unwrap_or_default();
+    check_same_object(&proposal, request)?;
     let edited = checked_edit(&proposal, request)?;
 
     if is_retry && let Some(found) = our_decision(&proposal, request) {
@@ -118,6 +123,10 @@ pub(crate) async fn decide_pending(
         record_expiry(client, audit, &api, proposal, policy.as_ref(), request).await;
         return Err(DecideError::Expired { expired_at });
     }
+    let action_digest = match &edited {
+        Some(edited) => action_digest(edited),
+        None => proposal.effective_action().digest(),
+    };
     let decision = Decision {
         by: request.identity.user.clone(),
         verified: request.identity.verified,
@@ -127,6 +136,7 @@ pub(crate) async fn decide_pending(
         source: DecisionSource::Manual,
         edited: edited.is_some(),
         edited_action: edited,
+        action_digest: Some(action_digest),
     };
     let required = required_approvals(policy.as_ref());
     let written = write_decision(
@@ -174,7 +184,10 @@ async fn finish(
         .edited_action
         .as_ref()
         .filter(|_| decision.edited)
-        .map(|edited| describe_edit(&proposal.spec.action, edited));
+        .map(|edited| {
+            let before = effective_action(&proposal.spec.action, decisions_before(&proposal, &decision));
+            describe_edit(&before.action, edited)
+        });
     DecisionOutcome {
         state: status.state,
         approvals_still_required: if status.state.is_pending() {
@@ -190,6 +203,40 @@ async fn finish(
     }
 }
 
+/// Refuses a decision meant for another object of the same name (deleted and
+/// recreated since the operator looked), and an approval of an action other
+/// than the one that would run now (an edit landed since the operator looked).
+fn check_same_object(
+    proposal: &ActionProposal,
+    request: &PendingDecision,
+) -> Result<(), DecideError> {
+    if let Some(uid) = &request.proposal_uid
+        && proposal.metadata.uid.as_ref() != Some(uid)
+    {
+        return Err(DecideError::Replaced {
+            namespace: request.namespace.clone(),
+            name: request.proposal.clone(),
+        });
+    }
+    if request.verdict != Verdict::Approve {
+        return Ok(());
+    }
+    let runs = proposal.effective_action();
+    let now = runs.digest();
+    match &request.shown_digest {
+        Some(shown) if *shown != now => Err(DecideError::ActionChanged {
+            name: request.proposal.clone(),
+            shown: short_digest(shown).to_string(),
+            now: short_digest(&now).to_string(),
+            by: runs
+                .edit
+                .map(|d| format!(" after an edit by {}", d.by))
+                .unwrap_or_default(),
+        }),
+        _ => Ok(()),
+    }
+}
+
 /// The edited action to record, refusing edits that come without an approval
 /// or that change the kind or target; an edit that changes nothing is no edit.
 fn checked_edit(
@@ -199,7 +246,7 @@ fn checked_edit(
     let Some(edited) = request.edited_action.as_ref() else {
         return Ok(None);
     };
-    let original = &proposal.spec.action;
+    let original = &proposal.effective_action().action;
     if request.verdict != Verdict::Approve {
         return Err(DecideError::InvalidEdit {
             line: 1,
@@ -216,6 +263,14 @@ fn checked_edit(
         });
     }
     Ok((edited != original).then(|| edited.clone()))
+}
+
+/// The decisions made before `decision` (the last one equal to it and all after
+/// it left out).
+fn decisions_before<'a>(proposal: &'a ActionProposal, decision: &Decision) -> &'a [Decision] {
+    let all = proposal.decisions();
+    let end = all.iter().rposition(|d| d == decision).unwrap_or(all.len());
+    all.get(..end).unwrap_or(all)
 }
 
 /// A decision by the requester with the requested verdict, made since the
@@ -262,6 +317,7 @@ async fn record_expiry(
         source: DecisionSource::Rule,
         edited: false,
         edited_action: None,
+        action_digest: None,
     };
     match write_decision(api, proposal, &decision, policy, 1, 3, &write, None).await {
         Ok(written) => {

@@ -90,6 +90,32 @@ pub enum DecideError {
         /// What is wrong.
         reason: String,
     },
+    /// The proposal was deleted and recreated under the same name since the
+    /// operator looked at it: the decision was meant for the old one.
+    #[error(
+        "{namespace}/{name} was replaced by a new proposal of the same name since you looked at it; nothing was written, look at the new one"
+    )]
+    Replaced {
+        /// Its namespace.
+        namespace: String,
+        /// Its name.
+        name: String,
+    },
+    /// The action that would run is not the one the operator was shown (an
+    /// edit landed meanwhile); nothing was written.
+    #[error(
+        "the action of {name} changed since you looked at it (you saw {shown}, now {now} would run{by}); nothing was written, look again"
+    )]
+    ActionChanged {
+        /// The proposal.
+        name: String,
+        /// The short digest the operator was shown.
+        shown: String,
+        /// The short digest of the action that would run now.
+        now: String,
+        /// ` after an edit by X`, or empty.
+        by: String,
+    },
     /// The proposal kept changing while the decision was being written;
     /// nothing was written. Look again and decide again.
     #[error(

@@ -200,6 +200,7 @@ pub(crate) async fn expire_proposals(
             source: DecisionSource::Manual,
             edited: false,
             edited_action: None,
+            action_digest: None,
         };
         let write = Request {
             user: &identity.user,

@@ -33,7 +33,10 @@ pub(crate) mod record;
 mod revoke;
 mod write;
 
-pub use credential::{CredentialError, decide_with_vault, mint_credential, revoke_credential};
+pub use credential::{
+    CredentialError, decide_request, decide_with_vault, mint_credential, record_no_credential,
+    revoke_credential, settle_credential,
+};
 pub use decision::decide;
 pub use edit::{describe_edit, edit_text, validate_edit};
 pub use error::{DecideError, OPERATOR_ROLE};

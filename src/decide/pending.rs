@@ -27,6 +27,14 @@ pub struct PendingDecision {
     /// The edited action, for an approval made after an edit.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub edited_action: Option<ProposedAction>,
+    /// The proposal's uid when the operator looked at it: a decision never
+    /// lands on another object of the same name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proposal_uid: Option<String>,
+    /// The digest of the action the operator was shown (`sha256:<hex>`): an
+    /// approval is refused when another action would run now.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shown_digest: Option<String>,
     /// The kubeconfig context it was made in.
     pub context: String,
     /// When the operator first made it.

@@ -85,7 +85,7 @@ pub(crate) async fn write_decision(
     for attempt in 0..attempts {
         let base = status_of(&current, policy, decision.at.0);
         let next =
-            apply_decision(&base, decision.clone(), required).map_err(|e| refusal(&current, e))?;
+            apply_decision(&current.spec.action, &base, decision.clone(), required).map_err(|e| refusal(&current, e))?;
         let mut updated = current.clone();
         updated.status = Some(next);
         match timed(api.replace_status(write.name, &PostParams::default(), &updated)).await {
@@ -104,7 +104,7 @@ pub(crate) async fn write_decision(
         }
     }
     let base = status_of(&current, policy, decision.at.0);
-    match apply_decision(&base, decision.clone(), required) {
+    match apply_decision(&current.spec.action, &base, decision.clone(), required) {
         Err(error) => Err(refusal(&current, error)),
         Ok(_) => Err(DecideError::Contended {
             name: write.name.to_string(),

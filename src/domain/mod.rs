@@ -2,6 +2,7 @@
 //! resources, the view of an investigation Job, the reasoning protocol and the
 //! trust phases. Everything here is plain data with no IO.
 
+pub mod canonical;
 pub mod investigation;
 pub mod labels;
 pub mod phase;
@@ -9,13 +10,14 @@ pub mod policy;
 pub mod proposal;
 pub mod protocol;
 
+pub use canonical::{CanonicalAction, action_digest};
 pub use investigation::{Investigation, InvestigationState};
 pub use phase::Phase;
 pub use policy::{PromotionCriteria, TrustPolicy, TrustPolicySpec, TrustPolicyStatus};
 pub use proposal::{
     ActionKind, ActionProposal, ActionProposalSpec, ActionProposalStatus, ActionTarget, Decision,
-    DecisionSource, ExecutionResult, MintedCredential, Preview, ProposalState, ProposedAction,
-    Risk, Verdict,
+    DecisionSource, EffectiveAction, ExecutionResult, MintedCredential, NoCredential,
+    NoCredentialReason, Preview, ProposalState, ProposedAction, Risk, Verdict, effective_action,
 };
 
 /// The API group of the kubevigil custom resources.

@@ -47,6 +47,12 @@ pub struct TrustPolicySpec {
     /// namespace when absent).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vault_policy: Option<String>,
+    /// Whether a write credential may be minted for a proposal that names no
+    /// `credentialRecipient`, leaving its wrapping token in plain text in the
+    /// proposal's status (readable by anyone who can read proposals). Off by
+    /// default: without a recipient, nothing is minted.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub allow_unsealed_credentials: bool,
     /// The evidence needed before moving to the next phase.
     #[serde(default)]
     pub promotion: PromotionCriteria,
@@ -118,6 +124,7 @@ impl Default for TrustPolicySpec {
             autonomous_risk_ceiling: Risk::Low,
             max_concurrent_investigations: default_max_concurrent(),
             vault_policy: None,
+            allow_unsealed_credentials: false,
             promotion: PromotionCriteria::default(),
         }
     }

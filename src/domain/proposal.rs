@@ -215,6 +215,51 @@ pub struct ActionProposalStatus {
     /// What happened when the agent executed the action.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub execution: Option<ExecutionResult>,
+    /// Why an approved proposal has no usable write credential (minting
+    /// failed, no recipient to seal it to, Vault off, or intercepted).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub no_credential: Option<NoCredential>,
+}
+
+/// Why an approved proposal has no usable write credential. An agent whose
+/// deployment uses Vault does not write without one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct NoCredential {
+    /// The cause.
+    pub reason: NoCredentialReason,
+    /// What happened, in a sentence.
+    #[serde(default)]
+    pub message: String,
+    /// When it was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at: Option<Time>,
+}
+
+/// The causes of [`NoCredential`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+pub enum NoCredentialReason {
+    /// The approving side has Vault on, and minting failed; it may be retried.
+    MintFailed,
+    /// The proposal names no `credentialRecipient` and its TrustPolicy does
+    /// not allow unsealed credentials, so nothing was minted.
+    NoRecipient,
+    /// The approving side has Vault off altogether: no credential exists.
+    VaultOff,
+    /// The agent found its wrapping token already unwrapped: someone
+    /// intercepted the credential. A security alarm.
+    Intercepted,
+}
+
+impl fmt::Display for NoCredentialReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            NoCredentialReason::MintFailed => "minting failed",
+            NoCredentialReason::NoRecipient => "no credentialRecipient to seal it to",
+            NoCredentialReason::VaultOff => "none (Vault off)",
+            NoCredentialReason::Intercepted => "INTERCEPTED: already unwrapped by someone else",
+        })
+    }
 }
 
 /// The life cycle of a proposal.
@@ -282,6 +327,11 @@ pub struct Decision {
     /// The edited action, when `edited`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub edited_action: Option<ProposedAction>,
+    /// The digest (`sha256:<hex>`, see [`super::canonical`]) of the action this
+    /// decision is about: for an approval, the action approved (the edited one
+    /// when `edited`). Approvals count only for the digest that will run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action_digest: Option<String>,
 }
 
 /// The outcome of one decision.
@@ -361,5 +411,45 @@ impl ActionProposal {
             .as_ref()
             .map(|s| s.decisions.as_slice())
             .unwrap_or_default()
+    }
+
+    /// The action that runs if approved: see [`effective_action`].
+    pub fn effective_action(&self) -> EffectiveAction {
+        effective_action(&self.spec.action, self.decisions())
+    }
+}
+
+/// The action that will run, and the edit that made it so.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EffectiveAction {
+    /// The action.
+    pub action: ProposedAction,
+    /// The approval that edited it, when one did (the latest such).
+    pub edit: Option<Decision>,
+}
+
+impl EffectiveAction {
+    /// The digest of [`Self::action`] (`sha256:<hex>`).
+    pub fn digest(&self) -> String {
+        super::canonical::action_digest(&self.action)
+    }
+}
+
+/// The action that runs if `decisions` lead to approval: the edited action of
+/// the latest approval that carries an edit, else the proposed `action`.
+pub fn effective_action(action: &ProposedAction, decisions: &[Decision]) -> EffectiveAction {
+    let edit = decisions
+        .iter()
+        .rev()
+        .find(|d| d.verdict == Verdict::Approve && d.edited && d.edited_action.is_some());
+    match edit {
+        Some(d) => EffectiveAction {
+            action: d.edited_action.clone().unwrap_or_else(|| action.clone()),
+            edit: Some(d.clone()),
+        },
+        None => EffectiveAction {
+            action: action.clone(),
+            edit: None,
+        },
     }
 }

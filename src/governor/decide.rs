@@ -1,7 +1,11 @@
 //! Appending a decision to a proposal's status.
 
 use super::DecisionError;
-use crate::domain::{ActionProposalStatus, Decision, DecisionSource, ProposalState, Verdict};
+use crate::domain::canonical::short_digest;
+use crate::domain::{
+    ActionProposalStatus, CanonicalAction, Decision, DecisionSource, ProposalState,
+    ProposedAction, Verdict, effective_action,
+};
 use std::collections::BTreeSet;
 
 /// The status after `decision`, or why it is refused. The decision list is
@@ -13,11 +17,19 @@ use std::collections::BTreeSet;
 ///   stop it before it runs; approving or expiring it again is refused.
 ///   Anything else is refused ([`DecisionError::AlreadyDecided`]); a veto or
 ///   kill after the agent reported a result is [`DecisionError::AlreadyExecuted`].
-/// - `Approve` from a person who already approved is refused
-///   ([`DecisionError::AlreadyApproved`]): one person counts once. The proposal is
-///   `Approved` once `required_approvals` distinct people approved (at least one);
-///   until then `approvals_required` counts down. An `Approve` made by a rule
-///   makes it `AutoApproved`.
+/// - An `Approve` is bound to a digest ([`crate::domain::canonical`]): its
+///   `action_digest` must be the digest of its `edited_action` when it carries
+///   an edit, else of the action that runs now (the proposed `action`, or the
+///   latest edit); otherwise it is refused ([`DecisionError::DigestMismatch`]).
+///   An action whose payload does not parse cannot be approved
+///   ([`DecisionError::NotApprovable`]).
+/// - Approvals count only for the digest that will run: an edit makes the
+///   edited action the one that runs, so approvals of another digest stop
+///   counting. One person counts once per digest (approving the same digest
+///   twice is [`DecisionError::AlreadyApproved`]). The proposal is `Approved`
+///   once `required_approvals` distinct people approved the digest that runs
+///   (at least one); until then `approvals_required` counts down. An
+///   `Approve` made by a rule makes it `AutoApproved`.
 /// - `Veto` needs a non-empty reason ([`DecisionError::ReasonRequired`]) and
 ///   makes it `Vetoed`.
 /// - `Expire` makes it `Expired`. `Kill` also makes it `Expired`: there is no
@@ -26,6 +38,7 @@ use std::collections::BTreeSet;
 ///   revokes it in Vault): vetoing an approved proposal before it runs leaves
 ///   the agent without a usable write credential.
 pub fn apply_decision(
+    action: &ProposedAction,
     status: &ActionProposalStatus,
     decision: Decision,
     required_approvals: u32,
@@ -45,23 +58,30 @@ pub fn apply_decision(
     }
     let mut next = status.clone();
     match decision.verdict {
-        Verdict::Approve if decision.source == DecisionSource::Rule => {
-            next.state = ProposalState::AutoApproved;
-            next.approvals_required = Some(0);
-        }
         Verdict::Approve => {
-            if manual_approvers(status).contains(decision.by.as_str()) {
+            check_bound(action, status, &decision)?;
+            let digest = decision.action_digest.clone().unwrap_or_default();
+            if decision.source == DecisionSource::Manual
+                && manual_approvers(status, &digest).contains(decision.by.as_str())
+            {
                 return Err(DecisionError::AlreadyApproved { by: decision.by });
             }
+            next.decisions.push(decision.clone());
+            if decision.source == DecisionSource::Rule {
+                next.state = ProposalState::AutoApproved;
+                next.approvals_required = Some(0);
+                return Ok(next);
+            }
+            let runs = effective_action(action, &next.decisions).digest();
             let required = required_approvals.max(1);
-            let approvers = u32::try_from(manual_approvers(status).len())
-                .unwrap_or(u32::MAX)
-                .saturating_add(1);
+            let approvers =
+                u32::try_from(manual_approvers(&next, &runs).len()).unwrap_or(u32::MAX);
             let still_required = required.saturating_sub(approvers);
             next.approvals_required = Some(still_required);
             if still_required == 0 {
                 next.state = ProposalState::Approved;
             }
+            return Ok(next);
         }
         Verdict::Veto => {
             if decision
@@ -100,8 +120,49 @@ fn was_executed(status: &ActionProposalStatus) -> bool {
     ) || (status.state.is_approved() && status.execution.is_some())
 }
 
-/// The people who have approved so far.
-fn manual_approvers(status: &ActionProposalStatus) -> BTreeSet<&str> {
+/// Refuses an approval that is not bound to the action it would let run, or
+/// whose action does not parse.
+fn check_bound(
+    action: &ProposedAction,
+    status: &ActionProposalStatus,
+    decision: &Decision,
+) -> Result<(), DecisionError> {
+    let approved = match decision.edited_action.as_ref().filter(|_| decision.edited) {
+        Some(edited) => edited.clone(),
+        None => effective_action(action, &status.decisions).action,
+    };
+    let canonical = CanonicalAction::of(&approved);
+    if let Some(problem) = canonical.problem {
+        return Err(DecisionError::NotApprovable { problem });
+    }
+    if decision.action_digest.as_deref() != Some(canonical.digest.as_str()) {
+        return Err(DecisionError::DigestMismatch {
+            approved: decision
+                .action_digest
+                .as_deref()
+                .map_or_else(|| "none".to_string(), |d| short_digest(d).to_string()),
+            current: short_digest(&canonical.digest).to_string(),
+        });
+    }
+    Ok(())
+}
+
+/// The people whose approvals of `digest` stand.
+fn manual_approvers<'a>(status: &'a ActionProposalStatus, digest: &str) -> BTreeSet<&'a str> {
+    status
+        .decisions
+        .iter()
+        .filter(|d| {
+            d.verdict == Verdict::Approve
+                && d.source == DecisionSource::Manual
+                && d.action_digest.as_deref() == Some(digest)
+        })
+        .map(|d| d.by.as_str())
+        .collect()
+}
+
+/// Everyone who approved, of any digest (for naming who decided).
+fn all_manual_approvers(status: &ActionProposalStatus) -> BTreeSet<&str> {
     status
         .decisions
         .iter()
@@ -113,7 +174,7 @@ fn manual_approvers(status: &ActionProposalStatus) -> BTreeSet<&str> {
 /// Who ended the wait: the approvers, the last decision's author, or the phase
 /// for recorded proposals.
 fn decided_by(status: &ActionProposalStatus) -> String {
-    let approvers: Vec<&str> = manual_approvers(status).into_iter().collect();
+    let approvers: Vec<&str> = all_manual_approvers(status).into_iter().collect();
     if status.state == ProposalState::Approved && !approvers.is_empty() {
         return approvers.join(" and ");
     }
@@ -139,7 +200,13 @@ mod tests {
         initial_status(&spec(ActionKind::Patch, Risk::Low), Some(&p), now())
     }
 
+    fn action() -> ProposedAction {
+        spec(ActionKind::Patch, Risk::Low).action
+    }
+
     fn by(who: &str, verdict: Verdict, reason: Option<&str>) -> Decision {
+        let action_digest =
+            (verdict == Verdict::Approve).then(|| crate::domain::action_digest(&action()));
         Decision {
             by: who.into(),
             verified: true,
@@ -149,16 +216,17 @@ mod tests {
             source: DecisionSource::Manual,
             edited: false,
             edited_action: None,
+            action_digest,
         }
     }
 
     #[test]
     fn two_person_rule_needs_two_distinct_approvers() {
-        let first = apply_decision(&pending(2), by("oncall-1", Verdict::Approve, None), 2)
+        let first = apply_decision(&action(), &pending(2), by("oncall-1", Verdict::Approve, None), 2)
             .expect("first approval");
         assert_eq!(first.state, ProposalState::Pending);
         assert_eq!(first.approvals_required, Some(1));
-        let second = apply_decision(&first, by("oncall-2", Verdict::Approve, None), 2)
+        let second = apply_decision(&action(), &first, by("oncall-2", Verdict::Approve, None), 2)
             .expect("second approval");
         assert_eq!(second.state, ProposalState::Approved);
         assert_eq!(second.approvals_required, Some(0));
@@ -168,16 +236,16 @@ mod tests {
 
     #[test]
     fn one_approval_is_enough_when_one_is_required() {
-        let done = apply_decision(&pending(1), by("oncall-1", Verdict::Approve, None), 1)
+        let done = apply_decision(&action(), &pending(1), by("oncall-1", Verdict::Approve, None), 1)
             .expect("approval");
         assert_eq!(done.state, ProposalState::Approved);
     }
 
     #[test]
     fn approving_twice_counts_once() {
-        let first = apply_decision(&pending(2), by("oncall-1", Verdict::Approve, None), 2)
+        let first = apply_decision(&action(), &pending(2), by("oncall-1", Verdict::Approve, None), 2)
             .expect("first approval");
-        let again = apply_decision(&first, by("oncall-1", Verdict::Approve, None), 2);
+        let again = apply_decision(&action(), &first, by("oncall-1", Verdict::Approve, None), 2);
         assert_eq!(
             again,
             Err(DecisionError::AlreadyApproved {
@@ -189,7 +257,7 @@ mod tests {
     #[test]
     fn a_veto_needs_a_reason() {
         for reason in [None, Some(""), Some("   ")] {
-            let refused = apply_decision(&pending(1), by("oncall-1", Verdict::Veto, reason), 1);
+            let refused = apply_decision(&action(), &pending(1), by("oncall-1", Verdict::Veto, reason), 1);
             assert_eq!(refused, Err(DecisionError::ReasonRequired));
         }
         let vetoed = apply_decision(
@@ -203,9 +271,9 @@ mod tests {
 
     #[test]
     fn a_veto_after_one_approval_still_stops_it() {
-        let first = apply_decision(&pending(2), by("oncall-1", Verdict::Approve, None), 2)
+        let first = apply_decision(&action(), &pending(2), by("oncall-1", Verdict::Approve, None), 2)
             .expect("approval");
-        let vetoed = apply_decision(&first, by("oncall-2", Verdict::Veto, Some("wrong pod")), 2)
+        let vetoed = apply_decision(&action(), &first, by("oncall-2", Verdict::Veto, Some("wrong pod")), 2)
             .expect("veto");
         assert_eq!(vetoed.state, ProposalState::Vetoed);
         assert_eq!(vetoed.decisions.len(), 2);
@@ -219,7 +287,7 @@ mod tests {
             1,
         )
         .expect("veto");
-        let refused = apply_decision(&vetoed, by("oncall-1", Verdict::Approve, None), 1);
+        let refused = apply_decision(&action(), &vetoed, by("oncall-1", Verdict::Approve, None), 1);
         assert_eq!(
             refused,
             Err(DecisionError::AlreadyDecided {
@@ -227,12 +295,12 @@ mod tests {
                 state: ProposalState::Vetoed
             })
         );
-        let approved = apply_decision(&pending(1), by("oncall-1", Verdict::Approve, None), 1)
+        let approved = apply_decision(&action(), &pending(1), by("oncall-1", Verdict::Approve, None), 1)
             .expect("approval");
-        let late_approval = apply_decision(&approved, by("oncall-2", Verdict::Approve, None), 1);
+        let late_approval = apply_decision(&action(), &approved, by("oncall-2", Verdict::Approve, None), 1);
         let message = late_approval.expect_err("refused").to_string();
         assert_eq!(message, "already Approved by oncall-1: decisions are final");
-        let late_expiry = apply_decision(&approved, by("rule:timeout", Verdict::Expire, None), 1);
+        let late_expiry = apply_decision(&action(), &approved, by("rule:timeout", Verdict::Expire, None), 1);
         assert_eq!(
             late_expiry,
             Err(DecisionError::AlreadyDecided {
@@ -242,7 +310,7 @@ mod tests {
             "an approved proposal no longer waits, so it cannot time out"
         );
         let recorded = initial_status(&spec(ActionKind::Patch, Risk::Low), None, now());
-        let refused = apply_decision(&recorded, by("oncall-1", Verdict::Approve, None), 1);
+        let refused = apply_decision(&action(), &recorded, by("oncall-1", Verdict::Approve, None), 1);
         assert!(
             matches!(&refused, Err(DecisionError::AlreadyDecided { by, state: ProposalState::Recorded }) if by.contains("Shadow")),
             "{refused:?}"
@@ -259,7 +327,7 @@ mod tests {
                 ..Default::default()
             });
             let ended =
-                apply_decision(&status, by("rule:timeout", verdict, None), 1).expect("expire");
+                apply_decision(&action(), &status, by("rule:timeout", verdict, None), 1).expect("expire");
             assert_eq!(ended.state, ProposalState::Expired, "{verdict}");
             assert_eq!(ended.decisions.last().map(|d| d.verdict), Some(verdict));
             assert!(ended.credential.is_some_and(|c| c.revoked));
@@ -270,7 +338,7 @@ mod tests {
     fn a_rule_approval_auto_approves() {
         let mut decision = by("rule:autonomous-risk-ceiling", Verdict::Approve, None);
         decision.source = DecisionSource::Rule;
-        let done = apply_decision(&pending(2), decision, 2).expect("rule approval");
+        let done = apply_decision(&action(), &pending(2), decision, 2).expect("rule approval");
         assert_eq!(done.state, ProposalState::AutoApproved);
     }
 
@@ -281,7 +349,7 @@ mod tests {
             decision.by = "rule:autonomous-risk-ceiling".into();
             decision.source = DecisionSource::Rule;
         }
-        let mut status = apply_decision(&pending(1), decision, 1).expect("approval");
+        let mut status = apply_decision(&action(), &pending(1), decision, 1).expect("approval");
         status.credential = Some(MintedCredential {
             wrapping_token: Some("hvs.wrapping".into()),
             wrapped_accessor: "acc".into(),
@@ -317,7 +385,7 @@ mod tests {
     #[test]
     fn the_approver_may_change_their_mind_but_still_owes_a_reason() {
         let approved = approved_with_credential(false);
-        let silent = apply_decision(&approved, by("oncall-1", Verdict::Veto, Some(" ")), 1);
+        let silent = apply_decision(&action(), &approved, by("oncall-1", Verdict::Veto, Some(" ")), 1);
         assert_eq!(silent, Err(DecisionError::ReasonRequired));
         let vetoed = apply_decision(
             &approved,
@@ -369,14 +437,117 @@ mod tests {
 
         let mut failed = executed.clone();
         failed.state = ProposalState::Failed;
-        let killed = apply_decision(&failed, by("oncall-2", Verdict::Kill, None), 1);
+        let killed = apply_decision(&action(), &failed, by("oncall-2", Verdict::Kill, None), 1);
         assert!(matches!(killed, Err(DecisionError::AlreadyExecuted { .. })));
 
         // A result reported while the state still says approved counts too.
         let mut reported = executed;
         reported.state = ProposalState::Approved;
         assert!(!awaits_execution(&reported));
-        let late = apply_decision(&reported, by("oncall-2", Verdict::Veto, Some("no")), 1);
+        let late = apply_decision(&action(), &reported, by("oncall-2", Verdict::Veto, Some("no")), 1);
         assert!(matches!(late, Err(DecisionError::AlreadyExecuted { .. })));
+    }
+}
+
+#[cfg(test)]
+mod digest_tests {
+    use super::*;
+    use crate::domain::{ActionKind, Phase, Risk, action_digest};
+    use crate::governor::initial::tests::{now, policy, spec};
+    use crate::governor::initial_status;
+    use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
+
+    fn proposed() -> ProposedAction {
+        spec(ActionKind::Patch, Risk::Low).action
+    }
+
+    fn edited() -> ProposedAction {
+        let mut edited = proposed();
+        edited.patch = Some(r#"{"spec":{"replicas":1}}"#.into());
+        edited
+    }
+
+    fn approval(who: &str, edit: Option<ProposedAction>, digest: Option<String>) -> Decision {
+        Decision {
+            by: who.into(),
+            verified: true,
+            at: Time(now()),
+            verdict: Verdict::Approve,
+            reason: None,
+            source: DecisionSource::Manual,
+            edited: edit.is_some(),
+            edited_action: edit,
+            action_digest: digest,
+        }
+    }
+
+    fn pending(required: u32) -> ActionProposalStatus {
+        let mut p = policy(Phase::LimitedWrite);
+        p.required_approvals = required;
+        initial_status(&spec(ActionKind::Patch, Risk::Low), Some(&p), now())
+    }
+
+    #[test]
+    fn an_approval_without_the_digest_of_what_runs_is_refused() {
+        for digest in [None, Some(action_digest(&edited()))] {
+            let refused = apply_decision(&proposed(), &pending(1), approval("a", None, digest), 1);
+            assert!(
+                matches!(refused, Err(DecisionError::DigestMismatch { .. })),
+                "{refused:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_edit_resets_the_count_to_approvals_of_the_edited_action() {
+        let first = apply_decision(
+            &proposed(),
+            &pending(2),
+            approval("oncall-1", None, Some(action_digest(&proposed()))),
+            2,
+        )
+        .expect("first approval");
+        assert_eq!(first.approvals_required, Some(1));
+        let edit = apply_decision(
+            &proposed(),
+            &first,
+            approval("oncall-2", Some(edited()), Some(action_digest(&edited()))),
+            2,
+        )
+        .expect("edited approval");
+        assert_eq!(edit.state, ProposalState::Pending, "oncall-1 approved another action");
+        assert_eq!(edit.approvals_required, Some(1));
+        let stale = apply_decision(
+            &proposed(),
+            &edit,
+            approval("oncall-1", None, Some(action_digest(&proposed()))),
+            2,
+        );
+        assert!(matches!(stale, Err(DecisionError::DigestMismatch { .. })));
+        let done = apply_decision(
+            &proposed(),
+            &edit,
+            approval("oncall-1", None, Some(action_digest(&edited()))),
+            2,
+        )
+        .expect("oncall-1 approves the edited action");
+        assert_eq!(done.state, ProposalState::Approved);
+        assert_eq!(
+            effective_action(&proposed(), &done.decisions).action,
+            edited()
+        );
+    }
+
+    #[test]
+    fn a_patch_that_does_not_parse_cannot_be_approved() {
+        let mut broken = proposed();
+        broken.patch = Some("{not json".into());
+        let refused = apply_decision(
+            &broken,
+            &pending(1),
+            approval("a", None, Some(action_digest(&broken))),
+            1,
+        );
+        assert!(matches!(refused, Err(DecisionError::NotApprovable { .. })));
     }
 }

@@ -32,6 +32,23 @@ pub enum DecisionError {
         /// approved state when the agent reported a result without changing it.
         state: ProposalState,
     },
+    /// An approval named another action than the one it would approve: the
+    /// action changed (was edited) after the approver looked at it.
+    #[error(
+        "the action changed since it was shown (approved {approved}, but {current} would run): look at it again"
+    )]
+    DigestMismatch {
+        /// The short digest the approval named (or `none`).
+        approved: String,
+        /// The short digest of the action the approval would let run.
+        current: String,
+    },
+    /// The action's payload does not parse: the agent could not have meant it.
+    #[error("this action cannot be approved: {problem}")]
+    NotApprovable {
+        /// Why its payload does not parse.
+        problem: String,
+    },
     /// A veto was given without saying why.
     #[error("a veto needs a reason, so the agent can revise and the audit trail can explain it")]
     ReasonRequired,

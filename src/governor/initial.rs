@@ -1,7 +1,7 @@
 //! The first status a proposal gets: what its namespace's TrustPolicy says.
 
 use crate::domain::{
-    ActionProposalSpec, ActionProposalStatus, Decision, DecisionSource, Phase, ProposalState,
+    ActionProposalSpec, CanonicalAction, action_digest, ActionProposalStatus, Decision, DecisionSource, Phase, ProposalState,
     TrustPolicySpec, Verdict,
 };
 use jiff::Timestamp;
@@ -11,6 +11,8 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 pub const AUTONOMOUS_RULE: &str = "rule:autonomous-risk-ceiling";
 /// The rule that vetoes action kinds the policy does not allow.
 pub const ALLOWED_ACTIONS_RULE: &str = "rule:allowed-actions";
+/// The rule that vetoes actions whose payload does not parse.
+pub const CANONICAL_FORM_RULE: &str = "rule:canonical-form";
 /// The rule that expires proposals nobody decided in time.
 pub const TIMEOUT_RULE: &str = "rule:timeout";
 
@@ -21,7 +23,9 @@ pub const TIMEOUT_RULE: &str = "rule:timeout";
 /// - Autonomous: `AutoApproved` by [`AUTONOMOUS_RULE`] when the risk is at or
 ///   under `autonomousRiskCeiling`, otherwise `Pending` like LimitedWrite.
 /// - In the two write phases, an action kind missing from `allowedActions` is
-///   `Vetoed` by [`ALLOWED_ACTIONS_RULE`], with a reason naming the kind.
+///   `Vetoed` by [`ALLOWED_ACTIONS_RULE`], with a reason naming the kind; an
+///   action whose payload does not parse is `Vetoed` by [`CANONICAL_FORM_RULE`].
+/// - A rule approval carries the digest of the proposed action.
 pub fn initial_status(
     spec: &ActionProposalSpec,
     policy: Option<&TrustPolicySpec>,
@@ -55,18 +59,31 @@ pub fn initial_status(
             )],
             ..pending
         },
+        _ if let Some(problem) = CanonicalAction::of(&spec.action).problem => ActionProposalStatus {
+            state: ProposalState::Vetoed,
+            decisions: vec![rule_decision(
+                CANONICAL_FORM_RULE,
+                Verdict::Veto,
+                format!("the action cannot be approved: {problem}"),
+                now,
+            )],
+            ..pending
+        },
         Phase::LimitedWrite => pending,
         Phase::Autonomous if spec.risk <= policy.autonomous_risk_ceiling => ActionProposalStatus {
             state: ProposalState::AutoApproved,
-            decisions: vec![rule_decision(
-                AUTONOMOUS_RULE,
-                Verdict::Approve,
-                format!(
-                    "risk {} is within the Autonomous ceiling ({})",
-                    spec.risk, policy.autonomous_risk_ceiling
-                ),
-                now,
-            )],
+            decisions: vec![Decision {
+                action_digest: Some(action_digest(&spec.action)),
+                ..rule_decision(
+                    AUTONOMOUS_RULE,
+                    Verdict::Approve,
+                    format!(
+                        "risk {} is within the Autonomous ceiling ({})",
+                        spec.risk, policy.autonomous_risk_ceiling
+                    ),
+                    now,
+                )
+            }],
             approvals_required: Some(0),
             ..pending
         },
@@ -107,6 +124,7 @@ pub(super) fn rule_decision(
         source: DecisionSource::Rule,
         edited: false,
         edited_action: None,
+        action_digest: None,
     }
 }
 

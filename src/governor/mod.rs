@@ -22,6 +22,8 @@ pub use credentials::GOVERNOR_IDENTITY;
 pub use decide::{apply_decision, awaits_execution};
 pub use error::DecisionError;
 pub use expiry::is_expired;
-pub use initial::{ALLOWED_ACTIONS_RULE, AUTONOMOUS_RULE, TIMEOUT_RULE, initial_status};
+pub use initial::{
+    ALLOWED_ACTIONS_RULE, AUTONOMOUS_RULE, CANONICAL_FORM_RULE, TIMEOUT_RULE, initial_status,
+};
 pub use runner::{run, run_with_vault};
 pub use write::{StatusWriteError, update_status};

@@ -236,7 +236,7 @@ impl Governor {
                     "no decision before the proposal timeout; timeout means deny".to_string(),
                     now,
                 );
-                apply_decision(&status, decision, 1).ok()
+                apply_decision(&fresh.spec.action, &status, decision, 1).ok()
             })
             .await;
             match written {

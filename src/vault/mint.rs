@@ -29,6 +29,9 @@ pub struct MintRequest {
     pub investigation: String,
     /// The proposal, `namespace/name`, into the token's metadata.
     pub proposal: String,
+    /// The digest of the approved action (`sha256:<hex>`), into the token's
+    /// metadata as `action_digest`: the agent executes only that action.
+    pub action_digest: String,
     /// Who approved (or `rule:<name>`), into the token's metadata.
     pub approvers: Vec<String>,
     /// How long the wrapping token lives, in seconds.
@@ -36,10 +39,11 @@ pub struct MintRequest {
 }
 
 impl MintRequest {
-    /// The token metadata: `investigation`, `proposal`, `approvers` (comma-separated)
-    /// and `minted_by=kubevigil`.
+    /// The token metadata: `investigation`, `proposal`, `action_digest`,
+    /// `approvers` (comma-separated) and `minted_by=kubevigil`.
     pub fn metadata(&self) -> BTreeMap<String, String> {
         BTreeMap::from([
+            ("action_digest".to_string(), self.action_digest.clone()),
             ("investigation".to_string(), self.investigation.clone()),
             ("proposal".to_string(), self.proposal.clone()),
             ("approvers".to_string(), self.approvers.join(",")),

@@ -321,6 +321,8 @@ pub(super) fn send(
         verdict,
         reason,
         edited_action,
+        proposal_uid: None,
+        shown_digest: None,
         context: state.context.clone(),
         first_tried_at: state.now,
     };

@@ -303,6 +303,7 @@ mod tests {
             source: DecisionSource::Manual,
             edited: false,
             edited_action: None,
+            action_digest: None,
         };
         let mut proposal = ActionProposal::new(
             "scale-api",
@@ -350,6 +351,7 @@ mod tests {
             source: DecisionSource::Manual,
             edited: false,
             edited_action: None,
+            action_digest: None,
         };
         let ended = |state, last: Decision| {
             let spec = crate::domain::ActionProposalSpec {
