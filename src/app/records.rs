@@ -71,6 +71,51 @@ pub struct DecisionRecord {
     pub by_rule: bool,
     /// Whether the approver edited the action.
     pub edited: bool,
+    /// The short digest of the action decided on (approvals count only for
+    /// the digest that runs), when the decision names one.
+    pub action_digest: Option<String>,
+}
+
+/// The action that runs if the proposal is approved, in canonical form
+/// ([`crate::domain::canonical`]): the edited action after an edit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ActionRecord {
+    /// `patch (json) apps/v1 Deployment web/storefront`.
+    pub headline: String,
+    /// `2 operations`, `3 arguments`.
+    pub count_label: String,
+    /// How many operations it holds.
+    pub operations: usize,
+    /// `sha256:<hex>` of the canonical action.
+    pub digest: String,
+    /// The first 12 hex digits of the digest.
+    pub short_digest: String,
+    /// Why it cannot be approved (its payload does not parse), sanitized.
+    pub problem: Option<String>,
+    /// The edit that made it the action that runs, when there was one.
+    pub edit: Option<EditRecord>,
+}
+
+/// An approver's edit of the action.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EditRecord {
+    /// Who edited it.
+    pub by: String,
+    /// When.
+    pub at: Timestamp,
+    /// The short digest of the action as the agent proposed it.
+    pub proposed_digest: String,
+    /// A unified diff from the proposed to the edited canonical lines.
+    pub diff: Vec<String>,
+}
+
+/// Why an approved proposal has no usable write credential, sanitized.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NoCredentialRecord {
+    /// The cause.
+    pub reason: crate::domain::NoCredentialReason,
+    /// What happened.
+    pub message: String,
 }
 
 /// An ActionProposal, trimmed and sanitized.
@@ -78,6 +123,9 @@ pub struct DecisionRecord {
 pub struct ProposalRecord {
     /// Namespace and name.
     pub key: ProposalKey,
+    /// The object's uid: a decision is bound to it, so it never lands on
+    /// another proposal of the same name.
+    pub uid: Option<String>,
     /// The investigation id it belongs to.
     pub investigation: String,
     /// One line saying what it does.
@@ -98,7 +146,10 @@ pub struct ProposalRecord {
     pub patch_type: Option<String>,
     /// The replica count, for scale.
     pub replicas: Option<i32>,
-    /// The patch or the command.
+    /// The action that runs if approved, in canonical form.
+    pub action: ActionRecord,
+    /// The canonical lines of the action that runs (all of them, never cut),
+    /// as a payload to highlight.
     pub change: Option<Payload>,
     /// The preview diff.
     pub diff: Option<Payload>,
@@ -122,6 +173,8 @@ pub struct ProposalRecord {
     pub execution: Option<String>,
     /// The write credential minted for it, once approved with Vault on.
     pub credential: Option<CredentialRecord>,
+    /// Why it has no usable write credential, when its status says so.
+    pub no_credential: Option<NoCredentialRecord>,
 }
 
 /// The write credential minted for a proposal, as its status records it:

@@ -2,9 +2,11 @@
 //! sanitize (and redact) every string an agent could have written, once.
 
 use crate::app::records::{
-    CredentialRecord, DecisionRecord, InvestigationRecord, Payload, PolicyRecord, ProposalKey,
-    ProposalRecord,
+    ActionRecord, CredentialRecord, DecisionRecord, EditRecord, InvestigationRecord,
+    NoCredentialRecord, Payload, PolicyRecord, ProposalKey, ProposalRecord,
 };
+use crate::domain::CanonicalAction;
+use crate::domain::canonical::short_digest;
 use crate::domain::policy::POLICY_NAME;
 use crate::domain::{ActionProposal, DecisionSource, Investigation, ProposedAction, TrustPolicy};
 use crate::sanitize::{Redactor, clean, reveal_invisible, sanitize};
@@ -152,15 +154,64 @@ fn shell_line(command: &[String]) -> String {
         .join(" ")
 }
 
-/// The change an action makes, as a payload: the patch, or the command.
-fn change(action: &ProposedAction, redactor: &Redactor) -> Option<Payload> {
-    if let Some(patch) = &action.patch {
-        return Some(payload(patch, None, redactor));
+/// The canonical lines of an action as a payload: never cut and never
+/// redacted (the operator must see exactly what runs); the canonical form
+/// already escapes every control and invisible character inside quotes.
+fn canonical_payload(canonical: &CanonicalAction) -> Option<Payload> {
+    if canonical.lines.is_empty() {
+        return None;
     }
-    action
-        .command
-        .as_ref()
-        .map(|command| payload(&shell_line(command), Some(Syntax::Shell), redactor))
+    let shown: String = canonical
+        .lines
+        .iter()
+        .map(|line| safe(line))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let syntax = Syntax::Yaml;
+    let key = HighlightKey::of(&shown, syntax);
+    let plain = Arc::new(plain_lines(&shown));
+    Some(Payload {
+        text: Arc::from(shown),
+        syntax,
+        key,
+        plain,
+        had_invisible: false,
+    })
+}
+
+/// The action that runs if `proposal` is approved, as a record.
+fn action_record(proposal: &ActionProposal) -> (ActionRecord, CanonicalAction) {
+    let runs = proposal.effective_action();
+    let canonical = CanonicalAction::of(&runs.action);
+    let edit = runs.edit.as_ref().map(|d| {
+        let proposed = CanonicalAction::of(&proposal.spec.action);
+        let before = proposed.lines.join("\n") + "\n";
+        let after = canonical.lines.join("\n") + "\n";
+        let diff = similar::TextDiff::from_lines(&before, &after)
+            .unified_diff()
+            .context_radius(2)
+            .header("proposed", "edited")
+            .to_string()
+            .lines()
+            .map(safe)
+            .collect();
+        EditRecord {
+            by: safe(&d.by),
+            at: d.at.0,
+            proposed_digest: proposed.short_digest().to_string(),
+            diff,
+        }
+    });
+    let record = ActionRecord {
+        headline: safe(&canonical.headline),
+        count_label: canonical.count_label(runs.action.kind),
+        operations: canonical.operations,
+        digest: canonical.digest.clone(),
+        short_digest: canonical.short_digest().to_string(),
+        problem: canonical.problem.as_deref().map(safe),
+        edit,
+    };
+    (record, canonical)
 }
 
 fn describe_rollback(action: &ProposedAction, redactor: &Redactor) -> String {
@@ -191,8 +242,10 @@ pub fn proposal_record(
     let spec = &proposal.spec;
     let status = proposal.status.as_ref();
     let target = &spec.action.target;
+    let (action, canonical) = action_record(proposal);
     ProposalRecord {
         key: ProposalKey::new(safe(namespace), safe(name)),
+        uid: proposal.metadata.uid.as_deref().map(safe),
         investigation: safe(&spec.investigation),
         summary: reviewed_line(&spec.summary, redactor),
         rationale: reviewed(&spec.rationale, redactor)
@@ -207,7 +260,8 @@ pub fn proposal_record(
         target_namespace: safe(&target.namespace),
         patch_type: spec.action.patch_type.as_deref().map(safe),
         replicas: spec.action.replicas,
-        change: change(&spec.action, redactor),
+        change: canonical_payload(&canonical),
+        action,
         diff: spec
             .preview
             .as_ref()
@@ -236,6 +290,10 @@ pub fn proposal_record(
                 reason: d.reason.as_deref().map(|r| reviewed_line(r, redactor)),
                 by_rule: d.source == DecisionSource::Rule,
                 edited: d.edited,
+                action_digest: d
+                    .action_digest
+                    .as_deref()
+                    .map(|digest| safe(short_digest(digest))),
             })
             .collect(),
         approvals_required: status.and_then(|s| s.approvals_required),
@@ -252,6 +310,12 @@ pub fn proposal_record(
                 minted_at: c.minted_at.as_ref().map(|t| t.0),
                 revoked: c.revoked,
                 encrypted: c.encrypted_wrapping_token.is_some(),
+            }),
+        no_credential: status
+            .and_then(|s| s.no_credential.as_ref())
+            .map(|n| NoCredentialRecord {
+                reason: n.reason,
+                message: reviewed_line(&n.message, redactor),
             }),
     }
 }
