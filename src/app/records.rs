@@ -2,7 +2,9 @@
 //! text has already been sanitized and redacted (at ingest, once), so views
 //! never see raw agent output.
 
-use crate::domain::{ActionKind, Investigation, Phase, ProposalState, Risk, Verdict};
+use crate::domain::{
+    ActionKind, Investigation, Phase, ProposalState, ProposedAction, Risk, Verdict,
+};
 use crate::ui::highlight::{HighlightKey, Syntax};
 use jiff::Timestamp;
 use ratatui::text::Line;
@@ -148,6 +150,10 @@ pub struct ProposalRecord {
     pub replicas: Option<i32>,
     /// The action that runs if approved, in canonical form.
     pub action: ActionRecord,
+    /// The action that runs if approved, as written (the edited action after
+    /// an edit): NOT sanitized, never shown as is. The edit box starts from
+    /// it (sanitized) and an edit is validated against it.
+    pub effective_action: ProposedAction,
     /// The canonical lines of the action that runs (all of them, never cut),
     /// as a payload to highlight.
     pub change: Option<Payload>,

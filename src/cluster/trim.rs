@@ -262,6 +262,7 @@ pub fn proposal_record(
         replicas: spec.action.replicas,
         change: canonical_payload(&canonical),
         action,
+        effective_action: proposal.effective_action().action,
         diff: spec
             .preview
             .as_ref()
