@@ -5,7 +5,8 @@
 
 use super::failure::{is_conflict, timed};
 use super::write::read_policy;
-use super::{DecideError, DecisionOutcome, Identity, PendingDecision, decide};
+use super::decision::CredentialWork;
+use super::{DecideError, DecisionOutcome, Identity, PendingDecision};
 use crate::audit::AuditLog;
 use crate::domain::{
     ActionProposal, ActionProposalStatus, DecisionSource, MintedCredential, NoCredential,
@@ -66,8 +67,7 @@ pub async fn decide_with_vault(
     audit: &AuditLog,
     vault: Option<&Vault>,
 ) -> Result<DecisionOutcome, DecideError> {
-    let outcome = decide(
-        client,
+    let request = super::decision::new_request(
         identity,
         namespace,
         proposal_name,
@@ -75,16 +75,15 @@ pub async fn decide_with_vault(
         reason,
         edited_action,
         context,
-        audit,
-    )
-    .await?;
-    Ok(settle_credential(client, identity, vault, outcome).await)
+    );
+    decide_request(client, &request, audit, vault, false).await
 }
 
 /// Makes the decision `request` holds (first time, or again with `is_retry`:
-/// a decision of ours found already written counts as made), then the
-/// credential work ([`settle_credential`]). This is the one path the console
-/// takes, so a retried veto revokes exactly as a first one does.
+/// a decision of ours found already written counts as made), settles the
+/// credential ([`settle_credential`]) and records the decision (status,
+/// Event, audit line naming what became of the credential). This is the one
+/// path the console takes, so a retried veto revokes exactly as a first one does.
 pub async fn decide_request(
     client: &Client,
     request: &PendingDecision,
@@ -92,16 +91,17 @@ pub async fn decide_request(
     vault: Option<&Vault>,
     is_retry: bool,
 ) -> Result<DecisionOutcome, DecideError> {
-    let outcome = super::decision::decide_pending(client, request, audit, is_retry).await?;
-    Ok(settle_credential(client, &request.identity, vault, outcome).await)
+    super::decision::decide_pending(client, request, audit, is_retry, CredentialWork::Settle(vault))
+        .await
 }
 
-/// The credential work after a decision:
+/// The credential work after a decision on `proposal` (as written); returns
+/// the proposal as it then is and warnings for the operator:
 ///
 /// - a proposal now `Approved` in LimitedWrite or Autonomous gets its write
 ///   credential minted ([`mint_credential`]) when `vault` is given; when
 ///   minting fails, or the proposal names no recipient its policy requires,
-///   the status says so ([`NoCredential`]) and the outcome carries a warning;
+///   the status says so ([`NoCredential`]) and a warning says why;
 ///   without `vault` the status says `none (Vault off)`;
 /// - a veto or expiry of a proposal that holds a credential revokes it.
 ///
@@ -110,41 +110,64 @@ pub async fn settle_credential(
     client: &Client,
     identity: &Identity,
     vault: Option<&Vault>,
-    mut outcome: DecisionOutcome,
-) -> DecisionOutcome {
-    match (outcome.state, vault) {
-        (ProposalState::Approved, _) if !is_mintable(outcome.state, phase_of(&outcome.proposal)) => {}
+    proposal: ActionProposal,
+) -> (ActionProposal, Vec<String>) {
+    let mut warnings = Vec::new();
+    let state = proposal.state();
+    let proposal = match (state, vault) {
+        (ProposalState::Approved, _) if !is_mintable(state, phase_of(&proposal)) => proposal,
         (ProposalState::Approved, Some(vault)) => {
-            match mint_credential(client, vault, identity, outcome.proposal.clone()).await {
-                Ok(proposal) => outcome.proposal = proposal,
-                Err(error) => outcome.warnings.push(error.to_string()),
+            match mint_credential(client, vault, identity, proposal.clone()).await {
+                Ok(minted) => minted,
+                Err(error) => {
+                    warnings.push(error.to_string());
+                    reread(client, proposal).await
+                }
             }
         }
         (ProposalState::Approved, None) => {
             let note = NoCredential {
                 reason: NoCredentialReason::VaultOff,
                 message: format!(
-                    "approved by a console with Vault off ({}): no write credential exists",
+                    "approved by a console with Vault off ({}): no write credential exists, so the action will run without one",
                     identity.user
                 ),
                 at: Some(Time(super::write::whole_second(Timestamp::now()))),
             };
-            match record_no_credential(client, &outcome.proposal, note).await {
-                Ok(proposal) => outcome.proposal = proposal,
-                Err(error) => outcome.warnings.push(format!(
-                    "approval recorded, but \"no credential (Vault off)\" could not be noted on it: {error}"
-                )),
+            match record_no_credential(client, &proposal, note).await {
+                Ok(noted) => noted,
+                Err(error) => {
+                    warnings.push(format!(
+                        "approval recorded, but \"no credential (Vault off)\" could not be noted on it: {error}"
+                    ));
+                    proposal
+                }
             }
         }
         (ProposalState::Vetoed | ProposalState::Expired, Some(vault)) => {
-            if let Err(error) = revoke_credential(client, vault, identity, &outcome.proposal).await
-            {
-                outcome.warnings.push(error.to_string());
+            match revoke_credential(client, vault, identity, &proposal).await {
+                Ok(Some(revoked)) => revoked,
+                Ok(None) => proposal,
+                Err(error) => {
+                    warnings.push(error.to_string());
+                    proposal
+                }
             }
         }
-        _ => {}
+        _ => proposal,
+    };
+    (proposal, warnings)
+}
+
+/// The proposal as it is now (after a failure noted something on it), or as
+/// given when it cannot be read.
+async fn reread(client: &Client, proposal: ActionProposal) -> ActionProposal {
+    let api: Api<ActionProposal> =
+        Api::namespaced(client.clone(), &proposal.namespace().unwrap_or_default());
+    match timed(api.get(&proposal.name_any())).await {
+        Ok(fresh) => fresh,
+        Err(_) => proposal,
     }
-    outcome
 }
 
 /// Writes `note` into the proposal's status (`noCredential`), unless it holds

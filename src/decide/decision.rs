@@ -15,6 +15,7 @@ use crate::domain::{
     action_digest, effective_action,
 };
 use crate::governor::{TIMEOUT_RULE, is_expired};
+use crate::vault::Vault;
 use jiff::Timestamp;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use kube::{Api, Client};
@@ -53,7 +54,29 @@ pub async fn decide(
     context: &str,
     audit: &AuditLog,
 ) -> Result<DecisionOutcome, DecideError> {
-    let request = PendingDecision {
+    let request = new_request(
+        identity,
+        namespace,
+        proposal_name,
+        verdict,
+        reason,
+        edited_action,
+        context,
+    );
+    decide_pending(client, &request, audit, false, CredentialWork::Leave).await
+}
+
+/// A fresh request, first tried now.
+pub(crate) fn new_request(
+    identity: &Identity,
+    namespace: &str,
+    proposal_name: &str,
+    verdict: Verdict,
+    reason: Option<String>,
+    edited_action: Option<ProposedAction>,
+    context: &str,
+) -> PendingDecision {
+    PendingDecision {
         identity: identity.clone(),
         namespace: namespace.to_string(),
         proposal: proposal_name.to_string(),
@@ -64,8 +87,17 @@ pub async fn decide(
         shown_digest: None,
         context: context.to_string(),
         first_tried_at: whole_second(Timestamp::now()),
-    };
-    decide_pending(client, &request, audit, false).await
+    }
+}
+
+/// Whether a decision also does the credential work before it is recorded.
+#[derive(Clone, Copy)]
+pub(crate) enum CredentialWork<'a> {
+    /// Leave credentials alone ([`decide`]).
+    Leave,
+    /// Mint, note or revoke ([`super::credential::settle_credential`]) with
+    /// this Vault (`None`: Vault is off).
+    Settle(Option<&'a Vault>),
 }
 
 /// [`decide`] for a prepared request. On a retry, a decision of ours found
@@ -75,6 +107,7 @@ pub(crate) async fn decide_pending(
     request: &PendingDecision,
     audit: &AuditLog,
     is_retry: bool,
+    work: CredentialWork<'_>,
 ) -> Result<DecisionOutcome, DecideError> {
     let doing = request.describe();
     let write = Request {
@@ -107,7 +140,7 @@ pub(crate) async fn decide_pending(
     let edited = checked_edit(&proposal, request)?;
 
     if is_retry && let Some(found) = our_decision(&proposal, request) {
-        let mut outcome = finish(client, audit, request, proposal, found, false).await;
+        let mut outcome = finish(client, audit, request, proposal, found, false, work).await;
         outcome.warnings.insert(
             0,
             "an earlier attempt had already reached the cluster".to_string(),
@@ -157,11 +190,14 @@ pub(crate) async fn decide_pending(
         written.proposal,
         decision,
         written.retried,
+        work,
     )
     .await)
 }
 
-/// The proposal as written, with its Event and audit line recorded.
+/// The proposal as written, its credential settled (when `work` says so),
+/// with its Event and audit line recorded: the record says what became of the
+/// credential.
 async fn finish(
     client: &Client,
     audit: &AuditLog,
@@ -169,8 +205,15 @@ async fn finish(
     proposal: ActionProposal,
     decision: Decision,
     retried: bool,
+    work: CredentialWork<'_>,
 ) -> DecisionOutcome {
-    let warnings = record_decision(
+    let (proposal, mut warnings) = match work {
+        CredentialWork::Leave => (proposal, Vec::new()),
+        CredentialWork::Settle(vault) => {
+            super::credential::settle_credential(client, &request.identity, vault, proposal).await
+        }
+    };
+    let recorded = record_decision(
         client,
         audit,
         &request.identity,
@@ -179,6 +222,7 @@ async fn finish(
         Some(&request.context),
     )
     .await;
+    warnings.extend(recorded);
     let status = proposal.status.clone().unwrap_or_default();
     let edit_summary = decision
         .edited_action

@@ -61,6 +61,6 @@ impl PendingDecision {
         client: &Client,
         audit: &AuditLog,
     ) -> Result<DecisionOutcome, DecideError> {
-        decision::decide_pending(client, self, audit, true).await
+        decision::decide_pending(client, self, audit, true, decision::CredentialWork::Leave).await
     }
 }
