@@ -261,6 +261,7 @@ mod tests {
             assert_eq!(refused, Err(DecisionError::ReasonRequired));
         }
         let vetoed = apply_decision(
+            &action(),
             &pending(1),
             by("oncall-1", Verdict::Veto, Some("not during the freeze")),
             1,
@@ -282,6 +283,7 @@ mod tests {
     #[test]
     fn decided_proposals_refuse_further_decisions_naming_who_decided() {
         let vetoed = apply_decision(
+            &action(),
             &pending(1),
             by("oncall-2", Verdict::Veto, Some("wrong target")),
             1,
@@ -369,6 +371,7 @@ mod tests {
             assert_eq!(approved.state, approved_state);
             assert!(awaits_execution(&approved));
             let vetoed = apply_decision(
+                &action(),
                 &approved,
                 by("oncall-2", Verdict::Veto, Some("wrong deployment")),
                 1,
@@ -388,6 +391,7 @@ mod tests {
         let silent = apply_decision(&action(), &approved, by("oncall-1", Verdict::Veto, Some(" ")), 1);
         assert_eq!(silent, Err(DecisionError::ReasonRequired));
         let vetoed = apply_decision(
+            &action(),
             &approved,
             by("oncall-1", Verdict::Veto, Some("I misread the target")),
             1,
@@ -399,6 +403,7 @@ mod tests {
     #[test]
     fn a_kill_before_the_agent_runs_expires_an_approved_proposal() {
         let killed = apply_decision(
+            &action(),
             &approved_with_credential(true),
             by("oncall-2", Verdict::Kill, Some("investigation killed")),
             1,
@@ -418,6 +423,7 @@ mod tests {
             at: None,
         });
         let refused = apply_decision(
+            &action(),
             &executed,
             by("oncall-2", Verdict::Veto, Some("too late?")),
             1,
