@@ -89,6 +89,44 @@ impl AuditRecord {
             detail.push_str("\nedited:\n");
             detail.push_str(&crate::decide::describe_edit(action, edited));
         }
+        if let Some(digest) = &decision.action_digest {
+            let decided = decision
+                .edited_action
+                .as_ref()
+                .filter(|_| decision.edited)
+                .unwrap_or(action);
+            let canonical = crate::domain::CanonicalAction::of(decided);
+            detail.push_str(&format!("\naction {digest}:\n"));
+            detail.push_str(&canonical.to_text(decided.kind));
+        }
+        if decision.verdict == Verdict::Approve
+            && let Some(note) = proposal
+                .status
+                .as_ref()
+                .and_then(|s| s.no_credential.as_ref())
+        {
+            let fate = match note.reason {
+                crate::domain::NoCredentialReason::VaultOff => {
+                    "executed without a Vault credential (Vault off)".to_string()
+                }
+                reason => format!("no write credential: {reason}: {}", note.message),
+            };
+            detail.push_str(&format!("\n{fate}"));
+        } else if decision.verdict == Verdict::Approve
+            && let Some(credential) = proposal.status.as_ref().and_then(|s| s.credential.as_ref())
+        {
+            detail.push_str(&format!(
+                "\nwrite credential minted (accessor {}, ttl {}s{})",
+                credential.wrapped_accessor,
+                credential.ttl_seconds,
+                if credential.encrypted_wrapping_token.is_some() {
+                    ", sealed to the agent"
+                } else {
+                    ", UNSEALED"
+                }
+            ));
+        }
+
         AuditRecord {
             at: decision.at.0,
             actor: decision.by.clone(),
