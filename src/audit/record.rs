@@ -142,6 +142,37 @@ impl AuditRecord {
         }
     }
 
+    /// This record as it may be shown or written for a person to read: every
+    /// text field sanitized as the console sanitizes decision text (escape
+    /// sequences and control characters removed, bidi controls and zero-width
+    /// characters shown as `⟨U+202E⟩`), line by line so a multi-line detail
+    /// keeps its lines. An optional field left empty becomes `None`.
+    ///
+    /// Anyone who may patch a proposal's status (the agent role included) can
+    /// write a decision's `by` and `reason`; this is what `:audit` and
+    /// `kubevigil audit export` show of them.
+    pub fn for_reading(&self) -> AuditRecord {
+        let text = |t: &String| readable_text(t);
+        let optional = |t: &Option<String>| {
+            t.as_deref()
+                .map(readable_text)
+                .filter(|text| !text.is_empty())
+        };
+        AuditRecord {
+            at: self.at,
+            actor: text(&self.actor),
+            verified: self.verified,
+            action: self.action,
+            namespace: text(&self.namespace),
+            object: text(&self.object),
+            investigation: optional(&self.investigation),
+            reason: optional(&self.reason),
+            edited: self.edited,
+            context: optional(&self.context),
+            detail: optional(&self.detail),
+        }
+    }
+
     /// The key two records of the same act share, whatever their detail says:
     /// used to merge the cluster's several copies of one decision.
     pub(crate) fn identity_key(&self) -> (String, String, String, AuditAction, i64) {
@@ -163,4 +194,21 @@ pub(crate) fn proposal_object(name: &str) -> String {
 /// `Some(text)` unless it is empty or blank.
 pub(crate) fn non_empty(text: &str) -> Option<String> {
     (!text.trim().is_empty()).then(|| text.to_string())
+}
+
+/// Untrusted text made safe to print and honest to read, keeping its line
+/// breaks: each line (split at `\n`, a `\r` before it dropped) is passed
+/// through [`crate::sanitize::sanitize`] and then
+/// [`crate::sanitize::reveal_invisible`], and the lines are joined with `\n`
+/// again. The result holds no C0 control other than `\n`, no DEL, no C1
+/// control, and no bidi or zero-width character (each shown as `⟨U+XXXX⟩`).
+/// Text without controls or invisible characters comes back unchanged.
+pub(crate) fn readable_text(text: &str) -> String {
+    text.split('\n')
+        .map(|line| {
+            let line = line.strip_suffix('\r').unwrap_or(line);
+            crate::sanitize::reveal_invisible(&crate::sanitize::sanitize(line))
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }

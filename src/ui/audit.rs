@@ -4,6 +4,7 @@
 use super::{format, text};
 use crate::app::state::{Modal, State};
 use crate::audit::AuditRecord;
+use crate::sanitize::{reveal_invisible, sanitize};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -56,7 +57,9 @@ fn columns_without_namespace(state: &State) -> bool {
 fn row(state: &State, record: &AuditRecord, width: usize) -> String {
     let mut out = String::from(" ");
     for (name, size) in columns(width) {
-        let value = crate::sanitize::sanitize(&cell(state, record, name)).into_owned();
+        // Decision text is untrusted (anyone who may patch a proposal's status
+        // can write it): shown inert, with bidi and zero-width characters revealed.
+        let value = reveal_invisible(&sanitize(&cell(state, record, name)));
         if size == 0 {
             out.push_str(&value);
         } else {
@@ -92,6 +95,7 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     let filtering = matches!(state.decisions.modal, Some(Modal::AuditFilter));
     let rows = usize::from(area.height).saturating_sub(2 + usize::from(filtering));
     if let Some(error) = &audit.error {
+        let error = sanitize(error);
         lines.push(Line::styled(format!(" ✖ {error} (r retries)"), theme.error));
     } else if audit.visible.is_empty() && !audit.loading {
         let empty = if audit.records.is_empty() {
