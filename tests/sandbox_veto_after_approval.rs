@@ -1,19 +1,18 @@
 //! A simulated agent (in the sandbox, with a real OpenBao) whose approval is
 //! vetoed after it saw it but before it ran the write: it writes nothing,
-//! reports nothing over the veto, and says why.
+//! reports nothing over the veto, and says why. Both decisions go through the
+//! product's decision path.
 
 mod common;
 
 use common::world::{sandbox_vault, sandbox_with_bao};
 use jiff::Timestamp;
 use k8s_openapi::api::core::v1::Pod;
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use kube::Api;
-use kube::api::{LogParams, PostParams};
+use kube::api::LogParams;
 use kubevigil::audit::AuditLog;
-use kubevigil::decide::{decide_with_vault, whoami};
-use kubevigil::domain::{ActionProposal, Decision, DecisionSource, ProposalState, Verdict};
-use kubevigil::governor::apply_decision;
+use kubevigil::decide::{PendingDecision, decide_request, decide_with_vault, whoami};
+use kubevigil::domain::{ActionProposal, NoCredentialReason, ProposalState, Verdict};
 use kubevigil::sandbox::agents::Outcome;
 use std::time::Duration;
 
@@ -59,34 +58,45 @@ async fn an_approval_vetoed_before_the_agent_runs_it_writes_nothing() {
             .filter(|p| p.status.is_some() && p.state() == ProposalState::Pending)
     })
     .await;
-    // Approved by a console with Vault off: nothing is minted, so the agent
-    // waits a while for a credential, which leaves time to change one's mind.
-    let status = pending.status.clone().expect("a status");
-    let approval = Decision {
-        by: "oncall-1".into(),
-        verified: true,
-        at: Time(Timestamp::now()),
+    // Approved (through the product's decision path) by a console with Vault
+    // off: nothing is minted, and with Vault on the agent does not write
+    // without a credential; it waits, which leaves time to change one's mind.
+    let data = tempfile::tempdir().expect("tempdir");
+    let audit = AuditLog::open(data.path().join("audit.log")).expect("audit");
+    let approver = sandbox.api().client("oncall-1").expect("client");
+    let request = PendingDecision {
+        identity: whoami(&approver, None).await,
+        namespace: inv.namespace.clone(),
+        proposal: name.clone(),
         verdict: Verdict::Approve,
         reason: None,
-        source: DecisionSource::Manual,
-        edited: false,
         edited_action: None,
-        action_digest: None,
+        proposal_uid: pending.metadata.uid.clone(),
+        shown_digest: Some(pending.effective_action().digest()),
+        context: "sandbox".into(),
+        first_tried_at: Timestamp::now(),
     };
-    let mut approved = pending.clone();
-    approved.status = Some(apply_decision(&status, approval, 1).expect("approval"));
-    api.replace_status(&name, &PostParams::default(), &approved)
+    let approved = decide_request(&approver, &request, &audit, None, false)
         .await
         .expect("the approval is written");
-    eventually("the agent to see the approval", || async {
+    assert_eq!(approved.state, ProposalState::Approved);
+    assert_eq!(
+        approved
+            .proposal
+            .status
+            .as_ref()
+            .and_then(|s| s.no_credential.as_ref())
+            .map(|n| n.reason),
+        Some(NoCredentialReason::VaultOff)
+    );
+    eventually("the agent to wait for a credential", || async {
         let log = pods.logs(&inv.pod, &LogParams::default()).await.ok()?;
-        log.contains("Approved by oncall-1. Executing.")
-            .then_some(())
+        (log.contains("Approved by oncall-1. Executing.")
+            && log.contains("Waiting for a credential: none (Vault off)"))
+        .then_some(())
     })
     .await;
 
-    let data = tempfile::tempdir().expect("tempdir");
-    let audit = AuditLog::open(data.path().join("audit.log")).expect("audit");
     let vetoed = decide_with_vault(
         &oncall,
         &whoami(&oncall, None).await,

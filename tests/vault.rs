@@ -20,9 +20,10 @@ use kubevigil::decide::{
     mint_credential, whoami,
 };
 use kubevigil::domain::labels::{INVESTIGATION, VAULT_ACCESSOR};
+use kubevigil::domain::policy::POLICY_NAME;
 use kubevigil::domain::{
-    ActionProposal, ActionProposalSpec, ExecutionResult, MintedCredential, Phase, ProposalState,
-    Risk, TrustPolicySpec, Verdict,
+    ActionProposal, ActionProposalSpec, ExecutionResult, MintedCredential, NoCredentialReason,
+    Phase, ProposalState, Risk, TrustPolicy, TrustPolicySpec, Verdict,
 };
 use kubevigil::governor::update_status;
 use kubevigil::sandbox::api::{AGENT_USER, ApiServer};
@@ -43,7 +44,13 @@ struct World {
 }
 
 impl World {
+    /// A World whose policy allows unsealed credentials, so proposals without
+    /// a recipient get a clear wrapping token to look at.
     async fn start(required_approvals: u32) -> World {
+        World::start_with(required_approvals, true).await
+    }
+
+    async fn start_with(required_approvals: u32, allow_unsealed_credentials: bool) -> World {
         let server = emulator().await;
         let bao = Bao::with_write_policy(NS).await;
         let (data, audit) = audit_log();
@@ -60,6 +67,7 @@ impl World {
                 phase: Phase::LimitedWrite,
                 required_approvals,
                 credential_ttl_seconds: 120,
+                allow_unsealed_credentials,
                 ..TrustPolicySpec::default()
             },
         )
@@ -212,6 +220,11 @@ async fn an_approval_mints_a_credential_that_unwraps_exactly_once() {
         info.metadata.get("approvers").map(String::as_str),
         Some("oncall-1,oncall-2")
     );
+    assert_eq!(
+        info.metadata.get("action_digest"),
+        Some(&w.get("scale-api").await.effective_action().digest()),
+        "the credential names the approved action"
+    );
 
     let wrap = vault
         .lookup_wrapping(&wrapping)
@@ -265,6 +278,69 @@ async fn a_credential_encrypted_to_the_agent_round_trips_through_age() {
     assert_eq!(
         token.metadata.get("investigation").map(String::as_str),
         Some("inv-2")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_recipient_nothing_is_minted_unless_the_policy_allows_unsealed_credentials() {
+    let w = World::start_with(1, false).await;
+    let vault = w.bao.vault();
+    w.proposal("scale-api", "inv-9", None).await;
+    let refused = w
+        .decide("oncall-1", "scale-api", Verdict::Approve, None, &vault)
+        .await;
+    assert_eq!(
+        refused.state,
+        ProposalState::Approved,
+        "the approval stands"
+    );
+    let warning = refused.warnings.join("\n");
+    assert!(
+        warning.contains("no write credential was minted")
+            && warning.contains("credentialRecipient"),
+        "{warning}"
+    );
+    let stored = w.get("scale-api").await;
+    let status = stored.status.expect("status");
+    assert!(
+        status.credential.is_none(),
+        "nothing in clear, nothing at all"
+    );
+    let note = status.no_credential.expect("the status says why");
+    assert_eq!(note.reason, NoCredentialReason::NoRecipient);
+    assert!(note.message.contains("credentialRecipient"), "{note:?}");
+
+    // The namespace's policy allows unsealed credentials: a plain wrapping token.
+    let policies = Api::<TrustPolicy>::namespaced(w.client("oncall-1"), NS);
+    let mut policy = policies.get(POLICY_NAME).await.expect("the policy");
+    policy.spec.allow_unsealed_credentials = true;
+    policies
+        .replace(POLICY_NAME, &PostParams::default(), &policy)
+        .await
+        .expect("allow unsealed credentials");
+    w.proposal("scale-api-2", "inv-9", None).await;
+    let minted = w
+        .decide("oncall-1", "scale-api-2", Verdict::Approve, None, &vault)
+        .await;
+    assert!(minted.warnings.is_empty(), "{:?}", minted.warnings);
+    let stored = w.get("scale-api-2").await;
+    let credential = credential_of(&stored);
+    assert!(credential.wrapping_token.is_some(), "in clear, as allowed");
+    assert_eq!(credential.encrypted_wrapping_token, None);
+    assert_eq!(
+        stored
+            .status
+            .as_ref()
+            .and_then(|s| s.no_credential.as_ref()),
+        None
+    );
+    let info = vault
+        .lookup_accessor(&credential.wrapped_accessor)
+        .await
+        .expect("a live token");
+    assert_eq!(
+        info.metadata.get("action_digest"),
+        Some(&stored.effective_action().digest()),
     );
 }
 
@@ -677,7 +753,9 @@ async fn the_sandbox_with_bao_gives_investigations_tokens_and_its_agents_use_cre
     .expect("approve");
     assert!(outcome.warnings.is_empty(), "{:?}", outcome.warnings);
     let executed = wait_for(ProposalState::Executed).await;
-    assert!(credential_of(&executed).wrapping_token.is_some());
+    let credential = credential_of(&executed);
+    assert_eq!(credential.wrapping_token, None, "sealed to the agent");
+    assert!(credential.encrypted_wrapping_token.is_some());
     let log = Api::<k8s_openapi::api::core::v1::Pod>::namespaced(oncall.clone(), "web")
         .logs(&inv.pod, &Default::default())
         .await

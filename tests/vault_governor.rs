@@ -13,8 +13,8 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use kube::api::PostParams;
 use kube::{Api, Client};
 use kubevigil::domain::{
-    ActionProposal, ActionProposalSpec, DecisionSource, MintedCredential, Phase, ProposalState,
-    Risk, TrustPolicySpec,
+    ActionProposal, ActionProposalSpec, DecisionSource, MintedCredential, NoCredential,
+    NoCredentialReason, Phase, ProposalState, Risk, TrustPolicySpec, action_digest,
 };
 use kubevigil::governor::{AUTONOMOUS_RULE, TIMEOUT_RULE, initial_status, run_with_vault};
 use kubevigil::sandbox::api::{AGENT_USER, ApiServer, GOVERNOR_USER};
@@ -43,7 +43,13 @@ impl Drop for Cluster {
 }
 
 impl Cluster {
+    /// A cluster whose policy allows unsealed credentials (the proposals here
+    /// name no recipient, so their wrapping tokens are stored in clear).
     async fn start(phase: Phase) -> Cluster {
+        Cluster::start_with(phase, true).await
+    }
+
+    async fn start_with(phase: Phase, allow_unsealed_credentials: bool) -> Cluster {
         let cluster = Cluster {
             server: emulator().await,
             governor: None,
@@ -55,6 +61,7 @@ impl Cluster {
                 phase,
                 credential_ttl_seconds: 120,
                 autonomous_risk_ceiling: Risk::Medium,
+                allow_unsealed_credentials,
                 ..TrustPolicySpec::default()
             },
         )
@@ -71,8 +78,13 @@ impl Cluster {
     }
 
     fn run_governor(&mut self, vault: Vault) {
+        self.run_governor_with(Some(vault));
+    }
+
+    /// Runs the governor, with Vault off when `vault` is `None`.
+    fn run_governor_with(&mut self, vault: Option<Vault>) {
         let client = self.server.client(GOVERNOR_USER).expect("governor client");
-        self.governor = Some(tokio::spawn(run_with_vault(client, Some(Arc::new(vault)))));
+        self.governor = Some(tokio::spawn(run_with_vault(client, vault.map(Arc::new))));
     }
 
     /// Creates a proposal without a status (the governor judges it).
@@ -116,6 +128,83 @@ fn credential_of(proposal: &ActionProposal) -> Option<MintedCredential> {
     proposal.status.as_ref().and_then(|s| s.credential.clone())
 }
 
+fn no_credential_of(proposal: &ActionProposal) -> Option<NoCredential> {
+    proposal
+        .status
+        .as_ref()
+        .and_then(|s| s.no_credential.clone())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_governor_with_vault_off_says_a_rule_approval_has_no_credential() {
+    let mut cluster = Cluster::start(Phase::Autonomous).await;
+    // Auto-approved before this governor ran (by one that died, say), without a note.
+    cluster.propose("earlier", Risk::Low, None).await;
+    let policy = TrustPolicySpec {
+        phase: Phase::Autonomous,
+        ..TrustPolicySpec::default()
+    };
+    let mut earlier = cluster.proposals().get("earlier").await.expect("read");
+    earlier.status = Some(initial_status(
+        &earlier.spec,
+        Some(&policy),
+        Timestamp::now(),
+    ));
+    cluster
+        .proposals()
+        .replace_status("earlier", &PostParams::default(), &earlier)
+        .await
+        .expect("store an auto-approval");
+    cluster.run_governor_with(None);
+
+    cluster.propose("scale-api", Risk::Low, None).await;
+    for name in ["scale-api", "earlier"] {
+        let noted = cluster
+            .wait_for(name, Duration::from_secs(20), |p| {
+                no_credential_of(p).is_some()
+            })
+            .await;
+        assert_eq!(noted.state(), ProposalState::AutoApproved);
+        let note = no_credential_of(&noted).expect("a note");
+        assert_eq!(note.reason, NoCredentialReason::VaultOff, "{name}");
+        assert!(note.message.contains(AUTONOMOUS_RULE), "{note:?}");
+        assert_eq!(credential_of(&noted), None);
+    }
+    // People's approvals are the console's to note: a pending one gets nothing.
+    cluster.propose("delete-pods", Risk::High, None).await;
+    let pending = cluster
+        .wait_for("delete-pods", Duration::from_secs(20), |p| {
+            p.status.is_some()
+        })
+        .await;
+    assert_eq!(pending.state(), ProposalState::Pending);
+    assert_eq!(no_credential_of(&pending), None);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rule_approval_without_a_recipient_gets_no_credential_and_says_why() {
+    let bao = Bao::with_write_policy(NS).await;
+    let mut cluster = Cluster::start_with(Phase::Autonomous, false).await;
+    cluster.run_governor(bao.vault());
+    cluster.propose("scale-api", Risk::Low, None).await;
+    let noted = cluster
+        .wait_for("scale-api", Duration::from_secs(20), |p| {
+            no_credential_of(p).is_some()
+        })
+        .await;
+    assert_eq!(noted.state(), ProposalState::AutoApproved);
+    let note = no_credential_of(&noted).expect("a note");
+    assert_eq!(note.reason, NoCredentialReason::NoRecipient);
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let later = cluster.proposals().get("scale-api").await.expect("read");
+    assert_eq!(credential_of(&later), None, "nothing minted in clear");
+    assert_eq!(
+        no_credential_of(&later).map(|n| n.at),
+        Some(note.at),
+        "not tried again (the spec cannot gain a recipient)"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_rule_approval_in_autonomous_gets_a_credential_naming_the_rule() {
     let bao = Bao::with_write_policy(NS).await;
@@ -157,6 +246,11 @@ async fn a_rule_approval_in_autonomous_gets_a_credential_naming_the_rule() {
     assert_eq!(meta("investigation"), Some("inv-1"));
     assert_eq!(meta("proposal"), Some("payments/scale-api"));
     assert_eq!(meta("approvers"), Some(AUTONOMOUS_RULE));
+    assert_eq!(
+        token.metadata.get("action_digest"),
+        Some(&judged.effective_action().digest()),
+        "the credential names the action approved by rule"
+    );
 
     // Above the ceiling it waits for people, and people's approvals are the
     // console's to mint: the governor mints nothing for it.
@@ -186,6 +280,7 @@ async fn an_expiry_revokes_the_credential_the_proposal_holds() {
             num_uses: 2,
             investigation: "inv-1".into(),
             proposal: "payments/scale-api".into(),
+            action_digest: action_digest(&scale_api(NS, "inv-1", Risk::Low).action),
             approvers: vec!["oncall-1".into()],
             wrap_ttl_seconds: 60,
         })
@@ -271,6 +366,15 @@ async fn vault_down_delays_the_credential_but_not_the_rule_approval() {
         })
         .await;
     assert_eq!(credential_of(&judged), None, "nothing to mint with");
+    // The failed mint is on the proposal, for the agent and the console.
+    let noted = cluster
+        .wait_for("scale-api", Duration::from_secs(30), |p| {
+            no_credential_of(p).is_some()
+        })
+        .await;
+    let note = no_credential_of(&noted).expect("a note");
+    assert_eq!(note.reason, NoCredentialReason::MintFailed);
+    assert!(note.message.contains("unreachable"), "{note:?}");
 
     // Vault comes up: the governor's retry mints the credential.
     let _bao = LateBao(
@@ -295,6 +399,11 @@ async fn vault_down_delays_the_credential_but_not_the_rule_approval() {
         })
         .await;
     assert_eq!(minted.state(), ProposalState::AutoApproved);
+    assert_eq!(
+        no_credential_of(&minted),
+        None,
+        "the note goes with the mint"
+    );
     let credential = credential_of(&minted).expect("credential");
     let token = vault
         .lookup_accessor(&credential.wrapped_accessor)
@@ -328,7 +437,9 @@ async fn in_the_sandbox_an_autonomous_agent_uses_the_credential_the_governor_min
     }
     let executed = executed.expect("the rule-approved proposal is executed");
     assert_eq!(executed.decisions()[0].by, AUTONOMOUS_RULE);
-    assert!(credential_of(&executed).is_some(), "{:?}", executed.status);
+    let credential = credential_of(&executed).expect("the governor minted a credential");
+    assert_eq!(credential.wrapping_token, None, "sealed to the agent");
+    assert!(credential.encrypted_wrapping_token.is_some());
     let log = Api::<k8s_openapi::api::core::v1::Pod>::namespaced(oncall, "checkout")
         .logs(&inv.pod, &Default::default())
         .await

@@ -16,7 +16,7 @@
 
 use super::runner::ProposalKey;
 use crate::decide::{CredentialError, Identity, mint_credential, revoke_credential};
-use crate::domain::{ActionProposal, Phase, ProposalState};
+use crate::domain::{ActionProposal, NoCredentialReason, Phase, ProposalState};
 use crate::vault::Vault;
 use kube::{Api, Client};
 use std::collections::HashMap;
@@ -349,6 +349,12 @@ async fn perform(
         }
         // Decided otherwise meanwhile (a veto, say): nothing is owed.
         Ok(false) | Err(CredentialError::NotMintable { .. }) => Ended::NothingOwed,
+        // Noted on the proposal (`noCredential: NoRecipient`); its spec cannot
+        // gain a recipient, so trying again would fail again.
+        Err(error @ CredentialError::NoRecipient) => {
+            tracing::info!(%error, %namespace, proposal = %name, "governor: no credential minted");
+            Ended::NothingOwed
+        }
         Err(error) => {
             tracing::warn!(
                 %error,
@@ -377,14 +383,22 @@ fn work_left(proposal: &ActionProposal, revoked: Option<&str>) -> Option<Work> {
 }
 
 /// What Vault work a proposal needs, if any: a credential for an
-/// auto-approval in Autonomous; revocation of the credential an expired or
-/// vetoed proposal holds (its `revoked` flag is set by the decision itself,
-/// so it does not say whether Vault has done it; revoking twice is harmless).
-/// Approvals by people are minted by the approving console.
+/// auto-approval in Autonomous (unless it was already refused for want of a
+/// `credentialRecipient`, which an immutable spec cannot gain); revocation of
+/// the credential an expired or vetoed proposal holds (its `revoked` flag is
+/// set by the decision itself, so it does not say whether Vault has done it;
+/// revoking twice is harmless). Approvals by people are minted by the
+/// approving console.
 fn needs(proposal: &ActionProposal) -> Option<Work> {
     let status = proposal.status.as_ref()?;
+    let refused = status
+        .no_credential
+        .as_ref()
+        .is_some_and(|n| n.reason == NoCredentialReason::NoRecipient);
     match (&status.credential, status.state) {
-        (None, ProposalState::AutoApproved) if status.phase == Some(Phase::Autonomous) => {
+        (None, ProposalState::AutoApproved)
+            if status.phase == Some(Phase::Autonomous) && !refused =>
+        {
             Some(Work::Mint)
         }
         (Some(_), ProposalState::Expired | ProposalState::Vetoed) => Some(Work::Revoke),
@@ -435,6 +449,28 @@ mod tests {
         assert_eq!(needs(&auto), Some(Work::Mint));
         let minted = proposal(ProposalState::AutoApproved, Phase::Autonomous, Some(false));
         assert_eq!(needs(&minted), None);
+    }
+
+    #[test]
+    fn an_auto_approval_refused_for_want_of_a_recipient_is_not_minted_again() {
+        let mut refused = proposal(ProposalState::AutoApproved, Phase::Autonomous, None);
+        let note = |reason| crate::domain::NoCredential {
+            reason,
+            message: String::new(),
+            at: None,
+        };
+        if let Some(status) = refused.status.as_mut() {
+            status.no_credential = Some(note(NoCredentialReason::NoRecipient));
+        }
+        assert_eq!(needs(&refused), None);
+        if let Some(status) = refused.status.as_mut() {
+            status.no_credential = Some(note(NoCredentialReason::MintFailed));
+        }
+        assert_eq!(
+            needs(&refused),
+            Some(Work::Mint),
+            "a failed mint is retried"
+        );
     }
 
     #[test]

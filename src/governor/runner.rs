@@ -4,12 +4,19 @@
 //! and vetoed proposals.
 
 use super::credentials::Credentials;
-use super::{TIMEOUT_RULE, apply_decision, initial_status, is_expired, update_status};
+use super::{
+    AUTONOMOUS_RULE, TIMEOUT_RULE, apply_decision, initial_status, is_expired, update_status,
+};
+use crate::decide::record_no_credential;
 use crate::domain::policy::POLICY_NAME;
-use crate::domain::{ActionProposal, TrustPolicy, TrustPolicySpec, Verdict};
+use crate::domain::{
+    ActionProposal, ActionProposalStatus, NoCredential, NoCredentialReason, Phase, ProposalState,
+    TrustPolicy, TrustPolicySpec, Verdict,
+};
 use crate::vault::Vault;
 use futures::{Stream, StreamExt};
 use jiff::Timestamp;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use kube::runtime::WatchStreamExt;
 use kube::runtime::watcher::{self, Event};
 use kube::{Api, Client, ResourceExt};
@@ -22,7 +29,8 @@ use std::time::Duration;
 pub(super) type ProposalKey = (String, String);
 
 /// Runs the governor with Vault off until the task is dropped: decisions only,
-/// no credentials ([`run_with_vault`] with `None`).
+/// no credentials, and a `noCredential: VaultOff` note on each rule approval
+/// ([`run_with_vault`] with `None`).
 pub async fn run(client: Client) {
     run_with_vault(client, None).await;
 }
@@ -42,7 +50,14 @@ pub async fn run(client: Client) {
 /// ([`crate::decide::revoke_credential`]). Vault failing never holds back or
 /// undoes a decision: the work is retried later, backing off to one attempt
 /// per proposal every 30 s. Vault calls run in tasks of their own (one at a
-/// time per proposal), so a Vault that hangs never delays an expiry.
+/// time per proposal), so a Vault that hangs never delays an expiry. A mint
+/// that fails is noted on the proposal (`status.noCredential`, `MintFailed`
+/// or `NoRecipient`) by [`crate::decide::mint_credential`], so the agent and
+/// the console see why no credential came.
+///
+/// Without `vault`, every `AutoApproved` proposal is noted `noCredential:
+/// VaultOff` (in its first status when the governor judges it): no credential
+/// will come, and the status says so.
 pub async fn run_with_vault(client: Client, vault: Option<Arc<Vault>>) {
     let policies = watcher::watcher(
         Api::<TrustPolicy>::all(client.clone()),
@@ -177,16 +192,24 @@ impl Governor {
         if let Some(credentials) = self.credentials.as_mut() {
             credentials.observe(&key, &proposal);
         }
-        if proposal.status.is_some() {
+        let vault_off = self.credentials.is_none();
+        if let Some(status) = &proposal.status {
+            if vault_off && owes_vault_off_note(status) {
+                self.note_vault_off(&proposal).await;
+            }
             return;
         }
         let policy = self.policies.get(&key.0).cloned();
         let api = Api::<ActionProposal>::namespaced(self.client.clone(), &key.0);
         let written = update_status(&api, &key.1, |fresh| {
-            fresh
-                .status
-                .is_none()
-                .then(|| initial_status(&fresh.spec, policy.as_ref(), Timestamp::now()))
+            fresh.status.is_none().then(|| {
+                let now = Timestamp::now();
+                let mut status = initial_status(&fresh.spec, policy.as_ref(), now);
+                if vault_off && owes_vault_off_note(&status) {
+                    status.no_credential = Some(vault_off_note(now));
+                }
+                status
+            })
         })
         .await;
         match written {
@@ -203,6 +226,16 @@ impl Governor {
             }
             Ok(None) => {}
             Err(error) => tracing::warn!(%error, proposal = %key.1, "governor: initial status"),
+        }
+    }
+
+    /// Notes on a rule-approved proposal that no credential exists because
+    /// this governor has Vault off; a failure is logged (the next event on
+    /// the proposal tries again).
+    async fn note_vault_off(&self, proposal: &ActionProposal) {
+        let note = vault_off_note(Timestamp::now());
+        if let Err(error) = record_no_credential(&self.client, proposal, note).await {
+            tracing::warn!(%error, proposal = %proposal.name_any(), "governor: noting \"no credential (Vault off)\"");
         }
     }
 
@@ -254,6 +287,27 @@ impl Governor {
                 }
             }
         }
+    }
+}
+
+/// Whether a governor with Vault off owes the proposal a note that it has no
+/// credential: approved by rule in Autonomous (the governor's to mint), with
+/// neither a credential nor a note yet.
+fn owes_vault_off_note(status: &ActionProposalStatus) -> bool {
+    status.state == ProposalState::AutoApproved
+        && status.phase == Some(Phase::Autonomous)
+        && status.credential.is_none()
+        && status.no_credential.is_none()
+}
+
+/// `noCredential: VaultOff` as a governor with Vault off notes it.
+fn vault_off_note(now: Timestamp) -> NoCredential {
+    NoCredential {
+        reason: NoCredentialReason::VaultOff,
+        message: format!(
+            "approved by rule ({AUTONOMOUS_RULE}) while the governor has Vault off: no write credential exists"
+        ),
+        at: Some(Time(Timestamp::from_second(now.as_second()).unwrap_or(now))),
     }
 }
 

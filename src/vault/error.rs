@@ -94,4 +94,13 @@ impl VaultError {
         matches!(self, VaultError::Api { status: 400, message, .. }
             if message.contains("invalid accessor") || message.contains("invalid token"))
     }
+
+    /// Whether Vault answered that a wrapping token is not valid or does not
+    /// exist (`sys/wrapping/lookup` and `sys/wrapping/unwrap` answer 400
+    /// "wrapping token is not valid or does not exist"): it was already
+    /// unwrapped, it expired, or it never existed.
+    pub fn is_invalid_wrapping_token(&self) -> bool {
+        matches!(self, VaultError::Api { status: 400, message, .. }
+            if message.contains("wrapping token is not valid"))
+    }
 }

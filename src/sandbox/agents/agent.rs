@@ -50,6 +50,13 @@ pub(super) struct Agent {
     paused: bool,
     /// The sandbox's Vault (acting as this agent's read identity), when on.
     pub vault: Option<Arc<crate::vault::Vault>>,
+    /// This investigation's age X25519 identity (`AGE-SECRET-KEY-1...`),
+    /// generated when it starts and kept in memory only: it decrypts the
+    /// wrapping tokens sealed to [`Agent::recipient`].
+    pub age_identity: String,
+    /// The age recipient (`age1...`) every proposal names as its
+    /// `credentialRecipient`.
+    pub recipient: String,
 }
 
 impl Agent {
@@ -61,6 +68,7 @@ impl Agent {
         speed: f64,
     ) -> Agent {
         let life = LifeWatch::start(client.clone(), &inv);
+        let (age_identity, recipient) = crate::vault::generate_key_pair();
         Agent {
             pod: inv.pod.clone(),
             client,
@@ -72,6 +80,8 @@ impl Agent {
             calls: 0,
             paused: false,
             vault: None,
+            age_identity,
+            recipient,
         }
     }
 

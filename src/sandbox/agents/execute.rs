@@ -3,9 +3,13 @@
 
 use super::AgentError;
 use super::agent::{Agent, Interrupt};
+use super::credential::{Credential, one_line};
 use super::outcome::Outcome;
+use crate::domain::canonical::{canonical_json, short_digest};
+use crate::domain::protocol::EventKind;
 use crate::domain::{
-    ActionKind, ActionProposal, ExecutionResult, ProposalState, ProposedAction, Verdict,
+    ActionKind, ActionProposal, ExecutionResult, NoCredential, NoCredentialReason, ProposalState,
+    ProposedAction, Verdict,
 };
 use crate::governor::update_status;
 use jiff::Timestamp;
@@ -17,48 +21,50 @@ use serde_json::json;
 /// What an admission webhook says when it refuses a simulated write.
 const WEBHOOK_DENIAL: &str = "admission webhook \"validate.kyverno.svc-fail\" denied the request: policy require-change-ticket: annotation change-id is required during the freeze";
 
-/// The action to execute: the last approver's edited version when there is one.
-/// Returns the action and who edited it.
-pub(super) fn action_to_execute(proposal: &ActionProposal) -> (ProposedAction, Option<String>) {
-    let edited = proposal
-        .decisions()
-        .iter()
-        .rev()
-        .filter(|d| d.verdict == Verdict::Approve)
-        .find_map(|d| d.edited_action.clone().map(|a| (a, d.by.clone())));
-    match edited {
-        Some((action, by)) => (action, Some(by)),
-        None => (proposal.spec.action.clone(), None),
-    }
-}
-
 /// How carrying out an approved proposal ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) enum Execution {
-    /// The agent ran the write (or tried to): the result, reported on the
-    /// proposal unless the approval was withdrawn while it ran.
+    /// The agent ran the write (or tried to, or refused the credential): the
+    /// result, reported on the proposal unless the approval was withdrawn
+    /// while it ran.
     Ran(ExecutionResult),
     /// The approval was withdrawn before anything was written: how the
     /// investigation ends ([`withdrawn_outcome`]).
     Withdrawn(Outcome),
+    /// Nothing was written and no result reported: no credential came before
+    /// the proposal expired, or its credential was intercepted.
+    Abandoned(Outcome),
 }
 
-/// Executes the approved proposal (as tool calls) and writes state Executed or
-/// Failed with the result. `flaky` lets a write fail now and then. When the
-/// approval was withdrawn first (a veto or kill after approval, which revokes
-/// the write credential), nothing is written or reported: the agent says why
-/// in a thought and ends as the veto or kill says ([`Execution::Withdrawn`]).
+/// Executes the approved proposal's effective action (the edited one when an
+/// approver edited it) as tool calls and writes state Executed or Failed with
+/// the result. `flaky` lets a write fail now and then.
+///
+/// No credential, no write: with Vault on, the agent waits for the write
+/// credential ([`super::credential::obtain`]) and executes only the action
+/// whose digest it names; a credential it cannot use is reported as Failed; a
+/// credential someone else unwrapped first is reported as an `error` event and
+/// noted on the proposal (`noCredential: Intercepted`), and nothing is
+/// written. With Vault off in the sandbox it writes with its own identity and
+/// says so in the result.
+///
+/// When the approval was withdrawn first (a veto or kill after approval, which
+/// revokes the write credential), nothing is written or reported: the agent
+/// says why in a thought and ends as the veto or kill says ([`Execution::Withdrawn`]).
 pub(super) async fn execute(
     agent: &mut Agent,
     proposal: &ActionProposal,
     flaky: bool,
 ) -> Result<Execution, Interrupt> {
-    let (action, edited_by) = action_to_execute(proposal);
-    if let Some(by) = &edited_by {
+    let runs = proposal.effective_action();
+    if let Some(edit) = &runs.edit {
         agent
             .think(format!(
-                "{by} edited the action before approving; executing their version, not mine: {} {}.",
-                action.kind, action.target
+                "{} edited the action before approving; executing their version (sha256:{}), not mine: {} {}.",
+                edit.by,
+                short_digest(&runs.digest()),
+                runs.action.kind,
+                runs.action.target
             ))
             .await;
     }
@@ -67,55 +73,97 @@ pub(super) async fn execute(
     if let Some(stopped) = withdrawn(agent, proposal).await? {
         return Ok(Execution::Withdrawn(stopped));
     }
-    let credential =
-        super::credential::use_credential(&agent.client, agent.vault.as_deref(), proposal).await;
-    let (said, refused) = match credential {
-        Ok(done) => (done, false),
-        Err(why) => (why, true),
+    let grant = match super::credential::obtain(agent, proposal).await? {
+        Credential::Granted(grant) => grant,
+        Credential::Withdrawn => return withdrawn_anyway(agent, proposal).await,
+        Credential::Expired(message) => {
+            agent.think(message).await;
+            return Ok(Execution::Abandoned(Outcome::Expired));
+        }
+        Credential::Refused(message) => {
+            let message = one_line(&message);
+            unwrap_failed(agent, proposal, &message).await;
+            return refuse(agent, proposal, message).await;
+        }
+        Credential::Intercepted(message) => {
+            let message = one_line(&message);
+            unwrap_failed(agent, proposal, &message).await;
+            note_interception(agent, proposal, &message).await?;
+            return Ok(Execution::Abandoned(Outcome::NotExecuted { message }));
+        }
     };
-    agent
-        .tool(
-            "vault_unwrap",
-            json!({"proposal": proposal.name_any()}).to_string(),
-            said.clone(),
-            refused,
-        )
-        .await;
+    match &grant.writer {
+        Some(_) => {
+            agent
+                .tool(
+                    "vault_unwrap",
+                    json!({"proposal": proposal.name_any()}).to_string(),
+                    grant.summary.clone(),
+                    false,
+                )
+                .await
+        }
+        None => {
+            agent
+                .think("Vault is off in this sandbox, so no write credential exists: executing with the sandbox agent's own identity.")
+                .await
+        }
+    }
     // Getting the credential may have taken a while (waiting for it to be
     // minted); a veto in the meantime revoked it or left none to mint.
     if let Some(stopped) = withdrawn(agent, proposal).await? {
         return Ok(Execution::Withdrawn(stopped));
     }
+    let action = &grant.action;
+    if let Some(writer) = &grant.writer
+        && let Err(why) = super::credential::write_with(writer, &grant.proposal, action).await
+    {
+        return refuse(agent, proposal, one_line(&why)).await;
+    }
     let webhook_denied = flaky && random_bool(0.05);
-    let succeeded = !refused && !webhook_denied;
-    let message = if succeeded {
-        applied_message(&action)
-    } else if refused {
-        said
-    } else {
+    let message = if webhook_denied {
         WEBHOOK_DENIAL.to_string()
+    } else {
+        applied_message(action)
     };
     agent
         .tool(
             tool_for(action.kind),
-            action_input(&action),
+            action_input(action),
             message.clone(),
-            !succeeded,
+            webhook_denied,
         )
         .await;
+    let mut notes = Vec::new();
+    if grant.writer.is_none() {
+        notes.push("executed without a Vault credential: Vault is off in this sandbox".to_string());
+    }
+    if let Some(edit) = grant.proposal.effective_action().edit {
+        notes.push(format!("action as edited by {}", edit.by));
+    }
     let result = ExecutionResult {
-        succeeded,
-        message: match &edited_by {
-            Some(by) => format!("{message} (action as edited by {by})"),
-            None => message,
+        succeeded: !webhook_denied,
+        message: if notes.is_empty() {
+            message
+        } else {
+            format!("{message} ({})", notes.join("; "))
         },
         at: Some(Time(Timestamp::now())),
     };
+    finish(agent, proposal, result).await
+}
+
+/// Reports `result` on the proposal, unless its approval was withdrawn while
+/// the write ran: then says so, and hands over (as a failure, not a veto: the
+/// write may have happened).
+async fn finish(
+    agent: &mut Agent,
+    proposal: &ActionProposal,
+    result: ExecutionResult,
+) -> Result<Execution, Interrupt> {
     if report(agent, proposal, &result).await? {
         return Ok(Execution::Ran(result));
     }
-    // The approval was withdrawn while the write ran: say so, and hand over
-    // (as a failure, not a veto: the write may have happened).
     let ended = current(agent, proposal).await?;
     let message = format!(
         "{} while I was executing, so my result was not recorded (it was: {})",
@@ -129,6 +177,84 @@ pub(super) async fn execute(
         succeeded: false,
         message,
         at: result.at,
+    }))
+}
+
+/// The agent will not write with the credential it got: says so as an
+/// `error` event and reports the proposal Failed with `message`.
+async fn refuse(
+    agent: &mut Agent,
+    proposal: &ActionProposal,
+    message: String,
+) -> Result<Execution, Interrupt> {
+    agent
+        .say(EventKind::Error {
+            message: message.clone(),
+        })
+        .await;
+    let result = ExecutionResult {
+        succeeded: false,
+        message: format!("not executed: {message}"),
+        at: Some(Time(Timestamp::now())),
+    };
+    finish(agent, proposal, result).await
+}
+
+/// Prints the failed `vault_unwrap` call.
+async fn unwrap_failed(agent: &mut Agent, proposal: &ActionProposal, message: &str) {
+    agent
+        .tool(
+            "vault_unwrap",
+            json!({"proposal": proposal.name_any()}).to_string(),
+            message.to_string(),
+            true,
+        )
+        .await;
+}
+
+/// Raises the alarm of an intercepted credential: an `error` event, and
+/// `noCredential: Intercepted` on the proposal (left approved, so that a veto
+/// or kill still revokes the credential whoever took it holds).
+async fn note_interception(
+    agent: &mut Agent,
+    proposal: &ActionProposal,
+    message: &str,
+) -> Result<(), Interrupt> {
+    agent
+        .say(EventKind::Error {
+            message: message.to_string(),
+        })
+        .await;
+    let api: Api<ActionProposal> = Api::namespaced(agent.client.clone(), &agent.inv.namespace);
+    let note = NoCredential {
+        reason: NoCredentialReason::Intercepted,
+        message: message.to_string(),
+        at: Some(Time(Timestamp::now())),
+    };
+    update_status(&api, &proposal.name_any(), |fresh| {
+        fresh.state().is_approved().then(|| {
+            let mut status = fresh.status.clone().unwrap_or_default();
+            status.no_credential = Some(note.clone());
+            status
+        })
+    })
+    .await
+    .map_err(AgentError::Status)?;
+    Ok(())
+}
+
+/// Ends as the withdrawal says; should the proposal be approved again by the
+/// time it is read (it cannot be), as a failure that names its state.
+async fn withdrawn_anyway(
+    agent: &mut Agent,
+    proposal: &ActionProposal,
+) -> Result<Execution, Interrupt> {
+    if let Some(stopped) = withdrawn(agent, proposal).await? {
+        return Ok(Execution::Withdrawn(stopped));
+    }
+    let now = current(agent, proposal).await?;
+    Ok(Execution::Withdrawn(Outcome::ExecutionFailed {
+        message: format!("the approval changed while I waited: {}", withdrawal(&now)),
     }))
 }
 
@@ -228,15 +354,23 @@ fn tool_for(kind: ActionKind) -> &'static str {
     }
 }
 
+/// The tool input for `action`: the target and the *parsed* payload (the
+/// document the digest covers, never the raw text), as kubectl would get it.
 fn action_input(action: &ProposedAction) -> String {
     let target = &action.target;
     let mut input = json!({
         "namespace": target.namespace,
         "resource": format!("{}/{}", resource_of(action), target.name),
     });
-    if let Some(patch) = &action.patch {
+    let canonical: serde_json::Value =
+        serde_json::from_str(&canonical_json(action)).unwrap_or_default();
+    if action.patch.is_some() {
         input["type"] = json!(action.patch_type.as_deref().unwrap_or("merge"));
-        input["patch"] = json!(patch);
+        input["patch"] = canonical
+            .get("patch")
+            .or_else(|| canonical.get("patchText"))
+            .cloned()
+            .unwrap_or_default();
     }
     if let Some(replicas) = action.replicas {
         input["replicas"] = json!(replicas);

@@ -13,6 +13,12 @@ pub enum Outcome {
         /// What went wrong.
         message: String,
     },
+    /// The approved write was not executed and no result was reported: its
+    /// credential could not be used (intercepted).
+    NotExecuted {
+        /// Why.
+        message: String,
+    },
     /// A person or rule vetoed, and there was no safer revision left.
     Vetoed {
         /// Who vetoed.
@@ -20,7 +26,8 @@ pub enum Outcome {
         /// Why.
         reason: String,
     },
-    /// Nobody decided in time (timeout means deny).
+    /// The proposal expired before anything ran: nobody decided in time, or
+    /// it was approved but no write credential came (timeout means deny).
     Expired,
     /// The proposal was killed (investigation killed or namespace halted).
     Killed {
@@ -54,11 +61,14 @@ impl Outcome {
             Outcome::ExecutionFailed { message } => format!(
                 "Root cause: {cause}. The approved change failed: {message}. Nothing else was changed; handing over to on-call."
             ),
+            Outcome::NotExecuted { message } => format!(
+                "Root cause: {cause}. The approved change was not executed: {message} Nothing was changed; handing over to on-call."
+            ),
             Outcome::Vetoed { by, reason } => format!(
                 "Root cause: {cause}. {by} vetoed the fix (\"{reason}\"), so nothing was changed. Handing over to on-call with the evidence above."
             ),
             Outcome::Expired => format!(
-                "Root cause: {cause}. Nobody decided before the proposal timed out, and a timeout means no: nothing was changed."
+                "Root cause: {cause}. The proposal expired before anything was executed (no decision in time, or no write credential), and a timeout means no: nothing was changed."
             ),
             Outcome::Killed { by } => {
                 format!("Stopped by {by}: the proposal was killed and nothing was changed.")
@@ -77,6 +87,7 @@ impl fmt::Display for Outcome {
         match self {
             Outcome::Executed => f.write_str("executed"),
             Outcome::ExecutionFailed { .. } => f.write_str("execution failed"),
+            Outcome::NotExecuted { .. } => f.write_str("not executed"),
             Outcome::Vetoed { by, .. } => write!(f, "vetoed by {by}"),
             Outcome::Expired => f.write_str("expired"),
             Outcome::Killed { by } => write!(f, "killed by {by}"),

@@ -30,13 +30,15 @@ pub async fn read_policy(
     Ok(policies.get_opt(POLICY_NAME).await?.map(|p| p.spec))
 }
 
-/// The proposal for `plan`, owned by the investigation's Job and expiring at `expires_at`.
+/// The proposal for `plan`, owned by the investigation's Job, expiring at
+/// `expires_at`, its credential to be sealed to the age `recipient`.
 pub fn proposal_manifest(
     inv: &InvestigationRef,
     job: &Job,
     name: &str,
     plan: &Plan,
     expires_at: Timestamp,
+    recipient: &str,
 ) -> ActionProposal {
     let ns = inv.namespace.as_str();
     let spec = ActionProposalSpec {
@@ -52,7 +54,7 @@ pub fn proposal_manifest(
         }),
         expires_at: Some(Time(expires_at)),
         rollback: plan.rollback.map(|r| r.to_action(ns)),
-        credential_recipient: None,
+        credential_recipient: Some(recipient.to_string()),
     };
     let mut proposal = ActionProposal::new(name, spec);
     proposal.metadata.namespace = Some(inv.namespace.clone());

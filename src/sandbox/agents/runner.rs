@@ -151,8 +151,11 @@ async fn resolve(
                 agent.checkpoint().await?;
                 let result = match execute(agent, &proposal, flaky).await? {
                     Execution::Ran(result) => result,
-                    // Vetoed or killed after approval, before anything was written.
-                    Execution::Withdrawn(outcome) => return Ok((outcome, summary)),
+                    // Vetoed or killed after approval, before anything was
+                    // written; or no usable credential came.
+                    Execution::Withdrawn(outcome) | Execution::Abandoned(outcome) => {
+                        return Ok((outcome, summary));
+                    }
                 };
                 if !result.succeeded {
                     return Ok((
@@ -165,7 +168,10 @@ async fn resolve(
                 for step in plan.verify {
                     agent.play(step).await?;
                 }
-                executed.push(summary);
+                executed.push(match proposal.effective_action().edit {
+                    Some(edit) => format!("{summary}, as edited by {}", edit.by),
+                    None => summary,
+                });
                 match plan.then {
                     Some(next) => plan = next,
                     None => return Ok((Outcome::Executed, executed.join("; then "))),
@@ -238,7 +244,14 @@ async fn propose(
 ) -> Result<ActionProposal, Interrupt> {
     let name = format!("{}-{number}", agent.inv.job);
     let expires_at = expiry_from_now(policy);
-    let manifest = proposal_manifest(&agent.inv, &agent.job, &name, plan, expires_at);
+    let manifest = proposal_manifest(
+        &agent.inv,
+        &agent.job,
+        &name,
+        plan,
+        expires_at,
+        &agent.recipient,
+    );
     let api: Api<ActionProposal> = Api::namespaced(agent.client.clone(), &agent.inv.namespace);
     api.create(&PostParams::default(), &manifest).await?;
     agent
