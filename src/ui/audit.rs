@@ -1,9 +1,11 @@
 //! The audit view: decisions and operator actions recorded in the cluster,
-//! newest first, filtered with `/`.
+//! newest first, filtered with `/`. On wide terminals a decision shows the
+//! short digest of the action it was about, when its proposal is still known.
 
 use super::{format, text};
+use crate::app::records::ProposalKey;
 use crate::app::state::{Modal, State};
-use crate::audit::AuditRecord;
+use crate::audit::{AuditAction, AuditRecord};
 use crate::sanitize::{reveal_invisible, sanitize};
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -18,6 +20,7 @@ fn columns(width: usize) -> Vec<(&'static str, usize)> {
             ("ACTION", 13),
             ("NAMESPACE", 12),
             ("OBJECT", 40),
+            ("DIGEST", 12),
             ("REASON", 0),
         ]
     } else if width >= 60 {
@@ -46,8 +49,35 @@ fn cell(state: &State, record: &AuditRecord, column: &str) -> String {
         }
         "OBJECT" => record.object.clone(),
         "REASON" => record.reason.clone().unwrap_or_default(),
+        "DIGEST" => decision_digest(state, record).unwrap_or_default(),
         _ => String::new(),
     }
+}
+
+/// The short digest of the action a decision was about, as its proposal
+/// (still in the console's model) records it.
+fn decision_digest(state: &State, record: &AuditRecord) -> Option<String> {
+    let verdict_like = matches!(
+        record.action,
+        AuditAction::Approve | AuditAction::Veto | AuditAction::Expire | AuditAction::Kill
+    );
+    let name = record
+        .object
+        .strip_prefix("actionproposal/")
+        .filter(|_| verdict_like)?;
+    let proposal = state.proposals.get(&ProposalKey::new(
+        crate::sanitize::sanitize(&record.namespace),
+        crate::sanitize::sanitize(name),
+    ))?;
+    let actor = crate::sanitize::sanitize(&record.actor);
+    proposal
+        .decisions
+        .iter()
+        .find(|d| {
+            d.at == record.at && d.by == actor && AuditAction::from(d.verdict) == record.action
+        })?
+        .action_digest
+        .clone()
 }
 
 fn columns_without_namespace(state: &State) -> bool {
