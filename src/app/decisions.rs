@@ -2,12 +2,10 @@
 //! edit, kill, halt, audit, presence): what [`update`](super::update::update)
 //! asks for ([`DecisionEffect`]) and what came back ([`DecisionEvent`]).
 
-use super::records::ProposalKey;
 use crate::audit::AuditRecord;
 use crate::decide::{
     DecideError, DecisionOutcome, HaltOutcome, Identity, KillOutcome, PendingDecision, Presence,
 };
-use crate::domain::ProposedAction;
 use std::time::Duration;
 
 /// Identifies one decision, kill or halt the console sent.
@@ -26,11 +24,6 @@ pub enum DecisionEffect {
         retry: bool,
         /// Wait this long first (automatic retries after the cluster was unreachable).
         after: Option<Duration>,
-    },
-    /// Read a proposal's action as the agent wrote it, to edit it.
-    LoadAction {
-        /// The proposal.
-        key: ProposalKey,
     },
     /// Kill an investigation.
     Kill {
@@ -92,13 +85,6 @@ pub enum DecisionEvent {
         id: TaskId,
         /// The outcome or the failure.
         result: Result<Box<DecisionOutcome>, DecideError>,
-    },
-    /// A proposal's action, to edit.
-    ActionLoaded {
-        /// The proposal.
-        key: ProposalKey,
-        /// The action, or why it could not be read.
-        result: Result<ProposedAction, String>,
     },
     /// A kill finished.
     Killed {

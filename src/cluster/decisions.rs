@@ -10,11 +10,10 @@ use crate::decide::{
     decide_request, halt_namespace_with_vault, kill_investigation_with_vault, may_decide,
     spawn_presence_task, watch_presence,
 };
-use crate::domain::ActionProposal;
 use crate::vault::Vault;
 use futures::StreamExt;
 use jiff::{SignedDuration, Timestamp};
-use kube::{Api, Client};
+use kube::Client;
 use std::io::Write;
 use std::sync::Arc;
 use tokio::sync::mpsc::Sender;
@@ -108,18 +107,6 @@ impl DecisionTasks {
                         id,
                         result: result.map(Box::new),
                     };
-                    let _ = tx.send(Action::Decisions(event)).await;
-                });
-            }
-            DecisionEffect::LoadAction { key } => {
-                tokio::spawn(async move {
-                    let api: Api<ActionProposal> = Api::namespaced(client, &key.namespace);
-                    let result = api
-                        .get(&key.name)
-                        .await
-                        .map(|p| p.spec.action)
-                        .map_err(|e| format!("could not read {} to edit it: {e}", key.name));
-                    let event = DecisionEvent::ActionLoaded { key, result };
                     let _ = tx.send(Action::Decisions(event)).await;
                 });
             }

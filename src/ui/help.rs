@@ -59,6 +59,26 @@ pub fn lines(state: &State) -> Vec<Line<'static>> {
             Span::styled(what.to_string(), theme.base),
         ]));
     }
+    if !state.readonly {
+        lines.push(Line::from(""));
+        lines.push(Line::styled(" approve and veto dialogs", theme.title));
+        for (keys, what) in [
+            ("j, k, down, up", "scroll the change a line (approve)"),
+            (
+                "pgdn, pgup, space",
+                "scroll the change a page (veto: pgdn, pgup)",
+            ),
+            ("y", "approve, once all of the change has been on screen"),
+        ] {
+            lines.push(Line::from(vec![
+                Span::styled(
+                    format!("   {}", text::pad(keys, KEY_COLUMN)),
+                    theme.key_hint,
+                ),
+                Span::styled(what.to_string(), theme.base),
+            ]));
+        }
+    }
     lines.push(Line::from(""));
     lines.push(Line::styled(
         " commands (type : then the name; a unique prefix is enough)",

@@ -3,31 +3,127 @@
 //! the audit view.
 
 use crate::app::decisions::TaskId;
-use crate::app::records::ProposalKey;
+use crate::app::records::{ProposalKey, ProposalRecord};
 use crate::audit::AuditRecord;
 use crate::decide::{PendingDecision, Presence};
-use crate::domain::ProposedAction;
+use crate::domain::{CanonicalAction, ProposedAction};
 use ratatui_textarea::TextArea;
+
+/// What a decision dialog showed when it opened: the decision it sends is
+/// bound to it (the cluster refuses it when the proposal was replaced or
+/// another action would run), and the dialog closes when it no longer holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Shown {
+    /// The proposal's uid.
+    pub uid: Option<String>,
+    /// The digest (`sha256:<hex>`) of the action that would run: for an
+    /// edit, the action the edit started from.
+    pub digest: String,
+}
+
+impl Shown {
+    /// What `record` shows now.
+    pub fn of(record: &ProposalRecord) -> Shown {
+        Shown {
+            uid: record.uid.clone(),
+            digest: record.action.digest.clone(),
+        }
+    }
+}
+
+/// How far a dialog's scrolling part is scrolled, and how much of it has
+/// been on screen: an approval is confirmed only once all of it has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct DialogScroll {
+    /// The first row on screen.
+    pub offset: usize,
+    /// Rows `0..seen` have all been on screen (scrolling moves at most a
+    /// page at a time, so what was seen has no gaps).
+    pub seen: usize,
+    /// The inner width and the row count `seen` was counted at: when the
+    /// text reflows, what was seen is counted again (all of it stays seen
+    /// once it was).
+    pub measured: Option<(u16, usize)>,
+}
+
+impl DialogScroll {
+    /// Whether every row has been on screen.
+    pub fn seen_all(&self) -> bool {
+        self.measured.is_some_and(|(_, rows)| self.seen >= rows)
+    }
+
+    /// Counts what is on screen now, with `rows` rows at `inner_width`
+    /// columns, `view` of them on screen: the offset is kept in range and
+    /// the rows on screen count as seen. When the text reflowed (another
+    /// width or row count), what was seen is counted again from the top,
+    /// unless all of it had been seen.
+    pub fn observe(&mut self, inner_width: u16, rows: usize, view: usize) {
+        let now = (inner_width, rows);
+        match self.measured {
+            Some(before) if before == now => {}
+            Some(_) if self.seen_all() => {
+                self.measured = Some(now);
+                self.seen = rows;
+            }
+            _ => {
+                self.measured = Some(now);
+                self.seen = 0;
+                self.offset = 0;
+            }
+        }
+        self.offset = self.offset.min(rows.saturating_sub(view));
+        self.seen = self.seen.max(self.offset + view).min(rows);
+    }
+
+    /// Scrolls by `delta` rows (within range) and counts what comes on screen.
+    pub fn scroll_by(&mut self, delta: isize, inner_width: u16, rows: usize, view: usize) {
+        self.observe(inner_width, rows, view);
+        let max = rows.saturating_sub(view);
+        self.offset = self.offset.saturating_add_signed(delta).min(max);
+        self.observe(inner_width, rows, view);
+    }
+}
+
+/// The operator's edit of the action, checked, waiting to be approved.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EditedAction {
+    /// The edited action, as it is sent.
+    pub action: ProposedAction,
+    /// Its canonical form (what runs, all of it; [`crate::domain::canonical`]).
+    pub canonical: CanonicalAction,
+    /// A unified diff from the canonical lines of the action the edit
+    /// started from to the edited ones (`no change` when equal).
+    pub diff: Vec<String>,
+}
 
 /// A modal dialog that takes every key while open.
 #[derive(Debug, Clone)]
 pub enum Modal {
-    /// Confirm an approval: `y` confirms, any other key cancels. High and
+    /// Confirm an approval: `y` confirms (once all of the change has been on
+    /// screen), the scroll keys scroll, any other key cancels. High and
     /// critical risk then need the proposal's name typed in `typed`.
     Approve {
         /// The proposal.
         key: ProposalKey,
-        /// The edited action and the diff of the edit, for an edit before approving.
-        edited: Option<(ProposedAction, String)>,
+        /// What the dialog was opened on: the decision is bound to it.
+        shown: Shown,
+        /// The edited action, for an edit before approving.
+        edited: Option<Box<EditedAction>>,
+        /// How far the change is scrolled and how much was seen.
+        scroll: DialogScroll,
         /// The second confirmation (high and critical risk), once `y` was pressed.
         typed: Option<TextArea<'static>>,
-        /// Why the typed name was refused.
+        /// Why the last key did not confirm.
         error: Option<String>,
     },
     /// A veto: the reason is required.
     Veto {
         /// The proposal.
         key: ProposalKey,
+        /// What the dialog was opened on.
+        shown: Shown,
+        /// How far the change is scrolled.
+        scroll: DialogScroll,
         /// The reason typed so far.
         reason: TextArea<'static>,
         /// Why the reason was refused.
@@ -37,8 +133,11 @@ pub enum Modal {
     Edit {
         /// The proposal.
         key: ProposalKey,
-        /// The action as the agent wrote it (`None` while it is read from the cluster).
-        original: Option<ProposedAction>,
+        /// What the edit started from.
+        shown: Shown,
+        /// The action that runs now (after an earlier edit, the edited one):
+        /// what is edited.
+        original: ProposedAction,
         /// The text being edited.
         text: TextArea<'static>,
         /// Why the edit was refused ("line 3: not valid YAML: ...").

@@ -10,7 +10,9 @@ mod reasoning;
 mod table;
 mod vault;
 
-pub use decisions::{AuditView, DecisionsState, Delivery, Modal, TrackedDecision};
+pub use decisions::{
+    AuditView, DecisionsState, Delivery, DialogScroll, EditedAction, Modal, Shown, TrackedDecision,
+};
 pub use detail::{Detail, DetailFocus, OlderLines, StreamStatus};
 pub use policies::{EditorStage, FormField, PolicyEditor, PolicyForm, PolicyRow, PolicyView};
 pub use prompt::{Prompt, PromptKind};

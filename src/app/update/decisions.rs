@@ -2,18 +2,21 @@
 //! halt and retry; the approvals inbox and the audit view; and what comes
 //! back from the decision tasks. All IO is a [`DecisionEffect`].
 
-use super::{Out, data, stream};
+use super::{Out, data, decision_modal, stream};
 use crate::app::command::Command;
 use crate::app::decisions::{DecisionEffect, DecisionEvent};
 use crate::app::effect::Effect;
 use crate::app::records::{ProposalKey, ProposalRecord};
-use crate::app::state::{Delivery, Modal, NoticeLevel, Screen, State, TrackedDecision};
+use crate::app::state::{
+    Delivery, EditedAction, Modal, NoticeLevel, Screen, Shown, State, TrackedDecision,
+};
 use crate::decide::{
     Identity, PendingDecision, check_offered, viewing_investigation, viewing_proposal,
 };
-use crate::domain::{ActionProposalStatus, ProposalState, ProposedAction, Verdict};
+use crate::domain::{ActionKind, ActionProposalStatus, ProposalState, ProposedAction, Verdict};
 use crate::governor::DecisionError;
 use ratatui_textarea::TextArea;
+use ratatui_textarea::WrapMode;
 use std::time::Duration;
 
 /// How long the console waits before retrying a decision the cluster did not answer.
@@ -103,6 +106,34 @@ pub fn refusal(state: &State, record: &ProposalRecord, verdict: Verdict) -> Opti
     None
 }
 
+/// Why approving `record` again is refused before anything is typed: the
+/// user already approved the action whose short digest is `digest` (the
+/// governor counts one person once per digest).
+pub(super) fn already_approved(
+    state: &State,
+    record: &ProposalRecord,
+    digest: &str,
+) -> Option<String> {
+    let me = state.identity.user.as_deref()?;
+    let mine = record.decisions.iter().rev().find(|d| {
+        d.verdict == Verdict::Approve
+            && !d.by_rule
+            && d.by == me
+            && d.action_digest.as_deref() == Some(digest)
+    })?;
+    let still = record.approvals_required.unwrap_or(0);
+    let more = match still {
+        0 => String::new(),
+        1 => "; it needs 1 more approval, from someone else".to_string(),
+        n => format!("; it needs {n} more approvals, from others"),
+    };
+    Some(format!(
+        "you already approved {} (sha256:{digest}) at {}{more}",
+        record.key.name,
+        crate::ui::format::clock(mine.at, &state.time_zone)
+    ))
+}
+
 /// The proposal to decide on, or a notice saying why there is none.
 fn decidable(state: &mut State, verdict: Verdict, out: &mut Out) -> Option<ProposalKey> {
     let Some(key) = crate::ui::approvals::proposal_in_focus(state) else {
@@ -154,21 +185,34 @@ fn decidable(state: &mut State, verdict: Verdict, out: &mut Out) -> Option<Propo
 }
 
 fn start_approve(state: &mut State, out: &mut Out) {
-    if let Some(key) = decidable(state, Verdict::Approve, out) {
-        open_approve(state, key, None, out);
+    let Some(key) = decidable(state, Verdict::Approve, out) else {
+        return;
+    };
+    let Some(record) = state.proposals.get(&key) else {
+        return;
+    };
+    if let Some(why) = already_approved(state, record, &record.action.short_digest) {
+        notice(state, why, out);
+        return;
     }
+    let shown = Shown::of(record);
+    open_approve(state, key, shown, None, out);
 }
 
-/// Opens the approval confirmation (after an edit, with the edited action and its diff).
+/// Opens the approval confirmation on what `shown` says the operator saw
+/// (after an edit, with the edited action and its diff).
 pub(super) fn open_approve(
     state: &mut State,
     key: ProposalKey,
-    edited: Option<(ProposedAction, String)>,
+    shown: Shown,
+    edited: Option<Box<EditedAction>>,
     out: &mut Out,
 ) {
     state.decisions.modal = Some(Modal::Approve {
         key,
+        shown,
         edited,
+        scroll: Default::default(),
         typed: None,
         error: None,
     });
@@ -179,10 +223,11 @@ fn start_veto(state: &mut State, out: &mut Out) {
     let Some(key) = decidable(state, Verdict::Veto, out) else {
         return;
     };
-    let approved = state
-        .proposals
-        .get(&key)
-        .is_some_and(|r| r.awaits_execution());
+    let Some(record) = state.proposals.get(&key) else {
+        return;
+    };
+    let approved = record.awaits_execution();
+    let shown = Shown::of(record);
     let mut reason = TextArea::default();
     reason.set_placeholder_text(if approved {
         "why (required; the approval is withdrawn and the agent reads why)"
@@ -191,26 +236,71 @@ fn start_veto(state: &mut State, out: &mut Out) {
     });
     state.decisions.modal = Some(Modal::Veto {
         key,
+        shown,
+        scroll: Default::default(),
         reason,
         error: None,
     });
     out.redraw();
 }
 
+/// Opens the edit box on the action that runs now (after someone's edit,
+/// the edited one), its text sanitized and long lines wrapped.
 fn start_edit(state: &mut State, out: &mut Out) {
     let Some(key) = decidable(state, Verdict::Approve, out) else {
         return;
     };
-    out.push(Effect::Decisions(DecisionEffect::LoadAction {
-        key: key.clone(),
-    }));
+    let Some(record) = state.proposals.get(&key) else {
+        return;
+    };
+    if let Some(problem) = &record.action.problem {
+        let text = format!(
+            "{} cannot be edited or approved: {problem}; veto it (v) so the agent revises it",
+            key.name
+        );
+        notice(state, text, out);
+        return;
+    }
+    let original = record.effective_action.clone();
+    let Some(editable) = crate::decide::edit_text(&original) else {
+        let text = format!(
+            "a {} has nothing to edit: approve (a) or veto (v) it as proposed",
+            original.kind
+        );
+        notice(state, text, out);
+        return;
+    };
+    let shown = Shown::of(record);
+    let mut text = TextArea::new(edit_lines(&editable));
+    text.set_wrap_mode(WrapMode::Glyph);
     state.decisions.modal = Some(Modal::Edit {
         key,
-        original: None,
-        text: TextArea::default(),
+        shown,
+        original,
+        text,
         error: None,
     });
     out.redraw();
+}
+
+/// The lines the edit box starts with: a JSON payload pretty-printed (one
+/// value per line, whatever whitespace the agent put in), each line
+/// sanitized with invisible characters made visible.
+fn edit_lines(editable: &str) -> Vec<String> {
+    let trimmed = editable.trim_start();
+    let pretty = if trimmed.starts_with('{') || trimmed.starts_with('[') {
+        serde_json::from_str::<serde_json::Value>(editable)
+            .ok()
+            .and_then(|value| serde_json::to_string_pretty(&value).ok())
+    } else {
+        None
+    };
+    pretty
+        .as_deref()
+        .unwrap_or(editable)
+        .lines()
+        .map(|line| crate::sanitize::reveal_invisible(&crate::sanitize::sanitize(line)))
+        .collect()
 }
 
 fn copy(state: &mut State, out: &mut Out) {
@@ -218,11 +308,7 @@ fn copy(state: &mut State, out: &mut Out) {
         notice(state, "open a proposal to copy its suggestion".into(), out);
         return;
     };
-    let text = state
-        .proposals
-        .get(&key)
-        .and_then(|r| r.change.as_ref())
-        .map(|p| p.text.to_string());
+    let text = state.proposals.get(&key).and_then(copy_text);
     match text {
         Some(text) => {
             out.push(Effect::Decisions(DecisionEffect::Copy { text }));
@@ -237,6 +323,39 @@ fn copy(state: &mut State, out: &mut Out) {
             format!("{} has no patch or command to copy", key.name),
             out,
         ),
+    }
+}
+
+/// What `c` copies: the patch as it would be applied (a JSON patch
+/// pretty-printed), the command as one shell line, else the canonical
+/// lines; sanitized. `None` when the action has no payload.
+fn copy_text(record: &ProposalRecord) -> Option<String> {
+    let canonical = record.change.as_ref()?;
+    let action = &record.effective_action;
+    Some(
+        match (action.kind, action.patch.as_deref(), &action.command) {
+            (ActionKind::Patch, Some(patch), _) => edit_lines(patch).join("\n"),
+            (ActionKind::Exec, _, Some(command)) => command
+                .iter()
+                .map(|arg| shell_word(&crate::sanitize::sanitize(arg)))
+                .collect::<Vec<_>>()
+                .join(" "),
+            _ => canonical.text.to_string(),
+        },
+    )
+}
+
+/// `arg` as one shell word: bare when it holds only plain characters,
+/// single-quoted otherwise.
+fn shell_word(arg: &str) -> String {
+    let plain = !arg.is_empty()
+        && arg
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_./=:,@%+-".contains(c));
+    if plain {
+        arg.to_string()
+    } else {
+        format!("'{}'", arg.replace('\'', "'\\''"))
     }
 }
 
@@ -302,13 +421,17 @@ fn identity(state: &State) -> Option<Identity> {
     })
 }
 
-/// Sends a decision: it stays visibly tracked until the cluster recorded it.
+/// Sends a decision, bound to what the dialog showed (`shown`: the
+/// proposal's uid and the digest of the action that would run, for an edit
+/// the action the edit started from): it stays visibly tracked until the
+/// cluster recorded it.
 pub(super) fn send(
     state: &mut State,
     key: &ProposalKey,
     verdict: Verdict,
     reason: Option<String>,
     edited_action: Option<ProposedAction>,
+    shown: &Shown,
     out: &mut Out,
 ) {
     let Some(identity) = identity(state) else {
@@ -321,8 +444,8 @@ pub(super) fn send(
         verdict,
         reason,
         edited_action,
-        proposal_uid: None,
-        shown_digest: None,
+        proposal_uid: shown.uid.clone(),
+        shown_digest: Some(shown.digest.clone()),
         context: state.context.clone(),
         first_tried_at: state.now,
     };
@@ -446,7 +569,6 @@ pub(super) fn discard_failed(state: &mut State, out: &mut Out) {
 pub(super) fn event(state: &mut State, event: DecisionEvent, out: &mut Out) {
     match event {
         DecisionEvent::Decided { id, result } => decided(state, id, result, out),
-        DecisionEvent::ActionLoaded { key, result } => action_loaded(state, key, result, out),
         DecisionEvent::Killed { id, result } => {
             state.decisions.busy.retain(|(b, _)| *b != id);
             match result {
@@ -558,50 +680,6 @@ fn decided(
         Err(failure) => {
             state.decisions.tracked.retain(|t| t.id != id);
             error(state, failure.to_string(), out);
-        }
-    }
-}
-
-fn action_loaded(
-    state: &mut State,
-    key: ProposalKey,
-    result: Result<ProposedAction, String>,
-    out: &mut Out,
-) {
-    let Some(Modal::Edit {
-        key: open,
-        original,
-        text,
-        ..
-    }) = state.decisions.modal.as_mut()
-    else {
-        return;
-    };
-    if *open != key || original.is_some() {
-        return;
-    }
-    out.redraw();
-    match result {
-        Ok(action) => match crate::decide::edit_text(&action) {
-            Some(editable) => {
-                *text = TextArea::new(editable.lines().map(String::from).collect());
-                *original = Some(action);
-            }
-            None => {
-                state.decisions.modal = None;
-                notice(
-                    state,
-                    format!(
-                        "a {} has nothing to edit: approve (a) or veto (v) it as proposed",
-                        action.kind
-                    ),
-                    out,
-                );
-            }
-        },
-        Err(e) => {
-            state.decisions.modal = None;
-            error(state, e, out);
         }
     }
 }
@@ -751,8 +829,10 @@ fn viewing_of(state: &State) -> Option<String> {
     }
 }
 
-/// After every action: keep presence, the RBAC check and the inbox in step with the state.
+/// After every action: keep the open dialog, presence, the RBAC check and
+/// the inbox in step with the state.
 pub(super) fn sync(state: &mut State, out: &mut Out) {
+    decision_modal::sync(state, out);
     if let Some(identity) = identity(state) {
         let wanted = Some(format!("{}@{}", identity.user, state.context));
         if state.decisions.presence_user != wanted {
