@@ -122,6 +122,22 @@ fn yaml_with_an_unknown_phase_or_field_is_refused_by_name() {
             .map(|e| e.field),
         Some("phase".into())
     );
+    // allowUnsealedCredentials is known, and refused by name when not a yes/no.
+    assert_eq!(
+        parse_spec_yaml("phase: Shadow\nallowUnsealedCredentials: maybe\n")
+            .err()
+            .map(|e| e.field),
+        Some("allowUnsealedCredentials".into())
+    );
+    let unsealed =
+        parse_spec_yaml("phase: Shadow\nallowUnsealedCredentials: true\n").expect("valid");
+    assert!(unsealed.allow_unsealed_credentials);
+    assert!(
+        !parse_spec_yaml("phase: Shadow\n")
+            .expect("valid")
+            .allow_unsealed_credentials,
+        "refused unless said"
+    );
     let parsed = parse_spec_yaml("phase: limited write\nrequiredApprovals: 2\n").expect("valid");
     assert_eq!(
         (parsed.phase, parsed.required_approvals),
@@ -322,7 +338,7 @@ fn a_concurrent_edit_is_shown_and_never_overwritten() {
         let message = apply_policy(&two, &second, &audit).await.err().map(|e| e.to_string());
         assert_eq!(
             message.as_deref(),
-            Some("oncall-1 changed the trust policy of data while you were editing (phase ReadOnlyAssist -> LimitedWrite); nothing was overwritten: look again and edit again")
+            Some("oncall-1 changed the trust policy of data while you were editing (phase ReadOnlyAssist -> LimitedWrite); nothing was overwritten")
         );
         let after = current(&sandbox, "data").await;
         assert_eq!(after.spec.phase, Phase::LimitedWrite, "the first change stands");

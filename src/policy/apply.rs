@@ -62,8 +62,9 @@ pub enum PolicyApplyError {
     /// The one-phase-at-a-time rule refused it; nothing was sent.
     #[error("{0}")]
     PhaseRule(PhaseRuleError),
-    /// Someone changed (or created) the policy since the operator started
-    /// editing; nothing was overwritten.
+    /// Someone changed (or created, or deleted) the policy since the operator
+    /// started editing; nothing was overwritten. The editor re-applies the
+    /// operator's changed fields to `current` ([`super::rebase`]) for a new review.
     #[error("{}", conflict_message(namespace, changed_by.as_deref(), what.as_deref()))]
     Conflict {
         /// The namespace.
@@ -74,10 +75,12 @@ pub enum PolicyApplyError {
         at: Option<Timestamp>,
         /// What they changed, when the policy says.
         what: Option<String>,
-        /// The policy as it is now.
+        /// The policy as it is now (`None`: deleted, or it could not be read).
         current: Option<Box<TrustPolicySpec>>,
         /// Its resourceVersion now.
         current_resource_version: Option<String>,
+        /// The policy was deleted (then `current` is `None`).
+        deleted: bool,
     },
     /// The cluster refused or could not be reached.
     #[error("{0}")]
@@ -88,7 +91,7 @@ fn conflict_message(namespace: &str, by: Option<&str>, what: Option<&str>) -> St
     let who = by.unwrap_or("someone");
     let what = what.map(|w| format!(" ({w})")).unwrap_or_default();
     format!(
-        "{who} changed the trust policy of {namespace} while you were editing{what}; nothing was overwritten: look again and edit again"
+        "{who} changed the trust policy of {namespace} while you were editing{what}; nothing was overwritten"
     )
 }
 
@@ -166,6 +169,7 @@ pub async fn apply_policy(
                     what: Some("the policy was deleted".to_string()),
                     current: None,
                     current_resource_version: None,
+                    deleted: true,
                 });
             };
             if policy.resource_version().as_deref() != Some(version.as_str()) {
@@ -226,16 +230,19 @@ fn event_message(actor: &Identity, namespace: &str, change: &LastChange) -> Stri
 
 /// The conflict, with who changed the policy as it is now.
 async fn conflict(policies: &Api<TrustPolicy>, namespace: &str) -> PolicyApplyError {
-    match timed(policies.get_opt(POLICY_NAME)).await {
-        Ok(Some(policy)) => conflict_from(&policy, namespace),
-        _ => PolicyApplyError::Conflict {
-            namespace: namespace.to_string(),
-            changed_by: None,
-            at: None,
-            what: None,
-            current: None,
-            current_resource_version: None,
-        },
+    let read = timed(policies.get_opt(POLICY_NAME)).await;
+    if let Ok(Some(policy)) = &read {
+        return conflict_from(policy, namespace);
+    }
+    let deleted = matches!(read, Ok(None));
+    PolicyApplyError::Conflict {
+        namespace: namespace.to_string(),
+        changed_by: None,
+        at: None,
+        what: deleted.then(|| "the policy was deleted".to_string()),
+        current: None,
+        current_resource_version: None,
+        deleted,
     }
 }
 
@@ -257,5 +264,6 @@ fn conflict_from(policy: &TrustPolicy, namespace: &str) -> PolicyApplyError {
         what: change.map(|c| c.what),
         current: Some(Box::new(policy.spec.clone())),
         current_resource_version: policy.resource_version(),
+        deleted: false,
     }
 }

@@ -85,61 +85,16 @@ pub fn diff_yaml(old: Option<&TrustPolicySpec>, new: &TrustPolicySpec) -> Vec<Di
 }
 
 /// What changed, in a line: "phase ReadOnlyAssist -> LimitedWrite;
-/// requiredApprovals 1 -> 2", or "created: phase LimitedWrite" for a new policy.
+/// requiredApprovals 1 -> 2", one part per field ([`super::rebase::changes`]),
+/// or "created: phase LimitedWrite" for a new policy.
 pub fn describe_change(old: Option<&TrustPolicySpec>, new: &TrustPolicySpec) -> String {
     let Some(old) = old else {
         return format!("created: phase {}", new.phase);
     };
-    let mut parts = Vec::new();
-    let mut field = |name: &str, before: String, after: String| {
-        if before != after {
-            parts.push(format!("{name} {before} -> {after}"));
-        }
-    };
-    field("phase", old.phase.to_string(), new.phase.to_string());
-    field(
-        "requiredApprovals",
-        old.required_approvals.to_string(),
-        new.required_approvals.to_string(),
-    );
-    field(
-        "proposalTimeoutSeconds",
-        old.proposal_timeout_seconds.to_string(),
-        new.proposal_timeout_seconds.to_string(),
-    );
-    field(
-        "credentialTtlSeconds",
-        old.credential_ttl_seconds.to_string(),
-        new.credential_ttl_seconds.to_string(),
-    );
-    field(
-        "autonomousRiskCeiling",
-        old.autonomous_risk_ceiling.to_string(),
-        new.autonomous_risk_ceiling.to_string(),
-    );
-    field(
-        "maxConcurrentInvestigations",
-        old.max_concurrent_investigations.to_string(),
-        new.max_concurrent_investigations.to_string(),
-    );
-    let kinds = |spec: &TrustPolicySpec| {
-        spec.allowed_actions
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join(",")
-    };
-    field("allowedActions", kinds(old), kinds(new));
-    field(
-        "vaultPolicy",
-        old.vault_policy.clone().unwrap_or_default(),
-        new.vault_policy.clone().unwrap_or_default(),
-    );
-    field(
-        "promotion",
-        format!("{:?}", old.promotion),
-        format!("{:?}", new.promotion),
-    );
+    let parts: Vec<String> = super::rebase::changes(old, new)
+        .into_iter()
+        .map(|c| format!("{} {} -> {}", c.field, c.from, c.to))
+        .collect();
     if parts.is_empty() {
         "no change".to_string()
     } else {
@@ -169,6 +124,14 @@ mod tests {
         assert_eq!(
             describe_change(Some(&old), &new),
             "phase Shadow -> ReadOnlyAssist"
+        );
+        let unsealed = TrustPolicySpec {
+            allow_unsealed_credentials: true,
+            ..new.clone()
+        };
+        assert_eq!(
+            describe_change(Some(&new), &unsealed),
+            "allowUnsealedCredentials false -> true"
         );
     }
 }

@@ -8,6 +8,8 @@
 //!   checked against documented bounds, naming the field and the reason.
 //! - [`change`]: promotion moves one phase at a time unless explicitly
 //!   overridden with a reason; the YAML of a spec and the diff of two.
+//! - [`rebase`]: a spec field by field, and an edit re-applied to a policy
+//!   someone else changed meanwhile (after a conflict).
 //! - [`apply`]: create or update the policy with a resourceVersion
 //!   precondition, and record the change (Event, annotation, local audit log).
 //!
@@ -17,6 +19,7 @@ pub mod apply;
 pub mod change;
 pub mod evidence;
 pub mod readiness;
+pub mod rebase;
 pub mod validate;
 
 pub use apply::{PolicyApplied, PolicyApplyError, PolicyChangeRequest, apply_policy};
@@ -25,4 +28,5 @@ pub use change::{
 };
 pub use evidence::{Evidence, Observation, evidence};
 pub use readiness::{Assessment, Demotion, Promotion, assess};
+pub use rebase::{Collision, ConflictReview, FieldChange, Rebased, rebase};
 pub use validate::{FieldError, parse_spec_yaml, validate};

@@ -13,6 +13,7 @@
 //! | `autonomousRiskCeiling` | low, medium or high (critical always needs a person) |
 //! | `maxConcurrentInvestigations` | 1 to 50 |
 //! | `vaultPolicy` | 1 to 128 of `A-Z a-z 0-9 - _ . /` |
+//! | `allowUnsealedCredentials` | true or false (false when absent) |
 //! | `promotion.minDecisions` | 1 to 10,000 |
 //! | `promotion.maxVetoRatePercent` | 0 to 100 |
 //! | `promotion.observationWindowHours` | 1 to 2,160 (90 days) |
@@ -35,7 +36,8 @@ pub const MAX_VETO_RATE: std::ops::RangeInclusive<u32> = 0..=100;
 /// Allowed `promotion.observationWindowHours`.
 pub const WINDOW_HOURS: std::ops::RangeInclusive<u32> = 1..=2_160;
 
-const SPEC_FIELDS: [&str; 9] = [
+/// The spec's fields as the resource spells them, in the resource's order.
+pub(crate) const SPEC_FIELDS: [&str; 10] = [
     "phase",
     "allowedActions",
     "requiredApprovals",
@@ -44,9 +46,11 @@ const SPEC_FIELDS: [&str; 9] = [
     "autonomousRiskCeiling",
     "maxConcurrentInvestigations",
     "vaultPolicy",
+    "allowUnsealedCredentials",
     "promotion",
 ];
-const PROMOTION_FIELDS: [&str; 3] = [
+/// The fields of `promotion`, in the resource's order.
+pub(crate) const PROMOTION_FIELDS: [&str; 3] = [
     "minDecisions",
     "maxVetoRatePercent",
     "observationWindowHours",

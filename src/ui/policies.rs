@@ -1,6 +1,7 @@
 //! The trust policies view: every namespace in scope with its policy (or
 //! "Shadow (no policy)"), the evidence over its observation window, and its
-//! readiness for the next phase. The rows were computed in `update`.
+//! readiness for the next phase, and whether it allows unsealed write
+//! credentials. The rows were computed in `update`.
 
 use super::{format, text};
 use crate::app::state::{PolicyRow, State};
@@ -26,6 +27,8 @@ pub enum PolicyColumn {
     Ttl,
     /// Autonomous risk ceiling.
     Ceiling,
+    /// Write credentials sealed to the agent, or unsealed allowed.
+    Credentials,
     /// Proposals in the window.
     Proposals,
     /// Approved.
@@ -48,13 +51,14 @@ pub enum PolicyColumn {
 
 impl PolicyColumn {
     /// Left to right.
-    const ORDER: [PolicyColumn; 15] = [
+    const ORDER: [PolicyColumn; 16] = [
         PolicyColumn::Namespace,
         PolicyColumn::Phase,
         PolicyColumn::Approvals,
         PolicyColumn::Timeout,
         PolicyColumn::Ttl,
         PolicyColumn::Ceiling,
+        PolicyColumn::Credentials,
         PolicyColumn::Proposals,
         PolicyColumn::Approved,
         PolicyColumn::Vetoed,
@@ -75,6 +79,7 @@ impl PolicyColumn {
             PolicyColumn::Timeout => "TIMEOUT",
             PolicyColumn::Ttl => "TTL",
             PolicyColumn::Ceiling => "CEIL",
+            PolicyColumn::Credentials => "CREDS",
             PolicyColumn::Proposals => "PROPS",
             PolicyColumn::Approved => "APPRVD",
             PolicyColumn::Vetoed => "VETOED",
@@ -89,7 +94,7 @@ impl PolicyColumn {
 }
 
 /// Columns by priority with their widths: what fits at a width is shown.
-const PRIORITY: [(PolicyColumn, usize); 15] = [
+const PRIORITY: [(PolicyColumn, usize); 16] = [
     (PolicyColumn::Namespace, 12),
     (PolicyColumn::Phase, 18),
     (PolicyColumn::Readiness, 20),
@@ -99,6 +104,7 @@ const PRIORITY: [(PolicyColumn, usize); 15] = [
     (PolicyColumn::Timeout, 7),
     (PolicyColumn::Ttl, 5),
     (PolicyColumn::Ceiling, 6),
+    (PolicyColumn::Credentials, 8),
     (PolicyColumn::Approved, 6),
     (PolicyColumn::Vetoed, 6),
     (PolicyColumn::Expired, 7),
@@ -168,6 +174,11 @@ pub fn cell(row: &PolicyRow, column: PolicyColumn) -> String {
         PolicyColumn::Ceiling => spec
             .map(|s| s.autonomous_risk_ceiling.to_string())
             .unwrap_or_else(none),
+        PolicyColumn::Credentials => match spec {
+            Some(s) if s.allow_unsealed_credentials => "unsealed".to_string(),
+            Some(_) => "sealed".to_string(),
+            None => none(),
+        },
         PolicyColumn::Proposals => evidence.proposals.to_string(),
         PolicyColumn::Approved => evidence.approved.to_string(),
         PolicyColumn::Vetoed => evidence.vetoed.to_string(),
@@ -186,6 +197,12 @@ pub fn cell(row: &PolicyRow, column: PolicyColumn) -> String {
     }
 }
 
+fn allows_unsealed(row: &PolicyRow) -> bool {
+    row.spec
+        .as_ref()
+        .is_some_and(|s| s.allow_unsealed_credentials)
+}
+
 fn cell_style(state: &State, row: &PolicyRow, column: PolicyColumn) -> Style {
     let theme = &state.theme;
     match column {
@@ -194,10 +211,12 @@ fn cell_style(state: &State, row: &PolicyRow, column: PolicyColumn) -> Style {
         PolicyColumn::Readiness if row.assessment.is_ready() => theme.ok,
         PolicyColumn::Readiness => theme.dim,
         PolicyColumn::Failed if row.evidence.failed > 0 => theme.warn,
+        PolicyColumn::Credentials if allows_unsealed(row) => theme.warn,
         PolicyColumn::Approvals
         | PolicyColumn::Timeout
         | PolicyColumn::Ttl
         | PolicyColumn::Ceiling
+        | PolicyColumn::Credentials
             if row.spec.is_none() =>
         {
             theme.dim
@@ -251,7 +270,7 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
         lines.push(Line::from(spans));
     }
     let room = usize::from(area.height).saturating_sub(lines.len());
-    let details = details(state);
+    let details = details(state, usize::from(area.width));
     if room > details.len() {
         lines.push(Line::from(""));
         lines.extend(details);
@@ -259,8 +278,9 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     frame.render_widget(Paragraph::new(lines).style(theme.base), area);
 }
 
-/// The selected namespace's criteria and last change, and the last result.
-fn details(state: &State) -> Vec<Line<'static>> {
+/// The selected namespace's criteria, credentials and last change, and the
+/// last result; a line too long for `width` ends in `…`.
+fn details(state: &State, width: usize) -> Vec<Line<'static>> {
     let theme = &state.theme;
     let mut lines = Vec::new();
     if let Some(row) = state.policy_view.selected() {
@@ -286,6 +306,17 @@ fn details(state: &State) -> Vec<Line<'static>> {
             ),
             theme.dim,
         ));
+        lines.push(if allows_unsealed(row) {
+            Line::styled(
+                " unsealed credentials: allowed — a proposal naming no credentialRecipient gets its wrapping token in plain text in its status",
+                theme.warn,
+            )
+        } else {
+            Line::styled(
+                " unsealed credentials: refused (default) — minting needs the proposal's credentialRecipient",
+                theme.dim,
+            )
+        });
         let change = state
             .policies
             .get(&row.namespace)
@@ -315,4 +346,11 @@ fn details(state: &State) -> Vec<Line<'static>> {
         lines.push(Line::styled(format!(" {result}"), theme.ok));
     }
     lines
+        .into_iter()
+        .map(|line| {
+            let style = line.style;
+            let text: String = line.spans.iter().map(|s| s.content.as_ref()).collect();
+            Line::styled(text::fit(&text, width), style)
+        })
+        .collect()
 }

@@ -1,9 +1,12 @@
 //! The policy editor, drawn over the policies view: the form of common
-//! fields, the whole spec as YAML, the reason, and the diff to confirm.
+//! fields, the whole spec as YAML, the reason, and the review to confirm
+//! (after a conflict, what someone else changed meanwhile first). The review
+//! scrolls when it does not fit; `update` asks [`review_extent`] how far.
 
-use super::{layout, text};
+use super::{format, layout, text};
 use crate::app::state::{EditorStage, FormField, PolicyEditor, State};
-use crate::policy::DiffLine;
+use crate::policy::{ConflictReview, DiffLine};
+use crate::sanitize::{reveal_invisible, sanitize};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
@@ -13,27 +16,123 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 /// The editor's widest width, borders included.
 const MAX_COLUMNS: u16 = 76;
 
+/// The review (diff stage) at the current size: how many lines it has and
+/// how many rows show them at once. `update` scrolls with it and lets `y`
+/// apply only once every line has been on screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReviewExtent {
+    /// The review's lines (conflict notes, why, diff).
+    pub lines: usize,
+    /// Lines on screen at once (0: too small to show any).
+    pub rows: usize,
+}
+
+impl ReviewExtent {
+    /// The largest scroll that still fills the rows.
+    pub fn max_scroll(self) -> usize {
+        self.lines.saturating_sub(self.rows)
+    }
+}
+
+/// The review's extent for the open editor, in the body of the screen.
+pub fn review_extent(state: &State) -> ReviewExtent {
+    let composed = state
+        .policy_view
+        .editor
+        .as_ref()
+        .and_then(|editor| compose(state, editor, layout::body(state)));
+    match composed {
+        Some(composed) => ReviewExtent {
+            lines: composed.review.len(),
+            rows: composed.review_rows,
+        },
+        None => ReviewExtent { lines: 1, rows: 0 },
+    }
+}
+
+/// The editor's box, footer and (in the review) lines, at a size.
+struct Composed {
+    target: Rect,
+    footer: Vec<Line<'static>>,
+    body_rows: u16,
+    /// The review's lines before scrolling (empty outside the review).
+    review: Vec<Line<'static>>,
+    /// Review lines shown at once (a row goes to the scroll marker when they do not all fit).
+    review_rows: usize,
+}
+
+fn compose(state: &State, editor: &PolicyEditor, area: Rect) -> Option<Composed> {
+    let theme = &state.theme;
+    let width = usize::from(area.width.min(MAX_COLUMNS).saturating_sub(2));
+    let mut footer = problems(state, editor, width);
+    let hint = Line::styled(text::fit(hint(editor), width), theme.key_hint);
+    let available = usize::from(area.height).saturating_sub(2);
+    let mut review = Vec::new();
+    let content = match editor.stage {
+        EditorStage::Form => FormField::ALL.len(),
+        EditorStage::Yaml => editor.yaml.lines().len() + 1,
+        EditorStage::Reason => 2 + usize::from(editor.override_phase_rule),
+        EditorStage::Diff => {
+            // All of the diff when it fits, else only its changed lines.
+            review = review_lines(state, editor, width, true);
+            if review.len() + footer.len() + 1 > available {
+                review = review_lines(state, editor, width, false);
+            }
+            review.len()
+        }
+        EditorStage::Applying => 1,
+    };
+    if editor.stage == EditorStage::Form && editor.form.allow_unsealed {
+        // What allowing means, when it fits beside the form.
+        let warning = unsealed_warning(state, width);
+        if content + footer.len() + warning.len() < available {
+            footer.extend(warning);
+        }
+    }
+    footer.push(hint);
+    let rows = u16::try_from(content + footer.len() + 2).unwrap_or(u16::MAX);
+    let target = layout::centered(area, area.width.min(MAX_COLUMNS), area.height.min(rows));
+    if target.width < 4 || target.height < 3 {
+        return None;
+    }
+    let inner_rows = target.height - 2;
+    let footer_rows = u16::try_from(footer.len())
+        .unwrap_or(u16::MAX)
+        .min(inner_rows);
+    let body_rows = inner_rows - footer_rows;
+    let rows = usize::from(body_rows);
+    let review_rows = if review.len() <= rows {
+        rows
+    } else {
+        rows.saturating_sub(1)
+    };
+    Some(Composed {
+        target,
+        footer,
+        body_rows,
+        review,
+        review_rows,
+    })
+}
+
+fn unsealed_warning(state: &State, width: usize) -> Vec<Line<'static>> {
+    wrapped(
+        "! unsealed credentials allowed: a proposal naming no credentialRecipient gets its wrapping token in plain text in its status, readable by anyone who can read proposals".to_string(),
+        state.theme.warn,
+        width,
+    )
+}
+
 /// Draws the editor, when one is open, centred in `area`.
 pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     let Some(editor) = state.policy_view.editor.as_ref() else {
         return;
     };
-    let theme = &state.theme;
-    let width = usize::from(area.width.min(MAX_COLUMNS).saturating_sub(2));
-    let mut footer = problems(state, editor, width);
-    footer.push(Line::styled(text::fit(hint(editor), width), theme.key_hint));
-    let content = match editor.stage {
-        EditorStage::Form => FormField::ALL.len(),
-        EditorStage::Yaml => editor.yaml.lines().len() + 1,
-        EditorStage::Reason => 2 + usize::from(editor.override_phase_rule),
-        EditorStage::Diff => editor.diff.len() + 1,
-        EditorStage::Applying => 1,
-    };
-    let rows = u16::try_from(content + footer.len() + 2).unwrap_or(u16::MAX);
-    let target = layout::centered(area, area.width.min(MAX_COLUMNS), area.height.min(rows));
-    if target.width < 4 || target.height < 3 {
+    let Some(composed) = compose(state, editor, area) else {
         return;
-    }
+    };
+    let theme = &state.theme;
+    let width = usize::from(composed.target.width.saturating_sub(2));
     let verb = if editor.creates() { "new" } else { "edit" };
     let stage = match editor.stage {
         EditorStage::Form => "form",
@@ -50,22 +149,64 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
             theme.title,
         ))
         .style(theme.base);
+    let target = composed.target;
     let inner = block.inner(target);
     frame.render_widget(Clear, target);
     frame.render_widget(block, target);
-    let footer_rows = u16::try_from(footer.len())
-        .unwrap_or(u16::MAX)
-        .min(inner.height);
-    let body = Rect::new(inner.x, inner.y, inner.width, inner.height - footer_rows);
+    let body = Rect::new(inner.x, inner.y, inner.width, composed.body_rows);
+    let footer_rows = inner.height.saturating_sub(composed.body_rows);
     let bottom = Rect::new(inner.x, body.bottom(), inner.width, footer_rows);
     match editor.stage {
         EditorStage::Yaml => frame.render_widget(&editor.yaml, body),
+        EditorStage::Diff => {
+            let lines = scrolled(state, editor, &composed, width);
+            frame.render_widget(Paragraph::new(lines), body);
+        }
         _ => {
-            let lines = body_lines(state, editor, width, usize::from(body.height));
+            let mut lines = body_lines(state, editor, width);
+            if editor.stage == EditorStage::Form {
+                // Keep the focused field on screen when the form does not fit.
+                let focus = FormField::ALL
+                    .iter()
+                    .position(|f| *f == editor.focus)
+                    .unwrap_or(0);
+                let skip = (focus + 1).saturating_sub(usize::from(body.height));
+                lines.drain(..skip.min(lines.len()));
+            }
             frame.render_widget(Paragraph::new(lines), body);
         }
     }
-    frame.render_widget(Paragraph::new(footer), bottom);
+    frame.render_widget(Paragraph::new(composed.footer), bottom);
+}
+
+/// The review's rows on screen, with a marker row when it does not all fit.
+fn scrolled(
+    state: &State,
+    editor: &PolicyEditor,
+    composed: &Composed,
+    width: usize,
+) -> Vec<Line<'static>> {
+    let total = composed.review.len();
+    let rows = composed.review_rows;
+    if total <= rows {
+        return composed.review.clone();
+    }
+    let scroll = editor.review_scroll.min(total.saturating_sub(rows));
+    let mut lines: Vec<Line<'static>> = composed
+        .review
+        .iter()
+        .skip(scroll)
+        .take(rows)
+        .cloned()
+        .collect();
+    let below = total - scroll - rows;
+    let marker = if below > 0 {
+        format!("▼ {below} more · j scroll · y at the end")
+    } else {
+        format!("▲ {scroll} above · k scroll · all seen")
+    };
+    lines.push(Line::styled(text::fit(&marker, width), state.theme.warn));
+    lines
 }
 
 /// Validation errors and what the cluster said, wrapped.
@@ -76,7 +217,8 @@ fn problems(state: &State, editor: &PolicyEditor, width: usize) -> Vec<Line<'sta
         .iter()
         .flat_map(|e| wrapped(format!("✗ {e}"), theme.error, width))
         .collect();
-    if let Some(message) = &editor.message {
+    let told_in_review = editor.stage == EditorStage::Diff && editor.conflict.is_some();
+    if let Some(message) = editor.message.as_ref().filter(|_| !told_in_review) {
         lines.extend(wrapped(format!("! {message}"), theme.warn, width));
     }
     lines
@@ -95,7 +237,7 @@ fn hint(editor: &PolicyEditor) -> &'static str {
         }
         EditorStage::Yaml => "esc back to the form · ctrl-s next · ctrl-c drop YAML edits",
         EditorStage::Reason => "type why · enter review the diff · esc back",
-        EditorStage::Diff => "y apply · n back",
+        EditorStage::Diff => "y apply · j/k scroll · n back",
         EditorStage::Applying => "waiting for the cluster · esc close",
     }
 }
@@ -111,6 +253,10 @@ fn form_lines(state: &State, editor: &PolicyEditor, width: usize) -> Vec<Line<'s
             let value = match field {
                 FormField::Phase => format!("◂ {} ▸", editor.form.phase),
                 FormField::RiskCeiling => format!("◂ {} ▸", editor.form.risk_ceiling),
+                FormField::UnsealedCredentials if editor.form.allow_unsealed => {
+                    "◂ allowed ▸ wrapping token in plain text".to_string()
+                }
+                FormField::UnsealedCredentials => "◂ refused (default) ▸".to_string(),
                 _ => {
                     let typed = editor.form.text(*field).cloned().unwrap_or_default();
                     if focused {
@@ -123,10 +269,10 @@ fn form_lines(state: &State, editor: &PolicyEditor, width: usize) -> Vec<Line<'s
             let marker = if focused { "▸ " } else { "  " };
             let label = text::pad(field.label(), label_width);
             let style = if focused { theme.selected } else { theme.base };
-            let value_style = if *field == FormField::Phase {
-                theme.phase(editor.form.phase)
-            } else {
-                theme.accent
+            let value_style = match field {
+                FormField::Phase => theme.phase(editor.form.phase),
+                FormField::UnsealedCredentials if editor.form.allow_unsealed => theme.warn,
+                _ => theme.accent,
             };
             Line::from(vec![
                 Span::styled(format!("{marker}{label} "), style),
@@ -139,12 +285,7 @@ fn form_lines(state: &State, editor: &PolicyEditor, width: usize) -> Vec<Line<'s
         .collect()
 }
 
-fn body_lines(
-    state: &State,
-    editor: &PolicyEditor,
-    width: usize,
-    rows: usize,
-) -> Vec<Line<'static>> {
+fn body_lines(state: &State, editor: &PolicyEditor, width: usize) -> Vec<Line<'static>> {
     let theme = &state.theme;
     match editor.stage {
         EditorStage::Form => form_lines(state, editor, width),
@@ -173,41 +314,107 @@ fn body_lines(
             ]));
             lines
         }
-        EditorStage::Diff => diff_lines(state, editor, width, rows),
         EditorStage::Applying => vec![Line::styled("applying…", theme.dim)],
-        EditorStage::Yaml => Vec::new(),
+        EditorStage::Yaml | EditorStage::Diff => Vec::new(),
     }
 }
 
-/// The diff, with the reason; only changed lines when the whole does not fit.
-fn diff_lines(
+/// The review: after a conflict, who changed what meanwhile and where both
+/// changed the same field; then the reason and the diff against the policy
+/// as it is now (all of it when `whole`, else only the changed lines).
+/// Long lines wrap; nothing is cut.
+fn review_lines(
     state: &State,
     editor: &PolicyEditor,
     width: usize,
-    rows: usize,
+    whole: bool,
 ) -> Vec<Line<'static>> {
     let theme = &state.theme;
-    let reason = editor.reason.trim();
+    let mut lines = Vec::new();
+    if let Some(conflict) = &editor.conflict {
+        lines.extend(conflict_lines(state, conflict, width));
+    }
+    let reason = sanitize(editor.reason.trim()).into_owned();
     let why = if reason.is_empty() {
         "why: (none given)".to_string()
     } else {
         format!("why: {reason}")
     };
-    let room = rows.saturating_sub(1);
-    let whole = editor.diff.len() <= room;
-    let mut lines: Vec<Line<'static>> = editor
-        .diff
-        .iter()
-        .filter(|line| whole || !matches!(line, DiffLine::Same(_)))
-        .map(|line| {
-            let (sign, body, style) = match line {
-                DiffLine::Same(body) => (' ', body, theme.dim),
-                DiffLine::Removed(body) => ('-', body, theme.diff_remove),
-                DiffLine::Added(body) => ('+', body, theme.diff_add),
+    lines.extend(wrapped(why, theme.title, width));
+    for line in &editor.diff {
+        let (sign, body, style) = match line {
+            DiffLine::Same(_) if !whole => continue,
+            DiffLine::Same(body) => (' ', body, theme.dim),
+            DiffLine::Removed(body) => ('-', body, theme.diff_remove),
+            DiffLine::Added(body) => ('+', body, theme.diff_add),
+        };
+        let body = reveal_invisible(&sanitize(body));
+        lines.extend(wrapped(format!("{sign} {body}"), style, width));
+    }
+    lines
+}
+
+/// Who changed the policy meanwhile and what, kept unless both changed a field.
+fn conflict_lines(state: &State, conflict: &ConflictReview, width: usize) -> Vec<Line<'static>> {
+    let theme = &state.theme;
+    let who = conflict.who();
+    let mut lines = Vec::new();
+    let mut say = |text: String, style: Style| lines.extend(wrapped(text, style, width));
+    if conflict.deleted {
+        say(
+            format!(
+                "! {who} deleted this policy while you were editing: the namespace is in Shadow; your changes now apply to the defaults and create it again"
+            ),
+            theme.warn,
+        );
+    } else if conflict.theirs.is_empty() {
+        say(
+            "! the policy was written again while you were editing, its spec unchanged (status or metadata only); nothing was overwritten".to_string(),
+            theme.warn,
+        );
+    } else {
+        let when = conflict
+            .at
+            .map(|at| format!(" at {}", format::clock(at, &state.time_zone)))
+            .unwrap_or_default();
+        say(
+            format!(
+                "! {who} changed this policy{when} while you were editing; nothing was overwritten. Changed meanwhile:"
+            ),
+            theme.warn,
+        );
+        for change in &conflict.theirs {
+            if conflict.collisions.iter().any(|c| c.field == change.field) {
+                continue;
+            }
+            let note = if conflict.agreed.contains(&change.field) {
+                " (your change too)"
+            } else {
+                " (kept)"
             };
-            Line::styled(text::fit(&format!("{sign} {body}"), width), style)
-        })
-        .collect();
-    lines.insert(0, Line::styled(text::fit(&why, width), theme.title));
+            say(
+                format!("  {} {} -> {}{note}", change.field, change.from, change.to),
+                theme.base,
+            );
+        }
+    }
+    for collision in &conflict.collisions {
+        say(
+            format!(
+                "✗ {}: {who} set {}, you set {} (was {}); y replaces {} with {}",
+                collision.field,
+                collision.theirs,
+                collision.mine,
+                collision.base,
+                collision.theirs,
+                collision.mine
+            ),
+            theme.error,
+        );
+    }
+    say(
+        "your changes, on the policy as it is now:".to_string(),
+        theme.title,
+    );
     lines
 }

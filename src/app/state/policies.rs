@@ -2,7 +2,7 @@
 //! view) and the open policy editor.
 
 use crate::domain::{Phase, Risk, TrustPolicySpec};
-use crate::policy::{Assessment, DiffLine, Evidence, FieldError};
+use crate::policy::{Assessment, ConflictReview, DiffLine, Evidence, FieldError};
 use ratatui_textarea::TextArea;
 
 /// One namespace in the policies table.
@@ -60,16 +60,19 @@ pub enum FormField {
     CredentialTtl,
     /// `autonomousRiskCeiling`.
     RiskCeiling,
+    /// `allowUnsealedCredentials`.
+    UnsealedCredentials,
 }
 
 impl FormField {
     /// The form's fields, top to bottom.
-    pub const ALL: [FormField; 5] = [
+    pub const ALL: [FormField; 6] = [
         FormField::Phase,
         FormField::RequiredApprovals,
         FormField::ProposalTimeout,
         FormField::CredentialTtl,
         FormField::RiskCeiling,
+        FormField::UnsealedCredentials,
     ];
 
     /// The label shown.
@@ -80,6 +83,7 @@ impl FormField {
             FormField::ProposalTimeout => "proposal timeout (s)",
             FormField::CredentialTtl => "credential TTL (s)",
             FormField::RiskCeiling => "autonomous risk ceiling",
+            FormField::UnsealedCredentials => "unsealed credentials",
         }
     }
 
@@ -91,6 +95,7 @@ impl FormField {
             FormField::ProposalTimeout => "proposalTimeoutSeconds",
             FormField::CredentialTtl => "credentialTtlSeconds",
             FormField::RiskCeiling => "autonomousRiskCeiling",
+            FormField::UnsealedCredentials => "allowUnsealedCredentials",
         }
     }
 
@@ -116,6 +121,9 @@ pub struct PolicyForm {
     pub credential_ttl: String,
     /// The Autonomous risk ceiling.
     pub risk_ceiling: Risk,
+    /// Whether credentials may be minted unsealed (wrapping token in plain
+    /// text in the proposal status) for proposals naming no recipient.
+    pub allow_unsealed: bool,
 }
 
 impl PolicyForm {
@@ -127,6 +135,7 @@ impl PolicyForm {
             proposal_timeout: spec.proposal_timeout_seconds.to_string(),
             credential_ttl: spec.credential_ttl_seconds.to_string(),
             risk_ceiling: spec.autonomous_risk_ceiling,
+            allow_unsealed: spec.allow_unsealed_credentials,
         }
     }
 
@@ -163,6 +172,7 @@ impl PolicyForm {
             proposal_timeout_seconds: number(FormField::ProposalTimeout, &self.proposal_timeout)?,
             credential_ttl_seconds: number(FormField::CredentialTtl, &self.credential_ttl)?,
             autonomous_risk_ceiling: self.risk_ceiling,
+            allow_unsealed_credentials: self.allow_unsealed,
             ..base.clone()
         })
     }
@@ -177,7 +187,8 @@ pub enum EditorStage {
     Yaml,
     /// Asking why (required for an override of the one-phase rule).
     Reason,
-    /// The diff of old and new, waiting for `y`.
+    /// The diff of old and new (after a conflict, what changed meanwhile
+    /// first), waiting for `y`.
     Diff,
     /// Sent; waiting for the cluster.
     Applying,
@@ -214,6 +225,14 @@ pub struct PolicyEditor {
     pub diff: Vec<DiffLine>,
     /// The spec to apply, once validated.
     pub pending: Option<TrustPolicySpec>,
+    /// After a conflict: who changed the policy meanwhile, what, and how this
+    /// operator's changes were re-applied. Kept until the editor closes.
+    pub conflict: Option<ConflictReview>,
+    /// The review's first row on screen, when it does not fit.
+    pub review_scroll: usize,
+    /// How far down the review has been on screen, in rows; `y` applies
+    /// only once all of it has.
+    pub review_seen: usize,
 }
 
 impl PolicyEditor {
@@ -239,6 +258,9 @@ impl PolicyEditor {
             message: None,
             diff: Vec::new(),
             pending: None,
+            conflict: None,
+            review_scroll: 0,
+            review_seen: 0,
         }
     }
 

@@ -2,6 +2,9 @@
 //! policies and proposals, and the editor's stages (form, YAML, reason,
 //! diff, applying). Applying is an [`Effect::ApplyPolicy`]; the result comes
 //! back as [`Action::PolicyApplied`](crate::app::Action::PolicyApplied).
+//! A conflict (someone changed the policy meanwhile) re-applies this
+//! operator's changed fields to the policy as it is now and shows the review
+//! again, naming who changed what ([`crate::policy::rebase`]).
 
 use super::{Out, data, stream};
 use crate::app::command::Command;
@@ -9,10 +12,11 @@ use crate::app::effect::Effect;
 use crate::app::state::{
     EditorStage, FormField, NoticeLevel, PolicyEditor, PolicyForm, PolicyRow, Screen, State,
 };
-use crate::domain::Risk;
+use crate::domain::{Risk, TrustPolicySpec};
 use crate::policy::{
-    FieldError, Observation, PhaseRuleError, PolicyApplied, PolicyApplyError, PolicyChangeRequest,
-    assess, check_phase_change, diff_yaml, evidence, parse_spec_yaml, spec_yaml, validate,
+    ConflictReview, FieldError, Observation, PhaseRuleError, PolicyApplied, PolicyApplyError,
+    PolicyChangeRequest, assess, check_phase_change, diff_yaml, evidence, parse_spec_yaml, rebase,
+    spec_yaml, validate,
 };
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::collections::{BTreeMap, BTreeSet};
@@ -226,7 +230,7 @@ fn form_key(state: &mut State, code: KeyCode, ctrl: bool, out: &mut Out) {
     }
 }
 
-/// Left/right on the phase or the ceiling.
+/// Left/right on the phase, the ceiling or the unsealed-credentials switch.
 fn cycle(form: &mut PolicyForm, field: FormField, forward: bool) {
     const RISKS: [Risk; 3] = [Risk::Low, Risk::Medium, Risk::High];
     match field {
@@ -250,6 +254,7 @@ fn cycle(form: &mut PolicyForm, field: FormField, forward: bool) {
             };
             form.risk_ceiling = RISKS[to];
         }
+        FormField::UnsealedCredentials => form.allow_unsealed = !form.allow_unsealed,
         _ => {}
     }
 }
@@ -375,7 +380,12 @@ fn reason_key(state: &mut State, code: KeyCode, ctrl: bool) {
                 return;
             };
             editor.diff = diff_yaml(editor.base.as_ref(), spec);
+            if let Some(conflict) = editor.conflict.as_mut() {
+                conflict.refresh(spec);
+            }
             editor.errors.clear();
+            editor.review_scroll = 0;
+            editor.review_seen = 0;
             editor.stage = EditorStage::Diff;
         }
         KeyCode::Backspace => {
@@ -390,19 +400,55 @@ fn reason_key(state: &mut State, code: KeyCode, ctrl: bool) {
 }
 
 fn diff_key(state: &mut State, code: KeyCode, out: &mut Out) {
-    match code {
-        KeyCode::Char('y') => confirm(state, out),
+    let extent = crate::ui::policy_editor::review_extent(state);
+    let Some(editor) = state.policy_view.editor.as_mut() else {
+        return;
+    };
+    let page = extent.rows.max(1);
+    let scroll = editor.review_scroll.min(extent.max_scroll());
+    let to = match code {
+        KeyCode::Char('y') => return confirm(state, out),
         KeyCode::Char('n') | KeyCode::Esc => {
-            if let Some(editor) = state.policy_view.editor.as_mut() {
-                editor.stage = EditorStage::Form;
-            }
+            editor.stage = EditorStage::Form;
+            return;
         }
-        _ => {}
-    }
+        KeyCode::Down | KeyCode::Char('j') => scroll + 1,
+        KeyCode::Up | KeyCode::Char('k') => scroll.saturating_sub(1),
+        KeyCode::PageDown | KeyCode::Char(' ') => scroll + page,
+        KeyCode::PageUp => scroll.saturating_sub(page),
+        KeyCode::End | KeyCode::Char('G') => extent.max_scroll(),
+        KeyCode::Home | KeyCode::Char('g') => 0,
+        _ => return,
+    };
+    editor.review_scroll = to.min(extent.max_scroll());
+    editor.review_seen = editor.review_seen.max(editor.review_scroll + extent.rows);
 }
 
-/// `y` on the diff: send the change.
+/// Whether `y` may apply: every line of the review has been on screen (a
+/// change someone else made meanwhile could be among them). The scroll
+/// marker says how much is left; a terminal too small to show any of it
+/// gets an error.
+fn review_seen(state: &mut State) -> bool {
+    let extent = crate::ui::policy_editor::review_extent(state);
+    let Some(editor) = state.policy_view.editor.as_mut() else {
+        return false;
+    };
+    let scroll = editor.review_scroll.min(extent.max_scroll());
+    editor.review_seen = editor.review_seen.max(scroll + extent.rows);
+    if extent.rows == 0 {
+        editor.errors = vec![FieldError::new(
+            "review",
+            "the terminal is too small to show the change: make it larger",
+        )];
+    }
+    editor.review_seen >= extent.lines && extent.rows > 0
+}
+
+/// `y` on the diff: send the change, once all of the review was on screen.
 fn confirm(state: &mut State, out: &mut Out) {
+    if !review_seen(state) {
+        return;
+    }
     let Some(user) = state.identity.user.clone() else {
         if let Some(editor) = state.policy_view.editor.as_mut() {
             editor.message = Some("who you are is not known yet; try again in a moment".into());
@@ -469,21 +515,126 @@ pub(crate) fn applied(
         }
         Err(error) => {
             let text = crate::sanitize::sanitize(&error.to_string()).into_owned();
-            let Some(editor) = state.policy_view.editor.as_mut() else {
+            // Only the editor that sent the change (still waiting for it) takes the answer.
+            let elsewhere = matches!(&error, PolicyApplyError::Conflict { namespace, .. }
+                if state.policy_view.editor.as_ref().is_some_and(|e| &e.namespace != namespace));
+            let editor = state
+                .policy_view
+                .editor
+                .as_mut()
+                .filter(|e| e.stage == EditorStage::Applying && !elsewhere);
+            let Some(editor) = editor else {
                 return data::notice(state, NoticeLevel::Error, text, out);
             };
-            if let PolicyApplyError::Conflict {
-                current,
-                current_resource_version,
-                ..
-            } = &error
-            {
-                // Start over from what is there now; the operator reviews the diff again.
-                editor.base = current.as_deref().cloned();
-                editor.base_resource_version = current_resource_version.clone();
+            match error {
+                PolicyApplyError::Conflict {
+                    changed_by,
+                    at,
+                    current,
+                    current_resource_version,
+                    deleted,
+                    ..
+                } if current.is_some() || deleted => {
+                    let now = Reloaded {
+                        by: changed_by,
+                        at,
+                        deleted,
+                        spec: current.map(|c| *c),
+                        resource_version: current_resource_version,
+                    };
+                    rebase_onto(editor, now, text);
+                }
+                PolicyApplyError::Conflict { .. } => {
+                    // The policy as it is now could not be read: keep the edit
+                    // and its precondition; applying again reads it again.
+                    editor.message = Some(format!(
+                        "{text}; the policy as it is now could not be read: enter tries again"
+                    ));
+                    editor.stage = EditorStage::Form;
+                }
+                _ => {
+                    editor.message = Some(text);
+                    editor.stage = EditorStage::Form;
+                }
             }
-            editor.message = Some(text);
-            editor.stage = EditorStage::Form;
         }
     }
+}
+
+/// The policy as a conflict found it.
+struct Reloaded {
+    by: Option<String>,
+    at: Option<jiff::Timestamp>,
+    deleted: bool,
+    spec: Option<TrustPolicySpec>,
+    resource_version: Option<String>,
+}
+
+/// After a conflict: start from the policy as it is now, re-apply only the
+/// fields this operator changed (from the policy they started editing from),
+/// and show the new review, which names who changed what meanwhile and every
+/// field both changed. Nothing someone else changed is reverted unless it is
+/// in that review and the operator confirms it again.
+fn rebase_onto(editor: &mut PolicyEditor, now: Reloaded, text: String) {
+    let started = editor.base.clone().unwrap_or_default();
+    let edited = editor
+        .pending
+        .clone()
+        .unwrap_or_else(|| editor.draft.clone());
+    let current = now.spec.clone().unwrap_or_default();
+    let rebased = match rebase(&started, &edited, &current) {
+        Ok(rebased) => rebased,
+        Err(error) => {
+            editor.message = Some(text);
+            editor.errors = vec![error];
+            editor.stage = EditorStage::Form;
+            return;
+        }
+    };
+    editor.conflict = Some(ConflictReview::new(
+        now.by.as_deref(),
+        now.at,
+        now.deleted,
+        &rebased,
+    ));
+    editor.base = now.spec;
+    editor.base_resource_version = now.resource_version;
+    editor.draft = rebased.spec.clone();
+    editor.form = PolicyForm::from_spec(&rebased.spec);
+    editor.pending = None;
+    editor.diff.clear();
+    editor.review_scroll = 0;
+    editor.review_seen = 0;
+    editor.stage = EditorStage::Form;
+    let onto = if now.deleted {
+        "the defaults (there is no policy now)"
+    } else {
+        "the policy as it is now"
+    };
+    editor.message = Some(format!("{text}. Your changes were re-applied to {onto}"));
+    if rebased.mine.is_empty() && !now.deleted {
+        editor.errors = vec![FieldError::new(
+            "spec",
+            "nothing left to change: the policy as it is now already has your changes",
+        )];
+        return;
+    }
+    let errors = validate(&rebased.spec);
+    if !errors.is_empty() {
+        editor.errors = errors;
+        return;
+    }
+    let skips = check_phase_change(editor.base_phase(), rebased.spec.phase, None);
+    match skips {
+        Err(error) if !editor.override_phase_rule => {
+            editor.errors = vec![phase_rule_error(&error)];
+            return;
+        }
+        Err(_) => {}
+        Ok(()) => editor.override_phase_rule = false,
+    }
+    editor.errors.clear();
+    editor.diff = diff_yaml(editor.base.as_ref(), &rebased.spec);
+    editor.pending = Some(rebased.spec);
+    editor.stage = EditorStage::Diff;
 }
