@@ -459,7 +459,7 @@ fn without_credential(reason: NoCredentialReason, message: &str, executed: bool)
     record(&object)
 }
 
-const MINT_FAILED: &str = "minting the write credential failed: permission denied: the console's token may not create tokens with policy kubevigil-write-web";
+const MINT_FAILED: &str = "minting failed: permission denied: the console's token may not create tokens with policy kubevigil-write-web";
 
 #[test]
 fn why_there_is_no_write_credential_is_said_in_the_error_colour() {

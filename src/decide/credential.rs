@@ -129,7 +129,7 @@ pub async fn settle_credential(
             let note = NoCredential {
                 reason: NoCredentialReason::VaultOff,
                 message: format!(
-                    "approved by a console with Vault off ({}): no write credential exists, so the action will run without one",
+                    "approved by a console with Vault off ({}): no write credential exists; an agent whose deployment uses Vault will not write",
                     identity.user
                 ),
                 at: Some(Time(super::write::whole_second(Timestamp::now()))),
@@ -180,7 +180,11 @@ pub async fn record_no_credential(
     let namespace = proposal.namespace().unwrap_or_default();
     let api: Api<ActionProposal> = Api::namespaced(client.clone(), &namespace);
     update_guarded(&api, proposal.clone(), |status| {
-        if status.credential.is_some() || status.no_credential.as_ref() == Some(&note) {
+        let same = status
+            .no_credential
+            .as_ref()
+            .is_some_and(|n| n.reason == note.reason && n.message == note.message);
+        if status.credential.is_some() || same {
             return false;
         }
         status.no_credential = Some(note.clone());
@@ -235,7 +239,7 @@ pub async fn mint_credential(
         .unwrap_or_default();
     let recipient = proposal.spec.credential_recipient.clone();
     if recipient.is_none() && !policy.allow_unsealed_credentials {
-        let message = "the proposal names no credentialRecipient and its TrustPolicy does not allow unsealed credentials: nothing was minted (the agent must name an age recipient)".to_string();
+        let message = "nothing was minted: the proposal names no credentialRecipient (an age recipient of the agent), and its TrustPolicy does not allow a wrapping token in plain text".to_string();
         note_failure(client, &proposal, NoCredentialReason::NoRecipient, &message).await;
         return Err(CredentialError::NoRecipient);
     }
@@ -254,7 +258,7 @@ pub async fn mint_credential(
     let minted = match vault.mint_write_credential(&request).await {
         Ok(minted) => minted,
         Err(error) => {
-            let message = format!("minting the write credential failed: {error}");
+            let message = format!("minting failed: {error}");
             note_failure(client, &proposal, NoCredentialReason::MintFailed, &message).await;
             return Err(error.into());
         }
@@ -275,7 +279,7 @@ pub async fn mint_credential(
             }
             Err(error) => {
                 let _ = vault.revoke_accessor(&minted.wrapped_accessor).await;
-                let message = format!("sealing the write credential failed: {error}");
+                let message = format!("sealing to the agent's recipient failed: {error}");
                 note_failure(client, &proposal, NoCredentialReason::MintFailed, &message).await;
                 return Err(error.into());
             }

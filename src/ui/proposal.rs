@@ -172,7 +172,7 @@ pub fn no_credential_text(record: &ProposalRecord) -> Option<String> {
     Some(match note.reason {
         NoCredentialReason::MintFailed => {
             let detail = message
-                .strip_prefix("minting the write credential failed:")
+                .strip_prefix("minting failed:")
                 .map(str::trim)
                 .unwrap_or(message);
             if detail.is_empty() {
