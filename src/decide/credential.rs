@@ -3,9 +3,9 @@
 //! rule, in Autonomous), a response-wrapped child token is minted and stored in
 //! its status with a resourceVersion-guarded write; veto and expiry revoke it.
 
+use super::decision::CredentialWork;
 use super::failure::{is_conflict, timed};
 use super::write::read_policy;
-use super::decision::CredentialWork;
 use super::{DecideError, DecisionOutcome, Identity, PendingDecision};
 use crate::audit::AuditLog;
 use crate::domain::{
@@ -91,8 +91,14 @@ pub async fn decide_request(
     vault: Option<&Vault>,
     is_retry: bool,
 ) -> Result<DecisionOutcome, DecideError> {
-    super::decision::decide_pending(client, request, audit, is_retry, CredentialWork::Settle(vault))
-        .await
+    super::decision::decide_pending(
+        client,
+        request,
+        audit,
+        is_retry,
+        CredentialWork::Settle(vault),
+    )
+    .await
 }
 
 /// The credential work after a decision on `proposal` (as written); returns

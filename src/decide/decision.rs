@@ -229,7 +229,10 @@ async fn finish(
         .as_ref()
         .filter(|_| decision.edited)
         .map(|edited| {
-            let before = effective_action(&proposal.spec.action, decisions_before(&proposal, &decision));
+            let before = effective_action(
+                &proposal.spec.action,
+                decisions_before(&proposal, &decision),
+            );
             describe_edit(&before.action, edited)
         });
     DecisionOutcome {

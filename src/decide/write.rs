@@ -84,8 +84,8 @@ pub(crate) async fn write_decision(
     };
     for attempt in 0..attempts {
         let base = status_of(&current, policy, decision.at.0);
-        let next =
-            apply_decision(&current.spec.action, &base, decision.clone(), required).map_err(|e| refusal(&current, e))?;
+        let next = apply_decision(&current.spec.action, &base, decision.clone(), required)
+            .map_err(|e| refusal(&current, e))?;
         let mut updated = current.clone();
         updated.status = Some(next);
         match timed(api.replace_status(write.name, &PostParams::default(), &updated)).await {

@@ -673,10 +673,8 @@ mod tests {
 
     #[test]
     fn duplicate_keys_are_refused() {
-        let canonical = CanonicalAction::of(&patch(
-            "merge",
-            r#"{"spec":{"replicas":3,"replicas":0}}"#,
-        ));
+        let canonical =
+            CanonicalAction::of(&patch("merge", r#"{"spec":{"replicas":3,"replicas":0}}"#));
         assert!(
             canonical
                 .problem
@@ -696,7 +694,11 @@ mod tests {
         let canonical = CanonicalAction::of(&exec);
         assert_eq!(
             canonical.lines,
-            ["argv[0] \"sh\"", "argv[1] \"-c\"", "argv[2] \"rm -rf /\\u{202e}\""]
+            [
+                "argv[0] \"sh\"",
+                "argv[1] \"-c\"",
+                "argv[2] \"rm -rf /\\u{202e}\""
+            ]
         );
         assert_eq!(canonical.count_label(ActionKind::Exec), "3 arguments");
     }

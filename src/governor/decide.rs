@@ -3,8 +3,8 @@
 use super::DecisionError;
 use crate::domain::canonical::short_digest;
 use crate::domain::{
-    ActionProposalStatus, CanonicalAction, Decision, DecisionSource, ProposalState,
-    ProposedAction, Verdict, effective_action,
+    ActionProposalStatus, CanonicalAction, Decision, DecisionSource, ProposalState, ProposedAction,
+    Verdict, effective_action,
 };
 use std::collections::BTreeSet;
 
@@ -74,8 +74,7 @@ pub fn apply_decision(
             }
             let runs = effective_action(action, &next.decisions).digest();
             let required = required_approvals.max(1);
-            let approvers =
-                u32::try_from(manual_approvers(&next, &runs).len()).unwrap_or(u32::MAX);
+            let approvers = u32::try_from(manual_approvers(&next, &runs).len()).unwrap_or(u32::MAX);
             let still_required = required.saturating_sub(approvers);
             next.approvals_required = Some(still_required);
             if still_required == 0 {
@@ -222,8 +221,13 @@ mod tests {
 
     #[test]
     fn two_person_rule_needs_two_distinct_approvers() {
-        let first = apply_decision(&action(), &pending(2), by("oncall-1", Verdict::Approve, None), 2)
-            .expect("first approval");
+        let first = apply_decision(
+            &action(),
+            &pending(2),
+            by("oncall-1", Verdict::Approve, None),
+            2,
+        )
+        .expect("first approval");
         assert_eq!(first.state, ProposalState::Pending);
         assert_eq!(first.approvals_required, Some(1));
         let second = apply_decision(&action(), &first, by("oncall-2", Verdict::Approve, None), 2)
@@ -236,15 +240,25 @@ mod tests {
 
     #[test]
     fn one_approval_is_enough_when_one_is_required() {
-        let done = apply_decision(&action(), &pending(1), by("oncall-1", Verdict::Approve, None), 1)
-            .expect("approval");
+        let done = apply_decision(
+            &action(),
+            &pending(1),
+            by("oncall-1", Verdict::Approve, None),
+            1,
+        )
+        .expect("approval");
         assert_eq!(done.state, ProposalState::Approved);
     }
 
     #[test]
     fn approving_twice_counts_once() {
-        let first = apply_decision(&action(), &pending(2), by("oncall-1", Verdict::Approve, None), 2)
-            .expect("first approval");
+        let first = apply_decision(
+            &action(),
+            &pending(2),
+            by("oncall-1", Verdict::Approve, None),
+            2,
+        )
+        .expect("first approval");
         let again = apply_decision(&action(), &first, by("oncall-1", Verdict::Approve, None), 2);
         assert_eq!(
             again,
@@ -257,7 +271,12 @@ mod tests {
     #[test]
     fn a_veto_needs_a_reason() {
         for reason in [None, Some(""), Some("   ")] {
-            let refused = apply_decision(&action(), &pending(1), by("oncall-1", Verdict::Veto, reason), 1);
+            let refused = apply_decision(
+                &action(),
+                &pending(1),
+                by("oncall-1", Verdict::Veto, reason),
+                1,
+            );
             assert_eq!(refused, Err(DecisionError::ReasonRequired));
         }
         let vetoed = apply_decision(
@@ -272,10 +291,20 @@ mod tests {
 
     #[test]
     fn a_veto_after_one_approval_still_stops_it() {
-        let first = apply_decision(&action(), &pending(2), by("oncall-1", Verdict::Approve, None), 2)
-            .expect("approval");
-        let vetoed = apply_decision(&action(), &first, by("oncall-2", Verdict::Veto, Some("wrong pod")), 2)
-            .expect("veto");
+        let first = apply_decision(
+            &action(),
+            &pending(2),
+            by("oncall-1", Verdict::Approve, None),
+            2,
+        )
+        .expect("approval");
+        let vetoed = apply_decision(
+            &action(),
+            &first,
+            by("oncall-2", Verdict::Veto, Some("wrong pod")),
+            2,
+        )
+        .expect("veto");
         assert_eq!(vetoed.state, ProposalState::Vetoed);
         assert_eq!(vetoed.decisions.len(), 2);
     }
@@ -289,7 +318,12 @@ mod tests {
             1,
         )
         .expect("veto");
-        let refused = apply_decision(&action(), &vetoed, by("oncall-1", Verdict::Approve, None), 1);
+        let refused = apply_decision(
+            &action(),
+            &vetoed,
+            by("oncall-1", Verdict::Approve, None),
+            1,
+        );
         assert_eq!(
             refused,
             Err(DecisionError::AlreadyDecided {
@@ -297,12 +331,27 @@ mod tests {
                 state: ProposalState::Vetoed
             })
         );
-        let approved = apply_decision(&action(), &pending(1), by("oncall-1", Verdict::Approve, None), 1)
-            .expect("approval");
-        let late_approval = apply_decision(&action(), &approved, by("oncall-2", Verdict::Approve, None), 1);
+        let approved = apply_decision(
+            &action(),
+            &pending(1),
+            by("oncall-1", Verdict::Approve, None),
+            1,
+        )
+        .expect("approval");
+        let late_approval = apply_decision(
+            &action(),
+            &approved,
+            by("oncall-2", Verdict::Approve, None),
+            1,
+        );
         let message = late_approval.expect_err("refused").to_string();
         assert_eq!(message, "already Approved by oncall-1: decisions are final");
-        let late_expiry = apply_decision(&action(), &approved, by("rule:timeout", Verdict::Expire, None), 1);
+        let late_expiry = apply_decision(
+            &action(),
+            &approved,
+            by("rule:timeout", Verdict::Expire, None),
+            1,
+        );
         assert_eq!(
             late_expiry,
             Err(DecisionError::AlreadyDecided {
@@ -312,7 +361,12 @@ mod tests {
             "an approved proposal no longer waits, so it cannot time out"
         );
         let recorded = initial_status(&spec(ActionKind::Patch, Risk::Low), None, now());
-        let refused = apply_decision(&action(), &recorded, by("oncall-1", Verdict::Approve, None), 1);
+        let refused = apply_decision(
+            &action(),
+            &recorded,
+            by("oncall-1", Verdict::Approve, None),
+            1,
+        );
         assert!(
             matches!(&refused, Err(DecisionError::AlreadyDecided { by, state: ProposalState::Recorded }) if by.contains("Shadow")),
             "{refused:?}"
@@ -328,8 +382,8 @@ mod tests {
                 ttl_seconds: 300,
                 ..Default::default()
             });
-            let ended =
-                apply_decision(&action(), &status, by("rule:timeout", verdict, None), 1).expect("expire");
+            let ended = apply_decision(&action(), &status, by("rule:timeout", verdict, None), 1)
+                .expect("expire");
             assert_eq!(ended.state, ProposalState::Expired, "{verdict}");
             assert_eq!(ended.decisions.last().map(|d| d.verdict), Some(verdict));
             assert!(ended.credential.is_some_and(|c| c.revoked));
@@ -388,7 +442,12 @@ mod tests {
     #[test]
     fn the_approver_may_change_their_mind_but_still_owes_a_reason() {
         let approved = approved_with_credential(false);
-        let silent = apply_decision(&action(), &approved, by("oncall-1", Verdict::Veto, Some(" ")), 1);
+        let silent = apply_decision(
+            &action(),
+            &approved,
+            by("oncall-1", Verdict::Veto, Some(" ")),
+            1,
+        );
         assert_eq!(silent, Err(DecisionError::ReasonRequired));
         let vetoed = apply_decision(
             &action(),
@@ -450,7 +509,12 @@ mod tests {
         let mut reported = executed;
         reported.state = ProposalState::Approved;
         assert!(!awaits_execution(&reported));
-        let late = apply_decision(&action(), &reported, by("oncall-2", Verdict::Veto, Some("no")), 1);
+        let late = apply_decision(
+            &action(),
+            &reported,
+            by("oncall-2", Verdict::Veto, Some("no")),
+            1,
+        );
         assert!(matches!(late, Err(DecisionError::AlreadyExecuted { .. })));
     }
 }
@@ -521,7 +585,11 @@ mod digest_tests {
             2,
         )
         .expect("edited approval");
-        assert_eq!(edit.state, ProposalState::Pending, "oncall-1 approved another action");
+        assert_eq!(
+            edit.state,
+            ProposalState::Pending,
+            "oncall-1 approved another action"
+        );
         assert_eq!(edit.approvals_required, Some(1));
         let stale = apply_decision(
             &proposed(),

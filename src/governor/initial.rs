@@ -1,8 +1,8 @@
 //! The first status a proposal gets: what its namespace's TrustPolicy says.
 
 use crate::domain::{
-    ActionProposalSpec, CanonicalAction, action_digest, ActionProposalStatus, Decision, DecisionSource, Phase, ProposalState,
-    TrustPolicySpec, Verdict,
+    ActionProposalSpec, ActionProposalStatus, CanonicalAction, Decision, DecisionSource, Phase,
+    ProposalState, TrustPolicySpec, Verdict, action_digest,
 };
 use jiff::Timestamp;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
@@ -47,6 +47,7 @@ pub fn initial_status(
         phase: Some(phase),
         ..Default::default()
     };
+    let problem = CanonicalAction::of(&spec.action).problem;
     match phase {
         Phase::Shadow | Phase::ReadOnlyAssist => recorded,
         _ if !policy.allowed_actions.contains(&spec.action.kind) => ActionProposalStatus {
@@ -59,12 +60,15 @@ pub fn initial_status(
             )],
             ..pending
         },
-        _ if let Some(problem) = CanonicalAction::of(&spec.action).problem => ActionProposalStatus {
+        _ if problem.is_some() => ActionProposalStatus {
             state: ProposalState::Vetoed,
             decisions: vec![rule_decision(
                 CANONICAL_FORM_RULE,
                 Verdict::Veto,
-                format!("the action cannot be approved: {problem}"),
+                format!(
+                    "the action cannot be approved: {}",
+                    problem.unwrap_or_default()
+                ),
                 now,
             )],
             ..pending
