@@ -82,7 +82,10 @@ fn open_approve_dialog(term: &mut Terminal, name: &str) -> String {
     term.type_keys(":approvals\r");
     term.wait_for_text(name, PATIENCE);
     term.type_keys("a");
-    term.wait_for_text("sha256", PATIENCE)
+    // "sha256" is in the inbox's preview too: wait for the dialog's own hint.
+    term.wait_for("the approve dialog", PATIENCE, |s| {
+        s.contains("press y to approve") || s.contains("scroll to the end to approve")
+    })
 }
 
 #[test]
