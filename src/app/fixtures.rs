@@ -81,7 +81,7 @@ pub fn proposal(
     } else {
         Vec::new()
     };
-    let object = ActionProposal {
+    let mut object = ActionProposal {
         metadata: ObjectMeta {
             name: Some(name.to_string()),
             namespace: Some("kubevigil-agents".to_string()),
@@ -125,6 +125,14 @@ pub fn proposal(
             ..ActionProposalStatus::default()
         }),
     };
+    // The approval names the digest of the action it approved, as every
+    // approval the product writes does.
+    let digest = crate::domain::action_digest(&object.spec.action);
+    if let Some(status) = object.status.as_mut() {
+        for decision in &mut status.decisions {
+            decision.action_digest = Some(digest.clone());
+        }
+    }
     crate::cluster::trim::proposal_record("kubevigil-agents", name, &object, &Redactor::default())
 }
 
