@@ -26,8 +26,8 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     identity.push(sep());
     identity.extend(user(state));
     identity.push(sep());
-    let scope = state.namespace.as_deref().unwrap_or("all");
-    identity.push(Span::styled(format!("ns {scope}"), theme.header));
+    let scope = crate::config::scope_label(state.namespace.as_deref());
+    identity.push(Span::styled(scope, theme.header));
 
     let mut status: Vec<Span<'static>> = vec![Span::styled(" ", theme.header)];
     status.extend(connection(state));
