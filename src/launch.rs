@@ -13,9 +13,6 @@ use crate::sandbox::Sandbox;
 use crate::{Error, Result};
 use kube::config::{KubeConfigOptions, Kubeconfig};
 
-/// The sandbox users a kubeconfig written by the sandbox offers as contexts.
-pub const SANDBOX_CONTEXTS: [&str; 4] = ["oncall-1", "oncall-2", "viewer", "payments-dev"];
-
 /// The cluster the command line chose: the kubeconfig as read, the context,
 /// its API server and a client.
 struct Target {

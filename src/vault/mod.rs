@@ -20,7 +20,7 @@ mod mint;
 mod seal;
 
 pub use client::{TokenInfo, Vault, VaultIdentity};
-pub use config::{VaultSettings, resolve_settings, settings_from_env};
+pub use config::{ClientCertificate, VaultSettings, resolve_settings, settings_from_env};
 pub use dev::{
     DevServer, INVESTIGATION_POLICY, find_bao, investigation_policy, namespace_write_policy,
 };
