@@ -194,6 +194,13 @@ fn transport_cause(error: &kube::Error) -> KubeCause {
                 std::io::ErrorKind::TimedOut => return KubeCause::Timeout,
                 _ => {}
             }
+            // An io::Error's `source` skips the error it wraps (rustls's):
+            // walk into that instead.
+            if let Some(inner) = io.get_ref() {
+                innermost = inner.to_string();
+                source = Some(inner as &(dyn std::error::Error + 'static));
+                continue;
+            }
         }
         if let Some(rustls) = current.downcast_ref::<rustls::Error>() {
             tls = Some(rustls.to_string());

@@ -296,7 +296,8 @@ pub async fn demo(args: &DemoArgs, config: LoadedConfig) -> Result<()> {
     let sandbox = Sandbox::start_with_vault(args.sandbox.options(0), bao.as_deref()).await?;
     let kubeconfig = Kubeconfig::from_yaml(&sandbox.api().kubeconfig_yaml(&args.user))
         .map_err(|e| invalid("sandbox kubeconfig", e))?;
-    crate::audit::set_audit_cluster(Some(&args.user), Some(&sandbox.api().url()));
+    let server = context_server(&kubeconfig, &args.user).unwrap_or_else(|| sandbox.api().url());
+    crate::audit::set_audit_cluster(Some(&args.user), Some(&server));
     let options = ConsoleOptions {
         client: client_for(&kubeconfig, &args.user).await?,
         context: args.user.clone(),
