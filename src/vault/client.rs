@@ -261,6 +261,17 @@ impl Vault {
             })?
         };
         if !(200..300).contains(&status) {
+            // Vault answers every error with an `errors` list (sys/health
+            // aside, whose answers are only checked for success).
+            if json.get("errors").is_none() && path != "sys/health" {
+                return Err(VaultError::Unexpected {
+                    doing: doing.to_string(),
+                    reason: format!(
+                        "HTTP {status} without Vault's errors, not a Vault answer: {}",
+                        snippet(&text)
+                    ),
+                });
+            }
             return Err(VaultError::Api {
                 doing: doing.to_string(),
                 status,

@@ -113,7 +113,7 @@ impl VaultError {
             VaultError::Unexpected { reason, .. } => {
                 if reason.contains("HTTPS server") {
                     "TLS expected: use https://".into()
-                } else if reason.contains("not JSON") {
+                } else if reason.contains("not JSON") || reason.contains("not a Vault answer") {
                     "not a Vault API".into()
                 } else {
                     "unexpected answer".into()
