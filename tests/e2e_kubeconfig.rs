@@ -53,6 +53,30 @@ fn a_signal_ends_the_console_with_128_plus_its_number() {
 }
 
 #[test]
+fn errors_are_coloured_only_on_a_terminal_without_no_color() {
+    for (env, coloured) in [(&[][..], true), (&[("NO_COLOR", "1")][..], false)] {
+        let mut term = Terminal::spawn(&["crds", "--context", "x"], 100, 10, env);
+        assert!(
+            term.wait_exit(Duration::from_secs(20)),
+            "a usage error ends it"
+        );
+        assert_eq!(term.exit_code(), Some(2));
+        let screen = term.wait_for_text("hint: see 'kubevigil crds --help'", PATIENCE);
+        assert!(
+            screen.starts_with("error: unexpected argument '--context' found\n"),
+            "{screen}"
+        );
+        let formatted = String::from_utf8_lossy(&term.contents_formatted()).into_owned();
+        let before_error = &formatted[..formatted.find("error:").unwrap_or(0)];
+        assert_eq!(
+            before_error.contains("\u{1b}[31"),
+            coloured,
+            "{env:?}: {formatted:?}"
+        );
+    }
+}
+
+#[test]
 fn a_namespace_scoped_user_starts_in_its_contexts_namespace() {
     let runtime = runtime();
     let sandbox = quiet_sandbox(&runtime);

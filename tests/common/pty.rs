@@ -125,6 +125,15 @@ impl Terminal {
         self.screen.lock().expect("screen lock").screen().contents()
     }
 
+    /// The screen with its colours and attributes, as escape sequences.
+    pub fn contents_formatted(&self) -> Vec<u8> {
+        self.screen
+            .lock()
+            .expect("screen lock")
+            .screen()
+            .contents_formatted()
+    }
+
     /// Window titles the program set so far.
     pub fn titles(&self) -> Vec<Vec<u8>> {
         self.screen
