@@ -415,6 +415,70 @@ fn kubeconfig_lists_merge_as_kubectl_merges_them() {
 }
 
 #[test]
+fn sandbox_serve_writes_contexts_kubevigil_reads_and_stops_with_143_on_sigterm() {
+    let home = Home::new();
+    let kubeconfig = home.path("sandbox.kubeconfig");
+    let mut serve = Command::new(env!("CARGO_BIN_EXE_kubevigil"))
+        .args(["sandbox", "serve", "--port", "0", "--kubeconfig-out"])
+        .arg(&kubeconfig)
+        .env("HOME", home.dir.path())
+        .env("XDG_DATA_HOME", home.path("data"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("sandbox serve");
+    let files = kubevigil::config::KubeconfigFiles::with_env(Some(kubeconfig.clone()), None, None);
+    let started = std::time::Instant::now();
+    // Read once it is there, whole.
+    let read = loop {
+        match files.read() {
+            Ok(read) if read.current_context.is_some() => break read,
+            _ => {
+                assert!(
+                    started.elapsed() < std::time::Duration::from_secs(60),
+                    "the kubeconfig is written"
+                );
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+        }
+    };
+    use kubevigil::config::kubeconfig::{context_names, context_namespace};
+    for context in ["oncall-1", "oncall-2", "viewer", "payments-dev"] {
+        assert!(
+            context_names(&read).iter().any(|c| c == context),
+            "{context}"
+        );
+    }
+    assert_eq!(context_namespace(&read, "oncall-1"), None);
+    assert_eq!(
+        context_namespace(&read, "payments-dev").as_deref(),
+        Some("payments")
+    );
+
+    // payments-dev, through KUBECONFIG, exports its namespace.
+    let output = home.run(
+        &["audit", "export", "--context", "payments-dev"],
+        Some(&kubeconfig.to_string_lossy()),
+    );
+    let err = stderr(&output);
+    assert!(
+        err.starts_with("kubevigil: exported ")
+            && err.contains(" from namespace payments of 127.0.0.1:"),
+        "{err}"
+    );
+    assert_eq!(output.status.code(), Some(0), "{err}");
+
+    let status = Command::new("kill")
+        .args(["-TERM", &serve.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    let exit = serve.wait().expect("serve ends");
+    assert_eq!(exit.code(), Some(143), "128 + SIGTERM");
+}
+
+#[test]
 fn numbers_are_validated_with_a_message() {
     let home = Home::new();
     for (value, why) in [

@@ -60,6 +60,14 @@ mod tests {
         assert_eq!(config.current_context.as_deref(), Some("viewer"));
         assert_eq!(config.contexts.len(), 6);
         assert_eq!(config.clusters[0].name, CLUSTER);
+        // Operators watch every namespace; payments-dev starts in its own.
+        use crate::config::kubeconfig::context_namespace;
+        assert_eq!(context_namespace(&config, "oncall-1"), None);
+        assert_eq!(context_namespace(&config, "viewer"), None);
+        assert_eq!(
+            context_namespace(&config, "payments-dev").as_deref(),
+            Some(PAYMENTS)
+        );
         let by_user = render("http://x", &users, AGENT_USER);
         assert!(by_user.contains("current-context: agent"));
     }
