@@ -11,7 +11,7 @@ pub enum VaultError {
     },
     /// An address is configured but no token was found.
     #[error(
-        "Vault is configured at {addr} but no token was found: set VAULT_TOKEN, run `bao login` (writes ~/.vault-token) or configure a token helper"
+        "Vault is configured at {addr} but no token was found: set BAO_TOKEN or VAULT_TOKEN, run `bao login` (writes ~/.vault-token) or configure a token helper"
     )]
     NoToken {
         /// The configured address.
