@@ -1,12 +1,53 @@
 //! The command line: what the `kubevigil` binary accepts.
 
 pub use crate::audit::ExportFormat;
+use crate::config::NamespaceScope;
 use clap::{Args, Parser, Subcommand};
+use std::ops::RangeInclusive;
 use std::path::PathBuf;
+
+/// The speeds `--speed` accepts: from a tenth of real time to a hundred times it.
+pub const SPEED_RANGE: RangeInclusive<f64> = 0.1..=100.0;
+
+/// A floating-point flag: a finite number in `range`.
+fn finite_in(text: &str, range: &RangeInclusive<f64>) -> Result<f64, String> {
+    let value: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| "not a number".to_string())?;
+    if value.is_nan() {
+        return Err("NaN is not a number".into());
+    }
+    if value.is_infinite() {
+        return Err("must be finite".into());
+    }
+    if !range.contains(&value) {
+        return Err(format!(
+            "must be between {} and {}",
+            range.start(),
+            range.end()
+        ));
+    }
+    Ok(value)
+}
+
+fn parse_speed(text: &str) -> Result<f64, String> {
+    finite_in(text, &SPEED_RANGE)
+}
+
+fn parse_scope(text: &str) -> Result<NamespaceScope, String> {
+    text.parse()
+}
 
 /// Supervise autonomous AI troubleshooting agents running as Kubernetes Jobs.
 #[derive(Debug, Parser)]
-#[command(name = "kubevigil", version, about, long_about = None)]
+#[command(
+    name = "kubevigil",
+    version,
+    about,
+    long_about = None,
+    args_conflicts_with_subcommands = true
+)]
 pub struct Cli {
     /// Options for the console on a real cluster (used when no subcommand is given).
     #[command(flatten)]
@@ -16,20 +57,52 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
+/// Which cluster: the kubeconfig and the context in it.
+#[derive(Debug, Args, Clone, Default)]
+pub struct ClusterArgs {
+    /// The kubeconfig file, instead of $KUBECONFIG (a list of files, merged
+    /// as kubectl merges them) or ~/.kube/config.
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
+    /// The kube context to use (default: the kubeconfig's current context).
+    #[arg(long, value_name = "NAME")]
+    pub context: Option<String>,
+}
+
+/// Which namespaces: `-n NAME`, `-n all` or `-A`.
+#[derive(Debug, Args, Clone, Default)]
+pub struct ScopeArgs {
+    /// Only this namespace; `all` for every namespace (a namespace really
+    /// named all: namespace/all). Default: the context's namespace, else all.
+    #[arg(short, long, value_name = "NAME", value_parser = parse_scope)]
+    pub namespace: Option<NamespaceScope>,
+    /// Every namespace (the same as -n all).
+    #[arg(short = 'A', long, conflicts_with = "namespace")]
+    pub all_namespaces: bool,
+}
+
+impl ScopeArgs {
+    /// The scope asked for on the command line, if any.
+    pub fn requested(&self) -> Option<NamespaceScope> {
+        if self.all_namespaces {
+            Some(NamespaceScope::All)
+        } else {
+            self.namespace.clone()
+        }
+    }
+}
+
 /// Options of the console on a real cluster.
 #[derive(Debug, Args, Clone, Default)]
 pub struct ConsoleArgs {
-    /// Path of the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config).
-    #[arg(long, global = true, env = "KUBECONFIG")]
-    pub kubeconfig: Option<PathBuf>,
-    /// The kube context to use (default: the current context).
-    #[arg(long, global = true)]
-    pub context: Option<String>,
-    /// Watch only this namespace (default: all namespaces).
-    #[arg(short, long, global = true)]
-    pub namespace: Option<String>,
+    /// The kubeconfig and context.
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+    /// The namespaces watched at start (`:ns` changes them).
+    #[command(flatten)]
+    pub scope: ScopeArgs,
     /// Remove every write key; the header says READ-ONLY.
-    #[arg(long, global = true)]
+    #[arg(long)]
     pub readonly: bool,
 }
 
@@ -48,7 +121,7 @@ pub enum Command {
     /// proposals by their namespace's TrustPolicy, expire undecided ones, and
     /// with Vault (VAULT_ADDR, ...) mint rule approvals' credentials and revoke
     /// expiries'. Uses --kubeconfig and --context, else the in-cluster service account.
-    Governor,
+    Governor(ClusterArgs),
     /// Print both CustomResourceDefinitions as YAML, ready for `kubectl apply -f -`.
     Crds,
     /// Print where kubevigil reads its configuration and themes and writes its audit log.
@@ -70,6 +143,12 @@ pub struct DemoArgs {
     /// Which sandbox user the console acts as.
     #[arg(long, default_value = "oncall-1")]
     pub user: String,
+    /// The namespaces watched at start (`:ns` changes them).
+    #[command(flatten)]
+    pub scope: ScopeArgs,
+    /// Remove every write key; the header says READ-ONLY.
+    #[arg(long)]
+    pub readonly: bool,
 }
 
 /// What `demo` and `sandbox serve` share: the simulated world and its Vault.
@@ -78,8 +157,8 @@ pub struct SandboxArgs {
     /// Extra seeded investigations, running and finished, for scale (up to 100000).
     #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=100_000))]
     pub investigations: u32,
-    /// How fast the simulated agents think: 2 is twice as fast.
-    #[arg(long, default_value_t = 1.0)]
+    /// How fast the simulated agents think: 2 is twice as fast (0.1 to 100).
+    #[arg(long, default_value_t = 1.0, value_name = "X", value_parser = parse_speed, allow_hyphen_values = true)]
     pub speed: f64,
     /// Simulated agents never crash and their writes are never denied (by
     /// default about one run in twenty fails somewhere, as real agents do).
@@ -131,6 +210,12 @@ pub enum AuditCommand {
     /// Write the decisions and policy changes recorded in the cluster, for a
     /// post-incident review, to standard output.
     Export {
+        /// The kubeconfig and context.
+        #[command(flatten)]
+        cluster: ClusterArgs,
+        /// The namespaces whose trail is exported.
+        #[command(flatten)]
+        scope: ScopeArgs,
         /// How far back, such as 24h or 7d.
         #[arg(long, default_value = "24h")]
         since: String,
@@ -175,13 +260,140 @@ mod tests {
             "prod-eu",
         ])
         .expect("parses");
-        assert!(matches!(cli.command, Some(Command::Governor)));
+        let Some(Command::Governor(cluster)) = cli.command else {
+            panic!("the governor: {:?}", cli.command);
+        };
         assert_eq!(
-            cli.console.kubeconfig.as_deref(),
+            cluster.kubeconfig.as_deref(),
             Some(std::path::Path::new("/etc/kubevigil/kubeconfig"))
         );
-        assert_eq!(cli.console.context.as_deref(), Some("prod-eu"));
+        assert_eq!(cluster.context.as_deref(), Some("prod-eu"));
         assert!(Cli::try_parse_from(["kubevigil", "governor", "extra"]).is_err());
+        assert!(Cli::try_parse_from(["kubevigil", "governor", "-n", "payments"]).is_err());
+    }
+
+    #[test]
+    fn flags_are_accepted_only_by_the_commands_that_use_them() {
+        for args in [
+            &["kubevigil", "crds", "--context", "x"][..],
+            &["kubevigil", "--context", "x", "crds"],
+            &["kubevigil", "paths", "-n", "payments"],
+            &["kubevigil", "-n", "payments", "paths"],
+            &["kubevigil", "demo", "--kubeconfig", "/k"],
+            &["kubevigil", "demo", "--context", "x"],
+            &[
+                "kubevigil",
+                "sandbox",
+                "serve",
+                "--kubeconfig-out",
+                "/k",
+                "--readonly",
+            ],
+            &[
+                "kubevigil",
+                "sandbox",
+                "serve",
+                "--kubeconfig-out",
+                "/k",
+                "-n",
+                "x",
+            ],
+            &["kubevigil", "audit", "export", "--readonly"],
+        ] {
+            assert!(
+                Cli::try_parse_from(args).is_err(),
+                "{args:?} must be refused"
+            );
+        }
+        for args in [
+            &[
+                "kubevigil",
+                "--kubeconfig",
+                "/k",
+                "--context",
+                "x",
+                "-n",
+                "payments",
+                "--readonly",
+            ][..],
+            &["kubevigil", "-A"],
+            &["kubevigil", "demo", "-n", "payments", "--readonly"],
+            &[
+                "kubevigil",
+                "audit",
+                "export",
+                "--kubeconfig",
+                "/k",
+                "--context",
+                "x",
+                "-n",
+                "payments",
+            ],
+            &["kubevigil", "audit", "export", "-A"],
+        ] {
+            assert!(Cli::try_parse_from(args).is_ok(), "{args:?} must parse");
+        }
+        assert!(Cli::try_parse_from(["kubevigil", "-A", "-n", "payments"]).is_err());
+    }
+
+    #[test]
+    fn namespaces_are_spelled_as_in_the_console() {
+        let scope = |args: &[&str]| {
+            Cli::try_parse_from(args)
+                .map(|cli| cli.console.scope.requested())
+                .map_err(|e| e.kind())
+        };
+        assert_eq!(scope(&["kubevigil"]), Ok(None));
+        assert_eq!(
+            scope(&["kubevigil", "-n", "all"]),
+            Ok(Some(NamespaceScope::All))
+        );
+        assert_eq!(scope(&["kubevigil", "-A"]), Ok(Some(NamespaceScope::All)));
+        assert_eq!(
+            scope(&["kubevigil", "-n", "namespace/all"]),
+            Ok(Some(NamespaceScope::Namespace("all".into())))
+        );
+        assert_eq!(
+            scope(&["kubevigil", "--namespace", "payments"]),
+            Ok(Some(NamespaceScope::Namespace("payments".into())))
+        );
+        assert!(scope(&["kubevigil", "-n", "Not_A_Namespace"]).is_err());
+    }
+
+    #[test]
+    fn speed_is_a_finite_number_in_range() {
+        let speed = |value: &str| {
+            Cli::try_parse_from(["kubevigil", "demo", "--speed", value]).map(|cli| {
+                match cli.command {
+                    Some(Command::Demo(demo)) => demo.sandbox.speed,
+                    _ => f64::NAN,
+                }
+            })
+        };
+        assert_eq!(speed("2").ok(), Some(2.0));
+        assert_eq!(speed("0.1").ok(), Some(0.1));
+        assert_eq!(speed("100").ok(), Some(100.0));
+        for bad in [
+            "0", "-1", "NaN", "nan", "inf", "-inf", "infinity", "1e308", "0.05", "100.5", "fast",
+            "",
+        ] {
+            let error = speed(bad).expect_err(bad);
+            assert_eq!(
+                error.kind(),
+                clap::error::ErrorKind::ValueValidation,
+                "{bad}"
+            );
+        }
+        let serve = Cli::try_parse_from([
+            "kubevigil",
+            "sandbox",
+            "serve",
+            "--kubeconfig-out",
+            "/k",
+            "--speed",
+            "inf",
+        ]);
+        assert!(serve.is_err());
     }
 
     #[test]

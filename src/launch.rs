@@ -5,58 +5,229 @@
 //! the pieces. Terminal handling stays in [`crate::app`].
 
 use crate::app::{ConsoleOptions, run_console};
-use crate::cli::{ConsoleArgs, DemoArgs, ExportFormat, ServeArgs};
-use crate::config::LoadedConfig;
+use crate::cli::{ClusterArgs, ConsoleArgs, DemoArgs, ExportFormat, ScopeArgs, ServeArgs};
+use crate::config::kubeconfig::{context_namespace, context_server, context_user};
+use crate::config::{KubeconfigFiles, LoadedConfig, NamespaceScope};
+use crate::error::KubeCause;
 use crate::sandbox::Sandbox;
 use crate::{Error, Result};
 use kube::config::{KubeConfigOptions, Kubeconfig};
 
-/// The sandbox users a kubeconfig written by the sandbox offers as contexts.
-pub const SANDBOX_CONTEXTS: [&str; 4] = ["oncall-1", "oncall-2", "viewer", "payments-dev"];
+/// The cluster the command line chose: the kubeconfig as read, the context,
+/// its API server and a client.
+struct Target {
+    files: KubeconfigFiles,
+    kubeconfig: Kubeconfig,
+    context: String,
+    server: String,
+    client: kube::Client,
+}
+
+impl Target {
+    /// Reads the kubeconfig (`--kubeconfig`, else `KUBECONFIG`, else
+    /// `~/.kube/config`) and makes a client for the chosen context.
+    async fn choose(args: &ClusterArgs) -> Result<Target> {
+        let files = KubeconfigFiles::discover(args.kubeconfig.clone());
+        let kubeconfig = files.read()?;
+        let context = current_context(args, &kubeconfig)?;
+        let server = context_server(&kubeconfig, &context).unwrap_or_default();
+        let client = client_for(&kubeconfig, &context).await?;
+        Ok(Target {
+            files,
+            kubeconfig,
+            context,
+            server,
+            client,
+        })
+    }
+
+    /// The namespace to start in: `-n`/`-A` when given, else the context's
+    /// namespace, else every namespace (`None`).
+    fn namespace(&self, scope: &ScopeArgs) -> Option<String> {
+        starting_namespace(scope, &self.kubeconfig, &self.context)
+    }
+
+    /// `error` said for the operator: the server, the cause and what to try.
+    fn explain(&self, error: &kube::Error, namespace: Option<&str>) -> Error {
+        explain(
+            &self.server,
+            &self.context,
+            context_user(&self.kubeconfig, &self.context).as_deref(),
+            KubeCause::of(error),
+            namespace,
+        )
+    }
+
+    /// Checks that the server is a Kubernetes API the credentials open
+    /// (`GET /api`), so that an empty answer later means "nothing recorded".
+    async fn probe(&self) -> Result<()> {
+        match self.client.list_core_api_versions().await {
+            Ok(_) => Ok(()),
+            Err(error) => {
+                let cause = match KubeCause::of(&error) {
+                    KubeCause::NotKubernetes(_) | KubeCause::Status { .. } => {
+                        KubeCause::NotKubernetes(match &error {
+                            kube::Error::Api(status) => format!(
+                                "GET /api answered {}",
+                                crate::error::code_text(status.code)
+                            ),
+                            _ => "GET /api did not answer with a Kubernetes API document".into(),
+                        })
+                    }
+                    cause => cause,
+                };
+                Err(explain(
+                    &self.server,
+                    &self.context,
+                    context_user(&self.kubeconfig, &self.context).as_deref(),
+                    cause,
+                    None,
+                ))
+            }
+        }
+    }
+}
+
+/// The scope to start in: `-n`/`-A` when given, else the context's
+/// namespace, else every namespace (`None`).
+fn starting_namespace(scope: &ScopeArgs, kubeconfig: &Kubeconfig, context: &str) -> Option<String> {
+    match scope.requested() {
+        Some(requested) => requested.into_namespace(),
+        None => context_namespace(kubeconfig, context),
+    }
+}
+
+/// A failed call to the cluster at `server` (a URL), in the operator's words.
+fn explain(
+    server: &str,
+    context: &str,
+    user: Option<&str>,
+    cause: KubeCause,
+    namespace: Option<&str>,
+) -> Error {
+    let at = host_port(server);
+    let (message, hint) = match &cause {
+        KubeCause::Refused | KubeCause::Timeout | KubeCause::UnknownHost | KubeCause::Tls(_) => (
+            format!("cannot reach the Kubernetes API at {at} (context \"{context}\"): {cause}"),
+            Some(format!(
+                "is the cluster up, and is {server} the right server for context \"{context}\"?"
+            )),
+        ),
+        KubeCause::Unauthorized => (
+            format!(
+                "{at} (context \"{context}\") rejected the credentials{}: Unauthorized (401)",
+                user.map(|u| format!(" of user \"{u}\"")).unwrap_or_default()
+            ),
+            Some(
+                "the token or certificate may have expired or been replaced (a restarted sandbox writes new ones): refresh the kubeconfig"
+                    .into(),
+            ),
+        ),
+        KubeCause::Forbidden(_) => (
+            cause.to_string(),
+            namespace.is_none().then(|| {
+                format!(
+                    "{} may not read every namespace: pass -n NAMESPACE for one it may read",
+                    user.map(|u| format!("user \"{u}\"")).unwrap_or_else(|| "this user".into())
+                )
+            }),
+        ),
+        KubeCause::NotKubernetes(what) => (
+            format!("{at} is not a Kubernetes API: {what}"),
+            Some(format!(
+                "context \"{context}\" names {server} as its server: check the kubeconfig"
+            )),
+        ),
+        KubeCause::Status { .. } | KubeCause::Other(_) => (format!("{at}: {cause}"), None),
+    };
+    Error::Cluster { message, hint }
+}
+
+/// `host:port` of a server URL, the port filled in from the scheme.
+fn host_port(server: &str) -> String {
+    let Ok(uri) = server.parse::<http::Uri>() else {
+        return server.to_string();
+    };
+    let Some(host) = uri.host() else {
+        return server.to_string();
+    };
+    let port = uri.port_u16().unwrap_or(match uri.scheme_str() {
+        Some("http") => 80,
+        _ => 443,
+    });
+    format!("{host}:{port}")
+}
 
 /// Opens the console on a real cluster, as the kubeconfig and `args` say.
 pub async fn console(args: &ConsoleArgs, config: LoadedConfig) -> Result<()> {
-    let kubeconfig = read_kubeconfig(args)?;
-    let context = current_context(args, &kubeconfig)?;
+    crate::tui::require_terminal()?;
+    let target = Target::choose(&args.cluster).await?;
+    let namespace = target.namespace(&args.scope);
+    crate::audit::set_audit_cluster(Some(&target.context), Some(&target.server));
     let options = ConsoleOptions {
-        client: client_for(&kubeconfig, &context).await?,
-        kubeconfig_user: user_of(&kubeconfig, &context),
-        readonly: args.readonly || context_is_readonly(&config, &context),
-        namespace: args.namespace.clone(),
-        context,
-        kubeconfig: Some(kubeconfig),
+        client: target.client,
+        kubeconfig_user: context_user(&target.kubeconfig, &target.context),
+        readonly: args.readonly || context_is_readonly(&config, &target.context),
+        namespace,
+        context: target.context,
+        kubeconfig: Some(target.kubeconfig),
+        kubeconfig_files: Some(target.files),
         config,
         vault: None,
     };
     run_console(options).await
 }
 
-/// Writes the decisions recorded in the cluster since `since` (such as `24h`)
-/// to standard output, as the kubeconfig and `args` select the cluster.
-pub async fn audit_export(args: &ConsoleArgs, since: &str, format: ExportFormat) -> Result<usize> {
+/// Writes the decisions recorded in the cluster since `since` (such as
+/// `24h`) to standard output: of the namespace `-n` names, else of the
+/// context's namespace, else of every namespace. Says on stderr how many
+/// records it wrote, and from where.
+pub async fn audit_export(
+    cluster: &ClusterArgs,
+    scope: &ScopeArgs,
+    since: &str,
+    format: ExportFormat,
+) -> Result<()> {
     let since = crate::audit::since_ago(since, jiff::Timestamp::now())
         .map_err(|e| invalid("--since", e))?;
-    let kubeconfig = read_kubeconfig(args)?;
-    let context = current_context(args, &kubeconfig)?;
-    let client = client_for(&kubeconfig, &context).await?;
+    let target = Target::choose(cluster).await?;
+    let namespace = target.namespace(scope);
+    target.probe().await?;
     let stdout = std::io::stdout();
-    crate::audit::export_from_cluster(&client, since, format, stdout.lock()).await
+    let written = crate::audit::export_scoped(
+        &target.client,
+        namespace.as_deref(),
+        Some(&target.server),
+        since,
+        format,
+        stdout.lock(),
+    )
+    .await
+    .map_err(|error| match error {
+        Error::Kube(kube) => target.explain(&kube, namespace.as_deref()),
+        other => other,
+    })?;
+    let plural = if written == 1 { "" } else { "s" };
+    let from = match &namespace {
+        Some(ns) => format!("namespace {}", NamespaceScope::Namespace(ns.clone())),
+        None => "all namespaces".to_string(),
+    };
+    eprintln!(
+        "kubevigil: exported {written} audit record{plural} from {from} of {}",
+        host_port(&target.server)
+    );
+    Ok(())
 }
 
-/// Runs the governor on a real cluster until interrupted (Ctrl-C or SIGTERM).
+/// Runs the governor on a real cluster until interrupted (Ctrl-C, SIGTERM
+/// or SIGHUP; the process then exits with 128 + the signal).
 ///
 /// The cluster is the one `--kubeconfig`/`--context` select, as for the
 /// console; without a kubeconfig (a Pod), the in-cluster service account.
 /// Vault is found as the console finds it ([`crate::vault::Vault::from_env`]);
 /// without it the governor still decides, and says on stderr that no
 /// credentials will be minted. Logs go to stderr (`RUST_LOG`, default `info`).
-pub async fn governor(args: &ConsoleArgs, config: &LoadedConfig) -> Result<()> {
-    if args.readonly || args.namespace.is_some() {
-        return Err(invalid(
-            "governor",
-            "--readonly and --namespace are console options; the governor watches every namespace and writes decisions",
-        ));
-    }
+pub async fn governor(args: &ClusterArgs, config: &LoadedConfig) -> Result<()> {
     log_to_stderr();
     let client = governor_client(args).await?;
     let vault = crate::vault::Vault::from_env(&config.config.vault)
@@ -69,27 +240,30 @@ pub async fn governor(args: &ConsoleArgs, config: &LoadedConfig) -> Result<()> {
     eprintln!("kubevigil governor: running; Ctrl-C to stop");
     tokio::select! {
         () = crate::governor::run_with_vault(client, vault) => {}
-        () = wait_for_interrupt() => eprintln!("kubevigil governor: stopping"),
+        _ = crate::tui::wait_for_termination() => eprintln!("kubevigil governor: stopping"),
     }
     Ok(())
 }
 
 /// The governor's client: the kubeconfig's, or in a Pod without one, the
 /// in-cluster service account's.
-async fn governor_client(args: &ConsoleArgs) -> Result<kube::Client> {
+async fn governor_client(args: &ClusterArgs) -> Result<kube::Client> {
     let explicit = args.kubeconfig.is_some() || args.context.is_some();
-    match read_kubeconfig(args) {
-        Ok(kubeconfig) => {
-            let context = current_context(args, &kubeconfig)?;
-            client_for(&kubeconfig, &context).await
+    match Target::choose(args).await {
+        Ok(target) => {
+            crate::audit::set_audit_cluster(Some(&target.context), Some(&target.server));
+            Ok(target.client)
         }
-        Err(no_kubeconfig) if !explicit => {
+        Err(no_kubeconfig @ Error::Kubeconfig(crate::config::KubeconfigError::Missing(_)))
+            if !explicit =>
+        {
             let config = kube::Config::incluster().map_err(|e| {
                 invalid(
                     "governor",
                     format!("{no_kubeconfig}; and not in a Pod either ({e})"),
                 )
             })?;
+            crate::audit::set_audit_cluster(None, Some(&config.cluster_url.to_string()));
             Ok(kube::Client::try_from(config)?)
         }
         Err(error) => Err(error),
@@ -107,18 +281,31 @@ fn log_to_stderr() {
 }
 
 /// Starts the sandbox in-process and opens the console on it as `args.user`.
-pub async fn demo(args: &DemoArgs, console_args: &ConsoleArgs, config: LoadedConfig) -> Result<()> {
+/// Its decisions go to the demo's own audit log (`kubevigil paths`), never
+/// to the one of real clusters.
+pub async fn demo(args: &DemoArgs, config: LoadedConfig) -> Result<()> {
+    crate::tui::require_terminal()?;
+    let paths = crate::config::ConfigPaths::discover().ok_or_else(|| {
+        invalid(
+            "demo",
+            "there is no home or data directory for its audit log; set XDG_DATA_HOME",
+        )
+    })?;
+    crate::audit::use_audit_file(paths.demo_audit_log);
     let bao = sandbox_bao(args.sandbox.bao.as_deref())?;
     let sandbox = Sandbox::start_with_vault(args.sandbox.options(0), bao.as_deref()).await?;
     let kubeconfig = Kubeconfig::from_yaml(&sandbox.api().kubeconfig_yaml(&args.user))
         .map_err(|e| invalid("sandbox kubeconfig", e))?;
+    let server = context_server(&kubeconfig, &args.user).unwrap_or_else(|| sandbox.api().url());
+    crate::audit::set_audit_cluster(Some(&args.user), Some(&server));
     let options = ConsoleOptions {
         client: client_for(&kubeconfig, &args.user).await?,
         context: args.user.clone(),
-        kubeconfig_user: user_of(&kubeconfig, &args.user),
+        kubeconfig_user: context_user(&kubeconfig, &args.user),
+        namespace: starting_namespace(&args.scope, &kubeconfig, &args.user),
         kubeconfig: Some(kubeconfig),
-        namespace: console_args.namespace.clone(),
-        readonly: console_args.readonly || context_is_readonly(&config, &args.user),
+        kubeconfig_files: None,
+        readonly: args.readonly || context_is_readonly(&config, &args.user),
         config,
         vault: sandbox.vault_settings().cloned(),
     };
@@ -127,18 +314,23 @@ pub async fn demo(args: &DemoArgs, console_args: &ConsoleArgs, config: LoadedCon
     outcome
 }
 
-/// Runs the sandbox without a console until interrupted (Ctrl-C or SIGTERM).
+/// Runs the sandbox without a console until interrupted (Ctrl-C, SIGTERM or
+/// SIGHUP; the process then exits with 128 + the signal).
 pub async fn serve(args: &ServeArgs) -> Result<()> {
     let bao = sandbox_bao(args.sandbox.bao.as_deref())?;
     let sandbox =
         Sandbox::start_with_vault(args.sandbox.options(args.port), bao.as_deref()).await?;
-    sandbox.write_kubeconfig(&args.kubeconfig_out, "oncall-1")?;
+    let current = "oncall-1";
+    sandbox.write_kubeconfig(&args.kubeconfig_out, current)?;
     println!(
         "kubevigil sandbox: Kubernetes API emulator on {}",
         sandbox.api().url()
     );
     println!("kubeconfig:       {}", args.kubeconfig_out.display());
-    println!("contexts:         {}", SANDBOX_CONTEXTS.join(", "));
+    println!(
+        "contexts:         {}",
+        contexts_line(&sandbox.kubeconfig_contexts()?, current)
+    );
     println!(
         "try:              KUBECONFIG={} kubectl get jobs,ap -A",
         args.kubeconfig_out.display()
@@ -157,10 +349,33 @@ pub async fn serve(args: &ServeArgs) -> Result<()> {
         ),
     }
     println!("Press Ctrl-C to stop.");
-    wait_for_interrupt().await;
+    crate::tui::wait_for_termination().await;
     println!("kubevigil sandbox: stopping");
     sandbox.shutdown().await;
     Ok(())
+}
+
+/// Every context of the sandbox's kubeconfig, `current` marked, with its
+/// namespace where it is not `default`.
+fn contexts_line(contexts: &[(String, Option<String>)], current: &str) -> String {
+    let described: Vec<String> = contexts
+        .iter()
+        .map(|(name, namespace)| {
+            let mut notes = Vec::new();
+            if name == current {
+                notes.push("current".to_string());
+            }
+            if let Some(namespace) = namespace.as_deref().filter(|ns| *ns != "default") {
+                notes.push(format!("namespace {namespace}"));
+            }
+            if notes.is_empty() {
+                name.clone()
+            } else {
+                format!("{name} ({})", notes.join(", "))
+            }
+        })
+        .collect();
+    described.join(", ")
 }
 
 /// The `bao` binary for the sandbox: `--bao PATH` (which must be executable)
@@ -177,19 +392,21 @@ fn sandbox_bao(explicit: Option<&std::path::Path>) -> Result<Option<std::path::P
     }
 }
 
-fn read_kubeconfig(args: &ConsoleArgs) -> Result<Kubeconfig> {
-    match &args.kubeconfig {
-        Some(path) => Kubeconfig::read_from(path),
-        None => Kubeconfig::read(),
-    }
-    .map_err(|e| invalid("kubeconfig", e))
-}
-
-fn current_context(args: &ConsoleArgs, kubeconfig: &Kubeconfig) -> Result<String> {
-    args.context
+fn current_context(args: &ClusterArgs, kubeconfig: &Kubeconfig) -> Result<String> {
+    let context = args
+        .context
         .clone()
         .or_else(|| kubeconfig.current_context.clone())
-        .ok_or_else(|| invalid("kubeconfig", "no current context: pass --context NAME"))
+        .filter(|c| !c.is_empty())
+        .ok_or_else(|| invalid("kubeconfig", "no current context: pass --context NAME"))?;
+    if kubeconfig.contexts.iter().any(|c| c.name == context) {
+        Ok(context)
+    } else {
+        Err(invalid(
+            "--context",
+            format!("no context named \"{context}\" in the kubeconfig"),
+        ))
+    }
 }
 
 async fn client_for(kubeconfig: &Kubeconfig, context: &str) -> Result<kube::Client> {
@@ -199,7 +416,7 @@ async fn client_for(kubeconfig: &Kubeconfig, context: &str) -> Result<kube::Clie
     };
     let config = kube::Config::from_custom_kubeconfig(kubeconfig.clone(), &options)
         .await
-        .map_err(|e| invalid("kubeconfig", e))?;
+        .map_err(|e| invalid("kubeconfig", format!("context \"{context}\": {e}")))?;
     Ok(kube::Client::try_from(config)?)
 }
 
@@ -209,37 +426,6 @@ fn context_is_readonly(config: &LoadedConfig, context: &str) -> bool {
         .contexts
         .get(context)
         .is_some_and(|c| c.readonly)
-}
-
-fn user_of(kubeconfig: &Kubeconfig, context: &str) -> Option<String> {
-    kubeconfig
-        .contexts
-        .iter()
-        .find(|c| c.name == context)
-        .and_then(|c| c.context.as_ref())
-        .and_then(|c| c.user.clone())
-}
-
-async fn wait_for_interrupt() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
-                }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-    }
 }
 
 fn invalid(field: &str, reason: impl std::fmt::Display) -> Error {

@@ -1,58 +1,195 @@
 //! The `kubevigil` binary: parses the command line and hands over to the library.
+//!
+//! Errors are reported as kubectl reports them: one `error: ...` line on
+//! stderr, sometimes a `hint: ...` line after it, coloured only when stderr
+//! is a terminal and `NO_COLOR` is unset. Exit codes: 0 done, 1 failed,
+//! 2 the command line was wrong, 128 + the signal's number after SIGHUP,
+//! SIGINT, SIGQUIT or SIGTERM.
 
 use clap::Parser;
-use color_eyre::eyre::{Result, WrapErr, eyre};
+use clap::error::ErrorKind;
 use kubevigil::cli::{AuditCommand, Cli, Command, SandboxCommand};
 use kubevigil::{config, launch};
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+use std::time::Duration;
 
-fn main() -> Result<()> {
-    // Errors here are for people, not developers: no backtrace section unless asked for with
-    // KUBEVIGIL_BACKTRACE=1.
-    color_eyre::config::HookBuilder::default()
+/// Exit code of a failure.
+const FAILED: u8 = 1;
+/// Exit code of a command line that does not parse.
+const USAGE: u8 = 2;
+
+fn main() -> ExitCode {
+    let colour = stderr_colour();
+    // Panics are bugs: color-eyre prints them readably (in colour only where
+    // errors are); no backtrace section unless asked for with KUBEVIGIL_BACKTRACE=1.
+    let theme = if colour {
+        color_eyre::config::Theme::dark()
+    } else {
+        color_eyre::config::Theme::new()
+    };
+    let _ = color_eyre::config::HookBuilder::default()
+        .theme(theme)
         .display_env_section(false)
         .display_location_section(false)
-        .install()?;
+        .install();
     if std::env::var_os("KUBEVIGIL_BACKTRACE").is_none() {
         // SAFETY of intent: set before any thread exists, so nothing reads the environment concurrently.
         unsafe { std::env::remove_var("RUST_BACKTRACE") };
     }
     // kube and vaultrs share rustls; pick its crypto provider once, before any client exists.
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let cli = Cli::parse();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => return usage(&error, colour),
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .wrap_err("starting the async runtime")?;
-    runtime.block_on(run(cli))
-}
-
-async fn run(cli: Cli) -> Result<()> {
-    match cli.command {
-        None => Ok(launch::console(&cli.console, config::load()).await?),
-        Some(Command::Demo(args)) => Ok(launch::demo(&args, &cli.console, config::load()).await?),
-        Some(Command::Sandbox {
-            command: SandboxCommand::Serve(args),
-        }) => Ok(launch::serve(&args).await?),
-        Some(Command::Governor) => Ok(launch::governor(&cli.console, &config::load()).await?),
-        Some(Command::Crds) => {
-            print!("{}", kubevigil::crds::crds_yaml()?);
-            Ok(())
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            report(
+                &format!("starting the async runtime: {error}"),
+                None,
+                colour,
+            );
+            return ExitCode::from(FAILED);
         }
-        Some(Command::Paths) => {
-            let paths = config::ConfigPaths::discover()
-                .ok_or_else(|| eyre!("no home directory: cannot place config files"))?;
-            println!("config file   {}", paths.config_file.display());
-            println!("themes        {}", paths.themes_dir.display());
-            println!("data          {}", paths.data_dir.display());
-            println!("audit log     {}", paths.audit_log.display());
-            Ok(())
-        }
-        Some(Command::Audit {
-            command: AuditCommand::Export { since, format },
-        }) => {
-            let written = launch::audit_export(&cli.console, &since, format).await?;
-            eprintln!("kubevigil: exported {written} audit records");
-            Ok(())
+    };
+    let result = runtime.block_on(run(cli));
+    // Nothing left to wait for: a task blocked on a terminal that went away
+    // must not hold the exit up.
+    runtime.shutdown_timeout(Duration::from_secs(1));
+    if let Some(signal) = kubevigil::tui::signal_received() {
+        // Asked to stop: what failed after that (the terminal gone) is not news.
+        return ExitCode::from(128u8.saturating_add(u8::try_from(signal).unwrap_or(0)));
+    }
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            report(&error.to_string(), error.hint().as_deref(), colour);
+            ExitCode::from(FAILED)
         }
     }
+}
+
+async fn run(cli: Cli) -> kubevigil::Result<()> {
+    match cli.command {
+        None => launch::console(&cli.console, config::load()).await,
+        Some(Command::Demo(args)) => launch::demo(&args, config::load()).await,
+        Some(Command::Sandbox {
+            command: SandboxCommand::Serve(args),
+        }) => launch::serve(&args).await,
+        Some(Command::Governor(cluster)) => launch::governor(&cluster, &config::load()).await,
+        Some(Command::Crds) => print_out(&kubevigil::crds::crds_yaml()?),
+        Some(Command::Paths) => {
+            let paths =
+                config::ConfigPaths::discover().ok_or_else(|| kubevigil::Error::Invalid {
+                    field: "paths".into(),
+                    reason: "no home directory: cannot place config files".into(),
+                })?;
+            let text: String = paths
+                .labelled()
+                .iter()
+                .map(|(label, path)| format!("{label:<15} {}\n", path.display()))
+                .collect();
+            print_out(&text)
+        }
+        Some(Command::Audit {
+            command:
+                AuditCommand::Export {
+                    cluster,
+                    scope,
+                    since,
+                    format,
+                },
+        }) => launch::audit_export(&cluster, &scope, &since, format).await,
+    }
+}
+
+/// Writes `text` to stdout; a reader that went away (`| head`) is not an error.
+fn print_out(text: &str) -> kubevigil::Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Err(error) if error.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(kubevigil::Error::io("writing to standard output", error))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Reports a command line clap refused (exit 2), or prints the help or
+/// version it was asked for (exit 0).
+fn usage(error: &clap::Error, colour: bool) -> ExitCode {
+    if matches!(
+        error.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        let _ = error.print();
+        return ExitCode::from(u8::try_from(error.exit_code()).unwrap_or(USAGE));
+    }
+    let rendered = error.render().to_string();
+    let first = rendered
+        .lines()
+        .find(|line| !line.trim().is_empty())
+        .unwrap_or("the command line is not valid");
+    let message = first.strip_prefix("error: ").unwrap_or(first);
+    let command = command_path(std::env::args().skip(1));
+    report(message, Some(&format!("see '{command} --help'")), colour);
+    ExitCode::from(USAGE)
+}
+
+/// The subcommand the arguments name, such as `kubevigil sandbox serve`.
+fn command_path(args: impl Iterator<Item = String>) -> String {
+    use clap::CommandFactory;
+    let mut command = Cli::command();
+    let mut path = vec![command.get_name().to_string()];
+    for arg in args {
+        let Some(sub) = command.find_subcommand(&arg).cloned() else {
+            if arg.starts_with('-') {
+                continue;
+            }
+            break;
+        };
+        path.push(sub.get_name().to_string());
+        command = sub;
+    }
+    path.join(" ")
+}
+
+/// `error: message` and, when given, `hint: hint`, on stderr.
+fn report(message: &str, hint: Option<&str>, colour: bool) {
+    let (error_label, hint_label) = if colour {
+        ("\x1b[1;31merror:\x1b[0m", "\x1b[1mhint:\x1b[0m")
+    } else {
+        ("error:", "hint:")
+    };
+    let mut text = format!("{error_label} {}\n", one_line(message));
+    if let Some(hint) = hint {
+        text.push_str(&format!("{hint_label} {}\n", one_line(hint)));
+    }
+    let _ = std::io::stderr().lock().write_all(text.as_bytes());
+}
+
+/// `text` on one line: line breaks become `; `.
+fn one_line(text: &str) -> String {
+    text.lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty())
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// Whether to colour what goes to stderr: only on a terminal, and never
+/// with `NO_COLOR` set (to anything but the empty string) or `TERM=dumb`.
+fn stderr_colour() -> bool {
+    std::io::stderr().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        && std::env::var_os("TERM").is_none_or(|t| t != "dumb")
 }

@@ -130,6 +130,7 @@ fn hostile_records() -> Vec<AuditRecord> {
             reason: Some(format!("{reason}{CLIPBOARD}")),
             edited: false,
             context: Some("\u{2066}prod\u{2069}\u{7f}".into()),
+            server: Some("https://\u{202e}127.0.0.1:6443".into()),
             detail: Some(
                 "Scale apps/v1/Deployment payments/api: \u{1b}[1Ascale\u{200f}\r\n-a: 1\n+a: 2\u{061c}\n"
                     .into(),
@@ -206,6 +207,7 @@ fn ordinary_records_round_trip_unchanged() {
         reason: Some("wrong pod, \"api-0\"; ça déborde — 東京".into()),
         edited: true,
         context: Some("prod".into()),
+        server: Some("https://127.0.0.1:6443".into()),
         detail: Some("--- original\n+++ edited\n@@ -1 +1 @@\n-a: 1\n+a: \"2,3\"\n".into()),
     };
     for format in [ExportFormat::Jsonl, ExportFormat::Csv] {
@@ -321,9 +323,9 @@ async fn the_real_binary_exports_what_an_agent_wrote_inert() {
     std::fs::write(&kubeconfig, api.kubeconfig_yaml("viewer")).expect("write the kubeconfig");
     for format in ["csv", "jsonl"] {
         let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_kubevigil"))
+            .args(["audit", "export", "--since", "1h", "--format", format])
             .arg("--kubeconfig")
             .arg(&kubeconfig)
-            .args(["audit", "export", "--since", "1h", "--format", format])
             .env_remove("KUBECONFIG")
             .env("HOME", home.path())
             .env("XDG_CONFIG_HOME", home.path().join("config"))

@@ -402,7 +402,7 @@ fn xdg_config_home_and_xdg_data_home_move_the_files() {
     // The real lookup finds the same layout.
     if let Some(paths) = ConfigPaths::discover() {
         assert!(paths.config_file.ends_with("kubevigil/config.toml"));
-        assert_eq!(paths.labelled().len(), 4);
+        assert_eq!(paths.labelled().len(), 5);
     }
 }
 

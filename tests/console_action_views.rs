@@ -665,6 +665,7 @@ fn the_audit_shows_the_digest_a_decision_was_about() {
             reason: None,
             edited: by == "oncall-1",
             context: None,
+            server: None,
             detail: None,
         })
         .collect();

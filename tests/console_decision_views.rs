@@ -207,6 +207,7 @@ fn record(
         reason: reason.map(String::from),
         edited: false,
         context: Some("sandbox".into()),
+        server: None,
         detail: None,
     }
 }

@@ -15,7 +15,7 @@ use kubevigil::app::fixtures::{StateBuilder, at, investigation, key, proposal};
 use kubevigil::app::records::CredentialRecord;
 use kubevigil::app::state::{Screen, State};
 use kubevigil::app::update;
-use kubevigil::app::vault::{TokenLookup, VaultEffect, VaultEvent};
+use kubevigil::app::vault::{TokenLookup, VaultEffect, VaultEvent, VaultFailure};
 use kubevigil::domain::{InvestigationState, Phase, ProposalState, Risk};
 use kubevigil::vault::{TokenInfo, VaultIdentity};
 use std::collections::BTreeMap;
@@ -96,7 +96,7 @@ fn the_header_shows_the_operators_vault_identity() {
     let header = wide.lines().next().unwrap_or_default();
     assert!(
         header.contains(
-            "ns all │ vault oidc-alice (entity 7d2f0a4e, policies default,kubevigil-operator,oncall +1) │ ● live"
+            "│ vault oidc-alice at vault.example:8200 (entity 7d2f0a4e, policies default,kubevigil-operator,oncall +1) │ ● live"
         ),
         "{header}"
     );
@@ -324,10 +324,11 @@ fn vault_going_away_is_said_once_and_shown_in_the_header() {
     let mut state = world(160, 48, operator());
     let failing = VaultEvent::Identity {
         addr: "https://vault.example:8200".into(),
-        result: Err(
-            "Vault at https://vault.example:8200 is unreachable while trying to look up the operator's token: connection refused"
+        result: Err(VaultFailure {
+            cause: "connection refused".into(),
+            detail: "Vault at https://vault.example:8200 is unreachable while trying to look up the operator's token: connection refused"
                 .into(),
-        ),
+        }),
     };
     update(&mut state, Action::Vault(failing.clone()));
     update(&mut state, Action::Vault(failing));
@@ -336,7 +337,7 @@ fn vault_going_away_is_said_once_and_shown_in_the_header() {
         text.lines()
             .next()
             .unwrap_or_default()
-            .contains("vault ⚠ unreachable"),
+            .contains("vault ⚠ connection refused since 02:14:07"),
         "{text}"
     );
     let said = state

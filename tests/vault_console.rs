@@ -120,7 +120,8 @@ async fn vault_going_away_is_reported_as_unreachable() {
         panic!("expected the identity");
     };
     let error = result.expect_err("Vault is gone");
-    assert!(error.contains("unreachable"), "{error}");
+    assert!(error.detail.contains("unreachable"), "{error}");
+    assert_eq!(error.cause, "connection refused", "{error}");
     tasks.run(
         VaultEffect::WatchToken {
             accessor: Some("some-accessor".into()),
@@ -150,7 +151,7 @@ async fn without_vault_or_with_a_broken_config_the_header_is_told_so() {
         addr: "not a url".into(),
         token: "t".into(),
         namespace: None,
-        cacert: None,
+        ..Default::default()
     };
     let mut broken = VaultTasks::new(ConsoleVault::find(Some(settings), &VaultConfig::default()));
     broken.run(VaultEffect::LookupIdentity, &tx);

@@ -353,7 +353,7 @@ async fn vault_down_delays_the_credential_but_not_the_rule_approval() {
         addr: format!("http://127.0.0.1:{port}"),
         token: format!("root-{:032x}", rand::random::<u128>()),
         namespace: None,
-        cacert: None,
+        ..Default::default()
     };
     let vault = Vault::connect(settings.clone()).expect("client");
     let mut cluster = Cluster::start(Phase::Autonomous).await;
@@ -466,7 +466,7 @@ async fn a_hanging_vault_does_not_delay_expiries() {
         addr: format!("http://{addr}"),
         token: "root".into(),
         namespace: None,
-        cacert: None,
+        ..Default::default()
     };
     let mut cluster = Cluster::start(Phase::Autonomous).await;
     cluster.run_governor(Vault::connect(settings).expect("client"));

@@ -183,6 +183,10 @@ pub enum Action {
         readonly: bool,
         /// The user from the new context's kubeconfig entry, until verified.
         kubeconfig_user: Option<String>,
+        /// The context's namespace, the new scope (`None`: all namespaces).
+        namespace: Option<String>,
+        /// Every context of the kubeconfig as read again, for `:ctx` completion.
+        contexts: Vec<String>,
     },
     /// The cluster answered a trust policy change ([`Effect::ApplyPolicy`](super::Effect::ApplyPolicy)).
     PolicyApplied(Box<Result<crate::policy::PolicyApplied, crate::policy::PolicyApplyError>>),

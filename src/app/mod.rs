@@ -35,6 +35,9 @@ pub struct ConsoleOptions {
     pub context: String,
     /// The kubeconfig, for `:ctx NAME` switching.
     pub kubeconfig: Option<kube::config::Kubeconfig>,
+    /// Where the kubeconfig was read from: `:ctx` reads these files again
+    /// (`None`: switch within [`ConsoleOptions::kubeconfig`] as it is).
+    pub kubeconfig_files: Option<crate::config::KubeconfigFiles>,
     /// The kubeconfig's user, shown (as unverified) when SelfSubjectReview is unavailable.
     pub kubeconfig_user: Option<String>,
     /// Watch only this namespace (`None`: all namespaces).

@@ -4,7 +4,7 @@
 //! is what the console shows: the operator's Vault identity in the header and
 //! the open investigation's token in the detail view.
 
-use crate::vault::{TokenInfo, VaultIdentity};
+use crate::vault::{TokenInfo, VaultError, VaultIdentity};
 use jiff::Timestamp;
 
 /// Vault IO for the header and the detail view, run by the runtime in tasks.
@@ -38,8 +38,15 @@ pub enum VaultEvent {
     Identity {
         /// The server address.
         addr: String,
-        /// The identity, or the error worded for the operator.
-        result: Result<VaultIdentity, String>,
+        /// The identity, or why not.
+        result: Result<VaultIdentity, VaultFailure>,
+    },
+    /// The server's TLS certificate is not verified (`BAO_SKIP_VERIFY` or
+    /// `VAULT_SKIP_VERIFY`): said once, shown in the header for as long as
+    /// the console runs.
+    TlsUnverified {
+        /// The server address.
+        addr: String,
     },
     /// A lookup of a watched token accessor came back.
     Token {
@@ -61,4 +68,30 @@ pub enum TokenLookup {
     Gone,
     /// The lookup failed (unreachable, forbidden): the error for the operator.
     Failed(String),
+}
+
+/// Why Vault could not be used: a few words for the header and the whole
+/// sentence for the notices.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VaultFailure {
+    /// The cause in a few words ([`VaultError::cause`]): `connection
+    /// refused`, `timed out`, `403 permission denied`, `sealed`...
+    pub cause: String,
+    /// The error worded for the operator.
+    pub detail: String,
+}
+
+impl From<&VaultError> for VaultFailure {
+    fn from(error: &VaultError) -> VaultFailure {
+        VaultFailure {
+            cause: error.cause(),
+            detail: error.to_string(),
+        }
+    }
+}
+
+impl std::fmt::Display for VaultFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.detail)
+    }
 }

@@ -64,6 +64,7 @@ impl LastChange {
             reason: self.why.as_deref().and_then(non_empty),
             edited: false,
             context: context.and_then(non_empty),
+            server: None,
             detail: non_empty(&self.what),
         }
     }

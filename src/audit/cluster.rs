@@ -69,7 +69,27 @@ pub async fn export_from_cluster<W: Write>(
     format: ExportFormat,
     writer: W,
 ) -> Result<usize> {
-    let records = collect_from_cluster(client, None, since).await?;
+    export_scoped(client, None, None, since, format, writer).await
+}
+
+/// What `kubevigil audit export` does: collects the trail of `namespace` (or
+/// of every namespace) since `since`, oldest first, names the cluster's API
+/// `server` in records that do not (they were made on this cluster), and
+/// writes them to `writer` in `format`. Returns how many records were written.
+pub async fn export_scoped<W: Write>(
+    client: &Client,
+    namespace: Option<&str>,
+    server: Option<&str>,
+    since: Timestamp,
+    format: ExportFormat,
+    writer: W,
+) -> Result<usize> {
+    let mut records = collect_from_cluster(client, namespace, since).await?;
+    for record in &mut records {
+        if record.server.is_none() {
+            record.server = server.map(str::to_string);
+        }
+    }
     export(&records, format, writer)?;
     Ok(records.len())
 }
@@ -81,8 +101,8 @@ pub(crate) fn sort_by_time(records: &mut [AuditRecord]) {
     });
 }
 
-/// Keeps the first copy of each act; a later copy fills in the context the
-/// first lacked (the proposal's status does not know the kube context).
+/// Keeps the first copy of each act; a later copy fills in the context and
+/// server the first lacked (the proposal's status does not know them).
 fn merge_copies(records: Vec<AuditRecord>) -> Vec<AuditRecord> {
     let mut kept: Vec<AuditRecord> = Vec::with_capacity(records.len());
     let mut seen = HashMap::new();
@@ -92,6 +112,9 @@ fn merge_copies(records: Vec<AuditRecord>) -> Vec<AuditRecord> {
                 let first: &mut AuditRecord = &mut kept[index];
                 if first.context.is_none() {
                     first.context = record.context;
+                }
+                if first.server.is_none() {
+                    first.server = record.server;
                 }
             }
             None => {
@@ -142,6 +165,7 @@ mod tests {
             reason: None,
             edited: false,
             context: context.map(Into::into),
+            server: None,
             detail: Some(detail.into()),
         }
     }

@@ -136,7 +136,7 @@ fn map_text(record: AuditRecord, change: impl Fn(String) -> String) -> AuditReco
 }
 
 /// The CSV columns, written alone when there is nothing to export.
-const CSV_HEADER: [&str; 11] = [
+const CSV_HEADER: [&str; 12] = [
     "at",
     "actor",
     "verified",
@@ -147,6 +147,7 @@ const CSV_HEADER: [&str; 11] = [
     "reason",
     "edited",
     "context",
+    "server",
     "detail",
 ];
 
@@ -171,6 +172,7 @@ mod tests {
             reason: None,
             edited: true,
             context: Some("prod".into()),
+            server: Some("https://prod.example:6443".into()),
             detail: Some("--- original\n+++ edited\n@@ -1 +1 @@\n-a: 1\n+a: \"2,3\"\n".into()),
         };
         let veto = AuditRecord {
@@ -181,6 +183,7 @@ mod tests {
             reason: Some("wrong pod, \"api-0\"".into()),
             edited: false,
             context: None,
+            server: None,
             detail: None,
             ..base.clone()
         };
@@ -195,6 +198,18 @@ mod tests {
             let back = import(format, out.as_slice()).expect("import");
             assert_eq!(back, records(), "{format:?}");
         }
+    }
+
+    #[test]
+    fn records_written_before_the_server_field_still_read() {
+        let old = r#"{"at":"2026-11-27T02:14:07Z","actor":"oncall-1","verified":true,"action":"Approve","namespace":"payments","object":"actionproposal/p","investigation":null,"reason":null,"edited":false,"context":"prod","detail":null}"#;
+        let read = import(ExportFormat::Jsonl, old.as_bytes()).expect("old JSON line");
+        assert_eq!(read[0].server, None);
+        assert_eq!(read[0].context.as_deref(), Some("prod"));
+        let old_csv = "at,actor,verified,action,namespace,object,investigation,reason,edited,context,detail\n2026-11-27T02:14:07Z,oncall-1,true,Approve,payments,actionproposal/p,,,false,prod,\n";
+        let read = import(ExportFormat::Csv, old_csv.as_bytes()).expect("old CSV");
+        assert_eq!(read[0].server, None);
+        assert_eq!(read[0].context.as_deref(), Some("prod"));
     }
 
     #[test]

@@ -2,10 +2,70 @@
 
 use super::AuditRecord;
 use crate::{Error, Result};
+use std::borrow::Cow;
+use std::collections::BTreeMap;
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, ErrorKind, Write};
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Mutex, PoisonError, RwLock};
+
+/// Where this process keeps its audit log, and which cluster its records are
+/// about: set once at start (and on a context switch) by whoever knows.
+#[derive(Debug)]
+struct Session {
+    /// Instead of the data directory's `audit.jsonl` (`kubevigil demo`).
+    file: Option<PathBuf>,
+    /// The API server of each kube context used so far.
+    servers: BTreeMap<String, String>,
+    /// The kube context in use.
+    current: Option<String>,
+}
+
+static SESSION: RwLock<Session> = RwLock::new(Session {
+    file: None,
+    servers: BTreeMap::new(),
+    current: None,
+});
+
+/// Sends this process's audit log ([`AuditLog::open_default`]) to `path`
+/// instead of the data directory's `audit.jsonl`: `kubevigil demo` keeps
+/// its simulated decisions apart from real ones.
+pub fn use_audit_file(path: PathBuf) {
+    SESSION.write().unwrap_or_else(PoisonError::into_inner).file = Some(path);
+}
+
+/// Tells the audit log which cluster this process now works on: the kube
+/// `context` and its API `server`. A record appended without a context is
+/// stamped with this one, and a record of a known context with its server,
+/// so every local record names the cluster it was made on.
+pub fn set_audit_cluster(context: Option<&str>, server: Option<&str>) {
+    let mut session = SESSION.write().unwrap_or_else(PoisonError::into_inner);
+    session.current = context.map(str::to_string);
+    if let (Some(context), Some(server)) = (context, server) {
+        session
+            .servers
+            .insert(context.to_string(), server.to_string());
+    }
+}
+
+/// `record` with the context and server it lacks filled in from `session`.
+fn stamp<'r>(record: &'r AuditRecord, session: &Session) -> Cow<'r, AuditRecord> {
+    let context = record.context.clone().or_else(|| session.current.clone());
+    let server = record.server.clone().or_else(|| {
+        context
+            .as_ref()
+            .and_then(|c| session.servers.get(c))
+            .cloned()
+    });
+    if context == record.context && server == record.server {
+        return Cow::Borrowed(record);
+    }
+    Cow::Owned(AuditRecord {
+        context,
+        server,
+        ..record.clone()
+    })
+}
 
 /// An open, append-only JSON-lines audit log (by default `audit.jsonl` in the
 /// data directory, see `crate::config`). Cheap to share behind an `Arc`; appends
@@ -40,8 +100,16 @@ impl AuditLog {
 
     /// Opens the log where kubevigil keeps it: `audit.jsonl` in the data
     /// directory ([`ConfigPaths::discover`](crate::config::ConfigPaths::discover),
-    /// which honours `XDG_DATA_HOME`).
+    /// which honours `XDG_DATA_HOME`), or the file [`use_audit_file`] chose.
     pub fn open_default() -> Result<AuditLog> {
+        let chosen = SESSION
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .file
+            .clone();
+        if let Some(path) = chosen {
+            return AuditLog::open(path);
+        }
         let paths = crate::config::ConfigPaths::discover().ok_or_else(|| Error::Invalid {
             field: "audit log".to_string(),
             reason: "there is no home or data directory to keep it in; set XDG_DATA_HOME"
@@ -55,10 +123,20 @@ impl AuditLog {
         &self.path
     }
 
-    /// Appends `record` as one line and waits until it is on disk (`sync_data`).
+    /// `record` with the context and server this process works on filled in
+    /// where it has none ([`set_audit_cluster`]), as [`AuditLog::append`] writes it.
+    pub fn stamped(&self, record: &AuditRecord) -> AuditRecord {
+        let session = SESSION.read().unwrap_or_else(PoisonError::into_inner);
+        stamp(record, &session).into_owned()
+    }
+
+    /// Appends `record` as one line and waits until it is on disk
+    /// (`sync_data`). A record without a context or server gets this
+    /// process's ([`set_audit_cluster`]).
     pub fn append(&self, record: &AuditRecord) -> Result<()> {
+        let record = self.stamped(record);
         let mut line =
-            serde_json::to_vec(record).map_err(|e| Error::Serialization(e.to_string()))?;
+            serde_json::to_vec(&record).map_err(|e| Error::Serialization(e.to_string()))?;
         line.push(b'\n');
         let mut file = self.file.lock().unwrap_or_else(PoisonError::into_inner);
         let context = || format!("appending to the audit log {}", self.path.display());
@@ -108,6 +186,7 @@ mod tests {
             reason: Some("memory, with \"quotes\", commas\nand a newline".into()),
             edited: false,
             context: Some("prod".into()),
+            server: Some("https://prod.example:6443".into()),
             detail: None,
         }
     }
@@ -130,6 +209,43 @@ mod tests {
         let (records, malformed) = read_local(&path).expect("read back");
         assert_eq!(records, vec![first, second]);
         assert_eq!(malformed, 2);
+    }
+
+    #[test]
+    fn records_are_stamped_with_the_cluster_they_were_made_on() {
+        let session = Session {
+            file: None,
+            servers: BTreeMap::from([
+                ("prod".to_string(), "https://prod:6443".to_string()),
+                ("lab".to_string(), "https://lab:6443".to_string()),
+            ]),
+            current: Some("lab".into()),
+        };
+        let made_in_prod = record("oncall-1", AuditAction::Approve);
+        let made_in_prod = AuditRecord {
+            server: None,
+            ..made_in_prod
+        };
+        let stamped = stamp(&made_in_prod, &session);
+        assert_eq!(
+            stamped.context.as_deref(),
+            Some("prod"),
+            "its own context is kept"
+        );
+        assert_eq!(stamped.server.as_deref(), Some("https://prod:6443"));
+        let no_context = AuditRecord {
+            context: None,
+            ..made_in_prod.clone()
+        };
+        let stamped = stamp(&no_context, &session);
+        assert_eq!(
+            stamped.context.as_deref(),
+            Some("lab"),
+            "the current context"
+        );
+        assert_eq!(stamped.server.as_deref(), Some("https://lab:6443"));
+        let complete = record("oncall-1", AuditAction::Veto);
+        assert!(matches!(stamp(&complete, &session), Cow::Borrowed(_)));
     }
 
     #[test]

@@ -16,9 +16,9 @@ mod since;
 
 pub use change::LastChange;
 pub use cluster::{
-    AUDIT_LABEL, AUDIT_RECORD_ANNOTATION, collect_from_cluster, export_from_cluster,
+    AUDIT_LABEL, AUDIT_RECORD_ANNOTATION, collect_from_cluster, export_from_cluster, export_scoped,
 };
 pub use export::{ExportFormat, export, import};
-pub use log::{AuditLog, read_local};
+pub use log::{AuditLog, read_local, set_audit_cluster, use_audit_file};
 pub use record::{AuditAction, AuditRecord};
 pub use since::{parse_since, since_ago};

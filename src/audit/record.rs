@@ -67,6 +67,8 @@ pub struct AuditRecord {
     pub edited: bool,
     /// The kubeconfig context it was done in, when known.
     pub context: Option<String>,
+    /// The API server of the cluster it was done on (its URL), when known.
+    pub server: Option<String>,
     /// What else a reviewer needs: the proposal's summary, what an edit changed,
     /// which Jobs were suspended.
     pub detail: Option<String>,
@@ -138,6 +140,7 @@ impl AuditRecord {
             reason: decision.reason.as_deref().and_then(non_empty),
             edited: decision.edited,
             context: context.and_then(non_empty),
+            server: None,
             detail: Some(detail),
         }
     }
@@ -169,6 +172,7 @@ impl AuditRecord {
             reason: optional(&self.reason),
             edited: self.edited,
             context: optional(&self.context),
+            server: optional(&self.server),
             detail: optional(&self.detail),
         }
     }

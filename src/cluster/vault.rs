@@ -4,7 +4,7 @@
 //! [`Action::Vault`].
 
 use crate::app::action::Action;
-use crate::app::vault::{TOKEN_REFRESH, TokenLookup, VaultEffect, VaultEvent};
+use crate::app::vault::{TOKEN_REFRESH, TokenLookup, VaultEffect, VaultEvent, VaultFailure};
 use crate::config::VaultConfig;
 use crate::vault::{Vault, VaultSettings};
 use jiff::Timestamp;
@@ -32,8 +32,9 @@ pub enum ConsoleVault {
 
 impl ConsoleVault {
     /// `known` settings (the sandbox's OpenBao) when given, otherwise Vault as
-    /// the Vault CLI finds it: `VAULT_ADDR`, `VAULT_TOKEN` or the token
-    /// helper, `VAULT_NAMESPACE`, `VAULT_CACERT`, then the config file.
+    /// the bao and vault CLIs find it ([`crate::vault::settings_from_env`]):
+    /// `BAO_*`/`VAULT_*` variables, a token helper or `~/.vault-token`, then
+    /// the config file.
     pub fn find(known: Option<VaultSettings>, config: &VaultConfig) -> ConsoleVault {
         let found = match known {
             Some(settings) => Vault::connect(settings).map(Some),
@@ -120,10 +121,19 @@ async fn send(tx: Sender<Action>, event: VaultEvent) {
     let _ = tx.send(Action::Vault(event)).await;
 }
 
-/// Looks up the operator's identity now and again, for as long as the console runs.
+/// Looks up the operator's identity now and again, for as long as the
+/// console runs; first says so when the server's certificate goes unchecked.
 async fn watch_identity(vault: Arc<Vault>, tx: Sender<Action>) {
+    if vault.settings().skip_verify {
+        let event = VaultEvent::TlsUnverified {
+            addr: vault.addr().to_string(),
+        };
+        if tx.send(Action::Vault(event)).await.is_err() {
+            return;
+        }
+    }
     loop {
-        let result = vault.identity().await.map_err(|e| e.to_string());
+        let result = vault.identity().await.map_err(|e| VaultFailure::from(&e));
         let wait = if result.is_ok() {
             IDENTITY_REFRESH
         } else {

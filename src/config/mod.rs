@@ -7,13 +7,17 @@
 //! defaults are shipped, with comments, as [`EXAMPLE_CONFIG`].
 
 mod keyspec;
+pub mod kubeconfig;
 mod layer;
 mod paths;
 mod position;
+pub mod scope;
 
 pub use keyspec::parse_key_spec;
+pub use kubeconfig::{KubeconfigError, KubeconfigFiles};
 pub use paths::{ConfigPaths, themes_dir_for};
 pub(crate) use position::toml_position;
+pub use scope::{NamespaceScope, scope_label};
 
 use crate::ui::theme::Theme;
 use serde::Serialize;

@@ -14,6 +14,8 @@ pub struct ConfigPaths {
     pub data_dir: PathBuf,
     /// The local audit log (JSON lines).
     pub audit_log: PathBuf,
+    /// The audit log of `kubevigil demo`, kept apart from the real one.
+    pub demo_audit_log: PathBuf,
 }
 
 impl ConfigPaths {
@@ -52,16 +54,18 @@ impl ConfigPaths {
             themes_dir: config_dir.join("themes"),
             data_dir: data_dir.to_owned(),
             audit_log: data_dir.join("audit.jsonl"),
+            demo_audit_log: data_dir.join("demo-audit.jsonl"),
         }
     }
 
     /// Every path with a label, for `kubevigil paths`.
-    pub fn labelled(&self) -> [(&'static str, &Path); 4] {
+    pub fn labelled(&self) -> [(&'static str, &Path); 5] {
         [
             ("config file", &self.config_file),
             ("themes", &self.themes_dir),
             ("data", &self.data_dir),
             ("audit log", &self.audit_log),
+            ("demo audit log", &self.demo_audit_log),
         ]
     }
 }

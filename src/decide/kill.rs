@@ -108,6 +108,7 @@ pub async fn kill_investigation(
         reason: reason.clone(),
         edited: false,
         context: None,
+        server: None,
         detail: Some(detail.clone()),
     };
     let note = Note {

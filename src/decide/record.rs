@@ -58,6 +58,8 @@ pub(crate) async fn record_elsewhere(
     record: &AuditRecord,
 ) -> Vec<String> {
     let mut warnings = Vec::new();
+    // The Event's copy names the cluster too, as the local line does.
+    let record = &audit.stamped(record);
     let what = format!(
         "{} {}/{}",
         note.reason,

@@ -155,6 +155,25 @@ impl Sandbox {
         write_private(path, self.api.kubeconfig_yaml(context).as_bytes())
     }
 
+    /// The contexts of the kubeconfig [`Sandbox::write_kubeconfig`] writes,
+    /// read back from it, in order: each context's name and default
+    /// namespace.
+    pub fn kubeconfig_contexts(&self) -> Result<Vec<(String, Option<String>)>> {
+        let yaml = self.api.kubeconfig_yaml("oncall-1");
+        let config = kube::config::Kubeconfig::from_yaml(&yaml).map_err(|e| Error::Invalid {
+            field: "sandbox kubeconfig".to_string(),
+            reason: e.to_string(),
+        })?;
+        Ok(config
+            .contexts
+            .into_iter()
+            .map(|c| {
+                let namespace = c.context.and_then(|c| c.namespace);
+                (c.name, namespace)
+            })
+            .collect())
+    }
+
     /// Starts scenario `key` (see [`agents::scenarios::ALL`]) in `namespace`
     /// now, outside the spawner's limits. Its agent never crashes at random.
     pub fn start_investigation(&self, key: &str, namespace: &str) -> Result<InvestigationHandle> {

@@ -25,8 +25,15 @@ impl TerminalGuard {
     /// Enters raw mode and the alternate screen, hides the cursor and turns
     /// on bracketed paste.
     pub fn enter() -> crate::Result<TerminalGuard> {
+        require_terminal()?;
         install_panic_hook();
-        enable_raw_mode().map_err(|e| crate::Error::io("entering raw mode", e))?;
+        enable_raw_mode().map_err(|e| match e.raw_os_error() {
+            // ENXIO, ENOTTY: no controlling terminal after all.
+            Some(6 | 25) => {
+                crate::Error::NoTerminal("there is no terminal to read keys from".into())
+            }
+            _ => crate::Error::io("entering raw mode", e),
+        })?;
         let entered = execute!(
             stdout(),
             EnterAlternateScreen,
@@ -64,6 +71,21 @@ impl Drop for TerminalGuard {
             // about the cursor when dropped; there is nothing left to restore.
             std::mem::forget(frames);
         }
+    }
+}
+
+/// Fails with [`crate::Error::NoTerminal`] unless standard output is a
+/// terminal: the console draws there. (Keys are read from standard input,
+/// or from the controlling terminal when standard input is redirected;
+/// without either, entering raw mode fails with the same error.)
+pub fn require_terminal() -> crate::Result<()> {
+    use std::io::IsTerminal;
+    if stdout().is_terminal() {
+        Ok(())
+    } else {
+        Err(crate::Error::NoTerminal(
+            "standard output is not a terminal".into(),
+        ))
     }
 }
 

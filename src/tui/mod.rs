@@ -10,8 +10,11 @@ mod scroll;
 mod signals;
 
 pub use frames::FrameWriter;
-pub use guard::{TerminalGuard, restore};
+pub use guard::{TerminalGuard, require_terminal, restore};
 pub use input::spawn_input;
 pub use output::{ConsoleOutput, MuteSwitch};
 pub use scroll::{TablePosition, TableScroll};
-pub use signals::spawn_signals;
+pub use signals::{
+    SIGHUP, SIGINT, SIGQUIT, SIGTERM, note_signal, signal_received, spawn_signals,
+    wait_for_termination,
+};

@@ -26,17 +26,40 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     identity.push(sep());
     identity.extend(user(state));
     identity.push(sep());
-    let scope = state.namespace.as_deref().unwrap_or("all");
-    identity.push(Span::styled(format!("ns {scope}"), theme.header));
+    let scope = crate::config::scope_label(state.namespace.as_deref());
+    identity.push(Span::styled(scope, theme.header));
 
     let mut status: Vec<Span<'static>> = vec![Span::styled(" ", theme.header)];
     status.extend(connection(state));
+    let after_connection = status.len();
     status.push(sep());
     status.extend(counts(state, area.width >= 100));
     status.extend(super::decision_bar::header_spans(state));
 
     let lines = if area.height >= 2 {
-        append_vault(state, &mut identity, usize::from(area.width));
+        let width = usize::from(area.width);
+        let mut variants = super::vault::header_variants(state);
+        let on_identity = best_fit(&variants, spans_width(&identity), width);
+        // In trouble, Vault takes the status row instead (after the cluster's
+        // connection state, the counts kept) when it shows more there, or
+        // when nothing of it fits after the identity.
+        let on_status = best_fit(&variants, spans_width(&status), width);
+        let to_status = super::vault::header_alarming(state)
+            && match (on_identity, on_status) {
+                (Some(identity_form), Some(status_form)) => status_form < identity_form,
+                (None, _) => true,
+                (Some(_), None) => false,
+            };
+        let form = if to_status { on_status } else { on_identity };
+        let chosen = pick(&mut variants, form);
+        if to_status {
+            let mut vault = vec![sep()];
+            vault.extend(chosen);
+            status.splice(after_connection..after_connection, vault);
+        } else {
+            identity.push(sep());
+            identity.extend(chosen);
+        }
         vec![
             Line::from(identity).style(theme.header),
             Line::from(status).style(theme.header),
@@ -44,10 +67,12 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     } else {
         // One row: Vault goes right after the identity, so a long status
         // (counts, RBAC notes) cannot push it off the edge; its details
-        // (entity, policies) only when everything fits.
-        let status_width: usize = status.iter().map(|s| super::text::width(&s.content)).sum();
-        let room = usize::from(area.width).saturating_sub(status_width + 3);
-        append_vault(state, &mut identity, room);
+        // (address, entity, policies) only when everything fits.
+        let room = usize::from(area.width).saturating_sub(spans_width(&status) + 3);
+        let mut variants = super::vault::header_variants(state);
+        let form = best_fit(&variants, spans_width(&identity), room);
+        identity.push(sep());
+        identity.extend(pick(&mut variants, form));
         identity.push(sep());
         identity.extend(status.into_iter().skip(1));
         vec![Line::from(identity).style(theme.header)]
@@ -55,16 +80,25 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     frame.render_widget(Paragraph::new(lines).style(theme.header), area);
 }
 
-/// Appends the Vault segment, with the entity and policies when they fit.
-fn append_vault(state: &State, line: &mut Vec<Span<'static>>, width: usize) {
-    let used: usize = line.iter().map(|s| super::text::width(&s.content)).sum();
-    let wide = super::vault::header_spans(state, true);
-    let wide_width: usize = wide.iter().map(|s| super::text::width(&s.content)).sum();
-    line.push(Span::styled(" │ ", state.theme.header));
-    if used + 3 + wide_width <= width {
-        line.extend(wide);
+fn spans_width(spans: &[Span<'static>]) -> usize {
+    spans.iter().map(|s| super::text::width(&s.content)).sum()
+}
+
+/// The widest of the Vault segment's forms (widest first) that fits, with a
+/// separator, after `used` columns of a line `width` wide.
+fn best_fit(variants: &[Vec<Span<'static>>], used: usize, width: usize) -> Option<usize> {
+    variants
+        .iter()
+        .position(|variant| used + 3 + spans_width(variant) <= width)
+}
+
+/// The form `chosen`, else the narrowest.
+fn pick(variants: &mut Vec<Vec<Span<'static>>>, chosen: Option<usize>) -> Vec<Span<'static>> {
+    let index = chosen.unwrap_or(variants.len().saturating_sub(1));
+    if index < variants.len() {
+        variants.swap_remove(index)
     } else {
-        line.extend(super::vault::header_spans(state, false));
+        Vec::new()
     }
 }
 

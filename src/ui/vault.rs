@@ -18,38 +18,105 @@ const DEADLINE_TOLERANCE: jiff::SignedDuration = jiff::SignedDuration::from_secs
 /// How many policy names are listed before `+N`.
 const POLICIES_SHOWN: usize = 3;
 
-/// The header's Vault segment: who the operator is in Vault, or that it is off.
-pub fn header_spans(state: &State, wide: bool) -> Vec<Span<'static>> {
+/// The header's Vault segment, widest first: where Vault is (host:port) and
+/// who the operator is there, or why it fails and since when, or that it is
+/// off; narrower forms drop the policies (or the failure's start), then the
+/// address. Every form ends with a warning while the server's TLS
+/// certificate goes unchecked.
+pub fn header_variants(state: &State) -> Vec<Vec<Span<'static>>> {
     let theme = &state.theme;
     let warning = theme.header.patch(theme.warn);
-    match &state.vault.status {
-        VaultStatus::Unknown => vec![Span::styled("vault …", theme.header)],
-        VaultStatus::Off => vec![Span::styled("vault off", theme.header)],
-        VaultStatus::Misconfigured(_) => vec![Span::styled("vault ⚠ misconfigured", warning)],
-        VaultStatus::Failing { error, .. } => {
-            let what = if error.contains("unreachable") {
-                "unreachable"
-            } else {
-                "failing"
-            };
-            vec![Span::styled(format!("vault ⚠ {what}"), warning)]
+    let plain = |text: String| Span::styled(text, theme.header);
+    let mut variants: Vec<Vec<Span<'static>>> = match &state.vault.status {
+        VaultStatus::Unknown => vec![vec![plain("vault …".into())]],
+        VaultStatus::Off => vec![vec![plain("vault off".into())]],
+        VaultStatus::Misconfigured(_) => {
+            vec![vec![Span::styled("vault ⚠ misconfigured", warning)]]
         }
-        VaultStatus::On { identity, .. } => {
+        VaultStatus::Failing {
+            addr, cause, since, ..
+        } => {
+            let at = host_port(addr);
+            let since = format::clock(*since, &state.time_zone);
+            vec![
+                vec![
+                    plain(format!("vault at {at} ")),
+                    Span::styled(format!("⚠ {cause} since {since}"), warning),
+                ],
+                vec![
+                    plain(format!("vault at {at} ")),
+                    Span::styled(format!("⚠ {cause}"), warning),
+                ],
+                vec![Span::styled(
+                    format!("vault ⚠ {cause} since {since}"),
+                    warning,
+                )],
+                vec![Span::styled(format!("vault ⚠ {cause}"), warning)],
+            ]
+        }
+        VaultStatus::On { addr, identity } => {
+            let at = host_port(addr);
             // Vault names every token-auth token `token`; say which one a root token is.
             if identity.policies.iter().any(|p| p == "root") {
-                return vec![Span::styled("vault root token", theme.header)];
-            }
-            let mut text = format!("vault {}", identity.display_name);
-            if wide {
+                vec![
+                    vec![plain(format!("vault root token at {at}"))],
+                    vec![plain("vault root token".into())],
+                ]
+            } else {
+                let name = &identity.display_name;
                 let entity = if identity.entity_id.is_empty() {
                     "no entity".to_string()
                 } else {
                     format!("entity {}", short(&identity.entity_id))
                 };
-                text.push_str(&format!(" ({entity}, {})", policy_list(&identity.policies)));
+                let policies = policy_list(&identity.policies);
+                vec![
+                    vec![plain(format!(
+                        "vault {name} at {at} ({entity}, {policies})"
+                    ))],
+                    vec![plain(format!("vault {name} at {at}"))],
+                    vec![plain(format!("vault {name}"))],
+                ]
             }
-            vec![Span::styled(text, theme.header)]
         }
+    };
+    if state.vault.tls_unverified {
+        for variant in &mut variants {
+            variant.push(Span::styled(" ⚠ TLS unverified", warning));
+        }
+        if matches!(state.vault.status, VaultStatus::On { .. }) {
+            variants.push(vec![Span::styled("vault ⚠ TLS unverified", warning)]);
+        }
+    }
+    variants
+}
+
+/// Whether the Vault segment reports trouble (failing, misconfigured, TLS
+/// unverified): in a narrow header it then moves where it stays visible.
+pub fn header_alarming(state: &State) -> bool {
+    state.vault.tls_unverified
+        || matches!(
+            state.vault.status,
+            VaultStatus::Failing { .. } | VaultStatus::Misconfigured(_)
+        )
+}
+
+/// `host:port` of a Vault address, the scheme's port when it names none.
+pub fn host_port(addr: &str) -> String {
+    let Ok(uri) = addr.parse::<http::Uri>() else {
+        return addr.to_string();
+    };
+    let Some(host) = uri.host() else {
+        return addr.to_string();
+    };
+    let port = uri.port_u16().or(match uri.scheme_str() {
+        Some("https") => Some(443),
+        Some("http") => Some(80),
+        _ => None,
+    });
+    match port {
+        Some(port) => format!("{host}:{port}"),
+        None => host.to_string(),
     }
 }
 

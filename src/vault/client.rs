@@ -74,6 +74,22 @@ impl Vault {
         if let Some(namespace) = &settings.namespace {
             builder.set_namespace(namespace.clone());
         }
+        // Set explicitly, so vaultrs does not read VAULT_SKIP_VERIFY or
+        // VAULT_CLIENT_CERT behind the settings' back.
+        builder.verify(!settings.skip_verify);
+        if settings.skip_verify {
+            tracing::warn!(
+                addr = %settings.addr,
+                "TLS certificate verification is off for Vault (BAO_SKIP_VERIFY/VAULT_SKIP_VERIFY)"
+            );
+        }
+        builder.identity(
+            settings
+                .client_certificate
+                .as_ref()
+                .map(client_identity)
+                .transpose()?,
+        );
         let built = builder
             .build()
             .map_err(|e| VaultError::Client(e.to_string()))?;
@@ -105,16 +121,47 @@ impl Vault {
     }
 
     /// The operator's identity: display name, entity id and policies.
+    /// Requested directly (not through vaultrs) so that an answer that is not
+    /// Vault's reads as such rather than as an unreachable server.
     pub async fn identity(&self) -> Result<VaultIdentity, VaultError> {
         let doing = "look up the operator's token";
-        let found = vaultrs::token::lookup_self(&self.client)
-            .await
-            .map_err(|e| self.classify(e, doing))?;
-        let mut policies = found.policies;
-        policies.extend(found.identity_policies.unwrap_or_default());
+        let answer = self
+            .raw(
+                http::Method::GET,
+                "auth/token/lookup-self",
+                None,
+                None,
+                None,
+                doing,
+            )
+            .await?;
+        let data = answer.get("data").ok_or_else(|| VaultError::Unexpected {
+            doing: doing.to_string(),
+            reason: "no data in the answer".to_string(),
+        })?;
+        let text = |key: &str| {
+            data.get(key)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string()
+        };
+        let list = |key: &str| {
+            data.get(key)
+                .and_then(Value::as_array)
+                .map(|items| {
+                    items
+                        .iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_string)
+                        .collect::<Vec<_>>()
+                })
+                .unwrap_or_default()
+        };
+        let mut policies = list("policies");
+        policies.extend(list("identity_policies"));
         Ok(VaultIdentity {
-            display_name: found.display_name,
-            entity_id: found.entity_id,
+            display_name: text("display_name"),
+            entity_id: text("entity_id"),
             policies,
         })
     }
@@ -210,10 +257,21 @@ impl Vault {
         } else {
             serde_json::from_str(&text).map_err(|e| VaultError::Unexpected {
                 doing: doing.to_string(),
-                reason: format!("HTTP {status}, not JSON: {e}"),
+                reason: format!("HTTP {status}, not JSON ({e}): {}", snippet(&text)),
             })?
         };
         if !(200..300).contains(&status) {
+            // Vault answers every error with an `errors` list (sys/health
+            // aside, whose answers are only checked for success).
+            if json.get("errors").is_none() && path != "sys/health" {
+                return Err(VaultError::Unexpected {
+                    doing: doing.to_string(),
+                    reason: format!(
+                        "HTTP {status} without Vault's errors, not a Vault answer: {}",
+                        snippet(&text)
+                    ),
+                });
+            }
             return Err(VaultError::Api {
                 doing: doing.to_string(),
                 status,
@@ -231,7 +289,8 @@ impl Vault {
         }
     }
 
-    /// vaultrs's error as ours: an API answer or an unreachable server.
+    /// vaultrs's error as ours: an API answer, an answer that is not
+    /// Vault's, or an unreachable server.
     fn classify(&self, error: vaultrs::error::ClientError, doing: &str) -> VaultError {
         match error {
             vaultrs::error::ClientError::APIError { code, errors } => VaultError::Api {
@@ -239,8 +298,53 @@ impl Vault {
                 status: code,
                 message: errors.join("; "),
             },
-            other => self.unreachable(doing, &other),
+            other => {
+                let chain = error_chain(&other);
+                // rustify's words for an answer it could not read as Vault's.
+                if chain.contains("Server returned error") || chain.contains("Error parsing") {
+                    VaultError::Unexpected {
+                        doing: doing.to_string(),
+                        reason: format!("not JSON: {chain}"),
+                    }
+                } else {
+                    self.unreachable(doing, &other)
+                }
+            }
         }
+    }
+}
+
+/// The client certificate and key as one identity for the TLS client.
+fn client_identity(
+    certificate: &super::ClientCertificate,
+) -> Result<vaultrs::client::Identity, VaultError> {
+    let read = |path: &std::path::Path| {
+        std::fs::read(path).map_err(|e| {
+            VaultError::Client(format!(
+                "cannot read the client certificate or key {}: {e}",
+                path.display()
+            ))
+        })
+    };
+    let mut pem = read(&certificate.cert)?;
+    pem.push(b'\n');
+    pem.extend(read(&certificate.key)?);
+    vaultrs::client::Identity::from_pem(&pem).map_err(|e| {
+        VaultError::Client(format!(
+            "the client certificate {} with key {} is not usable: {}",
+            certificate.cert.display(),
+            certificate.key.display(),
+            error_chain(&e)
+        ))
+    })
+}
+
+/// The start of an answer that is not JSON, on one line.
+fn snippet(text: &str) -> String {
+    let line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    match line.char_indices().nth(120) {
+        Some((cut, _)) => format!("{}…", &line[..cut]),
+        None => line,
     }
 }
 

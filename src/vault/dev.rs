@@ -3,10 +3,20 @@
 //! it never overwrites the operator's `~/.vault-token`, and servers started
 //! side by side do not race on it), healthy before use, killed on drop. Also
 //! the policies the sandbox sets up.
+//!
+//! The server never outlives kubevigil, however kubevigil ends: on Linux it
+//! is started with a parent-death signal (`prctl(PR_SET_PDEATHSIG,
+//! SIGKILL)`), so SIGKILL of kubevigil, or the SIGHUP of its terminal
+//! closing (which the server itself would take as "reload"), kills it too.
+//! The kernel sends that signal when the *thread* that started the child
+//! ends, so the child is started and owned by a thread of its own that lives
+//! exactly as long as the child ([`Keeper`]), not by whichever async worker
+//! happened to run [`DevServer::start`].
 
 use super::{Vault, VaultError, VaultSettings};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 /// How long a dev server may take to become healthy.
@@ -15,7 +25,7 @@ const START_TIMEOUT: Duration = Duration::from_secs(60);
 /// A running `bao server -dev`, killed when dropped.
 #[derive(Debug)]
 pub struct DevServer {
-    child: Option<Child>,
+    child: Option<Keeper>,
     settings: VaultSettings,
     log: PathBuf,
     /// The server's `HOME`, where dev mode writes its `.vault-token`.
@@ -40,7 +50,8 @@ impl DevServer {
         std::fs::create_dir_all(&home).map_err(|e| failed(e.to_string()))?;
         let out = std::fs::File::create(log).map_err(|e| failed(e.to_string()))?;
         let err = out.try_clone().map_err(|e| failed(e.to_string()))?;
-        let child = Command::new(bao)
+        let mut command = Command::new(bao);
+        command
             .args([
                 "server",
                 "-dev",
@@ -52,16 +63,14 @@ impl DevServer {
             .env("HOME", &home)
             .stdin(Stdio::null())
             .stdout(out)
-            .stderr(err)
-            .spawn()
-            .map_err(|e| failed(e.to_string()))?;
-        let mut server = DevServer {
+            .stderr(err);
+        let child = Keeper::spawn(command).map_err(|e| failed(e.to_string()))?;
+        let server = DevServer {
             child: Some(child),
             settings: VaultSettings {
                 addr: addr.clone(),
                 token: root_token,
-                namespace: None,
-                cacert: None,
+                ..VaultSettings::default()
             },
             log: log.to_path_buf(),
             home,
@@ -69,10 +78,7 @@ impl DevServer {
         let vault = server.vault()?;
         let deadline = Instant::now() + START_TIMEOUT;
         while !vault.is_healthy().await {
-            let exited = server
-                .child
-                .as_mut()
-                .and_then(|c| c.try_wait().ok().flatten());
+            let exited = server.child.as_ref().and_then(Keeper::try_wait);
             if exited.is_some() || Instant::now() > deadline {
                 let tail = std::fs::read_to_string(log).unwrap_or_default();
                 let tail: String = tail.lines().rev().take(5).collect::<Vec<_>>().join(" | ");
@@ -100,15 +106,130 @@ impl DevServer {
         &self.log
     }
 
+    /// The server's process id, while it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(|c| c.pid)
+    }
+
     /// Kills the server now (it is also killed on drop).
     pub fn kill(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
+        if let Some(child) = self.child.take() {
+            child.kill();
             let _ = std::fs::remove_dir_all(&self.home);
         }
     }
 }
+
+/// A child process started by, and owned by, a thread of its own that ends
+/// only once the child is dead and reaped; with the parent-death signal set
+/// in the child, the child dies with kubevigil and never with a passing
+/// thread.
+#[derive(Debug)]
+struct Keeper {
+    pid: u32,
+    requests: mpsc::Sender<Request>,
+}
+
+/// What the keeper thread is asked to do with its child.
+enum Request {
+    /// Whether the child has exited (and how), without waiting.
+    TryWait(mpsc::Sender<Option<ExitStatus>>),
+    /// Kill the child, reap it, then answer and end.
+    Kill(mpsc::Sender<()>),
+}
+
+impl Keeper {
+    /// Spawns `command` from a new thread, with the parent-death signal set.
+    fn spawn(mut command: Command) -> std::io::Result<Keeper> {
+        die_with_parent(&mut command);
+        let (started_tx, started_rx) = mpsc::channel::<std::io::Result<u32>>();
+        let (requests, incoming) = mpsc::channel::<Request>();
+        std::thread::Builder::new()
+            .name("bao-keeper".into())
+            .spawn(move || match command.spawn() {
+                Ok(child) => {
+                    let _ = started_tx.send(Ok(child.id()));
+                    keep(child, &incoming);
+                }
+                Err(e) => {
+                    let _ = started_tx.send(Err(e));
+                }
+            })?;
+        let pid = started_rx.recv().map_err(|_| {
+            std::io::Error::other("the keeper thread ended before starting the child")
+        })??;
+        Ok(Keeper { pid, requests })
+    }
+
+    /// How the child exited, when it has.
+    fn try_wait(&self) -> Option<ExitStatus> {
+        let (tx, rx) = mpsc::channel();
+        self.requests.send(Request::TryWait(tx)).ok()?;
+        rx.recv().ok().flatten()
+    }
+
+    /// Kills and reaps the child, waiting until it is gone.
+    fn kill(self) {
+        let (tx, rx) = mpsc::channel();
+        if self.requests.send(Request::Kill(tx)).is_ok() {
+            let _ = rx.recv();
+        }
+    }
+}
+
+/// The keeper thread: answers requests until asked to kill the child, or
+/// until its [`Keeper`] is gone (dropped without a kill), then kills and
+/// reaps it.
+fn keep(mut child: Child, incoming: &mpsc::Receiver<Request>) {
+    loop {
+        match incoming.recv() {
+            Ok(Request::TryWait(answer)) => {
+                let _ = answer.send(child.try_wait().ok().flatten());
+            }
+            Ok(Request::Kill(done)) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                let _ = done.send(());
+                return;
+            }
+            Err(mpsc::RecvError) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return;
+            }
+        }
+    }
+}
+
+/// Makes the child get SIGKILL when the thread that spawns it ends (Linux's
+/// parent-death signal; elsewhere nothing is set and the server only dies
+/// with an orderly shutdown). If kubevigil is already gone by the time the
+/// child runs, the child does not start.
+#[cfg(target_os = "linux")]
+fn die_with_parent(command: &mut Command) {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: getpid is async-signal-safe and called before the fork.
+    let parent = unsafe { libc::getpid() };
+    // SAFETY: between fork and exec only async-signal-safe calls are made
+    // (prctl, getppid), with no allocation.
+    unsafe {
+        command.pre_exec(move || {
+            let signal = libc::c_ulong::try_from(libc::SIGKILL).unwrap_or(9);
+            if libc::prctl(libc::PR_SET_PDEATHSIG, signal, 0, 0, 0) == -1 {
+                return Err(std::io::Error::last_os_error());
+            }
+            if libc::getppid() != parent {
+                // kubevigil is already gone: do not start an orphan. (No
+                // allocation here, so no io::Error::other.)
+                return Err(std::io::Error::from_raw_os_error(libc::ESRCH));
+            }
+            Ok(())
+        });
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn die_with_parent(_command: &mut Command) {}
 
 impl Drop for DevServer {
     fn drop(&mut self) {

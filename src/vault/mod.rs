@@ -2,15 +2,16 @@
 //! display, write credentials minted by approval (response-wrapped, optionally
 //! age-encrypted to the agent) and revocation for veto, expiry, kill and halt.
 //!
-//! - [`settings_from_env`] / [`Vault::from_env`]: configuration as the Vault CLI
-//!   reads it; `None` means Vault is off and everything else still works.
+//! - [`settings_from_env`] / [`Vault::from_env`]: configuration as the bao and
+//!   vault CLIs read it; `None` means Vault is off and everything else still works.
 //! - [`Vault::identity`], [`Vault::lookup_accessor`]: for the console's header
 //!   and investigation detail.
 //! - [`Vault::mint_write_credential`], [`Vault::revoke_accessor`]: for deciding
 //!   ([`crate::decide::decide_with_vault`]).
 //! - [`Vault::verify_and_unwrap`]: the agent's side (docs/protocol.md section 5).
 //! - [`encrypt_to_recipient`]: age encryption of a wrapping token.
-//! - [`DevServer`], [`find_bao`]: a local `bao server -dev` for the sandbox and tests.
+//! - [`DevServer`], [`find_bao`]: a local `bao server -dev` for the sandbox and
+//!   tests, which dies with kubevigil however kubevigil ends.
 
 mod client;
 mod config;
@@ -20,7 +21,7 @@ mod mint;
 mod seal;
 
 pub use client::{TokenInfo, Vault, VaultIdentity};
-pub use config::{VaultSettings, resolve_settings, settings_from_env};
+pub use config::{ClientCertificate, VaultSettings, resolve_settings, settings_from_env};
 pub use dev::{
     DevServer, INVESTIGATION_POLICY, find_bao, investigation_policy, namespace_write_policy,
 };
@@ -32,5 +33,4 @@ pub use mint::{
 pub use seal::{decrypt_with_identity, encrypt_to_recipient, generate_key_pair};
 
 /// The sentence the console and the sandbox show when Vault is not configured.
-pub const VAULT_OFF: &str =
-    "Vault is off (no VAULT_ADDR or [vault] addr): approvals are recorded but mint no credentials";
+pub const VAULT_OFF: &str = "Vault is off (no BAO_ADDR, VAULT_ADDR or [vault] addr): approvals are recorded but mint no credentials";

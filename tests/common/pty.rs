@@ -125,6 +125,15 @@ impl Terminal {
         self.screen.lock().expect("screen lock").screen().contents()
     }
 
+    /// The screen with its colours and attributes, as escape sequences.
+    pub fn contents_formatted(&self) -> Vec<u8> {
+        self.screen
+            .lock()
+            .expect("screen lock")
+            .screen()
+            .contents_formatted()
+    }
+
     /// Window titles the program set so far.
     pub fn titles(&self) -> Vec<Vec<u8>> {
         self.screen
@@ -169,6 +178,16 @@ impl Terminal {
     /// Waits until `needle` appears on screen.
     pub fn wait_for_text(&self, needle: &str, timeout: Duration) -> String {
         self.wait_for(needle, timeout, |s| s.contains(needle))
+    }
+
+    /// The program's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.process_id().expect("a running child has a pid")
+    }
+
+    /// The program's exit code, once it has exited.
+    pub fn exit_code(&mut self) -> Option<u32> {
+        self.child.try_wait().ok().flatten().map(|s| s.exit_code())
     }
 
     /// Whether the program is still running.

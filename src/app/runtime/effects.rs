@@ -15,8 +15,9 @@ use std::time::Duration;
 use tokio::sync::mpsc::Sender;
 use tokio::task::JoinHandle;
 
-/// A context switch finished: the context and its client, or why not.
-pub type Switched = (String, Result<Client, String>);
+/// A context switch finished: the context, and its client with the
+/// kubeconfig it was made from (read again), or why not.
+pub type Switched = (String, Result<(Client, Kubeconfig), String>);
 
 /// The tasks and handles effects need.
 pub struct Executor {
@@ -24,6 +25,8 @@ pub struct Executor {
     pub client: Client,
     /// The kubeconfig, for switching contexts.
     pub kubeconfig: Option<Kubeconfig>,
+    /// Where the kubeconfig is read again from on a context switch.
+    pub kubeconfig_files: Option<crate::config::KubeconfigFiles>,
     /// The user of the current context in the kubeconfig.
     pub kubeconfig_user: Option<String>,
     /// Where actions go.
@@ -66,6 +69,7 @@ impl Executor {
         Executor {
             client,
             kubeconfig,
+            kubeconfig_files: None,
             kubeconfig_user,
             tx,
             switched,
@@ -201,26 +205,46 @@ impl Executor {
         }
     }
 
+    /// Connects to `context`, with the kubeconfig files read again (changed
+    /// credentials, new contexts) when the console knows them.
     fn switch_context(&mut self, context: String) {
-        let Some(kubeconfig) = self.kubeconfig.clone() else {
+        let (files, known) = (self.kubeconfig_files.clone(), self.kubeconfig.clone());
+        if files.is_none() && known.is_none() {
             let _ = self
                 .switched
                 .try_send((context, Err("no kubeconfig to switch contexts with".into())));
             return;
-        };
+        }
         let switched = self.switched.clone();
         tokio::spawn(async move {
-            let options = KubeConfigOptions {
-                context: Some(context.clone()),
-                ..KubeConfigOptions::default()
+            let kubeconfig = match (files, known) {
+                (Some(files), _) => files.read().map_err(|e| e.to_string()),
+                (None, Some(known)) => Ok(known),
+                (None, None) => Err("no kubeconfig to switch contexts with".into()),
             };
-            let client = match kube::Config::from_custom_kubeconfig(kubeconfig, &options).await {
-                Ok(config) => Client::try_from(config).map_err(|e| e.to_string()),
-                Err(error) => Err(error.to_string()),
+            let result = match kubeconfig {
+                Ok(kubeconfig) => connect(kubeconfig, &context).await,
+                Err(error) => Err(error),
             };
-            let _ = switched.send((context, client)).await;
+            let _ = switched.send((context, result)).await;
         });
     }
+}
+
+/// A client for `context` of `kubeconfig`, with the kubeconfig.
+async fn connect(kubeconfig: Kubeconfig, context: &str) -> Result<(Client, Kubeconfig), String> {
+    if !kubeconfig.contexts.iter().any(|c| c.name == context) {
+        return Err(format!("no context named {context} in the kubeconfig"));
+    }
+    let options = KubeConfigOptions {
+        context: Some(context.to_string()),
+        ..KubeConfigOptions::default()
+    };
+    let config = kube::Config::from_custom_kubeconfig(kubeconfig.clone(), &options)
+        .await
+        .map_err(|e| e.to_string())?;
+    let client = Client::try_from(config).map_err(|e| crate::Error::from(e).to_string())?;
+    Ok((client, kubeconfig))
 }
 
 /// Sends a tick at every whole second.

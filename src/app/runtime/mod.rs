@@ -53,6 +53,7 @@ pub async fn run(options: ConsoleOptions) -> crate::Result<()> {
         Arc::new(redactor),
         highlighter,
     );
+    executor.kubeconfig_files = options.kubeconfig_files.clone();
     executor.set_vault(crate::cluster::vault::ConsoleVault::find(
         options.vault.clone(),
         &options.config.config.vault,
@@ -174,16 +175,23 @@ fn switched(
     (context, client): Switched,
 ) -> Action {
     match client {
-        Ok(client) => {
+        Ok((client, kubeconfig)) => {
             executor.stop_cluster_tasks();
             executor.client = client;
-            let user = context_user(executor.kubeconfig.as_ref(), &context);
+            let user = context_user(Some(&kubeconfig), &context);
             executor.kubeconfig_user = user.clone();
+            let server = crate::config::kubeconfig::context_server(&kubeconfig, &context);
+            crate::audit::set_audit_cluster(Some(&context), server.as_deref());
+            let namespace = crate::config::kubeconfig::context_namespace(&kubeconfig, &context);
+            let contexts = crate::config::kubeconfig::context_names(&kubeconfig);
+            executor.kubeconfig = Some(kubeconfig);
             let readonly = options.readonly || options.config.config.context_readonly(&context);
             Action::ContextSwitched {
                 context,
                 readonly,
                 kubeconfig_user: user,
+                namespace,
+                contexts,
             }
         }
         Err(error) => Action::Notice(format!("cannot switch to context {context}: {error}")),

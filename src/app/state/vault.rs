@@ -22,12 +22,17 @@ pub enum VaultStatus {
         /// Who the operator is.
         identity: VaultIdentity,
     },
-    /// Configured, but the identity lookup failed: why.
+    /// Configured, but the identity lookup failed: why, and since when.
     Failing {
         /// The server address.
         addr: String,
-        /// The error, for the operator.
+        /// The cause in a few words (`connection refused`, `403 permission
+        /// denied`, `sealed`...), sanitized.
+        cause: String,
+        /// The error, for the operator, sanitized.
         error: String,
+        /// When the failures began (kept while they last, whatever the cause).
+        since: Timestamp,
     },
 }
 
@@ -74,4 +79,7 @@ pub struct VaultView {
     pub status: VaultStatus,
     /// The open investigation's token, while one is watched.
     pub token: Option<WatchedToken>,
+    /// Whether the server's TLS certificate goes unchecked
+    /// (`BAO_SKIP_VERIFY`/`VAULT_SKIP_VERIFY`): a warning in the header.
+    pub tls_unverified: bool,
 }

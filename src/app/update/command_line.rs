@@ -12,14 +12,19 @@ pub const COMMANDS: [(&str, &str, &str); 9] = [
     ("policies", "", "trust policies per namespace"),
     ("audit", "", "the audit trail"),
     ("discard", "", "forget refused decisions (never recorded)"),
-    ("ns", "NAME|all", "watch one namespace, or all"),
-    ("ctx", "NAME", "switch kube context"),
+    (
+        "ns",
+        "NAME|all",
+        "watch one namespace, or all (namespace/all: one named all)",
+    ),
+    (
+        "ctx",
+        "NAME",
+        "switch kube context (reads the kubeconfig again)",
+    ),
     ("help", "", "the key help"),
     ("q", "", "quit"),
 ];
-
-/// The words a namespace argument accepts for "every namespace".
-const ALL_NAMESPACES: [&str; 3] = ["all", "-A", "*"];
 
 /// Completion candidates for the word being typed in `input`.
 pub fn completions(state: &State, input: &str) -> Vec<String> {
@@ -162,23 +167,17 @@ fn namespace(state: &mut State, argument: &str, out: &mut Out) {
         data::notice(
             state,
             NoticeLevel::Warning,
-            "usage: :ns NAME, or :ns all".into(),
+            "usage: :ns NAME, or :ns all (a namespace named all: :ns namespace/all)".into(),
             out,
         );
         return;
     }
-    let wanted = if ALL_NAMESPACES.contains(&argument) {
-        None
-    } else if is_dns_label(argument) {
-        Some(argument.to_string())
-    } else {
-        data::notice(
-            state,
-            NoticeLevel::Warning,
-            format!("{argument:?} is not a namespace name"),
-            out,
-        );
-        return;
+    let wanted = match argument.parse::<crate::config::NamespaceScope>() {
+        Ok(scope) => scope.into_namespace(),
+        Err(reason) => {
+            data::notice(state, NoticeLevel::Warning, format!(":ns {reason}"), out);
+            return;
+        }
     };
     if wanted == state.namespace {
         return;
@@ -205,9 +204,8 @@ fn context(state: &mut State, argument: &str, out: &mut Out) {
         );
         return;
     }
-    if argument == state.context {
-        return;
-    }
+    // The current context too: the kubeconfig is read again and the console
+    // reconnects (new credentials).
     if !state.contexts.iter().any(|c| c == argument) {
         data::notice(
             state,
@@ -220,15 +218,4 @@ fn context(state: &mut State, argument: &str, out: &mut Out) {
     out.push(Effect::SwitchContext {
         context: argument.to_string(),
     });
-}
-
-/// Whether `name` is a valid namespace name (an RFC 1123 label).
-fn is_dns_label(name: &str) -> bool {
-    !name.is_empty()
-        && name.len() <= 63
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        && !name.starts_with('-')
-        && !name.ends_with('-')
 }

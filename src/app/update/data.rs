@@ -231,12 +231,21 @@ pub(super) fn highlighted(state: &mut State, result: HighlightResult, out: &mut 
 /// The console switched to another kube context: start over.
 pub(super) fn context_switched(
     state: &mut State,
-    context: String,
+    (context, namespace): (String, Option<String>),
     readonly: bool,
     kubeconfig_user: Option<String>,
+    contexts: Vec<String>,
     out: &mut Out,
 ) {
     state.context = context;
+    // As kubectl does, the context's namespace is the scope (`None`: all).
+    if let Some(ns) = &namespace {
+        state.known_namespaces.insert(ns.clone());
+    }
+    state.namespace = namespace;
+    if !contexts.is_empty() {
+        state.contexts = contexts;
+    }
     state.readonly = readonly;
     state.identity = Identity {
         user: kubeconfig_user,

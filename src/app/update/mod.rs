@@ -123,7 +123,16 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             context,
             readonly,
             kubeconfig_user,
-        } => data::context_switched(state, context, readonly, kubeconfig_user, &mut out),
+            namespace,
+            contexts,
+        } => data::context_switched(
+            state,
+            (context, namespace),
+            readonly,
+            kubeconfig_user,
+            contexts,
+            &mut out,
+        ),
         Action::PolicyApplied(result) => policies::applied(state, *result, &mut out),
         Action::Notice(text) => {
             data::notice(state, super::state::NoticeLevel::Error, text, &mut out)

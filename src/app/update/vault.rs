@@ -26,20 +26,46 @@ pub(super) fn event(state: &mut State, event: VaultEvent, out: &mut Out) {
                     addr,
                     identity: sanitized_identity(identity),
                 },
-                Err(error) => VaultStatus::Failing {
-                    addr,
-                    error: sanitize(&error).into_owned(),
-                },
+                Err(failure) => {
+                    let since = match &state.vault.status {
+                        VaultStatus::Failing { since, .. } => *since,
+                        _ => state.now,
+                    };
+                    VaultStatus::Failing {
+                        addr,
+                        cause: sanitize(&failure.cause).into_owned(),
+                        error: sanitize(&failure.detail).into_owned(),
+                        since,
+                    }
+                }
             };
             let newly_failing = matches!(&status, VaultStatus::Failing { .. })
                 && !matches!(state.vault.status, VaultStatus::Failing { .. });
-            if let (true, VaultStatus::Failing { error, .. }) = (newly_failing, &status) {
+            if let (
+                true,
+                VaultStatus::Failing {
+                    addr, cause, error, ..
+                },
+            ) = (newly_failing, &status)
+            {
+                let at = crate::ui::vault::host_port(addr);
                 let text = format!(
-                    "Vault is failing (approvals are still recorded; credentials wait until it answers): {error}"
+                    "Vault at {at} is failing: {cause} (approvals are still recorded; credentials wait until it answers): {error}"
                 );
                 super::data::notice(state, NoticeLevel::Error, text, out);
             }
             set_status(state, status, out);
+        }
+        VaultEvent::TlsUnverified { addr } => {
+            let at = crate::ui::vault::host_port(&sanitize(&addr));
+            if !state.vault.tls_unverified {
+                let text = format!(
+                    "Vault at {at}: TLS certificate verification is off (BAO_SKIP_VERIFY/VAULT_SKIP_VERIFY): whoever can reach the connection can pose as Vault and read the tokens sent to it"
+                );
+                super::data::notice(state, NoticeLevel::Warning, text, out);
+                state.vault.tls_unverified = true;
+                out.redraw();
+            }
         }
         VaultEvent::Token {
             accessor,

@@ -7,13 +7,15 @@ use base64::Engine as _;
 /// The cluster's name in the kubeconfig.
 pub(crate) const CLUSTER: &str = "kubevigil-sandbox";
 
-/// Contexts: (context name, user name, default namespace).
+/// Contexts: (context name, user name, default namespace). Users who may
+/// read every namespace have none (kubevigil then watches all of them);
+/// `payments-dev` starts in the one namespace it may use.
 const CONTEXTS: &[(&str, &str, &str)] = &[
-    ("oncall-1", "oncall-1", "default"),
-    ("oncall-2", "oncall-2", "default"),
-    ("viewer", "viewer", "default"),
-    ("agent", AGENT_USER, "default"),
-    ("governor", GOVERNOR_USER, "default"),
+    ("oncall-1", "oncall-1", ""),
+    ("oncall-2", "oncall-2", ""),
+    ("viewer", "viewer", ""),
+    ("agent", AGENT_USER, ""),
+    ("governor", GOVERNOR_USER, ""),
     ("payments-dev", "payments-dev", PAYMENTS),
 ];
 
@@ -25,8 +27,11 @@ pub(crate) fn render(server: &str, users: &Users, current_context: &str) -> Stri
     );
     for (context, user, namespace) in CONTEXTS {
         yaml.push_str(&format!(
-            "- name: {context}\n  context:\n    cluster: {CLUSTER}\n    user: {user}\n    namespace: {namespace}\n"
+            "- name: {context}\n  context:\n    cluster: {CLUSTER}\n    user: {user}\n"
         ));
+        if !namespace.is_empty() {
+            yaml.push_str(&format!("    namespace: {namespace}\n"));
+        }
     }
     yaml.push_str("users:\n");
     for (_, user, _) in CONTEXTS {
@@ -55,6 +60,14 @@ mod tests {
         assert_eq!(config.current_context.as_deref(), Some("viewer"));
         assert_eq!(config.contexts.len(), 6);
         assert_eq!(config.clusters[0].name, CLUSTER);
+        // Operators watch every namespace; payments-dev starts in its own.
+        use crate::config::kubeconfig::context_namespace;
+        assert_eq!(context_namespace(&config, "oncall-1"), None);
+        assert_eq!(context_namespace(&config, "viewer"), None);
+        assert_eq!(
+            context_namespace(&config, "payments-dev").as_deref(),
+            Some(PAYMENTS)
+        );
         let by_user = render("http://x", &users, AGENT_USER);
         assert!(by_user.contains("current-context: agent"));
     }
