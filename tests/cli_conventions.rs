@@ -326,7 +326,9 @@ fn audit_export_honours_the_namespace_and_the_contexts_namespace() {
     let csv = home.run(&["audit", "export", "-A", "--format", "csv"], env);
     let text = stdout(&csv);
     assert!(
-        text.starts_with("at,actor,verified,action,namespace,object,investigation,reason,edited,context,server,detail\n"),
+        text.starts_with(
+            "\"at\",\"actor\",\"verified\",\"action\",\"namespace\",\"object\",\"investigation\",\"reason\",\"edited\",\"context\",\"server\",\"detail\"\n"
+        ),
         "{text}"
     );
     assert_eq!(text.lines().count(), 3, "{text}");
