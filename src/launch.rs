@@ -401,10 +401,17 @@ fn current_context(args: &ClusterArgs, kubeconfig: &Kubeconfig) -> Result<String
         .ok_or_else(|| invalid("kubeconfig", "no current context: pass --context NAME"))?;
     if kubeconfig.contexts.iter().any(|c| c.name == context) {
         Ok(context)
-    } else {
+    } else if args.context.is_some() {
         Err(invalid(
             "--context",
             format!("no context named \"{context}\" in the kubeconfig"),
+        ))
+    } else {
+        Err(invalid(
+            "kubeconfig",
+            format!(
+                "its current-context \"{context}\" is not one of its contexts: pass --context NAME"
+            ),
         ))
     }
 }
