@@ -65,7 +65,9 @@ impl Target {
             Ok(_) => Ok(()),
             Err(error) => {
                 let cause = match KubeCause::of(&error) {
-                    KubeCause::NotKubernetes(_) | KubeCause::Status { .. } => {
+                    // Every Kubernetes API serves /api: a 404 there, or an
+                    // answer that is no API document, is something else.
+                    KubeCause::NotKubernetes(_) | KubeCause::Status { code: 404, .. } => {
                         KubeCause::NotKubernetes(match &error {
                             kube::Error::Api(status) => format!(
                                 "GET /api answered {}",
