@@ -75,15 +75,15 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     let deciding = super::decision_bar::footer_hints(state);
     let tail = super::decision_bar::footer_tail_hints(state);
     // Keys RBAC refuses are not offered; one note says which right is missing.
-    let mut withheld: Vec<(&'static str, crate::app::state::Withheld)> = Vec::new();
+    let mut withheld: Vec<(String, crate::app::state::Withheld)> = Vec::new();
     for (command, label) in deciding.iter().chain(hints(screen)).chain(tail.iter()) {
+        let key = state.keymap.hint(scope, *command);
         if let Some(why) = state.withheld(*command) {
-            if !withheld.iter().any(|(l, _)| l == label) {
-                withheld.push((label, why));
+            if !withheld.iter().any(|(k, _)| *k == key) {
+                withheld.push((key, why));
             }
             continue;
         }
-        let key = state.keymap.hint(scope, *command);
         let item = text::width(&key) + text::width(label) + 5;
         if used + item > usize::from(area.width) {
             break;
@@ -93,12 +93,12 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
         spans.push(Span::styled(format!(" {label} "), theme.dim));
     }
     if let Some((_, why)) = withheld.first() {
-        let labels: Vec<&str> = withheld
+        let keys: Vec<&str> = withheld
             .iter()
             .filter(|(_, w)| w == why)
-            .map(|(l, _)| *l)
+            .map(|(k, _)| k.as_str())
             .collect();
-        let note = format!(" ✗ {}: {} ", labels.join("/"), withheld_note(why));
+        let note = format!(" ✗ {}: {} ", keys.join("/"), withheld_note(why));
         let room = usize::from(area.width).saturating_sub(used);
         if room > 8 {
             spans.push(Span::styled(
