@@ -130,9 +130,9 @@ fn connection(state: &State) -> Vec<Span<'static>> {
         let cause = state.connection_error().unwrap_or("unreachable");
         return vec![Span::styled(
             format!(
-                " ⟳ {cause}{} · since {}{stale} ",
+                " ⟳ {cause} · since {}{}{stale} ",
+                format::clock(since, &state.time_zone),
                 reload_note(state),
-                format::clock(since, &state.time_zone)
             ),
             theme.header_warning,
         )];
@@ -182,7 +182,7 @@ fn reload_note(state: &State) -> String {
             if state.connection_error()
                 == Some(&crate::error::KubeCause::Unauthorized.to_string()) =>
         {
-            " · still rejected after re-reading the kubeconfig".into()
+            " · kubeconfig re-read, still rejected".into()
         }
         Reload::Done { .. } => String::new(),
     }

@@ -72,7 +72,7 @@ pub(super) fn credentials_reloaded(
     }
     let attempts = state.connection.reload.attempts();
     state.connection.reload = Reload::Done {
-        at: state.now.max(Timestamp::now()),
+        at: state.now,
         attempts,
         error: error.map(|e| crate::sanitize::sanitize(&e).into_owned()),
     };
