@@ -232,3 +232,26 @@ async fn the_sandbox_answers_per_user_and_namespace() {
     assert_eq!(rights(&oncall, "checkout").await, every(true));
     api.shutdown().await;
 }
+
+/// The roles of `assets/rbac` as shipped, enforced by the emulator: the
+/// operator role grants every right the console asks about, the viewer role
+/// none, so a verb dropped from the operator role withholds a key.
+#[tokio::test]
+async fn the_shipped_roles_grant_what_the_keys_need() {
+    use kubevigil::sandbox::api::rbac::{Grants, RbacManifests};
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/rbac");
+    let manifests = RbacManifests::load_dir(&dir).expect("assets/rbac parses");
+    let api = common::world::emulator().await;
+    let client = |user: &str, group: &str| {
+        let grants = Grants::bound_to(&manifests, user, &[group]);
+        api.add_user(user, &[group], grants).expect("register");
+        api.client(user).expect("client")
+    };
+    let operator = client("alice", "kubevigil:operators");
+    let viewer = client("bob", "kubevigil:viewers");
+    for ns in ["payments", "checkout"] {
+        assert_eq!(rights(&operator, ns).await, every(true), "operator in {ns}");
+        assert_eq!(rights(&viewer, ns).await, every(false), "viewer in {ns}");
+    }
+    api.shutdown().await;
+}
