@@ -25,7 +25,10 @@ fn mark_live(state: &mut State, source: Source, out: &mut Out) {
     {
         state.connection.reload = Reload::Idle;
     }
-    if let Some(ns) = state.namespace.clone() {
+    if let Some(ns) = &state.namespace
+        && !state.permissions.asked.contains(ns)
+    {
+        let ns = ns.clone();
         ask_rights(state, vec![ns], out);
     }
 }
@@ -387,5 +390,7 @@ fn remember_namespace(state: &mut State, namespace: &str, out: &mut Out) {
     if !namespace.is_empty() && !state.known_namespaces.contains(namespace) {
         state.known_namespaces.insert(namespace.to_string());
     }
-    ask_rights(state, vec![namespace.to_string()], out);
+    if !namespace.is_empty() && !state.permissions.asked.contains(namespace) {
+        ask_rights(state, vec![namespace.to_string()], out);
+    }
 }
