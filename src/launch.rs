@@ -65,7 +65,9 @@ impl Target {
             Ok(_) => Ok(()),
             Err(error) => {
                 let cause = match KubeCause::of(&error) {
-                    KubeCause::NotKubernetes(_) | KubeCause::Status { .. } => {
+                    // Every Kubernetes API serves /api: a 404 there, or an
+                    // answer that is no API document, is something else.
+                    KubeCause::NotKubernetes(_) | KubeCause::Status { code: 404, .. } => {
                         KubeCause::NotKubernetes(match &error {
                             kube::Error::Api(status) => format!(
                                 "GET /api answered {}",
@@ -401,10 +403,17 @@ fn current_context(args: &ClusterArgs, kubeconfig: &Kubeconfig) -> Result<String
         .ok_or_else(|| invalid("kubeconfig", "no current context: pass --context NAME"))?;
     if kubeconfig.contexts.iter().any(|c| c.name == context) {
         Ok(context)
-    } else {
+    } else if args.context.is_some() {
         Err(invalid(
             "--context",
             format!("no context named \"{context}\" in the kubeconfig"),
+        ))
+    } else {
+        Err(invalid(
+            "kubeconfig",
+            format!(
+                "its current-context \"{context}\" is not one of its contexts: pass --context NAME"
+            ),
         ))
     }
 }

@@ -390,7 +390,7 @@ fn kubeconfig_lists_merge_as_kubectl_merges_them() {
     assert_fails(
         &output,
         1,
-        "error: --context: no context named \"payments-dev\" in the kubeconfig\n",
+        "error: kubeconfig: its current-context \"payments-dev\" is not one of its contexts: pass --context NAME\n",
     );
 
     // An empty variable means ~/.kube/config, as for kubectl.

@@ -214,11 +214,26 @@ fn a_bad_value_is_named_with_its_reason_and_keeps_its_default() {
     assert_eq!(loaded.config.log_buffer_lines, 10_000);
     assert_eq!(loaded.config.frame_rate_cap, 60);
     assert_eq!(loaded.config.vault.addr, None);
-    assert!(!loaded.config.context_readonly("prod"));
+    // A mistyped readonly fails closed, and the warning says so.
+    assert!(loaded.config.context_readonly("prod"));
+    assert!(
+        warnings_mentioning(&loaded, "contexts.prod.readonly")[0]
+            .contains("found string; opening this context read-only"),
+        "{:?}",
+        loaded.warnings
+    );
     assert_eq!(
         loaded.config.theme, "light",
         "good values beside bad ones still apply"
     );
+}
+
+#[test]
+fn a_context_that_is_not_a_table_opens_read_only() {
+    let (_dir, path) = config_dir("[contexts]\nprod = \"readonly\"\n");
+    let loaded = config::load_from(&path);
+    assert!(loaded.config.context_readonly("prod"));
+    assert_eq!(warnings_mentioning(&loaded, "contexts.prod").len(), 1);
 }
 
 #[test]

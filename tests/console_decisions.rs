@@ -15,7 +15,7 @@ use kubevigil::app::fixtures::{StateBuilder, at, key, key_with, proposal};
 use kubevigil::app::records::ProposalRecord;
 use kubevigil::app::state::{Delivery, Modal, State};
 use kubevigil::app::update;
-use kubevigil::decide::{DecideError, PendingDecision};
+use kubevigil::decide::{DecideError, PendingDecision, Right, Rights};
 use kubevigil::domain::{
     ActionKind, ActionProposal, ActionProposalSpec, ActionProposalStatus, ActionTarget, Decision,
     DecisionSource, Phase, ProposalState, ProposedAction, Risk, Verdict, action_digest,
@@ -364,10 +364,19 @@ fn kill_needs_the_investigation_id_typed() {
 #[test]
 fn the_header_says_when_rbac_allows_no_decisions() {
     let mut state = world(Risk::Low).build();
-    update(
-        &mut state,
-        Action::Decisions(DecisionEvent::MayDecide(Some(false))),
-    );
+    // Every namespace in view answers no to every right.
+    let epoch = state.epoch;
+    for namespace in state.scope_namespaces() {
+        let rights = Rights::from_answers(Right::ALL.map(|r| (r, Some(false))));
+        update(
+            &mut state,
+            Action::Rights {
+                epoch,
+                namespace,
+                rights,
+            },
+        );
+    }
     assert!(screen_text(&state).contains("oncall-1: read-only by RBAC"));
 }
 

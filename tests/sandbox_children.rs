@@ -212,6 +212,20 @@ fn openbao_dies_with_sandbox_serve_killed_by_sigkill() {
     serve.child.wait().expect("reap sandbox serve");
     let lived = gone_within_a_second(bao).unwrap_or_else(|e| panic!("{e}"));
     eprintln!("OpenBao died {lived:?} after its parent");
+    remove_leftovers(serve.pid());
+}
+
+/// What a killed sandbox serve (`pid`) could not clean up itself: its
+/// OpenBao's home and log in the temporary directory.
+fn remove_leftovers(pid: i32) {
+    let temp = std::env::temp_dir();
+    let home = format!("kubevigil-bao-home-{pid}-");
+    for entry in std::fs::read_dir(&temp).into_iter().flatten().flatten() {
+        if entry.file_name().to_string_lossy().starts_with(&home) {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+    let _ = std::fs::remove_file(temp.join(format!("kubevigil-bao-{pid}.log")));
 }
 
 #[test]

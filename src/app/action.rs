@@ -175,6 +175,22 @@ pub enum Action {
     },
     /// The highlighter finished a payload.
     Highlighted(HighlightResult),
+    /// What the user may do in a namespace (SelfSubjectAccessReviews answered).
+    Rights {
+        /// The watcher generation it was asked for.
+        epoch: u64,
+        /// The namespace.
+        namespace: String,
+        /// The answers.
+        rights: crate::decide::Rights,
+    },
+    /// The kubeconfig was read again after a 401 ([`Effect::ReloadCredentials`](super::Effect::ReloadCredentials)).
+    CredentialsReloaded {
+        /// The watcher generation it was done for.
+        epoch: u64,
+        /// Why the kubeconfig could not be used, if it could not.
+        error: Option<String>,
+    },
     /// The console now talks to another kube context.
     ContextSwitched {
         /// The context's name.
@@ -187,6 +203,8 @@ pub enum Action {
         namespace: Option<String>,
         /// Every context of the kubeconfig as read again, for `:ctx` completion.
         contexts: Vec<String>,
+        /// The context's API server as `host:port`.
+        server: Option<String>,
     },
     /// The cluster answered a trust policy change ([`Effect::ApplyPolicy`](super::Effect::ApplyPolicy)).
     PolicyApplied(Box<Result<crate::policy::PolicyApplied, crate::policy::PolicyApplyError>>),

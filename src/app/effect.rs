@@ -22,6 +22,24 @@ pub enum Effect {
     },
     /// Ask the API server who we are (SelfSubjectReview), falling back to the kubeconfig user.
     ResolveIdentity,
+    /// Ask what the user may do in each namespace (SelfSubjectAccessReviews).
+    CheckRights {
+        /// The watcher generation the answers are for.
+        epoch: u64,
+        /// The namespaces.
+        namespaces: Vec<String>,
+    },
+    /// The API server rejected the credentials (401): read the kubeconfig
+    /// again (rotated tokens, token files, exec plugins), build a new client
+    /// for the same context and restart the watchers with it.
+    ReloadCredentials {
+        /// The context to rebuild the client of.
+        context: String,
+        /// The namespace the watchers watch (`None`: all).
+        namespace: Option<String>,
+        /// The watcher generation, kept.
+        epoch: u64,
+    },
     /// Build a client for another kube context and switch to it.
     SwitchContext {
         /// The context's name in the kubeconfig.

@@ -7,6 +7,7 @@ use crate::app::action::{Action, Source};
 use crate::app::records::ProposalKey;
 use crate::domain::labels::{INVESTIGATION, INVESTIGATION_SELECTOR};
 use crate::domain::{ActionProposal, TrustPolicy};
+use crate::error::KubeCause;
 use crate::sanitize::Redactor;
 use futures::StreamExt;
 use jiff::Timestamp;
@@ -154,6 +155,20 @@ pub fn is_forbidden(error: &watcher::Error) -> bool {
     matches!(client_error, kube::Error::Api(status) if status.is_forbidden())
 }
 
+/// Why a watcher failed, in words ("connection refused", "Unauthorized
+/// (401): the credentials were rejected", "not a Kubernetes API: ...").
+pub fn cause(error: &watcher::Error) -> KubeCause {
+    match error {
+        watcher::Error::InitialListFailed(e)
+        | watcher::Error::WatchStartFailed(e)
+        | watcher::Error::WatchFailed(e) => KubeCause::of(e),
+        watcher::Error::WatchError(status) => KubeCause::of(&kube::Error::Api(status.clone())),
+        watcher::Error::NoResourceVersion => {
+            KubeCause::NotKubernetes("its list carries no resourceVersion".into())
+        }
+    }
+}
+
 async fn run<K, R, Key>(api: Api<K>, config: watcher::Config, scope: Scope, kind: Kind<K, R, Key>)
 where
     K: Resource + Clone + DeserializeOwned + Debug + Send + 'static,
@@ -186,9 +201,9 @@ where
         let event = match item {
             Ok(event) => event,
             Err(error) => {
-                if failing {
-                    continue;
-                }
+                // Every failure is reported (the backoff spaces them): the
+                // state keeps when the outage began, and a rejected token is
+                // retried with the kubeconfig read again.
                 failing = true;
                 let action = if is_forbidden(&error) {
                     Action::SourceForbidden {
@@ -201,7 +216,7 @@ where
                         epoch,
                         source: kind.source,
                         since: Timestamp::now(),
-                        error: error.to_string(),
+                        error: cause(&error).to_string(),
                     }
                 };
                 if scope.tx.send(action).await.is_err() {
@@ -210,7 +225,9 @@ where
                 continue;
             }
         };
-        if failing {
+        // `Init` comes before the list is even asked for: only an answer
+        // from the server proves the connection is back.
+        if failing && !matches!(event, Event::Init) {
             failing = false;
             let action = Action::SourceConnected {
                 epoch,

@@ -141,16 +141,15 @@ fn read_one(path: &Path) -> Result<Kubeconfig, KubeconfigError> {
     })
 }
 
-/// kube's reason without the path it repeats.
+/// kube's reason on one line, without the path it repeats or the YAML
+/// parser's excerpt of the file.
 fn kube_reason(error: &kube::config::KubeconfigError) -> String {
-    use std::error::Error as _;
-    match error {
+    let text = match error {
         kube::config::KubeconfigError::ReadConfig(source, _) => source.to_string(),
-        other => match other.source() {
-            Some(source) => format!("{other}: {source}"),
-            None => other.to_string(),
-        },
-    }
+        other => other.to_string(),
+    };
+    let first = text.lines().next().unwrap_or_default();
+    first.replace(": error: ", ": ")
 }
 
 /// The named context's entry, when the kubeconfig has it.
@@ -379,6 +378,11 @@ mod tests {
             error.starts_with(&format!("kubeconfig {}: ", bad.display())),
             "{error}"
         );
+        assert!(
+            error.ends_with("line 1 column 11: unclosed bracket '['"),
+            "{error}"
+        );
+        assert!(!error.contains('\n'), "one line: {error}");
     }
 
     #[test]

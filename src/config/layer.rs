@@ -197,7 +197,17 @@ fn apply_contexts(config: &mut Config, contexts: Table, warnings: &mut Warnings)
     for (context, value) in contexts {
         let field = format!("contexts.{context}");
         let Value::Table(settings) = value else {
-            warnings.wrong_type(&field, "a table", &value);
+            // Not a table (`contexts.prod = true`): read-only, to be safe.
+            warnings.field(
+                &field,
+                format!(
+                    "expected a table, found {}; opening this context read-only",
+                    value.type_str()
+                ),
+            );
+            config
+                .contexts
+                .insert(context, ContextConfig { readonly: true });
             continue;
         };
         let mut context_config = ContextConfig::default();
@@ -205,7 +215,17 @@ fn apply_contexts(config: &mut Config, contexts: Table, warnings: &mut Warnings)
             let field = format!("{field}.{key}");
             match (key.as_str(), value) {
                 ("readonly", Value::Boolean(readonly)) => context_config.readonly = readonly,
-                ("readonly", other) => warnings.wrong_type(&field, "true or false", &other),
+                // A mistyped `readonly` fails closed: the operator meant something.
+                ("readonly", other) => {
+                    context_config.readonly = true;
+                    warnings.field(
+                        &field,
+                        format!(
+                            "expected true or false, found {}; opening this context read-only",
+                            other.type_str()
+                        ),
+                    );
+                }
                 _ => warnings.unknown(&field),
             }
         }

@@ -114,6 +114,135 @@ pub async fn may_decide(client: &Client, namespace: &str) -> Option<bool> {
     }
 }
 
+/// Something the console offers that needs rights in a namespace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Right {
+    /// Approve, veto, edit+approve: update `actionproposals/status`.
+    Decide,
+    /// Kill an investigation: delete its Job.
+    Kill,
+    /// Halt a namespace: patch its TrustPolicy and suspend its Jobs.
+    Halt,
+    /// Edit or create a TrustPolicy: update and create `trustpolicies`.
+    EditPolicy,
+}
+
+/// One access review: verb, API group, resource, subresource.
+type Access = (&'static str, &'static str, &'static str, &'static str);
+
+impl Right {
+    /// Every right the console asks about.
+    pub const ALL: [Right; 4] = [Right::Decide, Right::Kill, Right::Halt, Right::EditPolicy];
+
+    /// The accesses the right needs, all of them.
+    fn accesses(self) -> &'static [Access] {
+        match self {
+            Right::Decide => &[("update", crate::domain::GROUP, "actionproposals", "status")],
+            Right::Kill => &[("delete", "batch", "jobs", "")],
+            Right::Halt => &[
+                ("patch", crate::domain::GROUP, "trustpolicies", ""),
+                ("patch", "batch", "jobs", ""),
+            ],
+            Right::EditPolicy => &[
+                ("update", crate::domain::GROUP, "trustpolicies", ""),
+                ("create", crate::domain::GROUP, "trustpolicies", ""),
+            ],
+        }
+    }
+
+    /// The RBAC rule it needs, as kubectl's `auth can-i` would name it
+    /// ("update actionproposals/status").
+    pub fn needs(self) -> &'static str {
+        match self {
+            Right::Decide => "update actionproposals/status",
+            Right::Kill => "delete jobs",
+            Right::Halt => "patch trustpolicies and jobs",
+            Right::EditPolicy => "update and create trustpolicies",
+        }
+    }
+}
+
+/// What the user may do in one namespace: per [`Right`], `Some(allowed)`
+/// or `None` when the cluster could not say.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Rights {
+    answers: std::collections::BTreeMap<Right, Option<bool>>,
+}
+
+impl Rights {
+    /// Rights with the given answers (tests, fixtures).
+    pub fn from_answers(answers: impl IntoIterator<Item = (Right, Option<bool>)>) -> Rights {
+        Rights {
+            answers: answers.into_iter().collect(),
+        }
+    }
+
+    /// Whether `right` is known to be refused (`false` when allowed or unknown).
+    pub fn denied(&self, right: Right) -> bool {
+        self.answers.get(&right) == Some(&Some(false))
+    }
+
+    /// Whether every right is known to be refused.
+    pub fn none_allowed(&self) -> bool {
+        Right::ALL.iter().all(|r| self.denied(*r))
+    }
+}
+
+/// Asks the cluster, with one SelfSubjectAccessReview per access (in
+/// parallel), which [`Right`]s the client's user has in `namespace`.
+pub async fn rights(client: &Client, namespace: &str) -> Rights {
+    let asks = Right::ALL.iter().map(|right| async move {
+        let answers = futures::future::join_all(
+            right
+                .accesses()
+                .iter()
+                .map(|access| may(client, namespace, *access)),
+        )
+        .await;
+        let answer = if answers.contains(&Some(false)) {
+            Some(false)
+        } else if answers.iter().all(Option::is_some) {
+            Some(true)
+        } else {
+            None
+        };
+        (*right, answer)
+    });
+    Rights::from_answers(futures::future::join_all(asks).await)
+}
+
+/// One SelfSubjectAccessReview; `None` when the cluster cannot say.
+async fn may(
+    client: &Client,
+    namespace: &str,
+    (verb, group, resource, subresource): Access,
+) -> Option<bool> {
+    let reviews: Api<SelfSubjectAccessReview> = Api::all(client.clone());
+    let review = SelfSubjectAccessReview {
+        spec: SelfSubjectAccessReviewSpec {
+            resource_attributes: Some(ResourceAttributes {
+                group: Some(group.to_string()),
+                resource: Some(resource.to_string()),
+                subresource: (!subresource.is_empty()).then(|| subresource.to_string()),
+                verb: Some(verb.to_string()),
+                namespace: Some(namespace.to_string()),
+                ..Default::default()
+            }),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let asked = tokio::time::timeout(
+        REVIEW_TIMEOUT,
+        reviews.create(&PostParams::default(), &review),
+    )
+    .await;
+    match asked {
+        Ok(Ok(answer)) => answer.status.map(|s| s.allowed),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

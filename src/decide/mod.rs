@@ -41,7 +41,7 @@ pub use decision::decide;
 pub use edit::{describe_edit, edit_text, validate_edit};
 pub use error::{DecideError, OPERATOR_ROLE};
 pub use halt::halt_namespace;
-pub use identity::{Identity, may_decide, whoami};
+pub use identity::{Identity, Right, Rights, may_decide, rights, whoami};
 pub use kill::kill_investigation;
 pub use offered::check_offered;
 pub use outcome::{DecisionOutcome, HaltOutcome, KillOutcome};

@@ -36,7 +36,7 @@ pub fn also_here(state: &State) -> Vec<String> {
 pub fn header_spans(state: &State) -> Vec<Span<'static>> {
     let theme = &state.theme;
     let mut spans = Vec::new();
-    if !state.readonly && state.decisions.may_decide == Some(false) {
+    if !state.readonly && state.read_only_by_rbac() {
         let user = state.identity.user.clone().unwrap_or_else(|| "you".into());
         spans.push(Span::styled(" │ ", theme.header));
         spans.push(Span::styled(

@@ -74,8 +74,16 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     let mut used = 0;
     let deciding = super::decision_bar::footer_hints(state);
     let tail = super::decision_bar::footer_tail_hints(state);
+    // Keys RBAC refuses are not offered; one note says which right is missing.
+    let mut withheld: Vec<(String, crate::app::state::Withheld)> = Vec::new();
     for (command, label) in deciding.iter().chain(hints(screen)).chain(tail.iter()) {
         let key = state.keymap.hint(scope, *command);
+        if let Some(why) = state.withheld(*command) {
+            if !withheld.iter().any(|(k, _)| *k == key) {
+                withheld.push((key, why));
+            }
+            continue;
+        }
         let item = text::width(&key) + text::width(label) + 5;
         if used + item > usize::from(area.width) {
             break;
@@ -84,5 +92,25 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
         spans.push(Span::styled(format!(" <{key}>"), theme.key_hint));
         spans.push(Span::styled(format!(" {label} "), theme.dim));
     }
+    if let Some((_, why)) = withheld.first() {
+        let keys: Vec<&str> = withheld
+            .iter()
+            .filter(|(_, w)| w == why)
+            .map(|(k, _)| k.as_str())
+            .collect();
+        let note = format!(" ✗ {}: {} ", keys.join("/"), withheld_note(why));
+        let room = usize::from(area.width).saturating_sub(used);
+        if room > 8 {
+            spans.push(Span::styled(
+                text::fit(&note, room),
+                theme.dim.patch(theme.warn),
+            ));
+        }
+    }
     frame.render_widget(Paragraph::new(Line::from(spans)).style(theme.base), area);
+}
+
+/// "no update actionproposals/status in payments".
+fn withheld_note(why: &crate::app::state::Withheld) -> String {
+    format!("no {} in {}", why.right.needs(), why.namespace)
 }

@@ -3,7 +3,7 @@
 
 use super::format;
 use crate::app::action::Source;
-use crate::app::state::{SourceState, State};
+use crate::app::state::{Reload, SourceState, State};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -23,6 +23,9 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     }
     identity.push(sep());
     identity.push(Span::styled(format!("ctx {}", state.context), theme.header));
+    if let Some(server) = &state.connection.server {
+        identity.push(Span::styled(format!(" @ {server}"), theme.header));
+    }
     identity.push(sep());
     identity.extend(user(state));
     identity.push(sep());
@@ -124,10 +127,12 @@ fn connection(state: &State) -> Vec<Span<'static>> {
         } else {
             ""
         };
+        let cause = state.connection_error().unwrap_or("unreachable");
         return vec![Span::styled(
             format!(
-                " ⟳ reconnecting since {}{stale} ",
-                format::clock(since, &state.time_zone)
+                " ⟳ {cause} · since {}{}{stale} ",
+                format::clock(since, &state.time_zone),
+                reload_note(state),
             ),
             theme.header_warning,
         )];
@@ -162,6 +167,25 @@ fn connection(state: &State) -> Vec<Span<'static>> {
         ));
     }
     spans
+}
+
+/// What was done about rejected credentials: re-reading the kubeconfig,
+/// or the outcome of the last re-read.
+fn reload_note(state: &State) -> String {
+    match &state.connection.reload {
+        Reload::Idle => String::new(),
+        Reload::Running { .. } => " · re-reading the kubeconfig".into(),
+        Reload::Done {
+            error: Some(error), ..
+        } => format!(" · kubeconfig re-read: {error}"),
+        Reload::Done { .. }
+            if state.connection_error()
+                == Some(&crate::error::KubeCause::Unauthorized.to_string()) =>
+        {
+            " · kubeconfig re-read, still rejected".into()
+        }
+        Reload::Done { .. } => String::new(),
+    }
 }
 
 fn counts(state: &State, wide: bool) -> Vec<Span<'static>> {

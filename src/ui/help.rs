@@ -25,6 +25,12 @@ pub fn lines(state: &State) -> Vec<Line<'static>> {
             if state.readonly && command.is_write() {
                 continue;
             }
+            // Keys RBAC refuses stay listed, with the right they lack.
+            let withheld =
+                crate::app::state::right_of(command, &scope_screen(scope)).filter(|right| {
+                    let namespaces = state.scope_namespaces();
+                    !namespaces.is_empty() && namespaces.iter().all(|ns| state.denied(*right, ns))
+                });
             let keys = keys
                 .iter()
                 .map(KeyChord::to_string)
@@ -37,6 +43,12 @@ pub fn lines(state: &State) -> Vec<Line<'static>> {
                 ),
                 Span::styled(command.description().to_string(), theme.base),
                 Span::styled(format!("  ({})", command.name()), theme.dim),
+                Span::styled(
+                    withheld
+                        .map(|right| format!("  ✗ RBAC: no {}", right.needs()))
+                        .unwrap_or_default(),
+                    theme.dim.patch(theme.warn),
+                ),
             ]));
         }
     }
@@ -104,6 +116,17 @@ pub fn lines(state: &State) -> Vec<Line<'static>> {
         theme.dim,
     ));
     lines
+}
+
+/// A screen of the keymap scope (to tell which right a key needs there).
+fn scope_screen(scope: crate::app::keymap::Scope) -> crate::app::state::Screen {
+    use crate::app::keymap::Scope;
+    use crate::app::state::Screen;
+    match scope {
+        Scope::Policies => Screen::Policies,
+        Scope::Detail => Screen::Detail,
+        _ => Screen::Investigations,
+    }
 }
 
 /// The overlay's area in `screen`.

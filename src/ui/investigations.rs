@@ -99,7 +99,20 @@ fn empty_message(state: &State) -> String {
             state.table.filter()
         )
     } else if state.table.rows().is_empty() {
-        " no investigations yet".to_string()
+        match (
+            state.connection_error(),
+            state
+                .sources
+                .get(&crate::app::action::Source::Investigations),
+        ) {
+            // Never "none yet" while the cluster cannot be asked.
+            (Some(cause), _) => format!(
+                " cannot reach {}: {cause}",
+                state.connection.server.as_deref().unwrap_or("the cluster")
+            ),
+            (None, Some(crate::app::state::SourceState::Connecting)) => " connecting…".to_string(),
+            _ => " no investigations yet".to_string(),
+        }
     } else {
         " nothing to show".to_string()
     }

@@ -38,7 +38,14 @@ pub fn header_rows(width: u16) -> u16 {
 /// Splits `area` into header, notice, body and footer.
 pub fn areas(area: Rect, state: &State) -> Areas {
     let mut remaining = area.height;
-    let header_h = header_rows(area.width).min(remaining);
+    // While the cluster cannot be reached the header takes two rows at any
+    // width: the cause is the one thing that must not be cut off.
+    let header_h = if state.reconnecting_since().is_some() {
+        2
+    } else {
+        header_rows(area.width)
+    }
+    .min(remaining);
     remaining -= header_h;
     let footer_h = 1.min(remaining);
     remaining -= footer_h;

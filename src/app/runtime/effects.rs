@@ -44,6 +44,9 @@ pub struct Executor {
     identity: Option<JoinHandle<()>>,
     decisions: crate::cluster::decisions::DecisionTasks,
     vault: crate::cluster::vault::VaultTasks,
+    /// A kubeconfig re-read after a 401 under way: its context, and the
+    /// watchers' namespace and generation to restart them with.
+    renewing: Option<(String, Option<String>, u64)>,
 }
 
 impl Drop for Executor {
@@ -82,6 +85,7 @@ impl Executor {
             identity: None,
             decisions: crate::cluster::decisions::DecisionTasks::default(),
             vault: crate::cluster::vault::VaultTasks::new(crate::cluster::vault::ConsoleVault::Off),
+            renewing: None,
         }
     }
 
@@ -133,7 +137,34 @@ impl Executor {
                     let _ = tx.send(action).await;
                 }));
             }
-            Effect::SwitchContext { context } => self.switch_context(context),
+            Effect::SwitchContext { context } => {
+                self.renewing = None;
+                self.switch_context(context);
+            }
+            Effect::ReloadCredentials {
+                context,
+                namespace,
+                epoch,
+            } => {
+                self.renewing = Some((context.clone(), namespace, epoch));
+                self.switch_context(context);
+            }
+            Effect::CheckRights { epoch, namespaces } => {
+                let (client, tx) = (self.client.clone(), self.tx.clone());
+                tokio::spawn(async move {
+                    for namespace in namespaces {
+                        let rights = crate::decide::rights(&client, &namespace).await;
+                        let action = Action::Rights {
+                            epoch,
+                            namespace,
+                            rights,
+                        };
+                        if tx.send(action).await.is_err() {
+                            return;
+                        }
+                    }
+                });
+            }
             Effect::StartLogStream(target) => {
                 if let Some((_, task)) = self.stream.take() {
                     task.abort();
@@ -201,6 +232,18 @@ impl Executor {
                     Arc::clone(&self.redactor),
                     self.tx.clone(),
                 ));
+            }
+        }
+    }
+
+    /// Takes the kubeconfig re-read under way for `context`, if one is:
+    /// (namespace, generation) of the watchers to restart.
+    pub fn take_renewal(&mut self, context: &str) -> Option<(Option<String>, u64)> {
+        match self.renewing.take() {
+            Some((renewed, namespace, epoch)) if renewed == context => Some((namespace, epoch)),
+            other => {
+                self.renewing = other;
+                None
             }
         }
     }

@@ -174,6 +174,23 @@ fn switched(
     options: &ConsoleOptions,
     (context, client): Switched,
 ) -> Action {
+    if let Some((namespace, epoch)) = executor.take_renewal(&context) {
+        // A 401's kubeconfig re-read: same context, scope and data; new client.
+        return match client {
+            Ok((client, kubeconfig)) => {
+                executor.client = client;
+                executor.kubeconfig_user = context_user(Some(&kubeconfig), &context);
+                executor.kubeconfig = Some(kubeconfig);
+                executor.run(Effect::StartWatchers { namespace, epoch });
+                executor.run(Effect::ResolveIdentity);
+                Action::CredentialsReloaded { epoch, error: None }
+            }
+            Err(error) => Action::CredentialsReloaded {
+                epoch,
+                error: Some(error),
+            },
+        };
+    }
     match client {
         Ok((client, kubeconfig)) => {
             executor.stop_cluster_tasks();
@@ -192,6 +209,7 @@ fn switched(
                 kubeconfig_user: user,
                 namespace,
                 contexts,
+                server: server.as_deref().map(crate::app::state::host_port),
             }
         }
         Err(error) => Action::Notice(format!("cannot switch to context {context}: {error}")),

@@ -42,7 +42,7 @@ pub fn prepare(options: &ConsoleOptions, size: (u16, u16)) -> Prepared {
         .map(|k| k.contexts.iter().map(|c| c.name.clone()).collect())
         .unwrap_or_default();
     let readonly = options.readonly || config.context_readonly(&options.context);
-    let state = State::new(StateOptions {
+    let mut state = State::new(StateOptions {
         context: options.context.clone(),
         namespace: options.namespace.clone(),
         readonly,
@@ -55,6 +55,11 @@ pub fn prepare(options: &ConsoleOptions, size: (u16, u16)) -> Prepared {
         time_zone: TimeZone::system(),
         size,
     });
+    state.connection.server = options
+        .kubeconfig
+        .as_ref()
+        .and_then(|k| crate::config::kubeconfig::context_server(k, &options.context))
+        .map(|server| crate::app::state::host_port(&server));
     Prepared { state, redactor }
 }
 

@@ -1,15 +1,18 @@
 //! Everything the console knows, in one value. Only
 //! [`update`](super::update::update) changes it; views only read it.
 
+mod connection;
 mod decisions;
 mod detail;
 mod policies;
 mod prompt;
 mod proposals;
 mod reasoning;
+mod rights;
 mod table;
 mod vault;
 
+pub use connection::{Connection, Reload, host_port};
 pub use decisions::{
     AuditView, DecisionsState, Delivery, DialogScroll, EditedAction, Modal, Shown, TrackedDecision,
 };
@@ -18,6 +21,7 @@ pub use policies::{EditorStage, FormField, PolicyEditor, PolicyForm, PolicyRow, 
 pub use prompt::{Prompt, PromptKind};
 pub use proposals::ProposalStore;
 pub use reasoning::{ReasoningBuffer, UsageTotals};
+pub use rights::{Permissions, Withheld, right_of};
 pub use table::{Column, InvestigationTable, LAST_LINE_CHARS, Row};
 pub use vault::{VaultStatus, VaultView, WatchedToken};
 
@@ -251,6 +255,10 @@ pub struct State {
     pub policy_view: PolicyView,
     /// Vault: the operator's identity and the open investigation's token.
     pub vault: VaultView,
+    /// The cluster's server and what was done about rejected credentials.
+    pub connection: Connection,
+    /// What the user may do per namespace (SelfSubjectAccessReviews).
+    pub permissions: Permissions,
 }
 
 impl State {
@@ -309,6 +317,8 @@ impl State {
             decisions: DecisionsState::default(),
             policy_view: PolicyView::default(),
             vault: VaultView::default(),
+            connection: Connection::default(),
+            permissions: Permissions::default(),
         }
     }
 
@@ -331,6 +341,16 @@ impl State {
             self.sources.get(&Source::Investigations),
             Some(SourceState::Reconnecting { .. })
         )
+    }
+
+    /// Why the watchers fail, in words, while one is reconnecting (the
+    /// investigations' watcher first).
+    pub fn connection_error(&self) -> Option<&str> {
+        let first = self.sources.get(&Source::Investigations).into_iter();
+        first.chain(self.sources.values()).find_map(|s| match s {
+            SourceState::Reconnecting { error, .. } => Some(error.as_str()),
+            _ => None,
+        })
     }
 
     /// The earliest time a watcher went down, if one is reconnecting.

@@ -4,7 +4,7 @@ use super::{Out, stream};
 use crate::app::action::Source;
 use crate::app::effect::Effect;
 use crate::app::records::{InvestigationRecord, PolicyRecord, ProposalKey, ProposalRecord};
-use crate::app::state::{Identity, Notice, NoticeLevel, Screen, SourceState, State};
+use crate::app::state::{Identity, Notice, NoticeLevel, Reload, Screen, SourceState, State};
 use crate::ui::highlight::HighlightResult;
 use jiff::Timestamp;
 
@@ -16,8 +16,75 @@ fn page(state: &State) -> usize {
 }
 
 /// Marks a source live after it delivered data.
-fn mark_live(state: &mut State, source: Source) {
+fn mark_live(state: &mut State, source: Source, out: &mut Out) {
     state.sources.insert(source, SourceState::Live);
+    if !state
+        .sources
+        .values()
+        .any(|s| matches!(s, SourceState::Reconnecting { .. }))
+    {
+        state.connection.reload = Reload::Idle;
+    }
+    if let Some(ns) = &state.namespace
+        && !state.permissions.asked.contains(ns)
+    {
+        let ns = ns.clone();
+        ask_rights(state, vec![ns], out);
+    }
+}
+
+/// Asks what the user may do in the namespaces not asked about yet.
+fn ask_rights(state: &mut State, namespaces: Vec<String>, out: &mut Out) {
+    let new: Vec<String> = namespaces
+        .into_iter()
+        .filter(|ns| !ns.is_empty() && state.permissions.asked.insert(ns.clone()))
+        .collect();
+    if !new.is_empty() {
+        out.push(Effect::CheckRights {
+            epoch: state.epoch,
+            namespaces: new,
+        });
+    }
+}
+
+/// The cluster said what the user may do in `namespace`.
+pub(super) fn rights(
+    state: &mut State,
+    epoch: u64,
+    namespace: String,
+    rights: crate::decide::Rights,
+    out: &mut Out,
+) {
+    if epoch != state.epoch {
+        return;
+    }
+    let changed = state.permissions.by_namespace.get(&namespace) != Some(&rights);
+    state.permissions.by_namespace.insert(namespace, rights);
+    out.redraw_if(changed);
+}
+
+/// The kubeconfig was read again after a 401; the watchers retry with it.
+pub(super) fn credentials_reloaded(
+    state: &mut State,
+    epoch: u64,
+    error: Option<String>,
+    out: &mut Out,
+) {
+    if epoch != state.epoch {
+        return;
+    }
+    let attempts = state.connection.reload.attempts();
+    state.connection.reload = Reload::Done {
+        at: state.now,
+        attempts,
+        error: error.map(|e| crate::sanitize::sanitize(&e).into_owned()),
+    };
+    // New credentials may carry other rights: ask again.
+    let asked: Vec<String> = std::mem::take(&mut state.permissions.asked)
+        .into_iter()
+        .collect();
+    ask_rights(state, asked, out);
+    out.redraw();
 }
 
 /// Investigations listed (`reset`) or changed.
@@ -32,11 +99,11 @@ pub(super) fn investigations(
     if epoch != state.epoch {
         return;
     }
-    mark_live(state, Source::Investigations);
+    mark_live(state, Source::Investigations, out);
     for record in &applied {
         let inv = &record.investigation;
-        remember_namespace(state, &inv.namespace);
-        remember_namespace(state, &inv.target_namespace);
+        remember_namespace(state, &inv.namespace, out);
+        remember_namespace(state, &inv.target_namespace, out);
     }
     let policies = state.policies.clone();
     let phase_of = |ns: &str| policies.get(ns).map(|p| p.phase).unwrap_or_default();
@@ -85,7 +152,7 @@ pub(super) fn proposals(
     if epoch != state.epoch {
         return;
     }
-    mark_live(state, Source::Proposals);
+    mark_live(state, Source::Proposals, out);
     let mut touched: Vec<String> = if reset {
         state.proposals.replace_all(applied)
     } else {
@@ -127,12 +194,12 @@ pub(super) fn policies(
     if epoch != state.epoch {
         return;
     }
-    mark_live(state, Source::Policies);
+    mark_live(state, Source::Policies, out);
     if reset {
         state.policies.clear();
     }
     for record in applied {
-        remember_namespace(state, &record.namespace);
+        remember_namespace(state, &record.namespace, out);
         state.policies.insert(record.namespace.clone(), record);
     }
     for namespace in deleted {
@@ -147,7 +214,9 @@ pub(super) fn policies(
     out.redraw();
 }
 
-/// A watcher lost its connection.
+/// A watcher lost its connection (sent on every failed retry): the outage
+/// keeps the time it began; a 401 reads the kubeconfig again, at most every
+/// few seconds, so rotated credentials are picked up.
 pub(super) fn disconnected(
     state: &mut State,
     epoch: u64,
@@ -160,18 +229,36 @@ pub(super) fn disconnected(
         return;
     }
     let error = crate::sanitize::sanitize(&error).into_owned();
-    let next = match state.sources.get(&source) {
-        Some(SourceState::Reconnecting { since: first, .. }) => SourceState::Reconnecting {
-            since: *first,
-            error,
-        },
-        _ => SourceState::Reconnecting { since, error },
+    let began = state
+        .sources
+        .values()
+        .filter_map(|s| match s {
+            SourceState::Reconnecting { since, .. } => Some(*since),
+            _ => None,
+        })
+        .min()
+        .map_or(since, |first| first.min(since));
+    let next = SourceState::Reconnecting {
+        since: began,
+        error,
     };
-    let visible_change = !matches!(
-        state.sources.get(&source),
-        Some(SourceState::Reconnecting { .. })
-    );
+    let visible_change = state.sources.get(&source) != Some(&next);
+    let unauthorized = matches!(&next, SourceState::Reconnecting { error, .. }
+        if *error == crate::error::KubeCause::Unauthorized.to_string());
     state.sources.insert(source, next);
+    if unauthorized && state.connection.reload.may_start(since) {
+        let attempts = state.connection.reload.attempts();
+        state.connection.reload = Reload::Running {
+            started: since,
+            attempts,
+        };
+        out.push(Effect::ReloadCredentials {
+            context: state.context.clone(),
+            namespace: state.namespace.clone(),
+            epoch,
+        });
+        out.redraw();
+    }
     out.redraw_if(visible_change);
 }
 
@@ -210,7 +297,7 @@ pub(super) fn connected(state: &mut State, epoch: u64, source: Source, out: &mut
     if epoch != state.epoch || state.sources.get(&source) == Some(&SourceState::Live) {
         return;
     }
-    mark_live(state, source);
+    mark_live(state, source, out);
     out.redraw();
 }
 
@@ -265,6 +352,8 @@ pub(super) fn restart_watchers(state: &mut State, out: &mut Out) {
     state.table.clear();
     state.proposals.clear();
     state.policies.clear();
+    state.permissions = Default::default();
+    state.connection.reload = Reload::Idle;
     for source in Source::ALL {
         state.sources.insert(source, SourceState::Connecting);
     }
@@ -272,6 +361,10 @@ pub(super) fn restart_watchers(state: &mut State, out: &mut Out) {
         namespace: state.namespace.clone(),
         epoch: state.epoch,
     });
+    // Each scope asks again what the user may do in it.
+    if let Some(ns) = state.namespace.clone() {
+        ask_rights(state, vec![ns], out);
+    }
     out.redraw();
 }
 
@@ -293,8 +386,11 @@ pub(crate) fn notice(state: &mut State, level: NoticeLevel, text: String, out: &
     out.redraw();
 }
 
-fn remember_namespace(state: &mut State, namespace: &str) {
+fn remember_namespace(state: &mut State, namespace: &str, out: &mut Out) {
     if !namespace.is_empty() && !state.known_namespaces.contains(namespace) {
         state.known_namespaces.insert(namespace.to_string());
+    }
+    if !namespace.is_empty() && !state.permissions.asked.contains(namespace) {
+        ask_rights(state, vec![namespace.to_string()], out);
     }
 }

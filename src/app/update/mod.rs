@@ -125,14 +125,26 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             kubeconfig_user,
             namespace,
             contexts,
-        } => data::context_switched(
-            state,
-            (context, namespace),
-            readonly,
-            kubeconfig_user,
-            contexts,
-            &mut out,
-        ),
+            server,
+        } => {
+            state.connection.server = server;
+            data::context_switched(
+                state,
+                (context, namespace),
+                readonly,
+                kubeconfig_user,
+                contexts,
+                &mut out,
+            )
+        }
+        Action::Rights {
+            epoch,
+            namespace,
+            rights,
+        } => data::rights(state, epoch, namespace, rights, &mut out),
+        Action::CredentialsReloaded { epoch, error } => {
+            data::credentials_reloaded(state, epoch, error, &mut out)
+        }
         Action::PolicyApplied(result) => policies::applied(state, *result, &mut out),
         Action::Notice(text) => {
             data::notice(state, super::state::NoticeLevel::Error, text, &mut out)
