@@ -9,7 +9,7 @@ use common::screen::screen as screen_text;
 use crossterm::event::{KeyCode, KeyModifiers};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, Time};
 use kubevigil::app::action::Action;
-use kubevigil::app::decisions::{DecisionEffect, DecisionEvent};
+use kubevigil::app::decisions::DecisionEffect;
 use kubevigil::app::effect::Effect;
 use kubevigil::app::fixtures::{StateBuilder, at, key, key_with, proposal};
 use kubevigil::app::records::ProposalRecord;
