@@ -144,7 +144,7 @@ fn a_dialog_whose_proposal_is_decided_underneath_it_closes_and_says_why() {
     let mut proposal = ActionProposal::new("scale-api", scale_api(NS, "inv-1", Risk::Low));
     proposal.metadata.namespace = Some(NS.into());
     let (rt, sandbox) = sandbox_with(proposal);
-    let (mut term, _kubeconfig) = Terminal::spawn_against(&sandbox, "oncall-1", 120, 36);
+    let (mut term, _kubeconfig) = Terminal::spawn_against(&sandbox, "oncall-1", 160, 40);
     let dialog = open_approve_dialog(&mut term, "scale-api");
     assert!(dialog.contains("press y to approve"), "{dialog}");
 
