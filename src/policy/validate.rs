@@ -17,6 +17,10 @@
 //! | `promotion.minDecisions` | 1 to 10,000 |
 //! | `promotion.maxVetoRatePercent` | 0 to 100 |
 //! | `promotion.observationWindowHours` | 1 to 2,160 (90 days) |
+//! | `demotion.maxFailedExecutionRatePercent` | 0 to 100 (absent: not checked) |
+//! | `demotion.maxVetoRatePercent` | 0 to 100 (absent: not checked) |
+//! | `demotion.observationWindowHours` | 1 to 2,160 (90 days) |
+//! | `demotion.minSamples` | 1 to 10,000 |
 
 use crate::domain::{Phase, Risk, TrustPolicySpec};
 use std::fmt;
@@ -37,7 +41,7 @@ pub const MAX_VETO_RATE: std::ops::RangeInclusive<u32> = 0..=100;
 pub const WINDOW_HOURS: std::ops::RangeInclusive<u32> = 1..=2_160;
 
 /// The spec's fields as the resource spells them, in the resource's order.
-pub(crate) const SPEC_FIELDS: [&str; 10] = [
+pub(crate) const SPEC_FIELDS: [&str; 11] = [
     "phase",
     "allowedActions",
     "requiredApprovals",
@@ -48,12 +52,20 @@ pub(crate) const SPEC_FIELDS: [&str; 10] = [
     "vaultPolicy",
     "allowUnsealedCredentials",
     "promotion",
+    "demotion",
 ];
 /// The fields of `promotion`, in the resource's order.
 pub(crate) const PROMOTION_FIELDS: [&str; 3] = [
     "minDecisions",
     "maxVetoRatePercent",
     "observationWindowHours",
+];
+/// The fields of `demotion`, in the resource's order.
+pub(crate) const DEMOTION_FIELDS: [&str; 4] = [
+    "maxFailedExecutionRatePercent",
+    "maxVetoRatePercent",
+    "observationWindowHours",
+    "minSamples",
 ];
 
 /// One refused field.
@@ -201,6 +213,36 @@ pub fn validate(spec: &TrustPolicySpec) -> Vec<FieldError> {
         &WINDOW_HOURS,
         " h",
     );
+    if let Some(demotion) = &spec.demotion {
+        for (field, rate) in [
+            (
+                "demotion.maxFailedExecutionRatePercent",
+                demotion.max_failed_execution_rate_percent,
+            ),
+            (
+                "demotion.maxVetoRatePercent",
+                demotion.max_veto_rate_percent,
+            ),
+        ] {
+            if let Some(rate) = rate {
+                range_check(&mut errors, field, rate, &MAX_VETO_RATE, " %");
+            }
+        }
+        range_check(
+            &mut errors,
+            "demotion.observationWindowHours",
+            demotion.observation_window_hours,
+            &WINDOW_HOURS,
+            " h",
+        );
+        range_check(
+            &mut errors,
+            "demotion.minSamples",
+            demotion.min_samples,
+            &MIN_DECISIONS,
+            "",
+        );
+    }
     errors
 }
 
@@ -238,6 +280,13 @@ pub fn parse_spec_yaml(text: &str) -> Result<TrustPolicySpec, FieldError> {
         for key in promotion.keys() {
             if !PROMOTION_FIELDS.contains(&key.as_str()) {
                 return Err(FieldError::new(format!("promotion.{key}"), "unknown field"));
+            }
+        }
+    }
+    if let Some(serde_json::Value::Object(demotion)) = fields.get("demotion") {
+        for key in demotion.keys() {
+            if !DEMOTION_FIELDS.contains(&key.as_str()) {
+                return Err(FieldError::new(format!("demotion.{key}"), "unknown field"));
             }
         }
     }
