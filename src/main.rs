@@ -33,7 +33,9 @@ async fn run(cli: Cli) -> Result<()> {
         Some(Command::Sandbox {
             command: SandboxCommand::Serve(args),
         }) => Ok(launch::serve(&args).await?),
-        Some(Command::Governor) => Ok(launch::governor(&cli.console, &config::load()).await?),
+        Some(Command::Governor(args)) => {
+            Ok(launch::governor(&cli.console, &args, &config::load()).await?)
+        }
         Some(Command::Crds) => {
             print!("{}", kubevigil::crds::crds_yaml()?);
             Ok(())
