@@ -95,16 +95,22 @@ async fn metrics_pass_promtool_and_count_what_the_governor_did() {
     for family in [
         "kubevigil_decisions_total",
         "kubevigil_decision_latency_seconds",
-        "kubevigil_expiries_total",
-        "kubevigil_credentials_total",
-        "kubevigil_executions_total",
-        "kubevigil_watch_restarts_total",
     ] {
         assert!(
             text.contains(&format!("# TYPE {family} ")),
             "{family} missing:\n{text}"
         );
     }
+    assert!(
+        text.contains(
+            "kubevigil_decisions_total{namespace=\"payments\",phase=\"Autonomous\",verdict=\"approve\",source=\"rule\"} 1"
+        ),
+        "{text}"
+    );
+    assert!(
+        !text.contains("phase=\"None\""),
+        "no series for a state nobody is in:\n{text}"
+    );
     let (ok, said) = check_metrics(&text);
     assert!(ok, "promtool check metrics failed:\n{said}\n{text}");
     // A scraper that asks for OpenMetrics gets it.

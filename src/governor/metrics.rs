@@ -273,8 +273,11 @@ impl Metrics {
     }
 
     fn proposal_gauge(&self, labels: &StateLabels, delta: i64) {
-        let gauge = self.inner.proposals.get_or_create(labels);
-        gauge.inc_by(delta);
+        let left = self.inner.proposals.get_or_create(labels).inc_by(delta) + delta;
+        if left <= 0 {
+            // A state no proposal is in any more is not a series.
+            self.inner.proposals.remove(labels);
+        }
     }
 
     fn clear_proposals(&self) {
