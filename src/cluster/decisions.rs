@@ -151,6 +151,26 @@ impl DecisionTasks {
                     .await
                 });
             }
+            DecisionEffect::Resume {
+                id,
+                identity,
+                namespace,
+                restore_phase,
+            } => {
+                let doing = format!("resume {namespace}");
+                let event = move |result| DecisionEvent::Resumed { id, result };
+                self.spawn_stop(doing, tx, event, move |audit, _vault| async move {
+                    crate::decide::resume_namespace(
+                        &client,
+                        &identity,
+                        &namespace,
+                        restore_phase,
+                        &audit,
+                    )
+                    .await
+                    .map(|outcome| (outcome, Revocation::default()))
+                });
+            }
             DecisionEffect::LoadAudit { namespace } => {
                 tokio::spawn(async move {
                     let since = Timestamp::now()
@@ -262,6 +282,12 @@ trait Warned {
 }
 
 impl Warned for KillOutcome {
+    fn warnings_mut(&mut self) -> &mut Vec<String> {
+        &mut self.warnings
+    }
+}
+
+impl Warned for crate::decide::ResumeOutcome {
     fn warnings_mut(&mut self) -> &mut Vec<String> {
         &mut self.warnings
     }
