@@ -78,6 +78,17 @@ pub struct CredentialLabels {
     pub outcome: String,
 }
 
+/// Labels of the demotion counter.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct DemotionLabels {
+    /// The namespace demoted.
+    pub namespace: String,
+    /// The phase before.
+    pub from: String,
+    /// The phase after.
+    pub to: String,
+}
+
 /// Labels of the watch restart counter.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct WatchLabels {
@@ -118,6 +129,7 @@ struct Inner {
     credentials: Family<CredentialLabels, Counter>,
     executions: Family<ExecutionLabels, Counter>,
     leader: Gauge,
+    demotions: Family<DemotionLabels, Counter>,
     watch_restarts: Family<WatchLabels, Counter>,
     ready: AtomicBool,
 }
@@ -183,6 +195,12 @@ impl Metrics {
             "1 while this replica holds the governor Lease and acts, else 0",
             leader.clone(),
         );
+        let demotions = Family::<DemotionLabels, Counter>::default();
+        registry.register(
+            "demotions",
+            "Namespaces the governor demoted one phase because their demotion criteria were breached",
+            demotions.clone(),
+        );
         let watch_restarts = Family::<WatchLabels, Counter>::default();
         registry.register(
             "watch_restarts",
@@ -199,6 +217,7 @@ impl Metrics {
                 credentials,
                 executions,
                 leader,
+                demotions,
                 watch_restarts,
                 ready: AtomicBool::new(false),
             }),
@@ -311,9 +330,41 @@ struct Seen {
 pub(super) struct Observer {
     seen: HashMap<(String, String), Seen>,
     relisted: HashSet<(String, String)>,
+    /// When each namespace was last demoted, as its policy's status says.
+    demoted_at: HashMap<String, Option<jiff::Timestamp>>,
 }
 
 impl Observer {
+    /// Takes in a namespace's policy: a new `status.lastDemotion` counts as
+    /// a demotion while `counting` (never on the first sight of the policy).
+    pub(super) fn observe_policy(
+        &mut self,
+        metrics: &Metrics,
+        policy: &crate::domain::TrustPolicy,
+        counting: bool,
+    ) {
+        use kube::ResourceExt;
+        let namespace = policy.namespace().unwrap_or_default();
+        let last = policy
+            .status
+            .as_ref()
+            .and_then(|s| s.last_demotion.as_ref());
+        let at = last.map(|d| d.at.0);
+        let before = self.demoted_at.insert(namespace.clone(), at);
+        let new = matches!(before, Some(previous) if previous != at);
+        if let (true, true, Some(demotion)) = (new, counting, last) {
+            metrics
+                .inner
+                .demotions
+                .get_or_create(&DemotionLabels {
+                    namespace,
+                    from: demotion.from.to_string(),
+                    to: demotion.to.to_string(),
+                })
+                .inc();
+        }
+    }
+
     /// Takes in one proposal as the watch shows it now.
     pub(super) fn observe(&mut self, metrics: &Metrics, proposal: &ActionProposal, counting: bool) {
         use kube::ResourceExt;

@@ -206,6 +206,14 @@ impl Governor {
     }
 
     fn on_policy(&mut self, event: Event<TrustPolicy>) {
+        match &event {
+            Event::Apply(policy) => {
+                self.observer
+                    .observe_policy(&self.metrics, policy, self.acting)
+            }
+            Event::InitApply(policy) => self.observer.observe_policy(&self.metrics, policy, false),
+            _ => {}
+        }
         let entry = |policy: TrustPolicy| {
             (policy.name_any() == POLICY_NAME)
                 .then(|| (policy.namespace().unwrap_or_default(), policy.spec))
