@@ -123,6 +123,8 @@ pub enum DecisionEvent {
     AuditLoaded(Result<Vec<AuditRecord>, String>),
     /// Everyone present now.
     Presence(Vec<Presence>),
+    /// Who leads the governor replicas now.
+    GovernorLeader(crate::governor::leader::LeaderView),
     /// Whether the user may record decisions (`None`: the cluster could not say).
     MayDecide(Option<bool>),
 }

@@ -212,9 +212,14 @@ impl DecisionTasks {
                     )
                 });
                 let watcher = tokio::spawn(async move {
-                    let mut present = std::pin::pin!(watch_presence(client, PRESENCE_NAMESPACE));
-                    while let Some(everyone) = present.next().await {
-                        let event = DecisionEvent::Presence(everyone);
+                    // Presence and the governor's leader, both from Leases in
+                    // kubevigil-system.
+                    let present = watch_presence(client.clone(), PRESENCE_NAMESPACE)
+                        .map(DecisionEvent::Presence);
+                    let leader = crate::governor::leader::watch_leader(client, PRESENCE_NAMESPACE)
+                        .map(DecisionEvent::GovernorLeader);
+                    let mut events = std::pin::pin!(futures::stream::select(present, leader));
+                    while let Some(event) = events.next().await {
                         if tx.send(Action::Decisions(event)).await.is_err() {
                             return;
                         }

@@ -282,6 +282,72 @@ async fn prepare_lease(client: &Client, election: &Election) {
     }
 }
 
+/// What a console knows of the governor's leadership.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LeaderView {
+    /// A governor leads.
+    Leading(LeaderInfo),
+    /// The Lease exists but nobody holds it unexpired: rule decisions and
+    /// expiries stall until a governor leads again.
+    NoLeader,
+    /// No governor Lease: no HA governor has ever run here (or the console
+    /// may not read Leases in the namespace).
+    NoLease,
+}
+
+/// Watches the governor Lease in `namespace` and yields what a console
+/// should show, each time it changes: when the Lease changes, and when the
+/// holder's Lease runs out without a renewal (no event marks that, so the
+/// stream wakes at the expiry).
+pub fn watch_leader(
+    client: Client,
+    namespace: &str,
+) -> impl futures::Stream<Item = LeaderView> + Send + use<> {
+    use futures::StreamExt;
+    use kube::runtime::WatchStreamExt;
+    use kube::runtime::watcher::{self, Event};
+    let leases: Api<Lease> = Api::namespaced(client, namespace);
+    let config = watcher::Config::default().fields(&format!("metadata.name={GOVERNOR_LEASE}"));
+    let events = watcher::watcher(leases, config).default_backoff().boxed();
+    futures::stream::unfold(
+        (events, None::<Lease>, None::<LeaderView>, false),
+        |(mut events, mut lease, mut shown, mut listed)| async move {
+            loop {
+                let view = lease.as_ref().map_or(LeaderView::NoLease, |lease| {
+                    leader_of(lease, Timestamp::now())
+                        .map_or(LeaderView::NoLeader, LeaderView::Leading)
+                });
+                if listed && shown.as_ref() != Some(&view) {
+                    shown = Some(view.clone());
+                    return Some((view, (events, lease, shown, listed)));
+                }
+                let wake = match &view {
+                    LeaderView::Leading(info) => {
+                        let left = info.expires_at.duration_since(Timestamp::now());
+                        Duration::try_from(left).unwrap_or(Duration::ZERO)
+                            + Duration::from_millis(50)
+                    }
+                    _ => Duration::from_secs(3600),
+                };
+                tokio::select! {
+                    event = events.next() => match event {
+                        Some(Ok(Event::Apply(l) | Event::InitApply(l))) => lease = Some(l),
+                        Some(Ok(Event::Delete(_))) => lease = None,
+                        Some(Ok(Event::Init)) => {
+                            lease = None;
+                            listed = false;
+                        }
+                        Some(Ok(Event::InitDone)) => listed = true,
+                        Some(Err(error)) => tracing::debug!(%error, "governor Lease watch"),
+                        None => return None,
+                    },
+                    () = tokio::time::sleep(wake) => {}
+                }
+            }
+        },
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

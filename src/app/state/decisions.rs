@@ -258,6 +258,8 @@ pub struct DecisionsState {
     pub next_id: TaskId,
     /// Everyone present (this user included), from the presence Leases.
     pub presence: Vec<Presence>,
+    /// Who leads the governor replicas, from their Lease (`None`: not read yet).
+    pub governor_leader: Option<crate::governor::leader::LeaderView>,
     /// The user presence was started for.
     pub presence_user: Option<String>,
     /// What this console shows, as published in its presence Lease.

@@ -683,6 +683,11 @@ pub(super) fn event(state: &mut State, event: DecisionEvent, out: &mut Out) {
             out.redraw_if(state.decisions.presence != present);
             state.decisions.presence = present;
         }
+        DecisionEvent::GovernorLeader(view) => {
+            let view = Some(view);
+            out.redraw_if(state.decisions.governor_leader != view);
+            state.decisions.governor_leader = view;
+        }
         DecisionEvent::MayDecide(may) => {
             out.redraw_if(state.decisions.may_decide != may);
             state.decisions.may_decide = may;
