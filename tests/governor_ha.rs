@@ -7,6 +7,7 @@ mod common;
 
 use common::bao::Bao;
 use common::world::{create_judged, create_policy, emulator, scale_api};
+use futures::StreamExt;
 use jiff::{SignedDuration, Timestamp};
 use k8s_openapi::api::coordination::v1::Lease;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
@@ -14,7 +15,9 @@ use kube::Api;
 use kube::api::PostParams;
 use kubevigil::decide::{Identity, mint_credential};
 use kubevigil::domain::{ActionProposal, Phase, ProposalState, Risk, TrustPolicySpec};
-use kubevigil::governor::leader::{DEFAULT_LEASE_NAMESPACE, GOVERNOR_LEASE, leader_of};
+use kubevigil::governor::leader::{
+    DEFAULT_LEASE_NAMESPACE, GOVERNOR_LEASE, LeaderView, leader_of, watch_leader,
+};
 use kubevigil::sandbox::api::{AGENT_USER, GOVERNOR_USER};
 use kubevigil::sandbox::governors::Governors;
 use kubevigil::vault::Vault;
@@ -138,6 +141,18 @@ async fn killing_the_leader_mid_stream_hands_over_and_nothing_is_done_twice() {
         "the other replica waits"
     );
 
+    // What a console's header shows, from the Lease.
+    let seen = Arc::new(std::sync::Mutex::new(Vec::<LeaderView>::new()));
+    let header = {
+        let seen = seen.clone();
+        let mut views = Box::pin(watch_leader(agent.clone(), DEFAULT_LEASE_NAMESPACE));
+        tokio::spawn(async move {
+            while let Some(view) = views.next().await {
+                seen.lock().expect("lock").push(view);
+            }
+        })
+    };
+
     // A stream of proposals: low risk ones the rule approves (and the leader
     // mints for), high risk ones that expire unanswered (by rule too).
     let api = Api::<ActionProposal>::namespaced(agent.clone(), NS);
@@ -183,6 +198,18 @@ async fn killing_the_leader_mid_stream_hands_over_and_nothing_is_done_twice() {
         "the hand-over took {hand_over:?}, more than the lease duration and a renewal"
     );
     producer.await.expect("the producer ends");
+    let shown = wait_until(Duration::from_secs(10), async || {
+        let seen = seen.lock().expect("lock").clone();
+        matches!(seen.last(), Some(LeaderView::Leading(info)) if info.holder == second)
+            .then_some(seen)
+    })
+    .await
+    .expect("the console's view of the Lease follows the hand-over");
+    assert!(
+        matches!(shown.first(), Some(LeaderView::Leading(info)) if info.holder == first),
+        "{shown:?}"
+    );
+    header.abort();
 
     // Every proposal ends decided, by exactly one decision.
     let settled = wait_until(Duration::from_secs(60), async || {
