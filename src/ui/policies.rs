@@ -160,7 +160,7 @@ pub fn cell(row: &PolicyRow, column: PolicyColumn) -> String {
         PolicyColumn::Namespace => row.namespace.clone(),
         PolicyColumn::Phase => match spec {
             Some(_) if row.halted_from.is_some() => "Shadow (halted)".to_string(),
-            Some(spec) if demoted_into(row) => format!("{} ↓demoted", spec.phase),
+            Some(spec) if demoted_into(row) => format!("{} ↓", spec.phase),
             Some(spec) => spec.phase.to_string(),
             None => "Shadow (no policy)".to_string(),
         },
@@ -333,24 +333,31 @@ fn details(state: &State, width: usize) -> Vec<Line<'static>> {
         ));
         if let Some(demotion) = row.last_demotion.as_ref() {
             let evidence = &demotion.evidence;
+            let style = if demoted_into(row) {
+                theme.error
+            } else {
+                theme.dim
+            };
             lines.push(Line::styled(
                 format!(
-                    " demoted {} {} -> {} by the governor: {} · evidence over {}h: {} executions, {} failed; {} decisions, {} vetoed or expired",
+                    " demoted by the governor at {}: {} -> {}",
                     format::clock(demotion.at.0, &state.time_zone),
                     demotion.from,
                     demotion.to,
-                    demotion.reason,
+                ),
+                style,
+            ));
+            lines.push(Line::styled(format!("   {}", demotion.reason), style));
+            lines.push(Line::styled(
+                format!(
+                    "   evidence over {}h: {} executions, {} failed; {} decisions, {} vetoed or expired",
                     evidence.window_hours,
                     evidence.executions,
                     evidence.failed,
                     evidence.decisions,
                     evidence.refused
                 ),
-                if demoted_into(row) {
-                    theme.error
-                } else {
-                    theme.dim
-                },
+                style,
             ));
         }
         if let Some(before) = row.halted_from {
