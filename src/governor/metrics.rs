@@ -423,18 +423,19 @@ impl Observer {
                 .inc();
         }
         let was_pending = previous.labels.state == ProposalState::Pending.to_string();
-        if was_pending && !state.is_pending() {
-            if let (Some(decision), Some(created)) = (
+        if was_pending
+            && !state.is_pending()
+            && let (Some(decision), Some(created)) = (
                 status.decisions.last(),
                 proposal.metadata.creation_timestamp.as_ref(),
-            ) {
-                let waited = decision.at.0.duration_since(created.0).as_secs_f64();
-                metrics
-                    .inner
-                    .decision_seconds
-                    .get_or_create(&phase_labels(&key.0, phase))
-                    .observe(waited.max(0.0));
-            }
+            )
+        {
+            let waited = decision.at.0.duration_since(created.0).as_secs_f64();
+            metrics
+                .inner
+                .decision_seconds
+                .get_or_create(&phase_labels(&key.0, phase))
+                .observe(waited.max(0.0));
         }
         let result = match state {
             ProposalState::Executed => Some("succeeded"),
