@@ -254,6 +254,29 @@ async fn failing_executions_past_the_threshold_demote_one_phase_with_evidence() 
     );
     let next = proposed(&agent, ns, "p-4").await;
     assert_eq!(next.state(), ProposalState::Pending);
+    // The console shows the demotion from what the cluster holds.
+    let record =
+        kubevigil::cluster::trim::policy(&policies.get(POLICY_NAME).await.expect("policy"))
+            .expect("a policy record");
+    let mut state = kubevigil::app::fixtures::StateBuilder::new()
+        .size(160, 48)
+        .build();
+    state.policies.insert(ns.to_string(), record);
+    kubevigil::app::update(
+        &mut state,
+        kubevigil::app::action::Action::RunCommandLine("policies".into()),
+    );
+    let screen = common::screen::screen(&state);
+    assert!(screen.contains("LimitedWrite ↓"), "{screen}");
+    assert!(
+        screen.contains("2 of 3 executed actions failed (67% > 20%) in 24h"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("evidence over 24h: 3 executions, 2 failed"),
+        "{screen}"
+    );
+
     // Recognised as kubevigil's change, not one made outside it.
     assert!(
         audit_events(&admin, ns, "ChangedOutsideKubevigil")

@@ -40,6 +40,7 @@ pub fn phase_before_halt(policy: &TrustPolicy) -> Option<Phase> {
         .then(|| policy.annotations().get(HALTED_FROM))
         .flatten()
         .and_then(|p| Phase::parse(p))
+        .filter(|p| *p != Phase::Shadow)
 }
 
 /// Resumes `namespace`: every investigation Job there annotated

@@ -463,6 +463,7 @@ pub async fn watch(client: Client) {
     };
     let mut tick = tokio::time::interval(REJUDGE_EVERY);
     loop {
+        let was_ready = loop_state.ready();
         let dirty = tokio::select! {
             event = policies.next() => match event {
                 Some(Ok(event)) => loop_state.on_policy(event).await,
@@ -475,14 +476,15 @@ pub async fn watch(client: Client) {
                 None => return,
             },
             _ = tick.tick() => {
-                let all: Vec<String> = loop_state.policies.keys().cloned().collect();
-                for namespace in all {
-                    loop_state.judge(&namespace).await;
-                }
+                loop_state.judge_all().await;
                 None
             }
         };
-        if let Some(namespace) = dirty {
+        if !was_ready && loop_state.ready() {
+            // Both watches listed (at the start, or after a relist): judge
+            // every namespace now rather than at the next tick.
+            loop_state.judge_all().await;
+        } else if let Some(namespace) = dirty {
             loop_state.judge(&namespace).await;
         }
     }
@@ -562,9 +564,22 @@ impl Loop {
         }
     }
 
+    /// Whether both watches have listed the cluster.
+    fn ready(&self) -> bool {
+        self.policies_listed && self.proposals_listed
+    }
+
+    /// Judges every namespace with a policy.
+    async fn judge_all(&mut self) {
+        let all: Vec<String> = self.policies.keys().cloned().collect();
+        for namespace in all {
+            self.judge(&namespace).await;
+        }
+    }
+
     /// Judges `namespace` and demotes it when breached (once both watches listed).
     async fn judge(&mut self, namespace: &str) {
-        if !(self.policies_listed && self.proposals_listed) {
+        if !self.ready() {
             return;
         }
         let Some(policy) = self.policies.get(namespace) else {
