@@ -19,7 +19,7 @@ pub(crate) fn create(call: &Call) -> Result<Response, StatusError> {
         ));
     }
     let mut object = admission::prepare_create(call.resource, namespace, call.body_object()?)?;
-    super::managed::stamp(call, &mut object, super::admission::Part::Main, false);
+    super::managed::stamp(call, None, &mut object, super::admission::Part::Main, false);
     if call.dry_run() {
         return Ok(call.reply_object(StatusCode::CREATED, &object));
     }

@@ -11,8 +11,9 @@ use super::call::Call;
 use super::object;
 use serde_json::{Value, json};
 
-/// Records the write of `new` by the call's field manager.
-pub(crate) fn stamp(call: &Call, new: &mut Value, part: Part, apply: bool) {
+/// Records the write of `new` (over `old`, `None` on create) by the call's
+/// field manager, owning the top-level fields the write changed.
+pub(crate) fn stamp(call: &Call, old: Option<&Value>, new: &mut Value, part: Part, apply: bool) {
     let Some(manager) = call.query.get("fieldManager").filter(|m| !m.is_empty()) else {
         return;
     };
@@ -26,7 +27,23 @@ pub(crate) fn stamp(call: &Call, new: &mut Value, part: Part, apply: bool) {
         Part::Main => {
             let mut fields = serde_json::Map::new();
             for key in ["metadata", "spec", "data"] {
-                if new.get(key).is_some() {
+                let before = old.and_then(|o| o.get(key));
+                let changed = match (before, new.get(key)) {
+                    (Some(before), Some(after)) if key == "metadata" => {
+                        let strip = |m: &Value| {
+                            let mut m = m.clone();
+                            if let Some(map) = m.as_object_mut() {
+                                for volatile in ["resourceVersion", "generation", "managedFields"] {
+                                    map.remove(volatile);
+                                }
+                            }
+                            m
+                        };
+                        strip(before) != strip(after)
+                    }
+                    (before, after) => after.is_some() && before != after,
+                };
+                if changed {
                     fields.insert(format!("f:{key}"), json!({}));
                 }
             }

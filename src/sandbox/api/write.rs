@@ -62,7 +62,7 @@ fn stamp_if_changed(call: &Call, old: &Value, new: &mut Value, part: Part, apply
     let mut unchanged = old.clone();
     object::metadata_mut(&mut unchanged).remove("resourceVersion");
     if unchanged != *new {
-        super::managed::stamp(call, new, part, apply);
+        super::managed::stamp(call, Some(old), new, part, apply);
     }
 }
 
@@ -110,7 +110,7 @@ fn apply_create(
 ) -> Result<Response, StatusError> {
     object::metadata_mut(&mut applied).insert("name".into(), key.name.clone().into());
     let mut object = admission::prepare_create(call.resource, &key.namespace, applied)?;
-    super::managed::stamp(call, &mut object, Part::Main, true);
+    super::managed::stamp(call, None, &mut object, Part::Main, true);
     if call.dry_run() {
         return Ok(call.reply_object(StatusCode::CREATED, &object));
     }
