@@ -299,8 +299,10 @@ async fn a_change_made_outside_kubevigil_is_recorded_naming_its_manager() {
         },
     )
     .await;
-    // Let the governor see the policy as it is first.
-    tokio::time::sleep(Duration::from_millis(800)).await;
+    // Let the leading governor see the policy as it is first: once it has
+    // judged a proposal there, its watches have listed.
+    proposed(&client(&sandbox, AGENT_USER), ns, "warm-up").await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
     // kubectl edit: a merge patch with kubectl's field manager, no annotation.
     let policies: Api<TrustPolicy> = Api::namespaced(admin.clone(), ns);
     let patch = serde_json::json!({ "spec": { "phase": "Autonomous" } });
