@@ -772,6 +772,53 @@ mod tests {
         assert_eq!(judge(&spec, None, &runs(5, 0, 1), now()), None);
     }
 
+    fn proposal(status: serde_json::Value) -> ActionProposal {
+        serde_json::from_value(serde_json::json!({
+            "apiVersion": "kubevigil.io/v1alpha1",
+            "kind": "ActionProposal",
+            "metadata": {"name": "p", "namespace": "shop", "creationTimestamp": "2026-11-27T01:00:00Z"},
+            "spec": {
+                "investigation": "inv-1", "summary": "s", "rationale": "r",
+                "risk": "low", "reversible": true,
+                "action": {"kind": "scale", "target": {"apiVersion": "apps/v1", "kind": "Deployment", "namespace": "shop", "name": "api"}, "replicas": 2}
+            },
+            "status": status,
+        }))
+        .expect("a proposal")
+    }
+
+    fn decision(verdict: &str, at: &str) -> serde_json::Value {
+        serde_json::json!({"by": "rule:autonomous", "at": at, "verdict": verdict, "source": "Rule"})
+    }
+
+    #[test]
+    fn a_sample_counts_at_the_execution_report_and_a_kill_is_not_held_against_the_agent() {
+        let executed = Sample::of(&proposal(serde_json::json!({
+            "state": "Failed", "phase": "Autonomous",
+            "decisions": [decision("Approve", "2026-11-27T01:01:00Z")],
+            "execution": {"succeeded": false, "message": "denied", "at": "2026-11-27T01:05:00Z"},
+        })));
+        assert_eq!(executed.outcome, Outcome::Failed);
+        assert_eq!(executed.phase, Some(Phase::Autonomous));
+        assert_eq!(executed.at, "2026-11-27T01:05:00Z".parse().ok());
+        let vetoed = Sample::of(&proposal(serde_json::json!({
+            "state": "Vetoed", "decisions": [decision("Veto", "2026-11-27T01:02:00Z")],
+        })));
+        assert_eq!(vetoed.outcome, Outcome::Refused);
+        assert_eq!(vetoed.at, "2026-11-27T01:02:00Z".parse().ok());
+        let killed = Sample::of(&proposal(serde_json::json!({
+            "state": "Expired", "decisions": [decision("Kill", "2026-11-27T01:03:00Z")],
+        })));
+        assert_eq!(killed.outcome, Outcome::Uncounted);
+        let timed_out = Sample::of(&proposal(serde_json::json!({
+            "state": "Expired", "decisions": [decision("Expire", "2026-11-27T01:03:00Z")],
+        })));
+        assert_eq!(timed_out.outcome, Outcome::Refused);
+        let pending = Sample::of(&proposal(serde_json::json!({"state": "Pending"})));
+        assert_eq!(pending.outcome, Outcome::Uncounted);
+        assert_eq!(pending.at, "2026-11-27T01:00:00Z".parse().ok());
+    }
+
     #[test]
     fn uncounted_outcomes_and_untimed_samples_do_not_count() {
         let mut samples = vec![sample(Outcome::Uncounted, 1); 10];
