@@ -336,6 +336,36 @@ mod tests {
     }
 
     #[test]
+    fn demotion_criteria_are_checked_by_field() {
+        let spec =
+            parse_spec_yaml("phase: Autonomous\ndemotion:\n  maxFailedExecutionRatePercent: 20\n")
+                .expect("valid");
+        let demotion = spec.demotion.clone().expect("demotion");
+        assert_eq!(demotion.max_failed_execution_rate_percent, Some(20));
+        assert_eq!(demotion.max_veto_rate_percent, None);
+        assert_eq!(
+            (demotion.observation_window_hours, demotion.min_samples),
+            (24, 5)
+        );
+        assert_eq!(validate(&spec), Vec::new());
+        let error = parse_spec_yaml("phase: Autonomous\ndemotion:\n  maxFailRate: 20\n").err();
+        assert_eq!(
+            error,
+            Some(FieldError::new("demotion.maxFailRate", "unknown field"))
+        );
+        let mut wrong = spec;
+        if let Some(d) = wrong.demotion.as_mut() {
+            d.max_veto_rate_percent = Some(101);
+            d.min_samples = 0;
+        }
+        let fields: Vec<String> = validate(&wrong).into_iter().map(|e| e.field).collect();
+        assert_eq!(
+            fields,
+            ["demotion.maxVetoRatePercent", "demotion.minSamples"]
+        );
+    }
+
+    #[test]
     fn misspelt_fields_are_refused_by_name() {
         let error = parse_spec_yaml("phase: Shadow\nrequiredApproval: 2\n").err();
         assert_eq!(
