@@ -214,7 +214,7 @@ async fn take_part(
                     confirmed_until = confirm(&api, &election).await.or(confirmed_until);
                 }
             }
-            _ = guard.tick() => {
+            _ = guard.tick(), if leads => {
                 if let Some(until) = confirm(&api, &election).await {
                     confirmed_until = Some(until);
                 } else if let Ok(lease) = api.get(&election.lease).await {
