@@ -202,7 +202,15 @@ pub(crate) static RESOURCES: [ResourceType; 20] = [
     stored("", "v1", "secrets", "secret", "Secret", true, false),
     ResourceType {
         short_names: &["cm"],
-        ..stored("", "v1", "configmaps", "configmap", "ConfigMap", true, false)
+        ..stored(
+            "",
+            "v1",
+            "configmaps",
+            "configmap",
+            "ConfigMap",
+            true,
+            false,
+        )
     },
     ResourceType {
         short_names: &["deploy"],
