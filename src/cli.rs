@@ -121,7 +121,8 @@ pub enum Command {
     /// proposals by their namespace's TrustPolicy, expire undecided ones, and
     /// with Vault (VAULT_ADDR, ...) mint rule approvals' credentials and revoke
     /// expiries'. Uses --kubeconfig and --context, else the in-cluster service account.
-    Governor(ClusterArgs),
+    /// Run several replicas: they elect a leader through a Lease and only it acts.
+    Governor(GovernorArgs),
     /// Print both CustomResourceDefinitions as YAML, ready for `kubectl apply -f -`.
     Crds,
     /// Print where kubevigil reads its configuration and themes and writes its audit log.
@@ -132,6 +133,28 @@ pub enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+}
+
+/// Options of `kubevigil governor`.
+#[derive(Debug, Args, Clone)]
+pub struct GovernorArgs {
+    /// The cluster (without a kubeconfig: the in-cluster service account).
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+    /// Where to serve /metrics (Prometheus), /healthz and /readyz.
+    #[arg(long, default_value = crate::governor::metrics::DEFAULT_METRICS_ADDR)]
+    pub metrics_addr: std::net::SocketAddr,
+    /// How long the leader's Lease holds without renewal, in seconds: a dead
+    /// leader is replaced within about this.
+    #[arg(long, default_value_t = 15, value_parser = clap::value_parser!(u64).range(2..=3600))]
+    pub lease_duration: u64,
+    /// The namespace of the governor's Lease (in a Pod: its own namespace).
+    #[arg(long, env = "POD_NAMESPACE", default_value = crate::governor::leader::DEFAULT_LEASE_NAMESPACE)]
+    pub lease_namespace: String,
+    /// This replica's name in the election (in a Pod: the Pod's name;
+    /// default: the host name and process id).
+    #[arg(long, env = "POD_NAME")]
+    pub identity: Option<String>,
 }
 
 /// Options of `kubevigil demo`.
@@ -168,6 +191,16 @@ pub struct SandboxArgs {
     /// without one, Vault is off).
     #[arg(long, value_name = "PATH")]
     pub bao: Option<PathBuf>,
+    /// How many governor replicas run (they elect a leader through a Lease).
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=5))]
+    pub governors: u32,
+    /// The governors' lease duration in seconds: a killed leader is replaced within about this.
+    #[arg(long, default_value_t = 15, value_parser = clap::value_parser!(u64).range(2..=3600))]
+    pub lease_duration: u64,
+    /// Kill the leading governor every N seconds (a replacement starts), to
+    /// watch hand-overs in the console.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub kill_leader_every: Option<u64>,
 }
 
 impl SandboxArgs {
@@ -179,6 +212,9 @@ impl SandboxArgs {
             speed: self.speed,
             scenarios: true,
             flaky: !self.reliable,
+            governor_replicas: self.governors as usize,
+            lease_duration: std::time::Duration::from_secs(self.lease_duration),
+            kill_leader_every: self.kill_leader_every.map(std::time::Duration::from_secs),
         }
     }
 }
@@ -260,9 +296,12 @@ mod tests {
             "prod-eu",
         ])
         .expect("parses");
-        let Some(Command::Governor(cluster)) = cli.command else {
+        let Some(Command::Governor(args)) = cli.command else {
             panic!("the governor: {:?}", cli.command);
         };
+        assert_eq!(args.metrics_addr.port(), 9090);
+        assert_eq!(args.lease_duration, 15);
+        let cluster = args.cluster;
         assert_eq!(
             cluster.kubeconfig.as_deref(),
             Some(std::path::Path::new("/etc/kubevigil/kubeconfig"))
@@ -394,6 +433,59 @@ mod tests {
             "inf",
         ]);
         assert!(serve.is_err());
+    }
+
+    #[test]
+    fn the_governor_takes_its_listener_and_lease_flags() {
+        let cli = Cli::try_parse_from([
+            "kubevigil",
+            "governor",
+            "--metrics-addr",
+            "127.0.0.1:9100",
+            "--lease-duration",
+            "5",
+            "--lease-namespace",
+            "ops",
+            "--identity",
+            "governor-x",
+        ])
+        .expect("parses");
+        let Some(Command::Governor(args)) = cli.command else {
+            panic!("not the governor");
+        };
+        assert_eq!(args.metrics_addr.to_string(), "127.0.0.1:9100");
+        assert_eq!(
+            (args.lease_duration, args.lease_namespace.as_str()),
+            (5, "ops")
+        );
+        assert_eq!(args.identity.as_deref(), Some("governor-x"));
+        assert!(Cli::try_parse_from(["kubevigil", "governor", "--lease-duration", "1"]).is_err());
+    }
+
+    #[test]
+    fn serve_can_kill_the_leading_governor_now_and_then() {
+        let cli = Cli::try_parse_from([
+            "kubevigil",
+            "sandbox",
+            "serve",
+            "--kubeconfig-out",
+            "/tmp/k",
+            "--kill-leader-every",
+            "30",
+        ])
+        .expect("parses");
+        let Some(Command::Sandbox {
+            command: SandboxCommand::Serve(args),
+        }) = cli.command
+        else {
+            panic!("not serve");
+        };
+        let options = args.sandbox.options(0);
+        assert_eq!(
+            options.kill_leader_every,
+            Some(std::time::Duration::from_secs(30))
+        );
+        assert_eq!(options.governor_replicas, 2);
     }
 
     #[test]

@@ -5,7 +5,9 @@
 //! the pieces. Terminal handling stays in [`crate::app`].
 
 use crate::app::{ConsoleOptions, run_console};
-use crate::cli::{ClusterArgs, ConsoleArgs, DemoArgs, ExportFormat, ScopeArgs, ServeArgs};
+use crate::cli::{
+    ClusterArgs, ConsoleArgs, DemoArgs, ExportFormat, GovernorArgs, ScopeArgs, ServeArgs,
+};
 use crate::config::kubeconfig::{context_namespace, context_server, context_user};
 use crate::config::{KubeconfigFiles, LoadedConfig, NamespaceScope};
 use crate::error::KubeCause;
@@ -229,7 +231,13 @@ pub async fn audit_export(
 /// Vault is found as the console finds it ([`crate::vault::Vault::from_env`]);
 /// without it the governor still decides, and says on stderr that no
 /// credentials will be minted. Logs go to stderr (`RUST_LOG`, default `info`).
-pub async fn governor(args: &ClusterArgs, config: &LoadedConfig) -> Result<()> {
+///
+/// It joins the leader election on the governor Lease (`--lease-namespace`,
+/// `--identity`, `--lease-duration`) and acts only while it leads; it serves
+/// `/metrics`, `/healthz` and `/readyz` on `--metrics-addr` either way. On
+/// Ctrl-C or SIGTERM it frees the Lease so another replica takes over at once.
+pub async fn governor(governor_args: &GovernorArgs, config: &LoadedConfig) -> Result<()> {
+    let args = &governor_args.cluster;
     log_to_stderr();
     let client = governor_client(args).await?;
     let vault = crate::vault::Vault::from_env(&config.config.vault)
@@ -239,12 +247,46 @@ pub async fn governor(args: &ClusterArgs, config: &LoadedConfig) -> Result<()> {
         Some(vault) => eprintln!("kubevigil governor: Vault at {}", vault.addr()),
         None => eprintln!("kubevigil governor: {}", crate::vault::VAULT_OFF),
     }
+    let metrics = crate::governor::Metrics::new();
+    let (metrics_addr, listener) =
+        crate::governor::metrics::serve(governor_args.metrics_addr, metrics.clone())
+            .await
+            .map_err(|e| invalid("--metrics-addr", e))?;
+    let identity = governor_args
+        .identity
+        .clone()
+        .unwrap_or_else(default_identity);
+    let election = crate::governor::leader::Election {
+        namespace: governor_args.lease_namespace.clone(),
+        lease: crate::governor::leader::GOVERNOR_LEASE.to_string(),
+        identity: identity.clone(),
+        duration: std::time::Duration::from_secs(governor_args.lease_duration),
+    };
+    eprintln!(
+        "kubevigil governor: {identity}, Lease {}/{} ({} s); metrics on http://{metrics_addr}/metrics",
+        election.namespace, election.lease, governor_args.lease_duration
+    );
+    let leadership = crate::governor::leader::join(client.clone(), election);
     eprintln!("kubevigil governor: running; Ctrl-C to stop");
     tokio::select! {
-        () = crate::governor::run_with_vault(client, vault) => {}
+        () = crate::governor::run_replica(client, vault, metrics, leadership.leading()) => {}
         _ = crate::tui::wait_for_termination() => eprintln!("kubevigil governor: stopping"),
     }
+    leadership.resign().await;
+    listener.abort();
     Ok(())
+}
+
+/// The election identity without `--identity` or `POD_NAME`: the host name
+/// and the process id.
+fn default_identity() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .unwrap_or_else(|| "kubevigil".to_string());
+    format!("{host}-{}", std::process::id())
 }
 
 /// The governor's client: the kubeconfig's, or in a Pod without one, the
@@ -349,6 +391,16 @@ pub async fn serve(args: &ServeArgs) -> Result<()> {
             "vault:            {} (no bao on PATH; pass --bao PATH)",
             crate::vault::VAULT_OFF
         ),
+    }
+    for replica in sandbox.governors().replicas() {
+        let addr = replica.metrics_addr.map_or_else(
+            || "no listener".to_string(),
+            |a| format!("http://{a}/metrics"),
+        );
+        println!("governor:         {} ({addr})", replica.identity);
+    }
+    if let Some(every) = args.sandbox.kill_leader_every {
+        println!("                  the leading governor is killed every {every} s");
     }
     println!("Press Ctrl-C to stop.");
     crate::tui::wait_for_termination().await;

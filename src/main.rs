@@ -81,7 +81,7 @@ async fn run(cli: Cli) -> kubevigil::Result<()> {
         Some(Command::Sandbox {
             command: SandboxCommand::Serve(args),
         }) => launch::serve(&args).await,
-        Some(Command::Governor(cluster)) => launch::governor(&cluster, &config::load()).await,
+        Some(Command::Governor(args)) => launch::governor(&args, &config::load()).await,
         Some(Command::Crds) => print_out(&kubevigil::crds::crds_yaml()?),
         Some(Command::Paths) => {
             let paths =

@@ -430,6 +430,7 @@ async fn with_scenarios_every_kind_starts_at_once() {
         speed: SPEED,
         scenarios: true,
         flaky: true,
+        ..SandboxOptions::default()
     })
     .await
     .expect("the sandbox starts");

@@ -77,6 +77,9 @@ pub enum Command {
     Kill,
     /// Halt the namespace of the investigation in focus: suspend its agents, set Shadow.
     Halt,
+    /// Resume a halted namespace: un-suspend the Jobs the halt suspended,
+    /// then (a second confirmation) restore the phase before the halt.
+    Resume,
     /// Send again the decisions that were not recorded.
     #[serde(rename = "retry")]
     RetryDecisions,
@@ -86,7 +89,7 @@ pub enum Command {
 
 impl Command {
     /// Every command, in the order the help overlay lists them.
-    pub const ALL: [Command; 35] = [
+    pub const ALL: [Command; 36] = [
         Command::Help,
         Command::CommandLine,
         Command::Filter,
@@ -120,6 +123,7 @@ impl Command {
         Command::CopySuggestion,
         Command::Kill,
         Command::Halt,
+        Command::Resume,
         Command::RetryDecisions,
         Command::Refresh,
     ];
@@ -160,6 +164,7 @@ impl Command {
             Command::CopySuggestion => "copy",
             Command::Kill => "kill",
             Command::Halt => "halt",
+            Command::Resume => "resume",
             Command::RetryDecisions => "retry",
             Command::Refresh => "refresh",
         }
@@ -207,6 +212,7 @@ impl Command {
             Command::CopySuggestion => "copy the patch/command (OSC 52)",
             Command::Kill => "kill the investigation (type its id)",
             Command::Halt => "halt the namespace (Shadow, agents suspended)",
+            Command::Resume => "resume a halted namespace (agents, then its phase)",
             Command::RetryDecisions => "retry unrecorded decisions",
             Command::Refresh => "reload from the cluster",
         }
@@ -221,6 +227,7 @@ impl Command {
                 | Command::EditApprove
                 | Command::Kill
                 | Command::Halt
+                | Command::Resume
                 | Command::RetryDecisions
                 | Command::EditPolicy
                 | Command::NewPolicy

@@ -5,6 +5,7 @@
 use crate::audit::AuditRecord;
 use crate::decide::{
     DecideError, DecisionOutcome, HaltOutcome, Identity, KillOutcome, PendingDecision, Presence,
+    ResumeOutcome,
 };
 use std::time::Duration;
 
@@ -46,6 +47,17 @@ pub enum DecisionEffect {
         namespace: String,
         /// Why.
         reason: Option<String>,
+    },
+    /// Resume a halted namespace.
+    Resume {
+        /// Which resume.
+        id: TaskId,
+        /// Who resumes.
+        identity: Identity,
+        /// The namespace.
+        namespace: String,
+        /// Also restore the phase before the halt (confirmed a second time).
+        restore_phase: bool,
     },
     /// Read the audit trail from the cluster (the last 7 days).
     LoadAudit {
@@ -100,10 +112,19 @@ pub enum DecisionEvent {
         /// The outcome or the failure.
         result: Result<HaltOutcome, DecideError>,
     },
+    /// A resume finished.
+    Resumed {
+        /// Which resume.
+        id: TaskId,
+        /// The outcome or the failure.
+        result: Result<ResumeOutcome, DecideError>,
+    },
     /// The audit trail, oldest first, or why it could not be read.
     AuditLoaded(Result<Vec<AuditRecord>, String>),
     /// Everyone present now.
     Presence(Vec<Presence>),
+    /// Who leads the governor replicas now.
+    GovernorLeader(crate::governor::leader::LeaderView),
     /// Whether the user may record decisions (`None`: the cluster could not say).
     MayDecide(Option<bool>),
 }

@@ -305,6 +305,8 @@ impl StateBuilder {
             },
             resource_version: Some("1".into()),
             last_change: None,
+            last_demotion: None,
+            halted_from: None,
         });
         self
     }

@@ -193,12 +193,15 @@ const DEFAULTS: &[(Scope, Command, &[&str])] = &[
     (Scope::Detail, Command::CopySuggestion, &["c"]),
     (Scope::Detail, Command::Kill, &["K"]),
     (Scope::Detail, Command::Halt, &["H"]),
+    (Scope::Detail, Command::Resume, &["U"]),
     (Scope::Investigations, Command::Kill, &["K"]),
     (Scope::Investigations, Command::Halt, &["H"]),
+    (Scope::Investigations, Command::Resume, &["U"]),
     (Scope::Global, Command::RetryDecisions, &["R"]),
     (Scope::Policies, Command::Back, &["q"]),
     (Scope::Policies, Command::EditPolicy, &["e"]),
     (Scope::Policies, Command::NewPolicy, &["n"]),
+    (Scope::Policies, Command::Resume, &["U"]),
 ];
 
 impl Default for Keymap {

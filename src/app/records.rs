@@ -223,6 +223,10 @@ pub struct PolicyRecord {
     pub resource_version: Option<String>,
     /// The last change recorded on it (who, what, why), sanitized.
     pub last_change: Option<crate::audit::LastChange>,
+    /// The governor's last demotion of it (reason sanitized).
+    pub last_demotion: Option<crate::domain::policy::DemotionRecord>,
+    /// The phase before a halt, while the namespace is halted (in Shadow).
+    pub halted_from: Option<Phase>,
 }
 
 /// One line of an agent's reasoning stream, parsed and sanitized.

@@ -21,6 +21,12 @@ pub enum AuditAction {
     Halt,
     /// A namespace's TrustPolicy was changed.
     PolicyChange,
+    /// The governor demoted a namespace one phase (its demotion criteria were breached).
+    Demote,
+    /// A halted namespace was resumed (its suspended investigations, and maybe its phase).
+    Resume,
+    /// A TrustPolicy was changed outside kubevigil (`kubectl edit`, GitOps).
+    ExternalChange,
 }
 
 impl From<Verdict> for AuditAction {

@@ -151,6 +151,26 @@ impl DecisionTasks {
                     .await
                 });
             }
+            DecisionEffect::Resume {
+                id,
+                identity,
+                namespace,
+                restore_phase,
+            } => {
+                let doing = format!("resume {namespace}");
+                let event = move |result| DecisionEvent::Resumed { id, result };
+                self.spawn_stop(doing, tx, event, move |audit, _vault| async move {
+                    crate::decide::resume_namespace(
+                        &client,
+                        &identity,
+                        &namespace,
+                        restore_phase,
+                        &audit,
+                    )
+                    .await
+                    .map(|outcome| (outcome, Revocation::default()))
+                });
+            }
             DecisionEffect::LoadAudit { namespace } => {
                 tokio::spawn(async move {
                     let since = Timestamp::now()
@@ -192,9 +212,14 @@ impl DecisionTasks {
                     )
                 });
                 let watcher = tokio::spawn(async move {
-                    let mut present = std::pin::pin!(watch_presence(client, PRESENCE_NAMESPACE));
-                    while let Some(everyone) = present.next().await {
-                        let event = DecisionEvent::Presence(everyone);
+                    // Presence and the governor's leader, both from Leases in
+                    // kubevigil-system.
+                    let present = watch_presence(client.clone(), PRESENCE_NAMESPACE)
+                        .map(DecisionEvent::Presence);
+                    let leader = crate::governor::leader::watch_leader(client, PRESENCE_NAMESPACE)
+                        .map(DecisionEvent::GovernorLeader);
+                    let mut events = std::pin::pin!(futures::stream::select(present, leader));
+                    while let Some(event) = events.next().await {
                         if tx.send(Action::Decisions(event)).await.is_err() {
                             return;
                         }
@@ -262,6 +287,12 @@ trait Warned {
 }
 
 impl Warned for KillOutcome {
+    fn warnings_mut(&mut self) -> &mut Vec<String> {
+        &mut self.warnings
+    }
+}
+
+impl Warned for crate::decide::ResumeOutcome {
     fn warnings_mut(&mut self) -> &mut Vec<String> {
         &mut self.warnings
     }

@@ -78,6 +78,15 @@ pub fn policy(policy: &TrustPolicy) -> Option<PolicyRecord> {
                 why: change.why.as_deref().map(safe),
                 ..change
             }),
+        last_demotion: policy
+            .status
+            .as_ref()
+            .and_then(|s| s.last_demotion.clone())
+            .map(|d| crate::domain::policy::DemotionRecord {
+                reason: safe(&d.reason),
+                ..d
+            }),
+        halted_from: crate::decide::phase_before_halt(policy),
     })
 }
 

@@ -18,12 +18,20 @@ use serde_json::json;
 use std::collections::BTreeMap;
 
 /// How many times the policy write is retried after a conflict.
-const POLICY_ATTEMPTS: usize = 5;
+pub(super) const POLICY_ATTEMPTS: usize = 5;
+/// Annotation on a Job the halt suspended (value: when), so a resume
+/// un-suspends only those, never a Job suspended for another reason.
+pub const SUSPENDED_BY_HALT: &str = "kubevigil.io/suspended-by-halt";
+/// Annotation on a halted namespace's TrustPolicy: the phase before the halt,
+/// which a resume may restore.
+pub const HALTED_FROM: &str = "kubevigil.io/halted-from";
 
 /// Halts `namespace`: its TrustPolicy is set to Shadow (created when missing)
 /// with a `kubevigil.io/last-change` annotation saying who, what and why;
 /// every running investigation Job there (label `kubevigil.io/investigation`)
-/// is suspended (`spec.suspend: true`, a merge patch); every Pending proposal,
+/// is suspended (`spec.suspend: true`, a merge patch, annotated
+/// [`SUSPENDED_BY_HALT`]); the phase before is kept in the policy's
+/// [`HALTED_FROM`] annotation for [`super::resume_namespace`]; every Pending proposal,
 /// and every approved one not executed yet, is expired by a `Kill` decision
 /// (credentials revoked), so nothing approved runs when a Job is resumed. The halt is recorded
 /// as an Event on the TrustPolicy and an audit line.
@@ -41,7 +49,7 @@ pub async fn halt_namespace(
     let at = whole_second(Timestamp::now());
     let (policy, previous_phase, policy_created) =
         set_shadow(client, identity, namespace, at, reason.as_deref(), &doing).await?;
-    let suspended = suspend_jobs(client, identity, namespace, &doing).await?;
+    let suspended = suspend_jobs(client, identity, namespace, at, &doing).await?;
     let why = format!(
         "namespace {namespace} halted{}",
         reason
@@ -166,10 +174,20 @@ async fn set_shadow(
             Some(policy) => {
                 let previous = policy.spec.phase;
                 let change = last_change(identity, at, previous, why);
+                // A second halt keeps the phase the first one left.
+                let halted_from = policy
+                    .annotations()
+                    .get(HALTED_FROM)
+                    .filter(|_| previous == Phase::Shadow)
+                    .cloned()
+                    .unwrap_or_else(|| previous.to_string());
                 let patch = json!({
                     "metadata": {
                         "resourceVersion": policy.resource_version(),
-                        "annotations": { LAST_CHANGE: change.to_annotation() },
+                        "annotations": {
+                            LAST_CHANGE: change.to_annotation(),
+                            HALTED_FROM: halted_from,
+                        },
                     },
                     "spec": { "phase": Phase::Shadow },
                 });
@@ -198,6 +216,7 @@ async fn suspend_jobs(
     client: &Client,
     identity: &Identity,
     namespace: &str,
+    at: Timestamp,
     doing: &str,
 ) -> Result<Vec<String>, DecideError> {
     let jobs: Api<Job> = Api::namespaced(client.clone(), namespace);
@@ -212,9 +231,16 @@ async fn suspend_jobs(
     let listed = list_all(&jobs, Some(INVESTIGATION_SELECTOR))
         .await
         .map_err(|e| request.failed(e, None))?;
-    let suspend = json!({ "spec": { "suspend": true } });
+    let suspend = json!({
+        "metadata": { "annotations": { SUSPENDED_BY_HALT: at.to_string() } },
+        "spec": { "suspend": true },
+    });
     let mut suspended = Vec::new();
-    for job in listed.into_iter().filter(|j| state_of(j).is_active()) {
+    let already_suspended = |j: &Job| j.spec.as_ref().and_then(|s| s.suspend) == Some(true);
+    for job in listed
+        .into_iter()
+        .filter(|j| state_of(j).is_active() && !already_suspended(j))
+    {
         let name = job.name_any();
         match timed(jobs.patch(&name, &PatchParams::default(), &Patch::Merge(&suspend))).await {
             Ok(_) => suspended.push(name),

@@ -30,6 +30,7 @@ mod outcome;
 mod pending;
 mod presence;
 pub(crate) mod record;
+mod resume;
 mod revoke;
 mod write;
 
@@ -40,7 +41,7 @@ pub use credential::{
 pub use decision::decide;
 pub use edit::{describe_edit, edit_text, validate_edit};
 pub use error::{DecideError, OPERATOR_ROLE};
-pub use halt::halt_namespace;
+pub use halt::{HALTED_FROM, SUSPENDED_BY_HALT, halt_namespace};
 pub use identity::{Identity, Right, Rights, may_decide, rights, whoami};
 pub use kill::kill_investigation;
 pub use offered::check_offered;
@@ -53,4 +54,5 @@ pub use presence::{
     withdraw_presence,
 };
 pub use record::REPORTING_COMPONENT;
+pub use resume::{ResumeOutcome, phase_before_halt, resume_namespace};
 pub use revoke::{Revocation, halt_namespace_with_vault, kill_investigation_with_vault};

@@ -1,6 +1,7 @@
 //! The `TrustPolicy` custom resource: how far one namespace trusts its agents.
 
 use super::{ActionKind, Phase, Risk};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use kube::CustomResource;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -56,6 +57,53 @@ pub struct TrustPolicySpec {
     /// The evidence needed before moving to the next phase.
     #[serde(default)]
     pub promotion: PromotionCriteria,
+    /// When the governor moves the namespace back one phase by itself
+    /// (absent: never). It never promotes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub demotion: Option<DemotionCriteria>,
+}
+
+/// What makes the governor demote a namespace one phase: executed actions
+/// failing, or proposals refused (vetoed or expired), above a rate over a
+/// window of hours, once there are enough samples to judge. A criterion left
+/// out is not checked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct DemotionCriteria {
+    /// Demote when more than this percentage of the executed actions in the
+    /// window failed (judged over at least `minSamples` executions).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_failed_execution_rate_percent: Option<u32>,
+    /// Demote when more than this percentage of the decisions in the window
+    /// were vetoes or expiries (judged over at least `minSamples` decisions).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_veto_rate_percent: Option<u32>,
+    /// How far back proposals are counted, in hours.
+    #[serde(default = "default_demotion_window")]
+    pub observation_window_hours: u32,
+    /// The fewest executions (or decisions) a rate is judged over.
+    #[serde(default = "default_min_samples")]
+    pub min_samples: u32,
+}
+
+fn default_demotion_window() -> u32 {
+    24
+}
+fn default_min_samples() -> u32 {
+    5
+}
+
+impl Default for DemotionCriteria {
+    /// Failed executions above 20% or refusals above 50% over 24 hours,
+    /// judged over at least 5 samples.
+    fn default() -> Self {
+        DemotionCriteria {
+            max_failed_execution_rate_percent: Some(20),
+            max_veto_rate_percent: Some(50),
+            observation_window_hours: default_demotion_window(),
+            min_samples: default_min_samples(),
+        }
+    }
 }
 
 /// The evidence a namespace must show before it is promoted.
@@ -90,6 +138,42 @@ pub struct TrustPolicyStatus {
     /// Who made the last change.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_changed_by: Option<String>,
+    /// The last time the governor demoted the namespace, and why.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_demotion: Option<DemotionRecord>,
+}
+
+/// One demotion the governor made: when, from which phase to which, why, and
+/// the numbers it judged.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct DemotionRecord {
+    /// When.
+    pub at: Time,
+    /// The phase before.
+    pub from: Phase,
+    /// The phase after (one below `from`).
+    pub to: Phase,
+    /// Which criterion was breached, in a line: "4 of 5 executions failed (80% > 20%)".
+    pub reason: String,
+    /// The counts judged over the window.
+    pub evidence: DemotionEvidence,
+}
+
+/// The counts a demotion was judged on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct DemotionEvidence {
+    /// The window, in hours.
+    pub window_hours: u32,
+    /// Executed actions reported in the window (succeeded + failed).
+    pub executions: u32,
+    /// Of those, failed.
+    pub failed: u32,
+    /// Decisions in the window (approved + vetoed + expired).
+    pub decisions: u32,
+    /// Of those, vetoed or expired.
+    pub refused: u32,
 }
 
 fn default_allowed_actions() -> Vec<ActionKind> {
@@ -126,6 +210,7 @@ impl Default for TrustPolicySpec {
             vault_policy: None,
             allow_unsealed_credentials: false,
             promotion: PromotionCriteria::default(),
+            demotion: None,
         }
     }
 }

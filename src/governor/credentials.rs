@@ -14,6 +14,7 @@
 //! backoff (so a Vault outage costs one attempt per proposal every
 //! [`MAX_RETRY_DELAY`] at most, never a hot loop).
 
+use super::metrics::{CredentialOutcome, Metrics};
 use super::runner::ProposalKey;
 use crate::decide::{CredentialError, Identity, mint_credential, revoke_credential};
 use crate::domain::{ActionProposal, NoCredentialReason, Phase, ProposalState};
@@ -97,11 +98,12 @@ pub(super) struct Credentials {
     running: JoinSet<Ended>,
     /// What each running task is doing.
     jobs: HashMap<TaskId, Job>,
+    metrics: Metrics,
 }
 
 impl Credentials {
     /// Credential work for the governor acting with `client` and `vault`.
-    pub(super) fn new(client: Client, vault: Arc<Vault>) -> Self {
+    pub(super) fn new(client: Client, vault: Arc<Vault>, metrics: Metrics) -> Self {
         Credentials {
             worker: Worker {
                 client,
@@ -114,6 +116,7 @@ impl Credentials {
             revoked: HashMap::new(),
             running: JoinSet::new(),
             jobs: HashMap::new(),
+            metrics,
         }
     }
 
@@ -208,6 +211,15 @@ impl Credentials {
         let Some(job) = self.jobs.remove(&id) else {
             return;
         };
+        let outcome = match &ended {
+            Ok(Ended::Done { .. }) if job.work == Work::Mint => Some(CredentialOutcome::Minted),
+            Ok(Ended::Done { .. }) => Some(CredentialOutcome::Revoked),
+            Ok(Ended::Failed(_)) | Err(_) => Some(CredentialOutcome::Failed),
+            Ok(Ended::NothingOwed) => None,
+        };
+        if let Some(outcome) = outcome {
+            self.metrics.credential(&job.key.0, outcome);
+        }
         if job.forgotten {
             return;
         }

@@ -5,16 +5,23 @@
 //! The rules are pure functions ([`initial_status`], [`apply_decision`],
 //! [`is_expired`]) so the console applies exactly the same logic as the
 //! [`run`] loop, which watches the cluster and writes the rule-made decisions.
-//! In the sandbox the loop runs in-process; on a real cluster `kubevigil
-//! governor` runs it (one replica, for example as a Deployment). With Vault it
-//! also mints the credentials of rule approvals and revokes those of expired
-//! and vetoed proposals ([`run_with_vault`]).
+//! In the sandbox the loop runs in-process (two replicas); on a real cluster
+//! `kubevigil governor` runs it (a Deployment of two replicas, see
+//! `assets/deploy/`). The replicas elect a leader through a Lease
+//! ([`leader`]); only the leader acts ([`run_replica`]), every replica
+//! serves metrics and health ([`metrics`]). With Vault the leader also mints
+//! the credentials of rule approvals and revokes those of expired and vetoed
+//! proposals ([`run_with_vault`]).
 
 mod credentials;
 mod decide;
+pub mod demotion;
 mod error;
 mod expiry;
+pub mod external;
 mod initial;
+pub mod leader;
+pub mod metrics;
 mod runner;
 mod write;
 
@@ -25,5 +32,6 @@ pub use expiry::is_expired;
 pub use initial::{
     ALLOWED_ACTIONS_RULE, AUTONOMOUS_RULE, CANONICAL_FORM_RULE, TIMEOUT_RULE, initial_status,
 };
-pub use runner::{run, run_with_vault};
+pub use metrics::Metrics;
+pub use runner::{run, run_replica, run_with_vault};
 pub use write::{StatusWriteError, update_status};

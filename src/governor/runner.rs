@@ -4,6 +4,7 @@
 //! and vetoed proposals.
 
 use super::credentials::Credentials;
+use super::metrics::{Metrics, Observer};
 use super::{
     AUTONOMOUS_RULE, TIMEOUT_RULE, apply_decision, initial_status, is_expired, update_status,
 };
@@ -59,18 +60,67 @@ pub async fn run(client: Client) {
 /// VaultOff` (in its first status when the governor judges it): no credential
 /// will come, and the status says so.
 pub async fn run_with_vault(client: Client, vault: Option<Arc<Vault>>) {
-    let policies = watcher::watcher(
-        Api::<TrustPolicy>::all(client.clone()),
-        watcher::Config::default(),
-    )
-    .default_backoff();
-    let proposals = watcher::watcher(
-        Api::<ActionProposal>::all(client.clone()),
-        watcher::Config::default(),
-    )
-    .default_backoff();
-    let mut governor = Governor::new(client, vault);
-    governor.drive(policies, proposals).await;
+    let (_always, leading) = tokio::sync::watch::channel(true);
+    run_replica(client, vault, Metrics::new(), leading).await;
+}
+
+/// Runs one replica of the governor until the task is dropped: it always
+/// watches (keeping `metrics` current and becoming ready once both watches
+/// listed), and acts as [`run_with_vault`] describes only while `leading`
+/// says so ([`super::leader::join`]).
+///
+/// When leadership is lost the acting stops at once: the loop is dropped
+/// with every Vault task it runs (a mint cut short leaves an unstored token
+/// that runs out with its TTL). When it is gained the watches list the
+/// cluster afresh, so whatever the previous leader left undone (a proposal
+/// without status, an expiry due, a credential owed) is done now; every
+/// write is guarded by a resourceVersion precondition, so nothing the
+/// previous leader did is done twice.
+pub async fn run_replica(
+    client: Client,
+    vault: Option<Arc<Vault>>,
+    metrics: Metrics,
+    mut leading: tokio::sync::watch::Receiver<bool>,
+) {
+    loop {
+        let acting = *leading.borrow_and_update();
+        metrics.set_leader(acting);
+        if acting {
+            tracing::info!("governor: leading; acting on proposals");
+        }
+        let policies = watcher::watcher(
+            Api::<TrustPolicy>::all(client.clone()),
+            watcher::Config::default(),
+        )
+        .default_backoff();
+        let proposals = watcher::watcher(
+            Api::<ActionProposal>::all(client.clone()),
+            watcher::Config::default(),
+        )
+        .default_backoff();
+        let mut governor = Governor::new(client.clone(), vault.clone(), acting, metrics.clone());
+        // Demotions and changes made outside kubevigil (src/governor/demotion.rs),
+        // by the leader only.
+        let leader_only = async {
+            if acting {
+                super::demotion::watch(client.clone()).await;
+            }
+            std::future::pending::<()>().await;
+        };
+        tokio::select! {
+            () = governor.drive(policies, proposals) => return,
+            () = leader_only => {}
+            changed = leading.changed() => {
+                if changed.is_err() {
+                    metrics.set_leader(false);
+                    return;
+                }
+                if acting {
+                    tracing::warn!("governor: lost the lease; stopped acting");
+                }
+            }
+        }
+    }
 }
 
 /// What the loop remembers between events.
@@ -82,18 +132,30 @@ struct Governor {
     relisting: HashMap<String, TrustPolicySpec>,
     /// Pending proposals and when they expire.
     deadlines: HashMap<ProposalKey, Timestamp>,
-    /// Vault work (none when Vault is off).
+    /// Vault work (none when Vault is off or this replica does not lead).
     credentials: Option<Credentials>,
+    /// Whether Vault is off for this governor.
+    vault_off: bool,
+    /// Whether this replica leads and so writes; otherwise it only watches.
+    acting: bool,
+    metrics: Metrics,
+    observer: Observer,
 }
 
 impl Governor {
-    fn new(client: Client, vault: Option<Arc<Vault>>) -> Self {
+    fn new(client: Client, vault: Option<Arc<Vault>>, acting: bool, metrics: Metrics) -> Self {
         Governor {
-            credentials: vault.map(|vault| Credentials::new(client.clone(), vault)),
+            vault_off: vault.is_none(),
+            credentials: vault
+                .filter(|_| acting)
+                .map(|vault| Credentials::new(client.clone(), vault, metrics.clone())),
             client,
             policies: HashMap::new(),
             relisting: HashMap::new(),
             deadlines: HashMap::new(),
+            acting,
+            metrics,
+            observer: Observer::default(),
         }
     }
 
@@ -118,12 +180,18 @@ impl Governor {
                         policies_listed |= matches!(event, Event::InitDone);
                         self.on_policy(event);
                     }
-                    Some(Err(error)) => tracing::warn!(%error, "governor: trust policy watch"),
+                    Some(Err(error)) => {
+                        self.metrics.watch_restarted("trustpolicies");
+                        tracing::warn!(%error, "governor: trust policy watch");
+                    }
                     None => return,
                 },
                 event = proposals.next(), if policies_listed => match event {
                     Some(Ok(event)) => self.on_proposal(event).await,
-                    Some(Err(error)) => tracing::warn!(%error, "governor: proposal watch"),
+                    Some(Err(error)) => {
+                        self.metrics.watch_restarted("actionproposals");
+                        tracing::warn!(%error, "governor: proposal watch");
+                    }
                     None => return,
                 },
                 () = sleep_or_never(wait), if policies_listed => self.expire_due().await,
@@ -138,6 +206,14 @@ impl Governor {
     }
 
     fn on_policy(&mut self, event: Event<TrustPolicy>) {
+        match &event {
+            Event::Apply(policy) => {
+                self.observer
+                    .observe_policy(&self.metrics, policy, self.acting)
+            }
+            Event::InitApply(policy) => self.observer.observe_policy(&self.metrics, policy, false),
+            _ => {}
+        }
         let entry = |policy: TrustPolicy| {
             (policy.name_any() == POLICY_NAME)
                 .then(|| (policy.namespace().unwrap_or_default(), policy.spec))
@@ -164,6 +240,20 @@ impl Governor {
     }
 
     async fn on_proposal(&mut self, event: Event<ActionProposal>) {
+        match &event {
+            Event::Apply(proposal) | Event::InitApply(proposal) => {
+                self.observer.observe(&self.metrics, proposal, self.acting);
+            }
+            Event::Delete(proposal) => self.observer.forget(&self.metrics, proposal),
+            Event::Init => self.observer.relist(),
+            Event::InitDone => {
+                self.observer.relisted(&self.metrics);
+                self.metrics.set_ready();
+            }
+        }
+        if !self.acting {
+            return;
+        }
         match event {
             Event::Apply(proposal) | Event::InitApply(proposal) => self.judge(proposal).await,
             Event::Delete(proposal) => {
@@ -192,7 +282,7 @@ impl Governor {
         if let Some(credentials) = self.credentials.as_mut() {
             credentials.observe(&key, &proposal);
         }
-        let vault_off = self.credentials.is_none();
+        let vault_off = self.vault_off;
         if let Some(status) = &proposal.status {
             if vault_off && owes_vault_off_note(status) {
                 self.note_vault_off(&proposal).await;
@@ -275,6 +365,8 @@ impl Governor {
             match written {
                 Ok(Some(written)) => {
                     tracing::info!(proposal = %key.1, "governor: expired");
+                    let phase = written.status.as_ref().and_then(|s| s.phase);
+                    self.metrics.expired(&key.0, phase);
                     if let Some(credentials) = self.credentials.as_mut() {
                         credentials.settle(key, written);
                     }

@@ -17,6 +17,10 @@
 //! | `promotion.minDecisions` | 1 to 10,000 |
 //! | `promotion.maxVetoRatePercent` | 0 to 100 |
 //! | `promotion.observationWindowHours` | 1 to 2,160 (90 days) |
+//! | `demotion.maxFailedExecutionRatePercent` | 0 to 100 (absent: not checked) |
+//! | `demotion.maxVetoRatePercent` | 0 to 100 (absent: not checked) |
+//! | `demotion.observationWindowHours` | 1 to 2,160 (90 days) |
+//! | `demotion.minSamples` | 1 to 10,000 |
 
 use crate::domain::{Phase, Risk, TrustPolicySpec};
 use std::fmt;
@@ -37,7 +41,7 @@ pub const MAX_VETO_RATE: std::ops::RangeInclusive<u32> = 0..=100;
 pub const WINDOW_HOURS: std::ops::RangeInclusive<u32> = 1..=2_160;
 
 /// The spec's fields as the resource spells them, in the resource's order.
-pub(crate) const SPEC_FIELDS: [&str; 10] = [
+pub(crate) const SPEC_FIELDS: [&str; 11] = [
     "phase",
     "allowedActions",
     "requiredApprovals",
@@ -48,12 +52,20 @@ pub(crate) const SPEC_FIELDS: [&str; 10] = [
     "vaultPolicy",
     "allowUnsealedCredentials",
     "promotion",
+    "demotion",
 ];
 /// The fields of `promotion`, in the resource's order.
 pub(crate) const PROMOTION_FIELDS: [&str; 3] = [
     "minDecisions",
     "maxVetoRatePercent",
     "observationWindowHours",
+];
+/// The fields of `demotion`, in the resource's order.
+pub(crate) const DEMOTION_FIELDS: [&str; 4] = [
+    "maxFailedExecutionRatePercent",
+    "maxVetoRatePercent",
+    "observationWindowHours",
+    "minSamples",
 ];
 
 /// One refused field.
@@ -201,6 +213,36 @@ pub fn validate(spec: &TrustPolicySpec) -> Vec<FieldError> {
         &WINDOW_HOURS,
         " h",
     );
+    if let Some(demotion) = &spec.demotion {
+        for (field, rate) in [
+            (
+                "demotion.maxFailedExecutionRatePercent",
+                demotion.max_failed_execution_rate_percent,
+            ),
+            (
+                "demotion.maxVetoRatePercent",
+                demotion.max_veto_rate_percent,
+            ),
+        ] {
+            if let Some(rate) = rate {
+                range_check(&mut errors, field, rate, &MAX_VETO_RATE, " %");
+            }
+        }
+        range_check(
+            &mut errors,
+            "demotion.observationWindowHours",
+            demotion.observation_window_hours,
+            &WINDOW_HOURS,
+            " h",
+        );
+        range_check(
+            &mut errors,
+            "demotion.minSamples",
+            demotion.min_samples,
+            &MIN_DECISIONS,
+            "",
+        );
+    }
     errors
 }
 
@@ -238,6 +280,13 @@ pub fn parse_spec_yaml(text: &str) -> Result<TrustPolicySpec, FieldError> {
         for key in promotion.keys() {
             if !PROMOTION_FIELDS.contains(&key.as_str()) {
                 return Err(FieldError::new(format!("promotion.{key}"), "unknown field"));
+            }
+        }
+    }
+    if let Some(serde_json::Value::Object(demotion)) = fields.get("demotion") {
+        for key in demotion.keys() {
+            if !DEMOTION_FIELDS.contains(&key.as_str()) {
+                return Err(FieldError::new(format!("demotion.{key}"), "unknown field"));
             }
         }
     }
@@ -284,6 +333,36 @@ mod tests {
     #[test]
     fn the_default_spec_is_valid() {
         assert_eq!(validate(&TrustPolicySpec::default()), Vec::new());
+    }
+
+    #[test]
+    fn demotion_criteria_are_checked_by_field() {
+        let spec =
+            parse_spec_yaml("phase: Autonomous\ndemotion:\n  maxFailedExecutionRatePercent: 20\n")
+                .expect("valid");
+        let demotion = spec.demotion.clone().expect("demotion");
+        assert_eq!(demotion.max_failed_execution_rate_percent, Some(20));
+        assert_eq!(demotion.max_veto_rate_percent, None);
+        assert_eq!(
+            (demotion.observation_window_hours, demotion.min_samples),
+            (24, 5)
+        );
+        assert_eq!(validate(&spec), Vec::new());
+        let error = parse_spec_yaml("phase: Autonomous\ndemotion:\n  maxFailRate: 20\n").err();
+        assert_eq!(
+            error,
+            Some(FieldError::new("demotion.maxFailRate", "unknown field"))
+        );
+        let mut wrong = spec;
+        if let Some(d) = wrong.demotion.as_mut() {
+            d.max_veto_rate_percent = Some(101);
+            d.min_samples = 0;
+        }
+        let fields: Vec<String> = validate(&wrong).into_iter().map(|e| e.field).collect();
+        assert_eq!(
+            fields,
+            ["demotion.maxVetoRatePercent", "demotion.minSamples"]
+        );
     }
 
     #[test]

@@ -3,11 +3,13 @@
 //!
 //! [`Sandbox::start`] starts the emulator, creates the namespaces and their
 //! TrustPolicies (one per trust phase), seeds extra history when asked, starts
-//! the governor, and (unless `scenarios` is false) starts every scenario once
+//! the governor replicas (two by default, electing a leader through a
+//! Lease: [`governors`]), and (unless `scenarios` is false) starts every scenario once
 //! and keeps new investigations coming.
 
 pub mod agents;
 pub mod api;
+pub mod governors;
 
 use crate::{Error, Result};
 use agents::{AgentError, AgentSettings, InvestigationRef, Outcome, Spawner, Stdout};
@@ -35,6 +37,13 @@ pub struct SandboxOptions {
     /// Whether the scenario agents fail now and then (a crash, a write
     /// denied by an admission webhook), as real agents do.
     pub flaky: bool,
+    /// How many governor replicas run (each with its own Lease identity).
+    pub governor_replicas: usize,
+    /// The governors' lease duration: a killed leader is replaced within it.
+    pub lease_duration: std::time::Duration,
+    /// Kill the leading governor this often (and start a replacement), to
+    /// show hand-overs.
+    pub kill_leader_every: Option<std::time::Duration>,
 }
 
 impl Default for SandboxOptions {
@@ -45,6 +54,9 @@ impl Default for SandboxOptions {
             speed: 1.0,
             scenarios: true,
             flaky: true,
+            governor_replicas: 2,
+            lease_duration: crate::governor::leader::DEFAULT_LEASE_DURATION,
+            kill_leader_every: None,
         }
     }
 }
@@ -55,6 +67,7 @@ pub struct Sandbox {
     vault: Option<Arc<crate::vault::Vault>>,
     vault_server: Option<crate::vault::DevServer>,
     speed: f64,
+    governors: Arc<governors::Governors>,
     background: Vec<JoinHandle<()>>,
     started_agents: Mutex<Vec<AbortHandle>>,
 }
@@ -115,8 +128,17 @@ impl Sandbox {
             Some(_) => api.client(GOVERNOR_USER).map_err(api_error)?,
             None => agent_client.clone(),
         };
-        let governor = crate::governor::run_with_vault(governor_client, vault.clone());
-        let mut background = vec![tokio::spawn(governor)];
+        let governors = governors::Governors::start(
+            governor_client,
+            vault.clone(),
+            options.governor_replicas.max(1),
+            options.lease_duration,
+        )
+        .await;
+        let mut background = Vec::new();
+        if let Some(every) = options.kill_leader_every {
+            background.push(tokio::spawn(governors.clone().kill_leader_every(every)));
+        }
         if options.scenarios {
             let settings = AgentSettings {
                 speed: options.speed,
@@ -133,6 +155,7 @@ impl Sandbox {
             vault,
             vault_server,
             speed: options.speed,
+            governors,
             background,
             started_agents: Mutex::new(Vec::new()),
         })
@@ -142,6 +165,11 @@ impl Sandbox {
     /// (give them to consoles as `VAULT_ADDR` and `VAULT_TOKEN`).
     pub fn vault_settings(&self) -> Option<&crate::vault::VaultSettings> {
         self.vault_server.as_ref().map(|s| s.settings())
+    }
+
+    /// The governor replicas.
+    pub fn governors(&self) -> &governors::Governors {
+        &self.governors
     }
 
     /// The API emulator.
@@ -213,6 +241,7 @@ impl Sandbox {
         for task in self.background {
             let _ = task.await;
         }
+        self.governors.shutdown().await;
         if let Ok(started) = self.started_agents.lock() {
             for task in started.iter() {
                 task.abort();

@@ -587,6 +587,45 @@ fn content<'s>(state: &'s State, modal: &'s Modal, width: u16, rows: u16) -> Opt
                 },
             }
         }
+        Modal::Resume {
+            namespace,
+            halted_from,
+            phase_step,
+        } => {
+            let head = if *phase_step {
+                vec![
+                    Line::styled(
+                        format!(
+                            "also restore {namespace}'s phase to {} (its phase before the halt)?",
+                            halted_from.map(|p| p.to_string()).unwrap_or_default()
+                        ),
+                        theme.warn,
+                    ),
+                    Line::styled(
+                        "what was expired by the halt stays expired; new proposals are judged under the restored phase",
+                        theme.title,
+                    ),
+                ]
+            } else {
+                vec![Line::styled(
+                    format!(
+                        "un-suspends the investigations the halt suspended in {namespace}; the phase stays Shadow unless you confirm it next"
+                    ),
+                    theme.warn,
+                )]
+            };
+            Content {
+                title: format!(" resume namespace {namespace} "),
+                head: wrapped(head, width),
+                body: Vec::new(),
+                prompt: Vec::new(),
+                field: None,
+                min_body: 0,
+                decides: "what this resumes",
+                confirm_key: "y",
+                cancel: "any other key closes",
+            }
+        }
         Modal::AuditFilter => return None,
     })
 }
@@ -692,6 +731,14 @@ fn below_lines(
                 "enter halts · esc cancels"
             } else {
                 "press y to continue · any other key cancels"
+            },
+        )],
+        Modal::Resume { phase_step, .. } => vec![hint(
+            state,
+            if *phase_step {
+                "y restores the phase · n resumes the Jobs only · any other key cancels"
+            } else {
+                "press y to resume the Jobs · any other key cancels"
             },
         )],
         Modal::AuditFilter => Vec::new(),

@@ -40,6 +40,7 @@ fn hints(screen: &Screen) -> &'static [(Command, &'static str)] {
             (Command::EditPolicy, "edit"),
             (Command::NewPolicy, "new"),
             (Command::Back, "back"),
+            (Command::Resume, "resume"),
             (Command::CommandLine, "command"),
             (Command::Help, "help"),
         ],

@@ -36,6 +36,10 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     status.extend(connection(state));
     let after_connection = status.len();
     status.push(sep());
+    if let Some(leader) = governor_leader(state, area.width >= 100) {
+        status.extend(leader);
+        status.push(sep());
+    }
     status.extend(counts(state, area.width >= 100));
     status.extend(super::decision_bar::header_spans(state));
 
@@ -116,6 +120,36 @@ fn user(state: &State) -> Vec<Span<'static>> {
             Span::styled("(unverified)", theme.header_warning),
         ],
         None => vec![Span::styled("user …", theme.header)],
+    }
+}
+
+/// Who leads the governor replicas, from their Lease: the holder and since
+/// when, or a warning when none leads (rule approvals and expiries stall).
+/// Nothing while the Lease is unknown or absent (no governor has run).
+fn governor_leader(state: &State, wide: bool) -> Option<Vec<Span<'static>>> {
+    use crate::governor::leader::LeaderView;
+    let theme = &state.theme;
+    match state.decisions.governor_leader.as_ref()? {
+        LeaderView::Leading(info) => {
+            let since = info
+                .since
+                .filter(|_| wide)
+                .map(|at| format!(" since {}", format::clock(at, &state.time_zone)))
+                .unwrap_or_default();
+            Some(vec![Span::styled(
+                format!("gov {}{since}", crate::sanitize::sanitize(&info.holder)),
+                theme.header,
+            )])
+        }
+        LeaderView::NoLeader => Some(vec![Span::styled(
+            if wide {
+                " no governor leading: rule decisions and expiries stall "
+            } else {
+                " no governor "
+            },
+            theme.header_warning,
+        )]),
+        LeaderView::NoLease => None,
     }
 }
 

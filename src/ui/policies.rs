@@ -159,6 +159,8 @@ pub fn cell(row: &PolicyRow, column: PolicyColumn) -> String {
     match column {
         PolicyColumn::Namespace => row.namespace.clone(),
         PolicyColumn::Phase => match spec {
+            Some(_) if row.halted_from.is_some() => "Shadow (halted)".to_string(),
+            Some(spec) if demoted_into(row) => format!("{} ↓", spec.phase),
             Some(spec) => spec.phase.to_string(),
             None => "Shadow (no policy)".to_string(),
         },
@@ -197,6 +199,13 @@ pub fn cell(row: &PolicyRow, column: PolicyColumn) -> String {
     }
 }
 
+/// Whether the governor's last demotion put the namespace in the phase it is in.
+fn demoted_into(row: &PolicyRow) -> bool {
+    row.last_demotion
+        .as_ref()
+        .is_some_and(|d| Some(d.to) == row.spec.as_ref().map(|s| s.phase))
+}
+
 fn allows_unsealed(row: &PolicyRow) -> bool {
     row.spec
         .as_ref()
@@ -206,6 +215,8 @@ fn allows_unsealed(row: &PolicyRow) -> bool {
 fn cell_style(state: &State, row: &PolicyRow, column: PolicyColumn) -> Style {
     let theme = &state.theme;
     match column {
+        PolicyColumn::Phase if demoted_into(row) => theme.error,
+        PolicyColumn::Phase if row.halted_from.is_some() => theme.warn,
         PolicyColumn::Phase => theme.phase(row.phase()),
         PolicyColumn::Readiness if row.assessment.suggests_demotion() => theme.error,
         PolicyColumn::Readiness if row.assessment.is_ready() => theme.ok,
@@ -278,6 +289,29 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     frame.render_widget(Paragraph::new(lines).style(theme.base), area);
 }
 
+/// " demotion: failed executions > 20% or vetoes > 50% over 24h (at least 5 samples)".
+fn demotion_line(row: &PolicyRow) -> String {
+    let Some(criteria) = row.spec.as_ref().and_then(|s| s.demotion.as_ref()) else {
+        return " demotion: none set (the governor never demotes this namespace)".to_string();
+    };
+    let mut rules = Vec::new();
+    if let Some(max) = criteria.max_failed_execution_rate_percent {
+        rules.push(format!("failed executions > {max}%"));
+    }
+    if let Some(max) = criteria.max_veto_rate_percent {
+        rules.push(format!("vetoes > {max}%"));
+    }
+    if rules.is_empty() {
+        return " demotion: no rate set (never demoted)".to_string();
+    }
+    format!(
+        " demotion by the governor, one phase: {} over {}h (at least {} samples)",
+        rules.join(" or "),
+        criteria.observation_window_hours,
+        criteria.min_samples
+    )
+}
+
 /// The selected namespace's criteria, credentials and last change, and the
 /// last result; a line too long for `width` ends in `…`.
 fn details(state: &State, width: usize) -> Vec<Line<'static>> {
@@ -297,6 +331,44 @@ fn details(state: &State, width: usize) -> Vec<Line<'static>> {
                 theme.base
             },
         ));
+        if let Some(demotion) = row.last_demotion.as_ref() {
+            let evidence = &demotion.evidence;
+            let style = if demoted_into(row) {
+                theme.error
+            } else {
+                theme.dim
+            };
+            lines.push(Line::styled(
+                format!(
+                    " demoted by the governor at {}: {} -> {}",
+                    format::clock(demotion.at.0, &state.time_zone),
+                    demotion.from,
+                    demotion.to,
+                ),
+                style,
+            ));
+            lines.push(Line::styled(format!("   {}", demotion.reason), style));
+            lines.push(Line::styled(
+                format!(
+                    "   evidence over {}h: {} executions, {} failed; {} decisions, {} vetoed or expired",
+                    evidence.window_hours,
+                    evidence.executions,
+                    evidence.failed,
+                    evidence.decisions,
+                    evidence.refused
+                ),
+                style,
+            ));
+        }
+        if let Some(before) = row.halted_from {
+            lines.push(Line::styled(
+                format!(
+                    " halted (was {before}): U resumes its investigations, then asks whether to restore {before}"
+                ),
+                theme.warn,
+            ));
+        }
+        lines.push(Line::styled(demotion_line(row), theme.dim));
         lines.push(Line::styled(
             format!(
                 " evidence over {}h · promotion needs {} decisions, veto rate ≤ {}%",

@@ -4,6 +4,7 @@
 
 pub mod bao;
 pub mod keys;
+pub mod promtool;
 pub mod pty;
 pub mod scene;
 pub mod screen;

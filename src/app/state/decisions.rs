@@ -163,6 +163,16 @@ pub enum Modal {
         /// The reason, once `y` was pressed.
         reason: Option<TextArea<'static>>,
     },
+    /// Resuming a halted namespace: `y` un-suspends its Jobs; then, when the
+    /// phase before the halt is known, a second `y` also restores it.
+    Resume {
+        /// The namespace.
+        namespace: String,
+        /// The phase before the halt, when known.
+        halted_from: Option<crate::domain::Phase>,
+        /// Whether the Jobs were confirmed and the phase is asked now.
+        phase_step: bool,
+    },
     /// Typing the audit view's filter.
     AuditFilter,
 }
@@ -248,6 +258,8 @@ pub struct DecisionsState {
     pub next_id: TaskId,
     /// Everyone present (this user included), from the presence Leases.
     pub presence: Vec<Presence>,
+    /// Who leads the governor replicas, from their Lease (`None`: not read yet).
+    pub governor_leader: Option<crate::governor::leader::LeaderView>,
     /// The user presence was started for.
     pub presence_user: Option<String>,
     /// What this console shows, as published in its presence Lease.

@@ -18,6 +18,12 @@ pub struct PolicyRow {
     pub assessment: Assessment,
     /// Who changed the policy last, when recorded.
     pub last_changed_by: Option<String>,
+    /// The last change recorded on the policy (who, what, why), sanitized.
+    pub last_change: Option<crate::audit::LastChange>,
+    /// The governor's last demotion, with its evidence.
+    pub last_demotion: Option<crate::domain::policy::DemotionRecord>,
+    /// The phase before the halt, while the namespace is halted.
+    pub halted_from: Option<Phase>,
 }
 
 impl PolicyRow {

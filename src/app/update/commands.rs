@@ -34,6 +34,7 @@ pub(super) fn run(state: &mut State, command: Command, out: &mut Out) {
         | Command::CopySuggestion
         | Command::Kill
         | Command::Halt
+        | Command::Resume
         | Command::RetryDecisions
         | Command::Refresh => super::decisions::command(state, command, out),
         _ => match state.screen().clone() {

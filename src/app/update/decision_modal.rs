@@ -5,7 +5,9 @@
 //! name typed as well. A dialog whose proposal changes underneath it closes
 //! (or, for a veto, updates) saying what changed.
 
-use super::decisions::{already_approved, open_approve, refusal, send, send_halt, send_kill};
+use super::decisions::{
+    already_approved, open_approve, refusal, send, send_halt, send_kill, send_resume,
+};
 use super::{Out, data};
 use crate::app::records::ProposalKey;
 use crate::app::state::{DialogScroll, EditedAction, Modal, NoticeLevel, Shown, State};
@@ -429,6 +431,28 @@ pub(super) fn key(state: &mut State, event: KeyEvent, out: &mut Out) {
                 namespace,
                 reason: Some(reason),
             });
+        }
+        Modal::Resume {
+            namespace,
+            halted_from,
+            phase_step,
+        } => {
+            let yes = is_plain(&event, 'y');
+            match (phase_step, halted_from) {
+                // First `y`: the Jobs; a known phase is asked about next.
+                (false, Some(phase)) if yes => {
+                    state.decisions.modal = Some(Modal::Resume {
+                        namespace,
+                        halted_from: Some(phase),
+                        phase_step: true,
+                    });
+                }
+                (false, None) if yes => send_resume(state, namespace, false, out),
+                // Second step: `y` also restores the phase, `n` resumes the Jobs only.
+                (true, _) if yes => send_resume(state, namespace, true, out),
+                (true, _) if is_plain(&event, 'n') => send_resume(state, namespace, false, out),
+                _ => {}
+            }
         }
         Modal::AuditFilter => audit_filter_key(state, event, out),
     }

@@ -52,6 +52,7 @@ pub(super) fn command(state: &mut State, command: Command, out: &mut Out) {
         Command::CopySuggestion => copy(state, out),
         Command::Kill => start_kill(state, out),
         Command::Halt => start_halt(state, out),
+        Command::Resume => start_resume(state, out),
         Command::RetryDecisions => retry_all(state, out),
         Command::Refresh => {
             if matches!(state.screen(), Screen::Audit) {
@@ -411,6 +412,42 @@ fn start_halt(state: &mut State, out: &mut Out) {
     out.redraw();
 }
 
+/// The resume key: the selected namespace in `:policies`, else the target
+/// namespace of the investigation in focus. Asks `y` for its Jobs first.
+fn start_resume(state: &mut State, out: &mut Out) {
+    let namespace = match state.screen() {
+        Screen::Policies => state.policy_view.selected().map(|r| r.namespace.clone()),
+        _ => investigation_in_focus(state).map(|(_, _, _, target)| target),
+    };
+    let Some(namespace) = namespace else {
+        notice(state, "select a namespace to resume".into(), out);
+        return;
+    };
+    let halted_from = state.policies.get(&namespace).and_then(|p| p.halted_from);
+    state.decisions.modal = Some(Modal::Resume {
+        namespace,
+        halted_from,
+        phase_step: false,
+    });
+    out.redraw();
+}
+
+/// Sends a resume.
+pub(super) fn send_resume(
+    state: &mut State,
+    namespace: String,
+    restore_phase: bool,
+    out: &mut Out,
+) {
+    let doing = format!("resuming {namespace}");
+    send_stop(state, doing, out, |id, identity| DecisionEffect::Resume {
+        id,
+        identity,
+        namespace,
+        restore_phase,
+    });
+}
+
 /// Who decides, as the decision records it.
 fn identity(state: &State) -> Option<Identity> {
     let user = state.identity.user.clone()?;
@@ -608,6 +645,26 @@ pub(super) fn event(state: &mut State, event: DecisionEvent, out: &mut Out) {
                 Err(e) => error(state, e.to_string(), out),
             }
         }
+        DecisionEvent::Resumed { id, result } => {
+            state.decisions.busy.retain(|(b, _)| *b != id);
+            match result {
+                Ok(outcome) => {
+                    let mut text = format!(
+                        "resumed {}: {} Jobs un-suspended",
+                        outcome.namespace,
+                        outcome.resumed.len()
+                    );
+                    match (outcome.restored, &outcome.not_restored) {
+                        (Some(phase), _) => text.push_str(&format!("; phase Shadow -> {phase}")),
+                        (None, Some(why)) => text.push_str(&format!("; {why}")),
+                        (None, None) => text.push_str("; phase left in Shadow"),
+                    }
+                    with_warnings(&mut text, &outcome.warnings);
+                    done(state, text, &outcome.warnings, out);
+                }
+                Err(e) => error(state, e.to_string(), out),
+            }
+        }
         DecisionEvent::AuditLoaded(result) => {
             let audit = &mut state.decisions.audit;
             audit.loading = false;
@@ -625,6 +682,11 @@ pub(super) fn event(state: &mut State, event: DecisionEvent, out: &mut Out) {
         DecisionEvent::Presence(present) => {
             out.redraw_if(state.decisions.presence != present);
             state.decisions.presence = present;
+        }
+        DecisionEvent::GovernorLeader(view) => {
+            let view = Some(view);
+            out.redraw_if(state.decisions.governor_leader != view);
+            state.decisions.governor_leader = view;
         }
         DecisionEvent::MayDecide(may) => {
             out.redraw_if(state.decisions.may_decide != may);

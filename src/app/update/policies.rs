@@ -90,6 +90,9 @@ pub fn rows(state: &State) -> Vec<PolicyRow> {
                 assessment: assess(phase, &criteria, &counted),
                 evidence: counted,
                 last_changed_by: record.and_then(|p| p.last_change.as_ref().map(|c| c.by.clone())),
+                last_change: record.and_then(|p| p.last_change.clone()),
+                last_demotion: record.and_then(|p| p.last_demotion.clone()),
+                halted_from: record.and_then(|p| p.halted_from),
                 namespace,
                 spec,
             }

@@ -18,7 +18,8 @@ pub(crate) fn create(call: &Call) -> Result<Response, StatusError> {
             "a collection across all namespaces",
         ));
     }
-    let object = admission::prepare_create(call.resource, namespace, call.body_object()?)?;
+    let mut object = admission::prepare_create(call.resource, namespace, call.body_object()?)?;
+    super::managed::stamp(call, None, &mut object, super::admission::Part::Main, false);
     if call.dry_run() {
         return Ok(call.reply_object(StatusCode::CREATED, &object));
     }

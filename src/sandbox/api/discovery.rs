@@ -131,6 +131,6 @@ mod tests {
             ]
         );
         assert_eq!(list["resources"][0]["shortNames"], json!(["ap"]));
-        assert!(resources("apps", "v1").is_err());
+        assert!(resources("networking.k8s.io", "v1").is_err());
     }
 }

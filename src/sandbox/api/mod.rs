@@ -29,6 +29,7 @@ mod job_controller;
 mod kubeconfig;
 mod listener;
 mod logs;
+mod managed;
 mod object;
 mod openapi;
 mod patch;

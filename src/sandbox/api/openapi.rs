@@ -167,6 +167,6 @@ mod tests {
         );
         let schema = &doc["components"]["schemas"]["io.kubevigil.v1alpha1.ActionProposal"];
         assert!(schema["properties"].get("spec").is_some());
-        assert!(document("apps", "v1").is_none());
+        assert!(document("networking.k8s.io", "v1").is_none());
     }
 }

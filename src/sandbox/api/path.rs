@@ -133,7 +133,7 @@ mod tests {
 
     #[test]
     fn unknown_paths_are_none() {
-        assert_eq!(parse("/apis/apps/v1/deployments"), None);
+        assert_eq!(parse("/apis/networking.k8s.io/v1/ingresses"), None);
         assert_eq!(parse("/metrics"), None);
         assert_eq!(
             parse("/apis/batch/v1"),

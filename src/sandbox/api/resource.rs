@@ -95,7 +95,7 @@ pub(crate) const PODS: ResourceId = 1;
 pub(crate) const JOBS: ResourceId = 4;
 
 /// Every resource the emulator serves.
-pub(crate) static RESOURCES: [ResourceType; 10] = [
+pub(crate) static RESOURCES: [ResourceType; 20] = [
     ResourceType {
         short_names: &["ns"],
         ..stored(
@@ -179,6 +179,99 @@ pub(crate) static RESOURCES: [ResourceType; 10] = [
         "selfsubjectaccessreviews",
         "selfsubjectaccessreview",
         "SelfSubjectAccessReview",
+    ),
+    // What the governor's manifests (assets/deploy/) are made of, stored as
+    // given: nothing runs them, but `kubectl apply --dry-run=server` checks them.
+    ResourceType {
+        short_names: &["sa"],
+        ..stored(
+            "",
+            "v1",
+            "serviceaccounts",
+            "serviceaccount",
+            "ServiceAccount",
+            true,
+            false,
+        )
+    },
+    ResourceType {
+        short_names: &["svc"],
+        categories: &["all"],
+        ..stored("", "v1", "services", "service", "Service", true, true)
+    },
+    stored("", "v1", "secrets", "secret", "Secret", true, false),
+    ResourceType {
+        short_names: &["cm"],
+        ..stored(
+            "",
+            "v1",
+            "configmaps",
+            "configmap",
+            "ConfigMap",
+            true,
+            false,
+        )
+    },
+    ResourceType {
+        short_names: &["deploy"],
+        categories: &["all"],
+        ..stored(
+            "apps",
+            "v1",
+            "deployments",
+            "deployment",
+            "Deployment",
+            true,
+            true,
+        )
+    },
+    ResourceType {
+        short_names: &["pdb"],
+        ..stored(
+            "policy",
+            "v1",
+            "poddisruptionbudgets",
+            "poddisruptionbudget",
+            "PodDisruptionBudget",
+            true,
+            true,
+        )
+    },
+    stored(
+        "rbac.authorization.k8s.io",
+        "v1",
+        "roles",
+        "role",
+        "Role",
+        true,
+        false,
+    ),
+    stored(
+        "rbac.authorization.k8s.io",
+        "v1",
+        "rolebindings",
+        "rolebinding",
+        "RoleBinding",
+        true,
+        false,
+    ),
+    stored(
+        "rbac.authorization.k8s.io",
+        "v1",
+        "clusterroles",
+        "clusterrole",
+        "ClusterRole",
+        false,
+        false,
+    ),
+    stored(
+        "rbac.authorization.k8s.io",
+        "v1",
+        "clusterrolebindings",
+        "clusterrolebinding",
+        "ClusterRoleBinding",
+        false,
+        false,
     ),
 ];
 

@@ -46,7 +46,8 @@ pub(crate) fn update(call: &Call) -> Result<Response, StatusError> {
         .get(call.path.resource, &key)
         .cloned()
         .ok_or_else(|| StatusError::not_found(call.resource, &key.name))?;
-    let new = admission::prepare_update(call.resource, &key, &old, sent, part)?;
+    let mut new = admission::prepare_update(call.resource, &key, &old, sent, part)?;
+    stamp_if_changed(call, &old, &mut new, part, false);
     let stored = if call.dry_run() {
         Arc::new(with_version(new, &old))
     } else {
@@ -54,6 +55,15 @@ pub(crate) fn update(call: &Call) -> Result<Response, StatusError> {
     };
     drop(state);
     Ok(call.reply_object(StatusCode::OK, &stored))
+}
+
+/// Records the call's field manager on a write that changes the object.
+fn stamp_if_changed(call: &Call, old: &Value, new: &mut Value, part: Part, apply: bool) {
+    let mut unchanged = old.clone();
+    object::metadata_mut(&mut unchanged).remove("resourceVersion");
+    if unchanged != *new {
+        super::managed::stamp(call, Some(old), new, part, apply);
+    }
 }
 
 fn with_version(mut new: Value, old: &Value) -> Value {
@@ -80,7 +90,9 @@ pub(crate) fn patch(call: &Call) -> Result<Response, StatusError> {
     };
     let patched = patch::apply(&old, &body)
         .map_err(|failure| StatusError::invalid(call.resource, &key.name, "", failure.0))?;
-    let new = admission::prepare_update(call.resource, &key, &old, patched, part)?;
+    let mut new = admission::prepare_update(call.resource, &key, &old, patched, part)?;
+    let apply = matches!(kind, PatchKind::Apply);
+    stamp_if_changed(call, &old, &mut new, part, apply);
     let stored = if call.dry_run() {
         Arc::new(with_version(new, &old))
     } else {
@@ -97,7 +109,8 @@ fn apply_create(
     mut applied: Value,
 ) -> Result<Response, StatusError> {
     object::metadata_mut(&mut applied).insert("name".into(), key.name.clone().into());
-    let object = admission::prepare_create(call.resource, &key.namespace, applied)?;
+    let mut object = admission::prepare_create(call.resource, &key.namespace, applied)?;
+    super::managed::stamp(call, None, &mut object, Part::Main, true);
     if call.dry_run() {
         return Ok(call.reply_object(StatusCode::CREATED, &object));
     }
