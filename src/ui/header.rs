@@ -36,12 +36,24 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     status.extend(connection(state));
     let after_connection = status.len();
     status.push(sep());
-    if let Some(leader) = governor_leader(state, area.width >= 100) {
-        status.extend(leader);
+    // A missing leader is an alarm and goes first; who leads, when all is
+    // well, is the least of the header and goes last (cut first when narrow).
+    let leader = governor_leader(state, area.width >= 100);
+    let alarming = matches!(
+        state.decisions.governor_leader,
+        Some(crate::governor::leader::LeaderView::NoLeader)
+    );
+    if alarming && let Some(warning) = leader.clone() {
+        status.extend(warning);
         status.push(sep());
     }
     status.extend(counts(state, area.width >= 100));
     status.extend(super::decision_bar::header_spans(state));
+    let leading = leader.filter(|_| !alarming).map(|spans| {
+        let mut segment = vec![sep()];
+        segment.extend(spans);
+        segment
+    });
 
     let lines = if area.height >= 2 {
         let width = usize::from(area.width);
@@ -67,6 +79,7 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
             identity.push(sep());
             identity.extend(chosen);
         }
+        status.extend(leading.unwrap_or_default());
         vec![
             Line::from(identity).style(theme.header),
             Line::from(status).style(theme.header),
@@ -82,6 +95,7 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
         identity.extend(pick(&mut variants, form));
         identity.push(sep());
         identity.extend(status.into_iter().skip(1));
+        identity.extend(leading.unwrap_or_default());
         vec![Line::from(identity).style(theme.header)]
     };
     frame.render_widget(Paragraph::new(lines).style(theme.header), area);
