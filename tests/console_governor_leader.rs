@@ -47,6 +47,28 @@ fn the_header_names_the_leading_governor_and_since_when() {
 }
 
 #[test]
+fn a_leader_that_does_not_fit_is_left_out_whole_never_cut_mid_name() {
+    for columns in [160, 120, 80, 40] {
+        let mut state = console(columns);
+        update(
+            &mut state,
+            Action::Decisions(DecisionEvent::GovernorLeader(LeaderView::Leading(
+                LeaderInfo {
+                    holder: "kubevigil-governor-7d9f-abcde".into(),
+                    since: Some(at(-300)),
+                    expires_at: at(10),
+                },
+            ))),
+        );
+        let shown = header(&state);
+        assert!(
+            !shown.contains("gov ") || shown.contains("gov kubevigil-governor-7d9f-abcde"),
+            "{columns} columns: {shown}"
+        );
+    }
+}
+
+#[test]
 fn the_header_warns_when_no_governor_leads() {
     for columns in [160, 80] {
         let mut state = console(columns);

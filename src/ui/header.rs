@@ -43,17 +43,34 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
         state.decisions.governor_leader,
         Some(crate::governor::leader::LeaderView::NoLeader)
     );
-    if alarming && let Some(warning) = leader.clone() {
+    if alarming && let Some(warning) = leader {
         status.extend(warning);
         status.push(sep());
     }
     status.extend(counts(state, area.width >= 100));
     status.extend(super::decision_bar::header_spans(state));
-    let leading = leader.filter(|_| !alarming).map(|spans| {
-        let mut segment = vec![sep()];
-        segment.extend(spans);
-        segment
-    });
+    // Who leads, in the longest form that fits after the rest: with "since",
+    // without it, or not at all (never cut mid-name).
+    let leading_forms: Vec<Vec<Span<'static>>> = if alarming {
+        Vec::new()
+    } else {
+        [true, false]
+            .into_iter()
+            .filter_map(|wide| governor_leader(state, wide && area.width >= 100))
+            .map(|spans| {
+                let mut segment = vec![sep()];
+                segment.extend(spans);
+                segment
+            })
+            .collect()
+    };
+    let leading = |used: usize| -> Vec<Span<'static>> {
+        leading_forms
+            .iter()
+            .find(|form| used + spans_width(form) <= usize::from(area.width))
+            .cloned()
+            .unwrap_or_default()
+    };
 
     let lines = if area.height >= 2 {
         let width = usize::from(area.width);
@@ -79,7 +96,8 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
             identity.push(sep());
             identity.extend(chosen);
         }
-        status.extend(leading.unwrap_or_default());
+        let used = spans_width(&status);
+        status.extend(leading(used));
         vec![
             Line::from(identity).style(theme.header),
             Line::from(status).style(theme.header),
@@ -95,7 +113,8 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
         identity.extend(pick(&mut variants, form));
         identity.push(sep());
         identity.extend(status.into_iter().skip(1));
-        identity.extend(leading.unwrap_or_default());
+        let used = spans_width(&identity);
+        identity.extend(leading(used));
         vec![Line::from(identity).style(theme.header)]
     };
     frame.render_widget(Paragraph::new(lines).style(theme.header), area);
