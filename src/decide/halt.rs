@@ -219,6 +219,28 @@ async fn suspend_jobs(
     at: Timestamp,
     doing: &str,
 ) -> Result<Vec<String>, DecideError> {
+    let suspend = json!({
+        "metadata": { "annotations": { SUSPENDED_BY_HALT: at.to_string() } },
+        "spec": { "suspend": true },
+    });
+    let already_suspended = |j: &Job| j.spec.as_ref().and_then(|s| s.suspend) == Some(true);
+    patch_investigation_jobs(client, identity, namespace, doing, &suspend, |j| {
+        state_of(j).is_active() && !already_suspended(j)
+    })
+    .await
+}
+
+/// Merge-patches with `patch` every investigation Job in `namespace` that
+/// `wanted` picks (a Job gone meanwhile is skipped); returns their names.
+/// Halt suspends with it, resume un-suspends.
+pub(super) async fn patch_investigation_jobs(
+    client: &Client,
+    identity: &Identity,
+    namespace: &str,
+    doing: &str,
+    patch: &serde_json::Value,
+    wanted: impl Fn(&Job) -> bool,
+) -> Result<Vec<String>, DecideError> {
     let jobs: Api<Job> = Api::namespaced(client.clone(), namespace);
     let request = Request {
         user: &identity.user,
@@ -231,29 +253,21 @@ async fn suspend_jobs(
     let listed = list_all(&jobs, Some(INVESTIGATION_SELECTOR))
         .await
         .map_err(|e| request.failed(e, None))?;
-    let suspend = json!({
-        "metadata": { "annotations": { SUSPENDED_BY_HALT: at.to_string() } },
-        "spec": { "suspend": true },
-    });
-    let mut suspended = Vec::new();
-    let already_suspended = |j: &Job| j.spec.as_ref().and_then(|s| s.suspend) == Some(true);
-    for job in listed
-        .into_iter()
-        .filter(|j| state_of(j).is_active() && !already_suspended(j))
-    {
+    let mut patched = Vec::new();
+    for job in listed.into_iter().filter(|j| wanted(j)) {
         let name = job.name_any();
-        match timed(jobs.patch(&name, &PatchParams::default(), &Patch::Merge(&suspend))).await {
-            Ok(_) => suspended.push(name),
+        match timed(jobs.patch(&name, &PatchParams::default(), &Patch::Merge(patch))).await {
+            Ok(_) => patched.push(name),
             Err(error) if is_not_found(&error) => {}
             Err(error) => {
-                let patch = Request {
+                let failed = Request {
                     verb: "patch",
                     name: &name,
                     ..request
                 };
-                return Err(patch.failed(error, None));
+                return Err(failed.failed(error, None));
             }
         }
     }
-    Ok(suspended)
+    Ok(patched)
 }

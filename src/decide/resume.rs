@@ -2,17 +2,16 @@
 //! when the operator confirmed it a second time, restore the phase the
 //! namespace had before the halt.
 
-use super::failure::{Request, is_conflict, is_not_found, list_all, timed};
-use super::halt::{HALTED_FROM, POLICY_ATTEMPTS, SUSPENDED_BY_HALT};
+use super::failure::{Request, is_conflict, is_not_found, timed};
+use super::halt::{HALTED_FROM, POLICY_ATTEMPTS, SUSPENDED_BY_HALT, patch_investigation_jobs};
 use super::record::{Note, record_elsewhere};
 use super::write::whole_second;
 use super::{DecideError, Identity};
 use crate::audit::{AuditAction, AuditLog, LastChange};
-use crate::domain::labels::{INVESTIGATION_SELECTOR, LAST_CHANGE};
+use crate::domain::labels::LAST_CHANGE;
 use crate::domain::policy::POLICY_NAME;
 use crate::domain::{Phase, TrustPolicy};
 use jiff::Timestamp;
-use k8s_openapi::api::batch::v1::Job;
 use kube::api::{Patch, PatchParams};
 use kube::{Api, Client, Resource, ResourceExt};
 use serde_json::json;
@@ -190,41 +189,14 @@ async fn unsuspend_jobs(
     namespace: &str,
     doing: &str,
 ) -> Result<Vec<String>, DecideError> {
-    let jobs: Api<Job> = Api::namespaced(client.clone(), namespace);
-    let request = Request {
-        user: &identity.user,
-        verb: "list",
-        resource: "jobs",
-        namespace,
-        name: "",
-        doing,
-    };
-    let listed = list_all(&jobs, Some(INVESTIGATION_SELECTOR))
-        .await
-        .map_err(|e| request.failed(e, None))?;
     let resume = json!({
         "metadata": { "annotations": { SUSPENDED_BY_HALT: null } },
         "spec": { "suspend": false },
     });
-    let mut resumed = Vec::new();
-    for job in listed
-        .into_iter()
-        .filter(|j| j.annotations().contains_key(SUSPENDED_BY_HALT))
-    {
-        let name = job.name_any();
-        match timed(jobs.patch(&name, &PatchParams::default(), &Patch::Merge(&resume))).await {
-            Ok(_) => resumed.push(name),
-            Err(error) if is_not_found(&error) => {}
-            Err(error) => {
-                let patch = Request {
-                    verb: "patch",
-                    name: &name,
-                    ..request
-                };
-                return Err(patch.failed(error, None));
-            }
-        }
-    }
+    let mut resumed = patch_investigation_jobs(client, identity, namespace, doing, &resume, |j| {
+        j.annotations().contains_key(SUSPENDED_BY_HALT)
+    })
+    .await?;
     resumed.sort();
     Ok(resumed)
 }
