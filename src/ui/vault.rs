@@ -36,7 +36,7 @@ pub fn header_variants(state: &State) -> Vec<Vec<Span<'static>>> {
         VaultStatus::Failing {
             addr, cause, since, ..
         } => {
-            let at = host_port(addr);
+            let at = crate::app::state::host_port(addr);
             let since = format::clock(*since, &state.time_zone);
             vec![
                 vec![
@@ -55,7 +55,7 @@ pub fn header_variants(state: &State) -> Vec<Vec<Span<'static>>> {
             ]
         }
         VaultStatus::On { addr, identity } => {
-            let at = host_port(addr);
+            let at = crate::app::state::host_port(addr);
             // Vault names every token-auth token `token`; say which one a root token is.
             if identity.policies.iter().any(|p| p == "root") {
                 vec![
@@ -99,25 +99,6 @@ pub fn header_alarming(state: &State) -> bool {
             state.vault.status,
             VaultStatus::Failing { .. } | VaultStatus::Misconfigured(_)
         )
-}
-
-/// `host:port` of a Vault address, the scheme's port when it names none.
-pub fn host_port(addr: &str) -> String {
-    let Ok(uri) = addr.parse::<http::Uri>() else {
-        return addr.to_string();
-    };
-    let Some(host) = uri.host() else {
-        return addr.to_string();
-    };
-    let port = uri.port_u16().or(match uri.scheme_str() {
-        Some("https") => Some(443),
-        Some("http") => Some(80),
-        _ => None,
-    });
-    match port {
-        Some(port) => format!("{host}:{port}"),
-        None => host.to_string(),
-    }
 }
 
 /// The detail view's Vault rows for `investigation`: the token's state (TTL

@@ -63,7 +63,8 @@ impl Reload {
     }
 }
 
-/// `host:port` of a server URL (the scheme's port when it names none).
+/// `host:port` of a server URL (the scheme's port when it names none): the
+/// cluster's and Vault's address as the header shows them.
 pub fn host_port(server: &str) -> String {
     let Ok(uri) = server.parse::<http::Uri>() else {
         return server.to_string();

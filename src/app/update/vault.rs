@@ -48,7 +48,7 @@ pub(super) fn event(state: &mut State, event: VaultEvent, out: &mut Out) {
                 },
             ) = (newly_failing, &status)
             {
-                let at = crate::ui::vault::host_port(addr);
+                let at = crate::app::state::host_port(addr);
                 let text = format!(
                     "Vault at {at} is failing: {cause} (approvals are still recorded; credentials wait until it answers): {error}"
                 );
@@ -57,7 +57,7 @@ pub(super) fn event(state: &mut State, event: VaultEvent, out: &mut Out) {
             set_status(state, status, out);
         }
         VaultEvent::TlsUnverified { addr } => {
-            let at = crate::ui::vault::host_port(&sanitize(&addr));
+            let at = crate::app::state::host_port(&sanitize(&addr));
             if !state.vault.tls_unverified {
                 let text = format!(
                     "Vault at {at}: TLS certificate verification is off (BAO_SKIP_VERIFY/VAULT_SKIP_VERIFY): whoever can reach the connection can pose as Vault and read the tokens sent to it"
