@@ -6,7 +6,8 @@
 //! time for every line. Run with `cargo bench --bench highlight`.
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use kubevigil::ui::highlight::{HighlightEngine, HighlightLimits, Syntax};
+use kubevigil::model::highlight::Syntax;
+use kubevigil::ui::highlight::{HighlightEngine, HighlightLimits};
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 

@@ -13,10 +13,10 @@ use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_mai
 use kubevigil::app::fixtures::{
     EVERY_EVENT, StateBuilder, log_entries, open_with_log, raw_log_lines,
 };
-use kubevigil::app::records::LogEntry;
 use kubevigil::app::state::State;
 use kubevigil::app::{Action, update};
 use kubevigil::cluster::logline;
+use kubevigil::model::records::LogEntry;
 use kubevigil::sanitize::Redactor;
 use std::hint::black_box;
 

@@ -7,9 +7,9 @@
 //! Run with `cargo run --profile bench --example perf_memory [STREAMS]`.
 
 use kubevigil::app::fixtures::{EVERY_EVENT, StateBuilder, at, open_with_log};
-use kubevigil::app::records::LogEntry;
 use kubevigil::app::state::ReasoningBuffer;
 use kubevigil::cluster::logline;
+use kubevigil::model::records::LogEntry;
 use kubevigil::sanitize::Redactor;
 use std::error::Error;
 use std::hint::black_box;

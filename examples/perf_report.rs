@@ -10,10 +10,10 @@
 use crossterm::event::KeyCode;
 use kubevigil::app::effect::Effect;
 use kubevigil::app::fixtures::{EVERY_EVENT, StateBuilder, key, open_with_log, raw_log_lines};
-use kubevigil::app::records::LogEntry;
 use kubevigil::app::state::State;
 use kubevigil::app::{Action, update};
 use kubevigil::cluster::logline;
+use kubevigil::model::records::LogEntry;
 use kubevigil::sanitize::Redactor;
 use kubevigil::tui::FrameWriter;
 use ratatui::Terminal;

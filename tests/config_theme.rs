@@ -4,10 +4,10 @@
 
 use kubevigil::config::{self, Config, ConfigPaths, EXAMPLE_CONFIG, LoadedConfig};
 use kubevigil::domain::{InvestigationState, Phase, Risk};
-use kubevigil::ui::highlight::{
-    HighlightCache, HighlightEngine, HighlightKey, HighlightLimits, HighlightResult, Highlighter,
-    Syntax, detect_syntax, plain_lines,
+use kubevigil::model::highlight::{
+    HighlightCache, HighlightKey, HighlightResult, Syntax, detect_syntax, plain_lines,
 };
+use kubevigil::ui::highlight::{HighlightEngine, HighlightLimits, Highlighter};
 use kubevigil::ui::theme::{
     BUILTIN_THEMES, ColorDepth, STYLE_KEYS, SYNTAX_THEMES, Theme, ThemeError, detect_color_depth,
 };

@@ -18,7 +18,6 @@ use crossterm::event::KeyCode;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, Time};
 use kubevigil::app::action::Action;
 use kubevigil::app::fixtures::{StateBuilder, at};
-use kubevigil::app::records::{ProposalKey, ProposalRecord};
 use kubevigil::app::state::{Modal, Screen, State};
 use kubevigil::app::update;
 use kubevigil::app::vault::VaultEvent;
@@ -29,6 +28,7 @@ use kubevigil::domain::{
     DecisionSource, ExecutionResult, MintedCredential, NoCredential, NoCredentialReason, Phase,
     Preview, ProposalState, ProposedAction, Risk, Verdict, action_digest,
 };
+use kubevigil::model::records::{ProposalKey, ProposalRecord};
 use kubevigil::sanitize::Redactor;
 use kubevigil::vault::VaultIdentity;
 use ratatui::buffer::Buffer;

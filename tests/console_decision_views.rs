@@ -18,7 +18,6 @@ use kubevigil::app::action::Action;
 use kubevigil::app::decisions::{DecisionEffect, DecisionEvent};
 use kubevigil::app::effect::Effect;
 use kubevigil::app::fixtures::{StateBuilder, at, proposal};
-use kubevigil::app::records::{DecisionRecord, ProposalRecord};
 use kubevigil::app::state::{Modal, State};
 use kubevigil::app::update;
 use kubevigil::audit::{AuditAction, AuditRecord};
@@ -28,6 +27,7 @@ use kubevigil::domain::{
     ActionKind, ActionProposal, ActionProposalSpec, ActionProposalStatus, ActionTarget, Decision,
     DecisionSource, Phase, ProposalState, ProposedAction, Risk, Verdict, action_digest,
 };
+use kubevigil::model::records::{DecisionRecord, ProposalRecord};
 
 const SIZES: [(u16, u16); 3] = [(160, 48), (80, 24), (40, 12)];
 

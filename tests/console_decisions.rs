@@ -12,7 +12,6 @@ use kubevigil::app::action::Action;
 use kubevigil::app::decisions::DecisionEffect;
 use kubevigil::app::effect::Effect;
 use kubevigil::app::fixtures::{StateBuilder, at, key, key_with, proposal};
-use kubevigil::app::records::ProposalRecord;
 use kubevigil::app::state::{Delivery, Modal, State};
 use kubevigil::app::update;
 use kubevigil::decide::{DecideError, PendingDecision, Right, Rights};
@@ -21,6 +20,7 @@ use kubevigil::domain::{
     DecisionSource, Phase, ProposalState, ProposedAction, Risk, Verdict, action_digest,
 };
 use kubevigil::governor::DecisionError;
+use kubevigil::model::records::ProposalRecord;
 
 const NAME: &str = "raise-mem-7f3a";
 
@@ -1045,7 +1045,7 @@ fn dialog_then(veto: bool, before: &ActionProposal, after: Option<&ActionProposa
                 Action::ProposalsChanged {
                     epoch,
                     applied: Vec::new(),
-                    deleted: vec![kubevigil::app::records::ProposalKey::new(
+                    deleted: vec![kubevigil::model::records::ProposalKey::new(
                         "kubevigil-agents",
                         NAME,
                     )],

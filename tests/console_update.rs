@@ -13,11 +13,11 @@ use kubevigil::app::fixtures::{
     EVERY_EVENT, StateBuilder, at, investigation, key_with, log_entries, open_with_log,
 };
 use kubevigil::app::keymap::Keymap;
-use kubevigil::app::records::EntryKind;
 use kubevigil::app::state::{Column, OlderLines, Screen, State};
 use kubevigil::app::update;
 use kubevigil::cluster::logs::StreamTarget;
 use kubevigil::domain::{InvestigationState, Phase};
+use kubevigil::model::records::EntryKind;
 use std::collections::BTreeMap;
 
 fn world() -> State {

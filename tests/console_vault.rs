@@ -12,11 +12,11 @@ use crossterm::event::KeyCode;
 use kubevigil::app::action::Action;
 use kubevigil::app::effect::Effect;
 use kubevigil::app::fixtures::{StateBuilder, at, investigation, key, proposal};
-use kubevigil::app::records::CredentialRecord;
 use kubevigil::app::state::{Screen, State};
 use kubevigil::app::update;
 use kubevigil::app::vault::{TokenLookup, VaultEffect, VaultEvent, VaultFailure};
 use kubevigil::domain::{InvestigationState, Phase, ProposalState, Risk};
+use kubevigil::model::records::CredentialRecord;
 use kubevigil::vault::{TokenInfo, VaultIdentity};
 use std::collections::BTreeMap;
 

@@ -246,7 +246,7 @@ fn proposal_payloads_reveal_invisible_characters() {
     let mut state = world(160, 48).proposal(record).build();
     update(&mut state, Action::RunCommandLine("investigations".into()));
     state.screens.push(kubevigil::app::state::Screen::Proposal {
-        key: kubevigil::app::records::ProposalKey::new("kubevigil-agents", "bidi-1"),
+        key: kubevigil::model::records::ProposalKey::new("kubevigil-agents", "bidi-1"),
         scroll: 0,
     });
     let screen = text(&draw(&state));

@@ -11,12 +11,12 @@ use crossterm::event::{KeyCode, KeyModifiers};
 use kubevigil::app::action::Action;
 use kubevigil::app::effect::Effect;
 use kubevigil::app::fixtures::{StateBuilder, at, investigation, key_with, proposal};
-use kubevigil::app::records::{ProposalKey, ProposalRecord};
 use kubevigil::app::state::{EditorStage, State};
 use kubevigil::app::update;
 use kubevigil::audit::{AuditAction, LastChange};
 use kubevigil::decide::Identity;
 use kubevigil::domain::{InvestigationState, Phase, ProposalState, Risk, TrustPolicySpec};
+use kubevigil::model::records::{ProposalKey, ProposalRecord};
 use kubevigil::policy::{PolicyApplied, PolicyApplyError};
 
 const SIZES: [(u16, u16); 3] = [(160, 48), (80, 24), (40, 12)];

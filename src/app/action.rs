@@ -8,8 +8,10 @@
 //! ratatui lines, none of which implement serde, so it does not derive it.
 
 use super::command::Command;
-use super::records::{InvestigationRecord, LogEntry, PolicyRecord, ProposalKey, ProposalRecord};
-use crate::ui::highlight::HighlightResult;
+use crate::model::highlight::HighlightResult;
+use crate::model::records::{
+    InvestigationRecord, LogEntry, PolicyRecord, ProposalKey, ProposalRecord,
+};
 use crossterm::event::KeyEvent;
 use jiff::Timestamp;
 

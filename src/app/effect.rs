@@ -2,7 +2,7 @@
 //! happens here, outside the state machine.
 
 use super::action::StreamId;
-use crate::ui::highlight::{HighlightKey, Syntax};
+use crate::model::highlight::{HighlightKey, Syntax};
 use std::sync::Arc;
 
 /// One piece of work for the runtime.

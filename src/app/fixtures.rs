@@ -5,7 +5,6 @@
 
 use super::action::Action;
 use super::keymap::Keymap;
-use super::records::{InvestigationRecord, LogEntry, PolicyRecord, ProposalRecord};
 use super::state::{State, StateOptions};
 use super::update::update;
 use crate::domain::{
@@ -13,6 +12,7 @@ use crate::domain::{
     DecisionSource, Investigation, InvestigationState, Phase, Preview, ProposalState,
     ProposedAction, Risk, Verdict,
 };
+use crate::model::records::{InvestigationRecord, LogEntry, PolicyRecord, ProposalRecord};
 use crate::sanitize::Redactor;
 use crate::ui::theme::Theme;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};

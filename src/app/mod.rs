@@ -13,7 +13,6 @@ pub mod decisions;
 pub mod effect;
 pub mod fixtures;
 pub mod keymap;
-pub mod records;
 mod runtime;
 pub mod state;
 pub mod update;

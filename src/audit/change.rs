@@ -1,58 +1,19 @@
-//! The `kubevigil.io/last-change` annotation on a TrustPolicy: who changed it,
-//! what and why, as JSON.
+//! The audit record of a `kubevigil.io/last-change` annotation
+//! ([`LastChange`], a contract type in `crate::domain::change`).
 
+use super::AuditRecord;
 use super::record::non_empty;
-use super::{AuditAction, AuditRecord};
+use crate::domain::change::LastChange;
 use crate::domain::policy::POLICY_NAME;
-use jiff::Timestamp;
-use serde::{Deserialize, Serialize};
 
-/// The last change made to a TrustPolicy, kept in its
-/// [`LAST_CHANGE`](crate::domain::labels::LAST_CHANGE) annotation. Whoever edits a
-/// policy (the policy editor, a halt) writes one; the audit export reads it.
-///
-/// ```json
-/// {"by":"oncall-1","verified":true,"at":"2026-11-27T02:14:07Z","action":"Halt",
-///  "what":"phase LimitedWrite -> Shadow; suspended 2 investigations","why":"runaway agent"}
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LastChange {
-    /// Who made the change.
-    pub by: String,
-    /// Whether `by` was verified with SelfSubjectReview.
-    #[serde(default)]
-    pub verified: bool,
-    /// When.
-    pub at: Timestamp,
-    /// What kind of change ([`AuditAction::PolicyChange`] unless it was a halt).
-    #[serde(default = "policy_change")]
-    pub action: AuditAction,
-    /// What changed, in a line.
-    #[serde(default)]
-    pub what: String,
-    /// Why, in the changer's words.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub why: Option<String>,
-}
-
-fn policy_change() -> AuditAction {
-    AuditAction::PolicyChange
-}
-
-impl LastChange {
-    /// Reads the annotation's value; `None` when it is not such JSON.
-    pub fn parse(annotation: &str) -> Option<LastChange> {
-        serde_json::from_str(annotation).ok()
-    }
-
-    /// The annotation's value.
-    pub fn to_annotation(&self) -> String {
-        // Serializing plain strings, a bool and a timestamp cannot fail.
-        serde_json::to_string(self).unwrap_or_default()
-    }
-
+/// Turns a [`LastChange`] into the audit record of that change.
+pub trait ChangeRecord {
     /// The audit record of this change to the policy of `namespace`.
-    pub fn to_record(&self, namespace: &str, context: Option<&str>) -> AuditRecord {
+    fn to_record(&self, namespace: &str, context: Option<&str>) -> AuditRecord;
+}
+
+impl ChangeRecord for LastChange {
+    fn to_record(&self, namespace: &str, context: Option<&str>) -> AuditRecord {
         AuditRecord {
             at: self.at,
             actor: self.by.clone(),
@@ -73,6 +34,7 @@ impl LastChange {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::change::AuditAction;
 
     #[test]
     fn round_trips_and_reads_minimal_annotations() {

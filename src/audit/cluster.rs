@@ -1,7 +1,7 @@
 //! Rebuilding the audit trail from the cluster, for `:audit` and
 //! `kubevigil audit export`.
 
-use super::{AuditRecord, ExportFormat, LastChange, export};
+use super::{AuditRecord, ChangeRecord, ExportFormat, LastChange, export};
 use crate::Result;
 use crate::domain::labels::LAST_CHANGE;
 use crate::domain::{ActionProposal, TrustPolicy};

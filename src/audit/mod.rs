@@ -14,11 +14,12 @@ mod log;
 mod record;
 mod since;
 
-pub use change::LastChange;
+pub use crate::domain::change::{AuditAction, LastChange};
+pub use change::ChangeRecord;
 pub use cluster::{
     AUDIT_LABEL, AUDIT_RECORD_ANNOTATION, collect_from_cluster, export_from_cluster, export_scoped,
 };
 pub use export::{ExportFormat, export, import};
 pub use log::{AuditLog, read_local, set_audit_cluster, use_audit_file};
-pub use record::{AuditAction, AuditRecord};
+pub use record::AuditRecord;
 pub use since::{parse_since, since_ago};

@@ -1,50 +1,10 @@
 //! One entry of the audit trail.
 
+use crate::domain::change::AuditAction;
 use crate::domain::{ActionProposal, Decision, Verdict};
 use jiff::Timestamp;
 use kube::ResourceExt;
 use serde::{Deserialize, Serialize};
-use std::fmt;
-
-/// What was done.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub enum AuditAction {
-    /// A proposal was approved (by a person or by rule).
-    Approve,
-    /// A proposal was vetoed.
-    Veto,
-    /// A proposal expired: nobody decided in time.
-    Expire,
-    /// An investigation was killed (its pending proposals expired, its Job deleted).
-    Kill,
-    /// A namespace was halted (its investigations suspended, its policy set to Shadow).
-    Halt,
-    /// A namespace's TrustPolicy was changed.
-    PolicyChange,
-    /// The governor demoted a namespace one phase (its demotion criteria were breached).
-    Demote,
-    /// A halted namespace was resumed (its suspended investigations, and maybe its phase).
-    Resume,
-    /// A TrustPolicy was changed outside kubevigil (`kubectl edit`, GitOps).
-    ExternalChange,
-}
-
-impl From<Verdict> for AuditAction {
-    fn from(verdict: Verdict) -> Self {
-        match verdict {
-            Verdict::Approve => AuditAction::Approve,
-            Verdict::Veto => AuditAction::Veto,
-            Verdict::Expire => AuditAction::Expire,
-            Verdict::Kill => AuditAction::Kill,
-        }
-    }
-}
-
-impl fmt::Display for AuditAction {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(self, f)
-    }
-}
 
 /// One decision or operator action, as kept in the local log and exported for review.
 ///

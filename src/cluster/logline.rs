@@ -1,8 +1,8 @@
 //! One pod-log line (with the kubelet's timestamp prefix) to a sanitized
 //! reasoning entry.
 
-use crate::app::records::{EntryKind, LogEntry};
 use crate::domain::protocol::{EventKind, parse_line};
+use crate::model::records::{EntryKind, LogEntry};
 use crate::sanitize::{Redactor, clean};
 use jiff::Timestamp;
 

@@ -4,8 +4,8 @@
 
 use super::logline;
 use crate::app::action::{Action, StreamId};
-use crate::app::records::LogEntry;
 use crate::domain::labels::INVESTIGATION;
+use crate::model::records::LogEntry;
 use crate::sanitize::Redactor;
 use futures::io::AsyncBufRead;
 use futures::{AsyncBufReadExt, StreamExt};

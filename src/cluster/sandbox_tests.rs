@@ -4,7 +4,7 @@
 use super::logs::{OlderRequest, StreamTarget, fetch_older, follow};
 use super::{identity, watch};
 use crate::app::action::{Action, Source};
-use crate::app::records::EntryKind;
+use crate::model::records::EntryKind;
 use crate::sandbox::{Sandbox, SandboxOptions};
 use crate::sanitize::Redactor;
 use std::sync::Arc;

@@ -1,16 +1,16 @@
 //! Cluster objects to console records: keep only what the views need, and
 //! sanitize (and redact) every string an agent could have written, once.
 
-use crate::app::records::{
-    ActionRecord, CredentialRecord, DecisionRecord, EditRecord, InvestigationRecord,
-    NoCredentialRecord, Payload, PolicyRecord, ProposalKey, ProposalRecord,
-};
 use crate::domain::CanonicalAction;
 use crate::domain::canonical::short_digest;
 use crate::domain::policy::POLICY_NAME;
 use crate::domain::{ActionProposal, DecisionSource, Investigation, ProposedAction, TrustPolicy};
+use crate::model::highlight::{HighlightKey, Syntax, detect_syntax, plain_lines};
+use crate::model::records::{
+    ActionRecord, CredentialRecord, DecisionRecord, EditRecord, InvestigationRecord,
+    NoCredentialRecord, Payload, PolicyRecord, ProposalKey, ProposalRecord,
+};
 use crate::sanitize::{Redactor, clean, reveal_invisible, sanitize};
-use crate::ui::highlight::{HighlightKey, Syntax, detect_syntax, plain_lines};
 use k8s_openapi::api::batch::v1::Job;
 use std::sync::Arc;
 

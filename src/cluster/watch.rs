@@ -4,10 +4,10 @@
 
 use super::trim;
 use crate::app::action::{Action, Source};
-use crate::app::records::ProposalKey;
 use crate::domain::labels::{INVESTIGATION, INVESTIGATION_SELECTOR};
 use crate::domain::{ActionProposal, TrustPolicy};
 use crate::error::KubeCause;
+use crate::model::records::ProposalKey;
 use crate::sanitize::Redactor;
 use futures::StreamExt;
 use jiff::Timestamp;

@@ -5,7 +5,7 @@ use super::kill::{expire_proposals, list_proposals};
 use super::record::{Note, record_elsewhere};
 use super::write::whole_second;
 use super::{DecideError, HaltOutcome, Identity};
-use crate::audit::{AuditAction, AuditLog, LastChange};
+use crate::audit::{AuditAction, AuditLog, ChangeRecord, LastChange};
 use crate::domain::investigation::state_of;
 use crate::domain::labels::{INVESTIGATION_SELECTOR, LAST_CHANGE};
 use crate::domain::policy::POLICY_NAME;

@@ -7,7 +7,7 @@ use super::halt::{HALTED_FROM, POLICY_ATTEMPTS, SUSPENDED_BY_HALT, patch_investi
 use super::record::{Note, record_elsewhere};
 use super::write::whole_second;
 use super::{DecideError, Identity};
-use crate::audit::{AuditAction, AuditLog, LastChange};
+use crate::audit::{AuditAction, AuditLog, ChangeRecord, LastChange};
 use crate::domain::labels::LAST_CHANGE;
 use crate::domain::policy::POLICY_NAME;
 use crate::domain::{Phase, TrustPolicy};

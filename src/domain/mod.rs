@@ -3,6 +3,7 @@
 //! trust phases. Everything here is plain data with no IO.
 
 pub mod canonical;
+pub mod change;
 pub mod investigation;
 pub mod labels;
 pub mod phase;

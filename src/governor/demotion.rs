@@ -26,7 +26,9 @@
 //! approved by rule above it.
 
 use super::external::ExternalChanges;
-use crate::audit::{AUDIT_LABEL, AUDIT_RECORD_ANNOTATION, AuditAction, AuditRecord, LastChange};
+use crate::audit::{
+    AUDIT_LABEL, AUDIT_RECORD_ANNOTATION, AuditAction, AuditRecord, ChangeRecord, LastChange,
+};
 use crate::decide::REPORTING_COMPONENT;
 use crate::domain::labels::LAST_CHANGE;
 use crate::domain::policy::{DemotionEvidence, DemotionRecord, POLICY_NAME};

@@ -17,7 +17,7 @@
 //! attributed.
 
 use super::demotion::post_audit_event;
-use crate::audit::{AuditAction, LastChange};
+use crate::audit::{AuditAction, ChangeRecord, LastChange};
 use crate::domain::labels::LAST_CHANGE;
 use crate::domain::policy::POLICY_NAME;
 use crate::domain::{TrustPolicy, TrustPolicySpec};

@@ -4,7 +4,7 @@
 //! annotation, a line in the local audit log).
 
 use super::{FieldError, PhaseRuleError, check_phase_change, validate};
-use crate::audit::{AuditAction, AuditLog, LastChange};
+use crate::audit::{AuditAction, AuditLog, ChangeRecord, LastChange};
 use crate::decide::Identity;
 use crate::decide::failure::{Request, is_already_exists, is_conflict, timed};
 use crate::decide::record::{Note, record_elsewhere};

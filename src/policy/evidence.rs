@@ -1,8 +1,8 @@
 //! The evidence for promotion: what a namespace's proposals did within the
 //! policy's observation window.
 
-use crate::app::records::ProposalRecord;
 use crate::domain::{ActionProposal, DecisionSource, ProposalState, Verdict};
+use crate::model::records::ProposalRecord;
 use jiff::{SignedDuration, Timestamp};
 
 /// What evidence needs to know about one proposal.

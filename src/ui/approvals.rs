@@ -13,10 +13,10 @@
 use super::{format, proposal, text};
 use crate::app::command::Command;
 use crate::app::keymap::Scope;
-use crate::app::records::{ProposalKey, ProposalRecord};
 use crate::app::state::{Delivery, DetailFocus, Screen, State};
 use crate::decide::viewing_proposal;
 use crate::domain::{Phase, ProposalState, Verdict};
+use crate::model::records::{ProposalKey, ProposalRecord};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Modifier;

@@ -3,9 +3,9 @@
 //! short digest of the action it was about, when its proposal is still known.
 
 use super::{format, text};
-use crate::app::records::ProposalKey;
 use crate::app::state::{Modal, State};
 use crate::audit::{AuditAction, AuditRecord};
+use crate::model::records::ProposalKey;
 use crate::sanitize::{reveal_invisible, sanitize};
 use ratatui::Frame;
 use ratatui::layout::Rect;

@@ -11,9 +11,9 @@
 //! decided on offers no confirming key and asks for a larger terminal.
 
 use super::{format, layout, text};
-use crate::app::records::{ProposalKey, ProposalRecord};
 use crate::app::state::{DialogScroll, EditedAction, Modal, State};
 use crate::domain::{Phase, ProposalState};
+use crate::model::records::{ProposalKey, ProposalRecord};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;

@@ -12,9 +12,9 @@
 use super::{format, text};
 use crate::app::command::Command;
 use crate::app::keymap::Scope;
-use crate::app::records::{DecisionRecord, Payload, ProposalRecord};
 use crate::app::state::{Screen, State, VaultStatus};
 use crate::domain::{NoCredentialReason, Phase, ProposalState, Verdict};
+use crate::model::records::{DecisionRecord, Payload, ProposalRecord};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};

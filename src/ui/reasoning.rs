@@ -4,9 +4,9 @@
 //! entries are laid out.
 
 use super::{format, text};
-use crate::app::records::{EntryKind, LogEntry};
 use crate::app::state::{OlderLines, ReasoningBuffer, State};
 use crate::domain::ProposalState;
+use crate::model::records::{EntryKind, LogEntry};
 use crate::ui::theme::Theme;
 use jiff::tz::TimeZone;
 use ratatui::Frame;

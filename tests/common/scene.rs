@@ -3,8 +3,8 @@
 #![allow(dead_code)]
 
 use kubevigil::app::fixtures::{StateBuilder, investigation, proposal};
-use kubevigil::app::records::InvestigationRecord;
 use kubevigil::domain::{InvestigationState, ProposalState, Risk};
+use kubevigil::model::records::InvestigationRecord;
 
 /// Adds four investigations in four states (payments OOM running 185 s,
 /// checkout crashloop pending, search certificate failed, payments rollout

@@ -3,10 +3,10 @@
 //! the audit view.
 
 use crate::app::decisions::TaskId;
-use crate::app::records::{ProposalKey, ProposalRecord};
 use crate::audit::AuditRecord;
 use crate::decide::{PendingDecision, Presence};
 use crate::domain::{CanonicalAction, ProposedAction};
+use crate::model::records::{ProposalKey, ProposalRecord};
 use ratatui_textarea::TextArea;
 
 /// What a decision dialog showed when it opened: the decision it sends is

@@ -27,9 +27,9 @@ pub use vault::{VaultStatus, VaultView, WatchedToken};
 
 use super::action::Source;
 use super::keymap::{Keymap, Scope};
-use super::records::{PolicyRecord, ProposalKey};
 use crate::domain::Phase;
-use crate::ui::highlight::{HighlightCache, HighlightKey};
+use crate::model::highlight::{HighlightCache, HighlightKey};
+use crate::model::records::{PolicyRecord, ProposalKey};
 use crate::ui::theme::Theme;
 use jiff::Timestamp;
 use jiff::tz::TimeZone;

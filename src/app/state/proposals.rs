@@ -1,6 +1,6 @@
 //! Every ActionProposal the watcher reported, indexed by investigation.
 
-use crate::app::records::{ProposalKey, ProposalRecord};
+use crate::model::records::{ProposalKey, ProposalRecord};
 use std::collections::{BTreeMap, HashMap};
 
 impl ProposalRecord {

@@ -1,7 +1,7 @@
 //! The reasoning stream of the open investigation: a bounded buffer of
 //! entries with a cursor, follow mode, folding and the usage totals.
 
-use crate::app::records::{EntryKind, LogEntry};
+use crate::model::records::{EntryKind, LogEntry};
 use std::collections::{HashSet, VecDeque};
 
 /// Tokens and money an agent spent, summed over every usage event seen.

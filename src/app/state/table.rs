@@ -1,8 +1,8 @@
 //! The investigations table: every row, plus the filtered and sorted order
 //! kept up to date by `update`, so a frame renders only the visible slice.
 
-use crate::app::records::InvestigationRecord;
 use crate::domain::{InvestigationState, Phase};
+use crate::model::records::InvestigationRecord;
 use std::cmp::Ordering;
 use std::collections::HashMap;
 

@@ -3,8 +3,8 @@
 use super::{Out, command_line, scroll, stream};
 use crate::app::command::Command;
 use crate::app::effect::Effect;
-use crate::app::records::EntryKind;
 use crate::app::state::{DetailFocus, Prompt, PromptKind, Screen, State};
+use crate::model::records::EntryKind;
 
 /// Runs one command on the current screen.
 pub(super) fn run(state: &mut State, command: Command, out: &mut Out) {
@@ -262,7 +262,8 @@ fn open_entry(state: &mut State, out: &mut Out) {
     match &entry.kind {
         EntryKind::ToolCall { .. } | EntryKind::ToolResult { .. } => toggle_fold(state, out),
         EntryKind::Proposal { name, .. } => {
-            let key = crate::app::records::ProposalKey::new(detail.namespace.clone(), name.clone());
+            let key =
+                crate::model::records::ProposalKey::new(detail.namespace.clone(), name.clone());
             if state.proposals.get(&key).is_some() {
                 stream::open_proposal(state, key, out);
             } else {

@@ -3,9 +3,9 @@
 use super::{Out, stream};
 use crate::app::action::Source;
 use crate::app::effect::Effect;
-use crate::app::records::{InvestigationRecord, PolicyRecord, ProposalKey, ProposalRecord};
 use crate::app::state::{Identity, Notice, NoticeLevel, Reload, Screen, SourceState, State};
-use crate::ui::highlight::HighlightResult;
+use crate::model::highlight::HighlightResult;
+use crate::model::records::{InvestigationRecord, PolicyRecord, ProposalKey, ProposalRecord};
 use jiff::Timestamp;
 
 /// How many notices are kept; older ones are dropped.

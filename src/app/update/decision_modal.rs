@@ -9,9 +9,9 @@ use super::decisions::{
     already_approved, open_approve, refusal, send, send_halt, send_kill, send_resume,
 };
 use super::{Out, data};
-use crate::app::records::ProposalKey;
 use crate::app::state::{DialogScroll, EditedAction, Modal, NoticeLevel, Shown, State};
 use crate::domain::{CanonicalAction, ProposedAction, Verdict};
+use crate::model::records::ProposalKey;
 use crate::ui::confirm::DialogGeometry;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui_textarea::TextArea;

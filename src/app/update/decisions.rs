@@ -6,7 +6,6 @@ use super::{Out, data, decision_modal, stream};
 use crate::app::command::Command;
 use crate::app::decisions::{DecisionEffect, DecisionEvent};
 use crate::app::effect::Effect;
-use crate::app::records::{ProposalKey, ProposalRecord};
 use crate::app::state::{
     Delivery, EditedAction, Modal, NoticeLevel, Screen, Shown, State, TrackedDecision,
 };
@@ -15,6 +14,7 @@ use crate::decide::{
 };
 use crate::domain::{ActionKind, ActionProposalStatus, ProposalState, ProposedAction, Verdict};
 use crate::governor::DecisionError;
+use crate::model::records::{ProposalKey, ProposalRecord};
 use ratatui_textarea::TextArea;
 use ratatui_textarea::WrapMode;
 use std::time::Duration;

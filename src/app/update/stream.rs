@@ -4,9 +4,9 @@
 use super::{Out, scroll};
 use crate::app::action::StreamId;
 use crate::app::effect::Effect;
-use crate::app::records::{LogEntry, ProposalKey};
 use crate::app::state::{Column, Detail, OlderLines, ReasoningBuffer, Screen, State, StreamStatus};
 use crate::cluster::logs::{OlderRequest, StreamTarget};
+use crate::model::records::{LogEntry, ProposalKey};
 
 /// Extra lines asked for when fetching older lines, for lines logged meanwhile.
 const FETCH_MARGIN: u64 = 1024;

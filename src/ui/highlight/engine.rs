@@ -4,7 +4,7 @@
 //! It is public for benches and tests; the console uses it only through
 //! [`Highlighter`](super::Highlighter). Never call it on the UI thread.
 
-use super::{Syntax, plain_lines};
+use crate::model::highlight::{Syntax, plain_lines};
 use crate::ui::theme::{ColorDepth, NO_SYNTAX_THEME, to_ansi16, to_ansi256};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};

@@ -1,7 +1,7 @@
 //! The highlighter thread: requests in, results out through a callback.
 
 use super::engine::{HighlightEngine, HighlightLimits};
-use super::{HighlightCache, HighlightKey, HighlightResult, plain_lines};
+use crate::model::highlight::{HighlightCache, HighlightKey, HighlightResult, plain_lines};
 use std::collections::HashSet;
 use std::fmt;
 use std::panic::{AssertUnwindSafe, catch_unwind};

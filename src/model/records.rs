@@ -5,7 +5,7 @@
 use crate::domain::{
     ActionKind, Investigation, Phase, ProposalState, ProposedAction, Risk, Verdict,
 };
-use crate::ui::highlight::{HighlightKey, Syntax};
+use crate::model::highlight::{HighlightKey, Syntax};
 use jiff::Timestamp;
 use ratatui::text::Line;
 use std::sync::Arc;
