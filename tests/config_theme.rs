@@ -2,15 +2,15 @@
 //! file with mistakes, a partial user theme, NO_COLOR and 256-colour
 //! terminals, and payloads that arrive highlighted without blocking the view.
 
+use kubevigil::config::theme::{
+    BUILTIN_THEMES, ColorDepth, STYLE_KEYS, SYNTAX_THEMES, Theme, ThemeError, detect_color_depth,
+};
 use kubevigil::config::{self, Config, ConfigPaths, EXAMPLE_CONFIG, LoadedConfig};
 use kubevigil::domain::{InvestigationState, Phase, Risk};
 use kubevigil::model::highlight::{
     HighlightCache, HighlightKey, HighlightResult, Syntax, detect_syntax, plain_lines,
 };
 use kubevigil::ui::highlight::{HighlightEngine, HighlightLimits, Highlighter};
-use kubevigil::ui::theme::{
-    BUILTIN_THEMES, ColorDepth, STYLE_KEYS, SYNTAX_THEMES, Theme, ThemeError, detect_color_depth,
-};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::Line;
 use std::path::{Path, PathBuf};

@@ -7,6 +7,7 @@ use super::action::Action;
 use super::keymap::Keymap;
 use super::state::{State, StateOptions};
 use super::update::update;
+use crate::config::theme::Theme;
 use crate::domain::{
     ActionKind, ActionProposal, ActionProposalSpec, ActionProposalStatus, ActionTarget, Decision,
     DecisionSource, Investigation, InvestigationState, Phase, Preview, ProposalState,
@@ -14,7 +15,6 @@ use crate::domain::{
 };
 use crate::model::records::{InvestigationRecord, LogEntry, PolicyRecord, ProposalRecord};
 use crate::sanitize::Redactor;
-use crate::ui::theme::Theme;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};

@@ -6,8 +6,8 @@ use super::position::toml_position;
 use super::{
     Config, ContextConfig, DEFAULT_THEME, FRAME_RATE_CAP_RANGE, LOG_BUFFER_LINES_RANGE, VaultConfig,
 };
+use crate::config::theme::Theme;
 use crate::sanitize::Redactor;
-use crate::ui::theme::Theme;
 use std::path::{Path, PathBuf};
 use toml::{Table, Value};
 

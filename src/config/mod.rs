@@ -12,6 +12,7 @@ mod layer;
 mod paths;
 mod position;
 pub mod scope;
+pub mod theme;
 
 pub use keyspec::parse_key_spec;
 pub use kubeconfig::{KubeconfigError, KubeconfigFiles};
@@ -19,7 +20,7 @@ pub use paths::{ConfigPaths, themes_dir_for};
 pub(crate) use position::toml_position;
 pub use scope::{NamespaceScope, scope_label};
 
-use crate::ui::theme::Theme;
+use crate::config::theme::Theme;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

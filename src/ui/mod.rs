@@ -26,7 +26,6 @@ pub mod policy_editor;
 pub mod proposal;
 pub mod reasoning;
 pub mod text;
-pub mod theme;
 pub mod vault;
 
 use crate::app::state::{Screen, State};

@@ -5,9 +5,9 @@
 
 use super::{format, text};
 use crate::app::state::{OlderLines, ReasoningBuffer, State};
+use crate::config::theme::Theme;
 use crate::domain::ProposalState;
 use crate::model::records::{EntryKind, LogEntry};
-use crate::ui::theme::Theme;
 use jiff::tz::TimeZone;
 use ratatui::Frame;
 use ratatui::layout::Rect;

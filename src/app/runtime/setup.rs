@@ -3,8 +3,8 @@
 use super::super::ConsoleOptions;
 use crate::app::keymap::Keymap;
 use crate::app::state::{State, StateOptions};
+use crate::config::theme::detect_color_depth;
 use crate::sanitize::Redactor;
-use crate::ui::theme::detect_color_depth;
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 

@@ -27,10 +27,10 @@ pub use vault::{VaultStatus, VaultView, WatchedToken};
 
 use super::action::Source;
 use super::keymap::{Keymap, Scope};
+use crate::config::theme::Theme;
 use crate::domain::Phase;
 use crate::model::highlight::{HighlightCache, HighlightKey};
 use crate::model::records::{PolicyRecord, ProposalKey};
-use crate::ui::theme::Theme;
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use std::collections::{BTreeMap, BTreeSet, HashSet};

@@ -4,8 +4,8 @@
 //! It is public for benches and tests; the console uses it only through
 //! [`Highlighter`](super::Highlighter). Never call it on the UI thread.
 
+use crate::config::theme::{ColorDepth, NO_SYNTAX_THEME, to_ansi16, to_ansi256};
 use crate::model::highlight::{Syntax, plain_lines};
-use crate::ui::theme::{ColorDepth, NO_SYNTAX_THEME, to_ansi16, to_ansi256};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use std::time::{Duration, Instant};
@@ -60,7 +60,7 @@ pub struct HighlightEngine {
 
 impl HighlightEngine {
     /// Loads syntect's default syntaxes and the theme named by
-    /// `syntax_theme` (as in [`Theme::syntax_theme`](crate::ui::theme::Theme::syntax_theme),
+    /// `syntax_theme` (as in [`Theme::syntax_theme`](crate::config::theme::Theme::syntax_theme),
     /// with an optional `:ansi256`/`:ansi16` suffix; `none` for no colour),
     /// and compiles the payload languages once so the first request is fast.
     /// Takes tens of milliseconds.
