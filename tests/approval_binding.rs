@@ -15,9 +15,7 @@ use jiff::Timestamp;
 use kube::api::DeleteParams;
 use kube::{Api, Client, ResourceExt};
 use kubevigil::audit::{AuditLog, read_local};
-use kubevigil::decide::{
-    DecideError, Identity, PendingDecision, decide_request, validate_edit, whoami,
-};
+use kubevigil::decide::{DecideError, Decider, Identity, PendingDecision, validate_edit, whoami};
 use kubevigil::domain::{
     ActionKind, ActionProposal, ActionProposalSpec, CanonicalAction, NoCredentialReason, Phase,
     ProposalState, Risk, TrustPolicySpec, Verdict, action_digest,
@@ -25,6 +23,7 @@ use kubevigil::domain::{
 use kubevigil::governor::CANONICAL_FORM_RULE;
 use kubevigil::sandbox::api::{AGENT_USER, ApiServer};
 use kubevigil::vault::{Vault, generate_key_pair};
+use std::sync::Arc;
 use tempfile::TempDir;
 
 const NS: &str = "payments";
@@ -32,7 +31,7 @@ const NS: &str = "payments";
 struct World {
     server: ApiServer,
     _data: TempDir,
-    audit: AuditLog,
+    audit: Arc<AuditLog>,
 }
 
 impl World {
@@ -102,13 +101,20 @@ impl World {
         }
     }
 
+    /// The decider the console would use for `request`'s author.
+    fn decider(&self, request: &PendingDecision, vault: Option<Arc<Vault>>) -> Decider {
+        let user = request.identity.user.clone();
+        Decider::new(self.client(&user), request.identity.clone())
+            .with_audit(Arc::clone(&self.audit))
+            .with_vault(vault)
+    }
+
     async fn send(
         &self,
         request: &PendingDecision,
-        vault: Option<&Vault>,
+        vault: Option<Arc<Vault>>,
     ) -> Result<kubevigil::decide::DecisionOutcome, DecideError> {
-        let user = request.identity.user.clone();
-        decide_request(&self.client(&user), request, &self.audit, vault, false).await
+        self.decider(request, vault).decide(request).await
     }
 }
 
@@ -274,7 +280,7 @@ async fn an_approval_with_vault_off_says_so_in_the_status_and_the_audit() {
 async fn a_veto_retried_later_still_revokes_the_minted_credential() {
     let w = World::start(1).await;
     let bao = Bao::with_write_policy(NS).await;
-    let vault = bao.vault();
+    let vault = Arc::new(bao.vault());
     let (_identity, recipient) = generate_key_pair();
     let spec = ActionProposalSpec {
         credential_recipient: Some(recipient),
@@ -282,7 +288,10 @@ async fn a_veto_retried_later_still_revokes_the_minted_credential() {
     };
     let seen = w.propose("scale-api", spec).await;
     let approve = w.request("oncall-1", &seen, Verdict::Approve, None).await;
-    let approved = w.send(&approve, Some(&vault)).await.expect("approve");
+    let approved = w
+        .send(&approve, Some(Arc::clone(&vault)))
+        .await
+        .expect("approve");
     let credential = approved
         .proposal
         .status
@@ -311,7 +320,9 @@ async fn a_veto_retried_later_still_revokes_the_minted_credential() {
     let veto = w
         .request("oncall-2", &now, Verdict::Veto, Some("wrong deployment"))
         .await;
-    let vetoed = decide_request(&w.client("oncall-2"), &veto, &w.audit, Some(&vault), true)
+    let vetoed = w
+        .decider(&veto, Some(Arc::clone(&vault)))
+        .retry(&veto)
         .await
         .expect("veto on retry");
     assert_eq!(vetoed.state, ProposalState::Vetoed);

@@ -18,9 +18,8 @@ use kubevigil::audit::{
     export_from_cluster, parse_since, read_local,
 };
 use kubevigil::decide::{
-    DecideError, Identity, PRESENCE_NAMESPACE, decide, halt_namespace, kill_investigation,
-    lease_name, may_decide, presence_from_lease, publish_presence, validate_edit, watch_presence,
-    whoami,
+    DecideError, Decider, Identity, PRESENCE_NAMESPACE, PendingDecision, lease_name, may_decide,
+    presence_from_lease, publish_presence, validate_edit, watch_presence, whoami,
 };
 use kubevigil::domain::labels::{INVESTIGATION, LAST_CHANGE};
 use kubevigil::domain::policy::POLICY_NAME;
@@ -31,6 +30,7 @@ use kubevigil::domain::{
 use kubevigil::sandbox::api::{AGENT_USER, ApiServer};
 use kubevigil::sandbox::{Sandbox, SandboxOptions};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::Duration;
 use tempfile::TempDir;
 
@@ -42,7 +42,7 @@ struct World {
     _sandbox: Option<Sandbox>,
     ns: String,
     _data: TempDir,
-    audit: AuditLog,
+    audit: Arc<AuditLog>,
 }
 
 /// The quiet sandbox, working in `ns`.
@@ -201,6 +201,11 @@ impl World {
             .collect()
     }
 
+    /// `client` acting as `identity`, recording in this world's audit log.
+    fn decider(&self, client: Client, identity: &Identity) -> Decider {
+        Decider::new(client, identity.clone()).with_audit(Arc::clone(&self.audit))
+    }
+
     fn local_audit(&self) -> Vec<AuditRecord> {
         let (records, malformed) = read_local(self.audit.path()).expect("read the audit log");
         assert_eq!(malformed, 0);
@@ -236,18 +241,12 @@ impl World {
         reason: Option<&str>,
         console: &str,
     ) -> Result<kubevigil::decide::DecisionOutcome, DecideError> {
-        decide(
-            client,
-            identity,
-            &self.ns,
-            proposal,
-            verdict,
-            reason.map(str::to_string),
-            None,
-            console,
-            &self.audit,
-        )
-        .await
+        let request = PendingDecision::new(identity.clone(), &self.ns, proposal, verdict)
+            .with_reason(reason.map(str::to_string))
+            .in_context(console);
+        self.decider(client.clone(), identity)
+            .decide(&request)
+            .await
     }
 }
 
@@ -387,19 +386,14 @@ async fn an_edit_before_approving_is_recorded_and_bad_yaml_is_refused_by_line() 
         .replace("768Mi", "640Mi");
     let edited = validate_edit(original, &text).expect("a valid edit");
     let identity = w.identity("oncall-1").await;
-    let outcome = decide(
-        &w.client("oncall-1"),
-        &identity,
-        &w.ns,
-        "raise-mem",
-        Verdict::Approve,
-        None,
-        Some(edited.clone()),
-        "sandbox",
-        &w.audit,
-    )
-    .await
-    .expect("approve the edited action");
+    let request = PendingDecision::new(identity.clone(), &w.ns, "raise-mem", Verdict::Approve)
+        .with_edit(Some(edited.clone()))
+        .in_context("sandbox");
+    let outcome = w
+        .decider(w.client("oncall-1"), &identity)
+        .decide(&request)
+        .await
+        .expect("approve the edited action");
     let summary = outcome.edit_summary.expect("what changed");
     assert!(summary.contains("-            memory: 768Mi"), "{summary}");
     assert!(summary.contains("+            memory: 640Mi"), "{summary}");
@@ -693,8 +687,9 @@ async fn a_viewer_is_told_which_right_is_missing_and_nothing_is_lost() {
     let restored: kubevigil::decide::PendingDecision =
         serde_json::from_str(&saved).expect("deserializable");
     assert_eq!(restored, pending);
-    let still = restored
-        .retry(&w.client("viewer"), &w.audit)
+    let still = w
+        .decider(w.client("viewer"), &restored.identity)
+        .retry(&restored)
         .await
         .expect_err("still not allowed");
     assert!(matches!(still, DecideError::Forbidden { .. }), "{still:?}");
@@ -733,8 +728,9 @@ async fn an_unreachable_cluster_keeps_the_decision_pending_for_a_retry() {
     let pending = failed.pending().expect("kept for a retry").clone();
     assert_eq!(w.get("raise-mem").await.state(), ProposalState::Pending);
 
-    let outcome = pending
-        .retry(&w.client("oncall-1"), &w.audit)
+    let outcome = w
+        .decider(w.client("oncall-1"), &pending.identity)
+        .retry(&pending)
         .await
         .expect("the retry goes through");
     assert_eq!(outcome.state, ProposalState::Approved);
@@ -764,16 +760,11 @@ async fn killing_an_investigation_expires_its_proposals_and_deletes_its_job() {
     .expect("veto");
 
     let identity = w.identity("oncall-1").await;
-    let outcome = kill_investigation(
-        &w.client("oncall-1"),
-        &identity,
-        &w.ns,
-        "inv-1",
-        Some("agent looping".into()),
-        &w.audit,
-    )
-    .await
-    .expect("kill");
+    let (outcome, _) = w
+        .decider(w.client("oncall-1"), &identity)
+        .kill(&w.ns, "inv-1", Some("agent looping".into()))
+        .await
+        .expect("kill");
     assert_eq!(outcome.expired, vec!["raise-mem".to_string()]);
     assert_eq!(outcome.already_decided, vec!["restart-api".to_string()]);
     assert!(outcome.job_deleted);
@@ -850,15 +841,11 @@ async fn halting_a_namespace_suspends_its_investigations_and_sets_shadow() {
     let jobs = w.agent::<Job>();
 
     let identity = w.identity("oncall-1").await;
-    let outcome = halt_namespace(
-        &w.client("oncall-1"),
-        &identity,
-        &w.ns,
-        Some("agents fighting the rollout".into()),
-        &w.audit,
-    )
-    .await
-    .expect("halt");
+    let (outcome, _) = w
+        .decider(w.client("oncall-1"), &identity)
+        .halt(&w.ns, Some("agents fighting the rollout".into()))
+        .await
+        .expect("halt");
     assert_eq!(outcome.previous_phase, Phase::Autonomous);
     assert!(!outcome.policy_created);
     let mut suspended = outcome.suspended.clone();
@@ -906,15 +893,11 @@ async fn halting_a_namespace_suspends_its_investigations_and_sets_shadow() {
     );
 
     // A namespace without a policy gets a Shadow one.
-    let other = halt_namespace(
-        &w.client("oncall-1"),
-        &identity,
-        "no-policy-yet",
-        None,
-        &w.audit,
-    )
-    .await
-    .expect("halt checkout");
+    let (other, _) = w
+        .decider(w.client("oncall-1"), &identity)
+        .halt("no-policy-yet", None)
+        .await
+        .expect("halt checkout");
     assert!(other.policy_created);
     let created: Api<TrustPolicy> = Api::namespaced(w.client("viewer"), "no-policy-yet");
     let created = created.get(POLICY_NAME).await.expect("created policy");

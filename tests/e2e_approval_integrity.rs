@@ -8,7 +8,7 @@ mod common;
 use common::pty::{Terminal, runtime};
 use common::world::{audit_log, create_judged, create_policy, scale_api};
 use kube::Api;
-use kubevigil::decide::decide_with_vault;
+use kubevigil::decide::{Decider, PendingDecision};
 use kubevigil::domain::{
     ActionKind, ActionProposal, Phase, ProposalState, Risk, TrustPolicySpec, Verdict,
 };
@@ -152,20 +152,15 @@ fn a_dialog_whose_proposal_is_decided_underneath_it_closes_and_says_why() {
         let client = sandbox.api().client("oncall-2").expect("client");
         let identity = kubevigil::decide::whoami(&client, None).await;
         let (_data, audit) = audit_log();
-        decide_with_vault(
-            &client,
-            &identity,
-            NS,
-            "scale-api",
-            Verdict::Veto,
-            Some("wrong deployment".into()),
-            None,
-            "test",
-            &audit,
-            None,
-        )
-        .await
-        .expect("oncall-2 vetoes");
+        let veto = PendingDecision::new(identity.clone(), NS, "scale-api", Verdict::Veto)
+            .with_reason(Some("wrong deployment".into()))
+            .in_context("test");
+        Decider::new(client, identity)
+            .with_audit(audit)
+            .with_vault(None)
+            .decide(&veto)
+            .await
+            .expect("oncall-2 vetoes");
     });
     let closed = term.wait_for_text("closed your approval", PATIENCE);
     assert!(!closed.contains("press y to approve"), "{closed}");

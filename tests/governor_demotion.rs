@@ -18,7 +18,7 @@ use kube::{Api, Client, ResourceExt};
 use kubevigil::audit::{
     AUDIT_LABEL, AUDIT_RECORD_ANNOTATION, AuditAction, AuditRecord, LastChange,
 };
-use kubevigil::decide::{HALTED_FROM, SUSPENDED_BY_HALT, halt_namespace, resume_namespace, whoami};
+use kubevigil::decide::{Decider, HALTED_FROM, SUSPENDED_BY_HALT, whoami};
 use kubevigil::domain::labels::{INVESTIGATION, LAST_CHANGE};
 use kubevigil::domain::policy::{DemotionCriteria, POLICY_NAME};
 use kubevigil::domain::{
@@ -28,6 +28,7 @@ use kubevigil::governor::update_status;
 use kubevigil::sandbox::api::AGENT_USER;
 use kubevigil::sandbox::{Sandbox, SandboxOptions};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 async fn quiet_sandbox() -> Sandbox {
@@ -403,7 +404,9 @@ async fn resume_unsuspends_the_halted_jobs_and_restores_the_phase_only_when_aske
     }
     let (_data, audit) = audit_log();
     let identity = whoami(&admin, Some("from-kubeconfig")).await;
-    let halted = halt_namespace(&admin, &identity, ns, Some("runaway".into()), &audit)
+    let decider = Decider::new(admin.clone(), identity).with_audit(Arc::clone(&audit));
+    let (halted, _) = decider
+        .halt(ns, Some("runaway".into()))
         .await
         .expect("halt");
     assert_eq!(halted.previous_phase, Phase::LimitedWrite);
@@ -424,9 +427,7 @@ async fn resume_unsuspends_the_halted_jobs_and_restores_the_phase_only_when_aske
     );
 
     // First confirmation only: the Jobs run again, the phase stays Shadow.
-    let first = resume_namespace(&admin, &identity, ns, false, &audit)
-        .await
-        .expect("resume the Jobs");
+    let first = decider.resume(ns, false).await.expect("resume the Jobs");
     assert_eq!(first.resumed, ["inv-a", "inv-b"]);
     assert_eq!(first.restored, None);
     assert!(first.warnings.is_empty(), "{:?}", first.warnings);
@@ -446,9 +447,7 @@ async fn resume_unsuspends_the_halted_jobs_and_restores_the_phase_only_when_aske
     );
 
     // The second confirmation restores the phase before the halt.
-    let second = resume_namespace(&admin, &identity, ns, true, &audit)
-        .await
-        .expect("restore the phase");
+    let second = decider.resume(ns, true).await.expect("restore the phase");
     assert_eq!(second.restored, Some(Phase::LimitedWrite));
     assert!(second.resumed.is_empty());
     let policy = policies.get(POLICY_NAME).await.expect("policy");
@@ -472,9 +471,7 @@ async fn resume_unsuspends_the_halted_jobs_and_restores_the_phase_only_when_aske
         2
     );
     // Nothing left to restore: asking again says so and changes nothing.
-    let third = resume_namespace(&admin, &identity, ns, true, &audit)
-        .await
-        .expect("resume again");
+    let third = decider.resume(ns, true).await.expect("resume again");
     assert_eq!(third.restored, None);
     assert!(third.not_restored.is_some());
     // The governor saw these as kubevigil's own changes.

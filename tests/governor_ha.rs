@@ -13,7 +13,7 @@ use k8s_openapi::api::coordination::v1::Lease;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use kube::Api;
 use kube::api::PostParams;
-use kubevigil::decide::{Identity, mint_credential};
+use kubevigil::decide::{Decider, Identity};
 use kubevigil::domain::{ActionProposal, Phase, ProposalState, Risk, TrustPolicySpec};
 use kubevigil::governor::leader::{
     DEFAULT_LEASE_NAMESPACE, GOVERNOR_LEASE, LeaderView, leader_of, watch_leader,
@@ -85,11 +85,10 @@ async fn two_leaders_minting_at_once_store_one_credential_and_revoke_the_other()
 
     let governor = server.client(GOVERNOR_USER).expect("governor client");
     let identity = Identity::unverified("kubevigil-governor");
-    let (first, second) = (bao.vault(), bao.vault());
-    let (a, b) = tokio::join!(
-        mint_credential(&governor, &first, &identity, judged.clone()),
-        mint_credential(&governor, &second, &identity, judged.clone()),
-    );
+    let replica =
+        |vault| Decider::new(governor.clone(), identity.clone()).with_vault(Some(Arc::new(vault)));
+    let (first, second) = (replica(bao.vault()), replica(bao.vault()));
+    let (a, b) = tokio::join!(first.mint(judged.clone()), second.mint(judged.clone()));
     let stored = |p: &ActionProposal| {
         p.status
             .as_ref()

@@ -20,8 +20,8 @@ use kubevigil::audit::{AuditLog, collect_from_cluster};
 use kubevigil::cluster::logs::{OlderRequest, StreamTarget, fetch_older, follow};
 use kubevigil::cluster::watch;
 use kubevigil::decide::{
-    DecideError, Identity, OPERATOR_ROLE, PRESENCE_NAMESPACE, decide, halt_namespace,
-    kill_investigation, may_decide, publish_presence, watch_presence, whoami, withdraw_presence,
+    DecideError, Decider, DecisionOutcome, Identity, OPERATOR_ROLE, PRESENCE_NAMESPACE,
+    PendingDecision, may_decide, publish_presence, watch_presence, whoami, withdraw_presence,
 };
 use kubevigil::domain::labels::INVESTIGATION;
 use kubevigil::domain::policy::POLICY_NAME;
@@ -58,10 +58,30 @@ struct World {
     server: ApiServer,
     manifests: RbacManifests,
     _data: TempDir,
-    audit: AuditLog,
+    audit: Arc<AuditLog>,
 }
 
 impl World {
+    /// `client` acting as `identity`, recording in this world's audit log.
+    fn decider(&self, client: &Client, identity: &Identity) -> Decider {
+        Decider::new(client.clone(), identity.clone()).with_audit(Arc::clone(&self.audit))
+    }
+
+    /// `identity`'s `verdict` on proposal `NS/name`, through `client`.
+    async fn decide(
+        &self,
+        client: &Client,
+        identity: &Identity,
+        name: &str,
+        verdict: Verdict,
+        reason: Option<&str>,
+    ) -> Result<DecisionOutcome, DecideError> {
+        let request = PendingDecision::new(identity.clone(), NS, name, verdict)
+            .with_reason(reason.map(str::to_string))
+            .in_context("sandbox");
+        self.decider(client, identity).decide(&request).await
+    }
+
     async fn new() -> World {
         let server = emulator().await;
         let (data, audit) = audit_log();
@@ -314,35 +334,23 @@ async fn an_operator_approves_and_vetoes() {
     let alice = identity(&client).await;
     assert_eq!(may_decide(&client, NS).await, Some(true));
 
-    let approved = decide(
-        &client,
-        &alice,
-        NS,
-        "restart-1",
-        Verdict::Approve,
-        None,
-        None,
-        "sandbox",
-        &w.audit,
-    )
-    .await
-    .expect("approve");
+    let approved = w
+        .decide(&client, &alice, "restart-1", Verdict::Approve, None)
+        .await
+        .expect("approve");
     assert_eq!(approved.state, ProposalState::Approved);
     assert!(approved.warnings.is_empty(), "{:?}", approved.warnings);
 
-    let vetoed = decide(
-        &client,
-        &alice,
-        NS,
-        "restart-2",
-        Verdict::Veto,
-        Some("wrong deployment".into()),
-        None,
-        "sandbox",
-        &w.audit,
-    )
-    .await
-    .expect("veto");
+    let vetoed = w
+        .decide(
+            &client,
+            &alice,
+            "restart-2",
+            Verdict::Veto,
+            Some("wrong deployment"),
+        )
+        .await
+        .expect("veto");
     assert_eq!(vetoed.state, ProposalState::Vetoed);
     assert!(vetoed.warnings.is_empty(), "{:?}", vetoed.warnings);
 
@@ -373,16 +381,11 @@ async fn alice_and_one_proposal(phase: Phase, risk: Risk) -> (World, Client, Ide
 async fn an_operator_kills_an_investigation() {
     let (w, client, alice) = alice_and_one_proposal(Phase::LimitedWrite, Risk::Medium).await;
 
-    let killed = kill_investigation(
-        &client,
-        &alice,
-        NS,
-        "inv-1",
-        Some("looping".into()),
-        &w.audit,
-    )
-    .await
-    .expect("kill");
+    let (killed, _) = w
+        .decider(&client, &alice)
+        .kill(NS, "inv-1", Some("looping".into()))
+        .await
+        .expect("kill");
     assert!(killed.job_deleted);
     assert_eq!(killed.expired, ["restart-1"]);
     assert!(killed.warnings.is_empty(), "{:?}", killed.warnings);
@@ -399,15 +402,11 @@ async fn an_operator_kills_an_investigation() {
 async fn an_operator_halts_a_namespace() {
     let (w, client, alice) = alice_and_one_proposal(Phase::Autonomous, Risk::High).await;
 
-    let halted = halt_namespace(
-        &client,
-        &alice,
-        NS,
-        Some("agents fighting".into()),
-        &w.audit,
-    )
-    .await
-    .expect("halt");
+    let (halted, _) = w
+        .decider(&client, &alice)
+        .halt(NS, Some("agents fighting".into()))
+        .await
+        .expect("halt");
     assert_eq!(halted.previous_phase, Phase::Autonomous);
     assert_eq!(halted.suspended, ["inv-1"]);
     assert_eq!(halted.expired, ["restart-1"]);
@@ -421,7 +420,9 @@ async fn an_operator_halts_a_namespace() {
 
     // A namespace without a policy gets a Shadow one created.
     w.job("checkout", "inv-2").await;
-    let created = halt_namespace(&client, &alice, "checkout", None, &w.audit)
+    let (created, _) = w
+        .decider(&client, &alice)
+        .halt("checkout", None)
         .await
         .expect("halt without a policy");
     assert!(created.policy_created);
@@ -627,19 +628,10 @@ async fn a_viewer_is_refused_every_write_and_told_the_missing_right() {
     let victor = identity(&client).await;
 
     for verdict in [Verdict::Approve, Verdict::Veto] {
-        let refused = decide(
-            &client,
-            &victor,
-            NS,
-            "restart-1",
-            verdict,
-            Some("no".into()),
-            None,
-            "sandbox",
-            &w.audit,
-        )
-        .await
-        .expect_err("a viewer cannot decide");
+        let refused = w
+            .decide(&client, &victor, "restart-1", verdict, Some("no"))
+            .await
+            .expect_err("a viewer cannot decide");
         assert!(
             matches!(refused, DecideError::Forbidden { .. }),
             "{refused:?}"
@@ -651,14 +643,18 @@ async fn a_viewer_is_refused_every_write_and_told_the_missing_right() {
         );
     }
 
-    let kill = kill_investigation(&client, &victor, NS, "inv-1", None, &w.audit)
+    let kill = w
+        .decider(&client, &victor)
+        .kill(NS, "inv-1", None)
         .await
         .expect_err("a viewer cannot kill");
     assert_eq!(
         kill.to_string(),
         forbidden_message("victor", "update", "actionproposals/status", NS)
     );
-    let kill = kill_investigation(&client, &victor, NS, "inv-2", None, &w.audit)
+    let kill = w
+        .decider(&client, &victor)
+        .kill(NS, "inv-2", None)
         .await
         .expect_err("a viewer cannot delete a Job");
     assert_eq!(
@@ -666,14 +662,18 @@ async fn a_viewer_is_refused_every_write_and_told_the_missing_right() {
         forbidden_message("victor", "delete", "jobs", NS)
     );
 
-    let halt = halt_namespace(&client, &victor, NS, None, &w.audit)
+    let halt = w
+        .decider(&client, &victor)
+        .halt(NS, None)
         .await
         .expect_err("a viewer cannot halt");
     assert_eq!(
         halt.to_string(),
         forbidden_message("victor", "patch", "trustpolicies", NS)
     );
-    let halt = halt_namespace(&client, &victor, "checkout", None, &w.audit)
+    let halt = w
+        .decider(&client, &victor)
+        .halt("checkout", None)
         .await
         .expect_err("a viewer cannot create a policy by halting");
     assert_eq!(
@@ -845,19 +845,9 @@ async fn an_agent_proposes_waits_and_reports_but_writes_nothing_else() {
         .await
         .expect("the watch answers");
     assert!(matches!(first, Some(Ok(_))), "{first:?}");
-    decide(
-        &operator,
-        &alice,
-        NS,
-        "restart-1",
-        Verdict::Approve,
-        None,
-        None,
-        "sandbox",
-        &w.audit,
-    )
-    .await
-    .expect("approve");
+    w.decide(&operator, &alice, "restart-1", Verdict::Approve, None)
+        .await
+        .expect("approve");
 
     // Reporting the result is a status update, as the sandbox agent makes it.
     let reported = update_status(&proposals, "restart-1", |fresh| {

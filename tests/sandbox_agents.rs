@@ -11,7 +11,7 @@ use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::api::core::v1::Pod;
 use kube::api::{ListParams, LogParams, Patch, PatchParams};
 use kube::{Api, Client, ResourceExt};
-use kubevigil::decide::{DecisionOutcome, PendingDecision, decide_request, validate_edit, whoami};
+use kubevigil::decide::{Decider, DecisionOutcome, PendingDecision, validate_edit, whoami};
 use kubevigil::domain::canonical::short_digest;
 use kubevigil::domain::protocol::{EventKind, parse_line};
 use kubevigil::domain::{
@@ -25,6 +25,7 @@ use kubevigil::vault::{
     DEFAULT_WRAP_TTL_SECONDS, MintRequest, Vault, VaultSettings, WRITE_CREDENTIAL_USES,
     encrypt_to_recipient,
 };
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Fast enough that a scenario takes seconds.
@@ -83,7 +84,7 @@ async fn decide_as(
     verdict: Verdict,
     reason: Option<&str>,
     edited: Option<ProposedAction>,
-    vault: Option<&Vault>,
+    vault: Option<Arc<Vault>>,
 ) -> DecisionOutcome {
     let (_data, audit) = audit_log();
     let request = PendingDecision {
@@ -98,7 +99,10 @@ async fn decide_as(
         context: "sandbox".to_string(),
         first_tried_at: Timestamp::now(),
     };
-    decide_request(client, &request, &audit, vault, false)
+    Decider::new(client.clone(), request.identity.clone())
+        .with_audit(audit)
+        .with_vault(vault)
+        .decide(&request)
         .await
         .unwrap_or_else(|e| panic!("{}: {e}", request.describe()))
 }
@@ -527,7 +531,7 @@ const PGBOUNCER_ONLY: &str = "\
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_agent_executes_the_edited_action_two_people_approved() {
     let sandbox = sandbox_with_bao().await;
-    let vault = sandbox_vault(&sandbox);
+    let vault = Arc::new(sandbox_vault(&sandbox));
     let first_person = client(&sandbox, "oncall-1");
     let second_person = client(&sandbox, "oncall-2");
     let handle = sandbox
@@ -548,7 +552,7 @@ async fn the_agent_executes_the_edited_action_two_people_approved() {
         Verdict::Approve,
         None,
         Some(edited.clone()),
-        Some(&vault),
+        Some(Arc::clone(&vault)),
     )
     .await;
     assert_eq!(half.state, ProposalState::Pending);
@@ -562,7 +566,7 @@ async fn the_agent_executes_the_edited_action_two_people_approved() {
         Verdict::Approve,
         None,
         None,
-        Some(&vault),
+        Some(Arc::clone(&vault)),
     )
     .await;
     assert_eq!(approved.state, ProposalState::Approved);
@@ -651,7 +655,7 @@ async fn vault_that_cannot_mint(root: &Vault) -> Vault {
 async fn with_vault_on_a_failed_mint_means_no_write_until_the_proposal_expires() {
     let sandbox = sandbox_with_bao().await;
     let root = sandbox_vault(&sandbox);
-    let cannot_mint = vault_that_cannot_mint(&root).await;
+    let cannot_mint = Arc::new(vault_that_cannot_mint(&root).await);
     let oncall = client(&sandbox, "oncall-1");
     Api::<TrustPolicy>::namespaced(oncall.clone(), "web")
         .patch(
@@ -673,7 +677,7 @@ async fn with_vault_on_a_failed_mint_means_no_write_until_the_proposal_expires()
         Verdict::Approve,
         None,
         None,
-        Some(&cannot_mint),
+        Some(Arc::clone(&cannot_mint)),
     )
     .await;
     assert_eq!(

@@ -11,9 +11,10 @@ use k8s_openapi::api::core::v1::Pod;
 use kube::Api;
 use kube::api::LogParams;
 use kubevigil::audit::AuditLog;
-use kubevigil::decide::{PendingDecision, decide_request, decide_with_vault, whoami};
+use kubevigil::decide::{Decider, PendingDecision, whoami};
 use kubevigil::domain::{ActionProposal, NoCredentialReason, ProposalState, Verdict};
 use kubevigil::sandbox::agents::Outcome;
+use std::sync::Arc;
 use std::time::Duration;
 
 const PATIENCE: Duration = Duration::from_secs(60);
@@ -40,7 +41,7 @@ where
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_approval_vetoed_before_the_agent_runs_it_writes_nothing() {
     let sandbox = sandbox_with_bao().await;
-    let vault = sandbox_vault(&sandbox);
+    let vault = Arc::new(sandbox_vault(&sandbox));
     let oncall = sandbox.api().client("oncall-2").expect("client");
     let handle = sandbox
         .start_investigation("rollout", "web")
@@ -62,7 +63,7 @@ async fn an_approval_vetoed_before_the_agent_runs_it_writes_nothing() {
     // off: nothing is minted, and with Vault on the agent does not write
     // without a credential; it waits, which leaves time to change one's mind.
     let data = tempfile::tempdir().expect("tempdir");
-    let audit = AuditLog::open(data.path().join("audit.log")).expect("audit");
+    let audit = Arc::new(AuditLog::open(data.path().join("audit.log")).expect("audit"));
     let approver = sandbox.api().client("oncall-1").expect("client");
     let request = PendingDecision {
         identity: whoami(&approver, None).await,
@@ -76,7 +77,10 @@ async fn an_approval_vetoed_before_the_agent_runs_it_writes_nothing() {
         context: "sandbox".into(),
         first_tried_at: Timestamp::now(),
     };
-    let approved = decide_request(&approver, &request, &audit, None, false)
+    let approved = Decider::new(approver.clone(), request.identity.clone())
+        .with_audit(Arc::clone(&audit))
+        .with_vault(None)
+        .decide(&request)
         .await
         .expect("the approval is written");
     assert_eq!(approved.state, ProposalState::Approved);
@@ -97,20 +101,16 @@ async fn an_approval_vetoed_before_the_agent_runs_it_writes_nothing() {
     })
     .await;
 
-    let vetoed = decide_with_vault(
-        &oncall,
-        &whoami(&oncall, None).await,
-        "web",
-        &name,
-        Verdict::Veto,
-        Some("wrong rollout".into()),
-        None,
-        "sandbox",
-        &audit,
-        Some(&vault),
-    )
-    .await
-    .expect("a veto before the agent ran it is accepted");
+    let vetoer = whoami(&oncall, None).await;
+    let veto = PendingDecision::new(vetoer.clone(), "web", &name, Verdict::Veto)
+        .with_reason(Some("wrong rollout".into()))
+        .in_context("sandbox");
+    let vetoed = Decider::new(oncall.clone(), vetoer)
+        .with_audit(Arc::clone(&audit))
+        .with_vault(Some(Arc::clone(&vault)))
+        .decide(&veto)
+        .await
+        .expect("a veto before the agent ran it is accepted");
     assert_eq!(vetoed.state, ProposalState::Vetoed);
 
     let outcome = tokio::time::timeout(PATIENCE, handle.task)

@@ -15,10 +15,7 @@ use k8s_openapi::api::batch::v1::Job;
 use kube::api::PostParams;
 use kube::{Api, Client};
 use kubevigil::audit::AuditLog;
-use kubevigil::decide::{
-    Identity, decide_with_vault, halt_namespace_with_vault, kill_investigation_with_vault,
-    mint_credential, whoami,
-};
+use kubevigil::decide::{DecideError, Decider, DecisionOutcome, Identity, PendingDecision, whoami};
 use kubevigil::domain::labels::{INVESTIGATION, VAULT_ACCESSOR};
 use kubevigil::domain::policy::POLICY_NAME;
 use kubevigil::domain::{
@@ -29,6 +26,7 @@ use kubevigil::governor::update_status;
 use kubevigil::sandbox::api::{AGENT_USER, ApiServer};
 use kubevigil::vault::{Vault, VaultError, decrypt_with_identity, generate_key_pair};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::Duration;
 use tempfile::TempDir;
 
@@ -40,7 +38,7 @@ struct World {
     server: ApiServer,
     bao: Bao,
     _data: TempDir,
-    audit: AuditLog,
+    audit: Arc<AuditLog>,
 }
 
 impl World {
@@ -125,28 +123,39 @@ impl World {
             .expect("read the proposal")
     }
 
+    /// `user`'s decider, with this world's audit log and `vault`.
+    async fn decider(&self, user: &str, vault: &Arc<Vault>) -> Decider {
+        Decider::new(self.client(user), self.identity(user).await)
+            .with_audit(Arc::clone(&self.audit))
+            .with_vault(Some(Arc::clone(vault)))
+    }
+
+    async fn try_decide(
+        &self,
+        user: &str,
+        name: &str,
+        verdict: Verdict,
+        reason: Option<&str>,
+        vault: &Arc<Vault>,
+    ) -> Result<DecisionOutcome, DecideError> {
+        let decider = self.decider(user, vault).await;
+        let request = PendingDecision::new(decider.identity().clone(), NS, name, verdict)
+            .with_reason(reason.map(Into::into))
+            .in_context("test");
+        decider.decide(&request).await
+    }
+
     async fn decide(
         &self,
         user: &str,
         name: &str,
         verdict: Verdict,
         reason: Option<&str>,
-        vault: &Vault,
-    ) -> kubevigil::decide::DecisionOutcome {
-        decide_with_vault(
-            &self.client(user),
-            &self.identity(user).await,
-            NS,
-            name,
-            verdict,
-            reason.map(Into::into),
-            None,
-            "test",
-            &self.audit,
-            Some(vault),
-        )
-        .await
-        .expect("decide")
+        vault: &Arc<Vault>,
+    ) -> DecisionOutcome {
+        self.try_decide(user, name, verdict, reason, vault)
+            .await
+            .expect("decide")
     }
 }
 
@@ -165,7 +174,7 @@ fn is_revoked(answer: Result<kubevigil::vault::TokenInfo, VaultError>) -> bool {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_approval_mints_a_credential_that_unwraps_exactly_once() {
     let w = World::start(2).await;
-    let vault = w.bao.vault();
+    let vault = Arc::new(w.bao.vault());
     w.proposal("scale-api", "inv-1", None).await;
 
     let first = w
@@ -263,7 +272,7 @@ async fn an_approval_mints_a_credential_that_unwraps_exactly_once() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_credential_encrypted_to_the_agent_round_trips_through_age() {
     let w = World::start(1).await;
-    let vault = w.bao.vault();
+    let vault = Arc::new(w.bao.vault());
     let (identity, recipient) = generate_key_pair();
     w.proposal("scale-api", "inv-2", Some(recipient)).await;
     w.decide("oncall-1", "scale-api", Verdict::Approve, None, &vault)
@@ -284,7 +293,7 @@ async fn a_credential_encrypted_to_the_agent_round_trips_through_age() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_a_recipient_nothing_is_minted_unless_the_policy_allows_unsealed_credentials() {
     let w = World::start_with(1, false).await;
-    let vault = w.bao.vault();
+    let vault = Arc::new(w.bao.vault());
     w.proposal("scale-api", "inv-9", None).await;
     let refused = w
         .decide("oncall-1", "scale-api", Verdict::Approve, None, &vault)
@@ -347,7 +356,7 @@ async fn without_a_recipient_nothing_is_minted_unless_the_policy_allows_unsealed
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_veto_after_approval_revokes_the_minted_credential_before_the_agent_uses_it() {
     let w = World::start(1).await;
-    let vault = w.bao.vault();
+    let vault = Arc::new(w.bao.vault());
     w.proposal("scale-api", "inv-3", None).await;
     let approved = w
         .decide("oncall-1", "scale-api", Verdict::Approve, None, &vault)
@@ -421,20 +430,10 @@ async fn a_veto_after_approval_revokes_the_minted_credential_before_the_agent_us
     }
 
     // Once vetoed, the decision is final: nobody approves it back.
-    let again = decide_with_vault(
-        &w.client("oncall-1"),
-        &w.identity("oncall-1").await,
-        NS,
-        "scale-api",
-        Verdict::Approve,
-        None,
-        None,
-        "test",
-        &w.audit,
-        Some(&vault),
-    )
-    .await
-    .expect_err("a vetoed proposal takes no approval");
+    let again = w
+        .try_decide("oncall-1", "scale-api", Verdict::Approve, None, &vault)
+        .await
+        .expect_err("a vetoed proposal takes no approval");
     assert!(
         again.to_string().contains("oncall-2 already vetoed this"),
         "{again}"
@@ -444,7 +443,7 @@ async fn a_veto_after_approval_revokes_the_minted_credential_before_the_agent_us
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_veto_after_the_agent_reported_is_refused_and_changes_nothing() {
     let w = World::start(1).await;
-    let vault = w.bao.vault();
+    let vault = Arc::new(w.bao.vault());
     w.proposal("scale-api", "inv-6", None).await;
     w.decide("oncall-1", "scale-api", Verdict::Approve, None, &vault)
         .await;
@@ -463,20 +462,16 @@ async fn a_veto_after_the_agent_reported_is_refused_and_changes_nothing() {
     .expect("report the execution");
     let before = w.get("scale-api").await;
 
-    let refused = decide_with_vault(
-        &w.client("oncall-2"),
-        &w.identity("oncall-2").await,
-        NS,
-        "scale-api",
-        Verdict::Veto,
-        Some("too late".into()),
-        None,
-        "test",
-        &w.audit,
-        Some(&vault),
-    )
-    .await
-    .expect_err("a veto after the agent reported is refused");
+    let refused = w
+        .try_decide(
+            "oncall-2",
+            "scale-api",
+            Verdict::Veto,
+            Some("too late"),
+            &vault,
+        )
+        .await
+        .expect_err("a veto after the agent reported is refused");
     assert_eq!(
         refused.to_string(),
         "the agent already reported this proposal Executed: a veto can no longer stop it; \
@@ -494,24 +489,19 @@ async fn a_veto_after_the_agent_reported_is_refused_and_changes_nothing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_kill_ends_an_approved_proposal_its_agent_has_not_run() {
     let w = World::start(1).await;
-    let vault = w.bao.vault();
+    let vault = Arc::new(w.bao.vault());
     w.job("inv-7", None).await;
     w.proposal("scale-api", "inv-7", None).await;
     w.decide("oncall-1", "scale-api", Verdict::Approve, None, &vault)
         .await;
     let minted = credential_of(&w.get("scale-api").await).wrapped_accessor;
 
-    let (outcome, _) = kill_investigation_with_vault(
-        &w.client("oncall-2"),
-        &w.identity("oncall-2").await,
-        NS,
-        "inv-7",
-        Some("runaway".into()),
-        &w.audit,
-        Some(&vault),
-    )
-    .await
-    .expect("kill");
+    let (outcome, _) = w
+        .decider("oncall-2", &vault)
+        .await
+        .kill(NS, "inv-7", Some("runaway".into()))
+        .await
+        .expect("kill");
     assert_eq!(outcome.expired, vec!["scale-api".to_string()]);
     assert!(outcome.already_decided.is_empty(), "{outcome:?}");
     assert!(is_revoked(vault.lookup_accessor(&minted).await));
@@ -534,7 +524,7 @@ async fn a_kill_ends_an_approved_proposal_its_agent_has_not_run() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_kill_revokes_the_investigations_token_its_children_and_its_credentials() {
     let w = World::start(1).await;
-    let vault = w.bao.vault();
+    let vault = Arc::new(w.bao.vault());
     vault
         .put_policy(
             "kubevigil-investigation",
@@ -557,17 +547,12 @@ async fn a_kill_revokes_the_investigations_token_its_children_and_its_credential
     let minted = credential_of(&w.get("scale-api").await).wrapped_accessor;
     assert!(vault.lookup_accessor(&child_accessor).await.is_ok());
 
-    let (outcome, revocation) = kill_investigation_with_vault(
-        &w.client("oncall-1"),
-        &w.identity("oncall-1").await,
-        NS,
-        "inv-4",
-        Some("runaway".into()),
-        &w.audit,
-        Some(&vault),
-    )
-    .await
-    .expect("kill");
+    let (outcome, revocation) = w
+        .decider("oncall-1", &vault)
+        .await
+        .kill(NS, "inv-4", Some("runaway".into()))
+        .await
+        .expect("kill");
     assert!(outcome.job_deleted);
     assert!(revocation.failures.is_empty(), "{revocation:?}");
     for gone in [&accessor, &child_accessor, &minted] {
@@ -606,7 +591,7 @@ async fn the_ttl_left_counts_down() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn vault_going_away_keeps_the_approval_and_says_why() {
     let mut w = World::start(1).await;
-    let vault = w.bao.vault();
+    let vault = Arc::new(w.bao.vault());
     let identity = vault.identity().await.expect("identity while up");
     assert!(
         identity.policies.contains(&"root".to_string()),
@@ -635,7 +620,7 @@ async fn vault_going_away_keeps_the_approval_and_says_why() {
 
     // Vault comes back (a new server here): minting again completes it.
     let back = Bao::start().await;
-    let vault = back.vault();
+    let vault = Arc::new(back.vault());
     vault
         .put_policy(
             WRITE_POLICY,
@@ -643,14 +628,12 @@ async fn vault_going_away_keeps_the_approval_and_says_why() {
         )
         .await
         .expect("policy");
-    let minted = mint_credential(
-        &w.client("oncall-1"),
-        &vault,
-        &w.identity("oncall-1").await,
-        stored,
-    )
-    .await
-    .expect("mint after Vault is back");
+    let minted = w
+        .decider("oncall-1", &vault)
+        .await
+        .mint(stored)
+        .await
+        .expect("mint after Vault is back");
     let credential = credential_of(&minted);
     assert!(
         vault
@@ -664,7 +647,7 @@ async fn vault_going_away_keeps_the_approval_and_says_why() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_halt_revokes_every_investigation_token_in_the_namespace() {
     let w = World::start(1).await;
-    let vault = w.bao.vault();
+    let vault = Arc::new(w.bao.vault());
     let mut accessors = Vec::new();
     for inv in ["inv-7", "inv-8"] {
         let (_, accessor) = vault
@@ -674,16 +657,12 @@ async fn a_halt_revokes_every_investigation_token_in_the_namespace() {
         w.job(inv, Some(&accessor)).await;
         accessors.push(accessor);
     }
-    let (outcome, revocation) = halt_namespace_with_vault(
-        &w.client("oncall-1"),
-        &w.identity("oncall-1").await,
-        NS,
-        Some("bad deploy".into()),
-        &w.audit,
-        Some(&vault),
-    )
-    .await
-    .expect("halt");
+    let (outcome, revocation) = w
+        .decider("oncall-1", &vault)
+        .await
+        .halt(NS, Some("bad deploy".into()))
+        .await
+        .expect("halt");
     assert_eq!(outcome.suspended.len(), 2, "{outcome:?}");
     assert_eq!(revocation.revoked.len(), 2, "{revocation:?}");
     for gone in &accessors {
@@ -697,7 +676,7 @@ async fn a_halt_revokes_every_investigation_token_in_the_namespace() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_sandbox_with_bao_gives_investigations_tokens_and_its_agents_use_credentials() {
     let sandbox = sandbox_with_bao().await;
-    let vault = sandbox_vault(&sandbox);
+    let vault = Arc::new(sandbox_vault(&sandbox));
     let oncall = sandbox.api().client("oncall-1").expect("client");
     let handle = sandbox
         .start_investigation("rollout", "web")
@@ -736,21 +715,16 @@ async fn the_sandbox_with_bao_gives_investigations_tokens_and_its_agents_use_cre
     assert_eq!(token.metadata.get("investigation"), Some(&inv.id));
 
     let data = tempfile::tempdir().expect("tempdir");
-    let audit = AuditLog::open(data.path().join("audit.log")).expect("audit");
-    let outcome = decide_with_vault(
-        &oncall,
-        &whoami(&oncall, None).await,
-        "web",
-        &name,
-        Verdict::Approve,
-        None,
-        None,
-        "test",
-        &audit,
-        Some(&vault),
-    )
-    .await
-    .expect("approve");
+    let audit = Arc::new(AuditLog::open(data.path().join("audit.log")).expect("audit"));
+    let approver = whoami(&oncall, None).await;
+    let approve =
+        PendingDecision::new(approver.clone(), "web", &name, Verdict::Approve).in_context("test");
+    let outcome = Decider::new(oncall.clone(), approver)
+        .with_audit(audit)
+        .with_vault(Some(Arc::clone(&vault)))
+        .decide(&approve)
+        .await
+        .expect("approve");
     assert!(outcome.warnings.is_empty(), "{:?}", outcome.warnings);
     let executed = wait_for(ProposalState::Executed).await;
     let credential = credential_of(&executed);

@@ -67,6 +67,14 @@ fn stamp<'r>(record: &'r AuditRecord, session: &Session) -> Cow<'r, AuditRecord>
     })
 }
 
+/// `record` with the context and server this process works on filled in
+/// where it has none ([`set_audit_cluster`]): what an Event's copy of a record
+/// carries, with or without a local log.
+pub fn stamped(record: &AuditRecord) -> AuditRecord {
+    let session = SESSION.read().unwrap_or_else(PoisonError::into_inner);
+    stamp(record, &session).into_owned()
+}
+
 /// An open, append-only JSON-lines audit log (by default `audit.jsonl` in the
 /// data directory, see `crate::config`). Cheap to share behind an `Arc`; appends
 /// from several tasks are serialised.
@@ -126,8 +134,7 @@ impl AuditLog {
     /// `record` with the context and server this process works on filled in
     /// where it has none ([`set_audit_cluster`]), as [`AuditLog::append`] writes it.
     pub fn stamped(&self, record: &AuditRecord) -> AuditRecord {
-        let session = SESSION.read().unwrap_or_else(PoisonError::into_inner);
-        stamp(record, &session).into_owned()
+        stamped(record)
     }
 
     /// Appends `record` as one line and waits until it is on disk

@@ -20,6 +20,6 @@ pub use cluster::{
     AUDIT_LABEL, AUDIT_RECORD_ANNOTATION, collect_from_cluster, export_from_cluster, export_scoped,
 };
 pub use export::{ExportFormat, export, import};
-pub use log::{AuditLog, read_local, set_audit_cluster, use_audit_file};
+pub use log::{AuditLog, read_local, set_audit_cluster, stamped, use_audit_file};
 pub use record::AuditRecord;
 pub use since::{parse_since, since_ago};

@@ -6,9 +6,8 @@ use crate::app::action::Action;
 use crate::app::decisions::{DecisionEffect, DecisionEvent};
 use crate::audit::AuditLog;
 use crate::decide::{
-    DecideError, HaltOutcome, KillOutcome, PRESENCE_NAMESPACE, PendingDecision, Revocation,
-    decide_request, halt_namespace_with_vault, kill_investigation_with_vault, may_decide,
-    spawn_presence_task, watch_presence,
+    DecideError, Decider, HaltOutcome, Identity, KillOutcome, PRESENCE_NAMESPACE, Revocation,
+    may_decide, spawn_presence_task, watch_presence,
 };
 use crate::vault::Vault;
 use futures::StreamExt;
@@ -71,8 +70,13 @@ impl DecisionTasks {
         self.vault = vault;
     }
 
-    fn vault(&self) -> Option<Arc<Vault>> {
-        self.vault.clone()
+    /// The decider for `identity`'s acts: this console's audit log and
+    /// Vault; or why the audit log cannot be opened.
+    fn decider(&mut self, client: &Client, identity: &Identity) -> Result<Decider, String> {
+        let audit = self.audit()?;
+        Ok(Decider::new(client.clone(), identity.clone())
+            .with_audit(audit)
+            .with_vault(self.vault.clone()))
     }
 
     /// Runs one effect against `client`; results go to `tx`.
@@ -86,16 +90,17 @@ impl DecisionTasks {
                 retry,
                 after,
             } => {
-                let audit = self.audit();
-                let vault = self.vault();
+                let decider = self.decider(&client, &request.identity);
                 tokio::spawn(async move {
                     if let Some(wait) = after {
                         tokio::time::sleep(wait).await;
                     }
-                    let result = match audit {
-                        Ok(audit) => {
-                            record(&client, &request, retry, &audit, vault.as_deref()).await
-                        }
+                    let result = match decider {
+                        // With Vault on, a decision that completes the
+                        // approvals of a LimitedWrite proposal mints the
+                        // agent's write credential, and a veto revokes it.
+                        Ok(decider) if retry => decider.retry(&request).await,
+                        Ok(decider) => decider.decide(&request).await,
                         Err(error) => Err(DecideError::Rejected {
                             doing: request.describe(),
                             message: format!(
@@ -118,17 +123,9 @@ impl DecisionTasks {
             } => {
                 let doing = format!("kill {namespace}/{job}");
                 let event = move |result| DecisionEvent::Killed { id, result };
-                self.spawn_stop(doing, tx, event, |audit, vault| async move {
-                    kill_investigation_with_vault(
-                        &client,
-                        &identity,
-                        &namespace,
-                        &job,
-                        None,
-                        &audit,
-                        vault.as_deref(),
-                    )
-                    .await
+                let decider = self.decider(&client, &identity);
+                self.spawn_stop(doing, tx, event, decider, |decider| async move {
+                    decider.kill(&namespace, &job, None).await
                 });
             }
             DecisionEffect::Halt {
@@ -139,16 +136,9 @@ impl DecisionTasks {
             } => {
                 let doing = format!("halt {namespace}");
                 let event = move |result| DecisionEvent::Halted { id, result };
-                self.spawn_stop(doing, tx, event, |audit, vault| async move {
-                    halt_namespace_with_vault(
-                        &client,
-                        &identity,
-                        &namespace,
-                        reason,
-                        &audit,
-                        vault.as_deref(),
-                    )
-                    .await
+                let decider = self.decider(&client, &identity);
+                self.spawn_stop(doing, tx, event, decider, |decider| async move {
+                    decider.halt(&namespace, reason).await
                 });
             }
             DecisionEffect::Resume {
@@ -159,16 +149,12 @@ impl DecisionTasks {
             } => {
                 let doing = format!("resume {namespace}");
                 let event = move |result| DecisionEvent::Resumed { id, result };
-                self.spawn_stop(doing, tx, event, move |audit, _vault| async move {
-                    crate::decide::resume_namespace(
-                        &client,
-                        &identity,
-                        &namespace,
-                        restore_phase,
-                        &audit,
-                    )
-                    .await
-                    .map(|outcome| (outcome, Revocation::default()))
+                let decider = self.decider(&client, &identity);
+                self.spawn_stop(doing, tx, event, decider, move |decider| async move {
+                    decider
+                        .resume(&namespace, restore_phase)
+                        .await
+                        .map(|outcome| (outcome, Revocation::default()))
                 });
             }
             DecisionEffect::LoadAudit { namespace } => {
@@ -247,27 +233,27 @@ impl DecisionTasks {
         }
     }
 
-    /// Runs a kill or halt as a task: `stop` does it with the audit log and
-    /// Vault, the Vault revocations that failed are added to its warnings, and
+    /// Runs a kill, halt or resume as a task: `stop` does it with `decider`,
+    /// the Vault revocations that failed are added to its warnings, and
     /// `event` turns the result into what is sent back. Without an audit log
-    /// nothing is done and the failure names what was being `doing`.
+    /// (`decider` is why not) nothing is done and the failure names what was
+    /// being `doing`.
     fn spawn_stop<O, Stop, Done, Event>(
         &mut self,
         doing: String,
         tx: Sender<Action>,
         event: Event,
+        decider: Result<Decider, String>,
         stop: Stop,
     ) where
         O: Warned + Send + 'static,
-        Stop: FnOnce(Arc<AuditLog>, Option<Arc<Vault>>) -> Done + Send + 'static,
+        Stop: FnOnce(Decider) -> Done + Send + 'static,
         Done: Future<Output = Result<(O, Revocation), DecideError>> + Send + 'static,
         Event: FnOnce(Result<O, DecideError>) -> DecisionEvent + Send + 'static,
     {
-        let audit = self.audit();
-        let vault = self.vault();
         tokio::spawn(async move {
-            let result = match audit {
-                Ok(audit) => stop(audit, vault).await.map(|(mut outcome, revocation)| {
+            let result = match decider {
+                Ok(decider) => stop(decider).await.map(|(mut outcome, revocation)| {
                     outcome
                         .warnings_mut()
                         .extend(revocation_warnings(revocation));
@@ -302,19 +288,6 @@ impl Warned for HaltOutcome {
     fn warnings_mut(&mut self) -> &mut Vec<String> {
         &mut self.warnings
     }
-}
-
-/// Makes a decision, first time or again. With Vault on, a decision that
-/// completes the approvals of a LimitedWrite proposal mints the agent's write
-/// credential, and a veto revokes what was minted.
-async fn record(
-    client: &Client,
-    request: &PendingDecision,
-    retry: bool,
-    audit: &AuditLog,
-    vault: Option<&Vault>,
-) -> Result<crate::decide::DecisionOutcome, DecideError> {
-    decide_request(client, request, audit, vault, retry).await
 }
 
 /// Vault revocations that failed during a kill or halt, as notices: the kill

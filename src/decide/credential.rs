@@ -3,14 +3,12 @@
 //! rule, in Autonomous), a response-wrapped child token is minted and stored in
 //! its status with a resourceVersion-guarded write; veto and expiry revoke it.
 
-use super::decision::CredentialWork;
 use super::failure::{is_conflict, timed};
 use super::write::read_policy;
-use super::{DecideError, DecisionOutcome, Identity, PendingDecision};
-use crate::audit::AuditLog;
+use super::{DecideError, Identity};
 use crate::domain::{
     ActionProposal, ActionProposalStatus, DecisionSource, MintedCredential, NoCredential,
-    NoCredentialReason, Phase, ProposalState, ProposedAction, Verdict,
+    NoCredentialReason, Phase, ProposalState, Verdict,
 };
 use crate::vault::{
     DEFAULT_WRAP_TTL_SECONDS, MintRequest, Vault, VaultError, WRITE_CREDENTIAL_USES,
@@ -39,6 +37,9 @@ pub enum CredentialError {
         "approval recorded, but no write credential was minted: the proposal names no credentialRecipient and its TrustPolicy does not allow unsealed credentials"
     )]
     NoRecipient,
+    /// The decider has no Vault to mint or revoke with.
+    #[error("no write credential was minted or revoked: Vault is off")]
+    VaultOff,
     /// The proposal is neither approved in a write phase nor auto-approved in Autonomous.
     #[error(
         "{name} is {state} in phase {phase}: only a proposal approved in LimitedWrite or Autonomous, or auto-approved in Autonomous, gets a credential"
@@ -53,54 +54,6 @@ pub enum CredentialError {
     },
 }
 
-/// [`decide`], then the credential work ([`settle_credential`]).
-#[allow(clippy::too_many_arguments)]
-pub async fn decide_with_vault(
-    client: &Client,
-    identity: &Identity,
-    namespace: &str,
-    proposal_name: &str,
-    verdict: Verdict,
-    reason: Option<String>,
-    edited_action: Option<ProposedAction>,
-    context: &str,
-    audit: &AuditLog,
-    vault: Option<&Vault>,
-) -> Result<DecisionOutcome, DecideError> {
-    let request = super::decision::new_request(
-        identity,
-        namespace,
-        proposal_name,
-        verdict,
-        reason,
-        edited_action,
-        context,
-    );
-    decide_request(client, &request, audit, vault, false).await
-}
-
-/// Makes the decision `request` holds (first time, or again with `is_retry`:
-/// a decision of ours found already written counts as made), settles the
-/// credential ([`settle_credential`]) and records the decision (status,
-/// Event, audit line naming what became of the credential). This is the one
-/// path the console takes, so a retried veto revokes exactly as a first one does.
-pub async fn decide_request(
-    client: &Client,
-    request: &PendingDecision,
-    audit: &AuditLog,
-    vault: Option<&Vault>,
-    is_retry: bool,
-) -> Result<DecisionOutcome, DecideError> {
-    super::decision::decide_pending(
-        client,
-        request,
-        audit,
-        is_retry,
-        CredentialWork::Settle(vault),
-    )
-    .await
-}
-
 /// The credential work after a decision on `proposal` (as written); returns
 /// the proposal as it then is and warnings for the operator:
 ///
@@ -112,7 +65,7 @@ pub async fn decide_request(
 /// - a veto or expiry of a proposal that holds a credential revokes it.
 ///
 /// Nothing here undoes the decision.
-pub async fn settle_credential(
+pub(super) async fn settle_credential(
     client: &Client,
     identity: &Identity,
     vault: Option<&Vault>,
@@ -178,7 +131,7 @@ async fn reread(client: &Client, proposal: ActionProposal) -> ActionProposal {
 
 /// Writes `note` into the proposal's status (`noCredential`), unless it holds
 /// a credential meanwhile; returns the proposal as written.
-pub async fn record_no_credential(
+pub(super) async fn record_no_credential(
     client: &Client,
     proposal: &ActionProposal,
     note: NoCredential,
@@ -215,7 +168,7 @@ pub async fn record_no_credential(
 /// `spec.credentialRecipient` when given. The status write carries the
 /// resourceVersion; when another console stored a credential first, ours is
 /// revoked and theirs kept. When the write fails, ours is revoked.
-pub async fn mint_credential(
+pub(super) async fn mint_credential(
     client: &Client,
     vault: &Vault,
     identity: &Identity,
@@ -342,7 +295,7 @@ async fn note_failure(
 /// `revoked` in the status with a guarded write. Nothing to do without one.
 /// The token is revoked in Vault first, so a failed status write leaves it
 /// revoked anyway.
-pub async fn revoke_credential(
+pub(super) async fn revoke_credential(
     client: &Client,
     vault: &Vault,
     identity: &Identity,

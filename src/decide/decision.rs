@@ -4,28 +4,29 @@
 
 use super::failure::{Request, timed};
 use super::record::record_decision;
-use super::write::{read_policy, required_approvals, status_of, whole_second, write_decision};
-use super::{
-    DecideError, DecisionOutcome, Identity, PendingDecision, check_offered, describe_edit,
-};
-use crate::audit::AuditLog;
+use super::write::{Rules, read_policy, status_of, whole_second, write_decision};
+use super::{DecideError, Decider, DecisionOutcome, PendingDecision, check_offered, describe_edit};
 use crate::domain::canonical::short_digest;
 use crate::domain::{
     ActionProposal, Decision, DecisionSource, ProposedAction, TrustPolicySpec, Verdict,
     action_digest, effective_action,
 };
 use crate::governor::{TIMEOUT_RULE, is_expired};
-use crate::vault::Vault;
 use jiff::Timestamp;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
-use kube::{Api, Client};
+use kube::Api;
 
-/// Records `identity`'s `verdict` on proposal `namespace/proposal_name`.
+/// Records `request.identity`'s verdict on proposal
+/// `request.namespace/request.proposal`, for [`Decider::decide`] (first try)
+/// and [`Decider::retry`] (`is_retry`: a decision of ours found already
+/// written, an earlier answer having been lost, counts as made).
 ///
 /// Reads the proposal and the namespace's TrustPolicy (none means Shadow),
-/// refuses what the phase does not offer ([`check_offered`]), refuses to approve
+/// refuses a proposal replaced since the operator looked (`proposal_uid`) and
+/// an approval of another action than the one shown (`shown_digest`), refuses
+/// what the phase does not offer ([`check_offered`]), refuses to approve
 /// an expired proposal (and records the expiry), applies the governor's rules
-/// ([`apply_decision`]: distinct approvers, a veto needs a reason, decided is
+/// ([`apply_decision`](crate::governor::apply_decision): distinct approvers, a veto needs a reason, decided is
 /// final, except that an approved proposal the agent has not executed yet can
 /// still be vetoed) and replaces the status with the read resourceVersion as a
 /// precondition. On a 409 it reads again: if someone decided in between it
@@ -38,77 +39,17 @@ use kube::{Api, Client};
 /// with an approval; it is recorded as `edited: true` with `editedAction`.
 /// `context` is the kubeconfig context, for the audit log.
 ///
-/// Once the status is written the decision stands; the Kubernetes Event and the
+/// Once the status is written the decision stands; the credential is settled
+/// when the decider does credential work, then the Kubernetes Event and the
 /// local audit line follow, and failures there are returned as
 /// [`DecisionOutcome::warnings`]. A failure to reach the cluster returns
 /// [`DecideError::Unreachable`] holding a [`PendingDecision`] to retry.
-#[allow(clippy::too_many_arguments)]
-pub async fn decide(
-    client: &Client,
-    identity: &Identity,
-    namespace: &str,
-    proposal_name: &str,
-    verdict: Verdict,
-    reason: Option<String>,
-    edited_action: Option<ProposedAction>,
-    context: &str,
-    audit: &AuditLog,
-) -> Result<DecisionOutcome, DecideError> {
-    let request = new_request(
-        identity,
-        namespace,
-        proposal_name,
-        verdict,
-        reason,
-        edited_action,
-        context,
-    );
-    decide_pending(client, &request, audit, false, CredentialWork::Leave).await
-}
-
-/// A fresh request, first tried now.
-pub(crate) fn new_request(
-    identity: &Identity,
-    namespace: &str,
-    proposal_name: &str,
-    verdict: Verdict,
-    reason: Option<String>,
-    edited_action: Option<ProposedAction>,
-    context: &str,
-) -> PendingDecision {
-    PendingDecision {
-        identity: identity.clone(),
-        namespace: namespace.to_string(),
-        proposal: proposal_name.to_string(),
-        verdict,
-        reason: reason.filter(|r| !r.trim().is_empty()),
-        edited_action,
-        proposal_uid: None,
-        shown_digest: None,
-        context: context.to_string(),
-        first_tried_at: whole_second(Timestamp::now()),
-    }
-}
-
-/// Whether a decision also does the credential work before it is recorded.
-#[derive(Clone, Copy)]
-pub(crate) enum CredentialWork<'a> {
-    /// Leave credentials alone ([`decide`]).
-    Leave,
-    /// Mint, note or revoke ([`super::credential::settle_credential`]) with
-    /// this Vault (`None`: Vault is off).
-    Settle(Option<&'a Vault>),
-}
-
-/// [`decide`] for a prepared request. On a retry, a decision of ours found
-/// already written (an earlier answer was lost) counts as made.
-pub(crate) async fn decide_pending(
-    client: &Client,
+pub(super) async fn decide_pending(
+    decider: &Decider,
     request: &PendingDecision,
-    audit: &AuditLog,
     is_retry: bool,
-    work: CredentialWork<'_>,
 ) -> Result<DecisionOutcome, DecideError> {
+    let client = decider.client();
     let doing = request.describe();
     let write = Request {
         user: &request.identity.user,
@@ -140,7 +81,7 @@ pub(crate) async fn decide_pending(
     let edited = checked_edit(&proposal, request)?;
 
     if is_retry && let Some(found) = our_decision(&proposal, request) {
-        let mut outcome = finish(client, audit, request, proposal, found, false, work).await;
+        let mut outcome = finish(decider, request, proposal, found, false).await;
         outcome.warnings.insert(
             0,
             "an earlier attempt had already reached the cluster".to_string(),
@@ -153,7 +94,7 @@ pub(crate) async fn decide_pending(
     check_offered(&base, phase, request.verdict)?;
     if request.verdict == Verdict::Approve && is_expired(&proposal.spec, Some(&base), now) {
         let expired_at = proposal.spec.expires_at.as_ref().map_or(now, |t| t.0);
-        record_expiry(client, audit, &api, proposal, policy.as_ref(), request).await;
+        record_expiry(decider, &api, proposal, policy.as_ref(), request).await;
         return Err(DecideError::Expired { expired_at });
     }
     let action_digest = match &edited {
@@ -171,26 +112,22 @@ pub(crate) async fn decide_pending(
         edited_action: edited,
         action_digest: Some(action_digest),
     };
-    let required = required_approvals(policy.as_ref());
     let written = write_decision(
         &api,
         proposal,
         &decision,
-        policy.as_ref(),
-        required,
+        Rules::of(policy.as_ref()),
         2,
         &write,
         Some(request),
     )
     .await?;
     Ok(finish(
-        client,
-        audit,
+        decider,
         request,
         written.proposal,
         decision,
         written.retried,
-        work,
     )
     .await)
 }
@@ -199,23 +136,22 @@ pub(crate) async fn decide_pending(
 /// with its Event and audit line recorded: the record says what became of the
 /// credential.
 async fn finish(
-    client: &Client,
-    audit: &AuditLog,
+    decider: &Decider,
     request: &PendingDecision,
     proposal: ActionProposal,
     decision: Decision,
     retried: bool,
-    work: CredentialWork<'_>,
 ) -> DecisionOutcome {
-    let (proposal, mut warnings) = match work {
-        CredentialWork::Leave => (proposal, Vec::new()),
-        CredentialWork::Settle(vault) => {
-            super::credential::settle_credential(client, &request.identity, vault, proposal).await
-        }
+    let client = decider.client();
+    let (proposal, mut warnings) = if decider.settles_credentials() {
+        super::credential::settle_credential(client, &request.identity, decider.vault(), proposal)
+            .await
+    } else {
+        (proposal, Vec::new())
     };
     let recorded = record_decision(
         client,
-        audit,
+        decider.audit(),
         &request.identity,
         &proposal,
         &decision,
@@ -339,8 +275,7 @@ fn our_decision(proposal: &ActionProposal, request: &PendingDecision) -> Option<
 /// Writes the expiry of a proposal whose time ran out (what the governor would
 /// do), best effort: the operator is told it expired either way.
 async fn record_expiry(
-    client: &Client,
-    audit: &AuditLog,
+    decider: &Decider,
     api: &Api<ActionProposal>,
     proposal: ActionProposal,
     policy: Option<&TrustPolicySpec>,
@@ -366,11 +301,15 @@ async fn record_expiry(
         edited_action: None,
         action_digest: None,
     };
-    match write_decision(api, proposal, &decision, policy, 1, 3, &write, None).await {
+    let rules = Rules {
+        policy,
+        required: 1,
+    };
+    match write_decision(api, proposal, &decision, rules, 3, &write, None).await {
         Ok(written) => {
             let warnings = record_decision(
-                client,
-                audit,
+                decider.client(),
+                decider.audit(),
                 &request.identity,
                 &written.proposal,
                 &decision,

@@ -4,8 +4,8 @@ use super::failure::{Request, is_already_exists, is_conflict, is_not_found, list
 use super::kill::{expire_proposals, list_proposals};
 use super::record::{Note, record_elsewhere};
 use super::write::whole_second;
-use super::{DecideError, HaltOutcome, Identity};
-use crate::audit::{AuditAction, AuditLog, ChangeRecord, LastChange};
+use super::{DecideError, Decider, HaltOutcome, Identity};
+use crate::audit::{AuditAction, ChangeRecord, LastChange};
 use crate::domain::investigation::state_of;
 use crate::domain::labels::{INVESTIGATION_SELECTOR, LAST_CHANGE};
 use crate::domain::policy::POLICY_NAME;
@@ -37,13 +37,12 @@ pub const HALTED_FROM: &str = "kubevigil.io/halted-from";
 /// as an Event on the TrustPolicy and an audit line.
 ///
 /// The policy goes first, so nothing more is approved while Jobs are stopped.
-pub async fn halt_namespace(
-    client: &Client,
-    identity: &Identity,
+pub(super) async fn halt_namespace(
+    decider: &Decider,
     namespace: &str,
     reason: Option<String>,
-    audit: &AuditLog,
 ) -> Result<HaltOutcome, DecideError> {
+    let (client, identity) = (decider.client(), decider.identity());
     let doing = format!("halt {namespace}");
     let reason = reason.filter(|r| !r.trim().is_empty());
     let at = whole_second(Timestamp::now());
@@ -58,8 +57,7 @@ pub async fn halt_namespace(
             .unwrap_or_default()
     );
     let proposals = list_proposals(client, identity, namespace, &doing).await?;
-    let ended =
-        expire_proposals(client, identity, namespace, proposals, &why, audit, &doing).await?;
+    let ended = expire_proposals(decider, namespace, proposals, &why, &doing).await?;
 
     let mut warnings = ended.warnings;
     let policies: Api<TrustPolicy> = Api::namespaced(client.clone(), namespace);
@@ -95,7 +93,7 @@ pub async fn halt_namespace(
         ),
         action: "Halt",
     };
-    warnings.extend(record_elsewhere(client, audit, identity, note, &record).await);
+    warnings.extend(record_elsewhere(client, decider.audit(), identity, note, &record).await);
     Ok(HaltOutcome {
         namespace: namespace.to_string(),
         previous_phase,

@@ -3,9 +3,9 @@
 use super::failure::{Request, is_not_found, list_all, timed};
 use super::record::record_decision;
 use super::record::{Note, record_elsewhere};
-use super::write::{read_policy, required_approvals, status_of, whole_second, write_decision};
-use super::{DecideError, Identity, KillOutcome};
-use crate::audit::{AuditAction, AuditLog, AuditRecord};
+use super::write::{Rules, read_policy, status_of, whole_second, write_decision};
+use super::{DecideError, Decider, Identity, KillOutcome};
+use crate::audit::{AuditAction, AuditRecord};
 use crate::domain::{ActionProposal, Decision, DecisionSource, Verdict, labels};
 use crate::governor::awaits_execution;
 use jiff::Timestamp;
@@ -22,14 +22,13 @@ use kube::{Api, Client, Resource, ResourceExt};
 ///
 /// Proposals already vetoed, expired or executed are left as they are. A Job already gone is not an
 /// error: the outcome says it was not deleted now.
-pub async fn kill_investigation(
-    client: &Client,
-    identity: &Identity,
+pub(super) async fn kill_investigation(
+    decider: &Decider,
     namespace: &str,
     job_name: &str,
     reason: Option<String>,
-    audit: &AuditLog,
 ) -> Result<KillOutcome, DecideError> {
+    let (client, identity) = (decider.client(), decider.identity());
     let doing = format!("kill {namespace}/{job_name}");
     let reason = reason.filter(|r| !r.trim().is_empty());
     let jobs: Api<Job> = Api::namespaced(client.clone(), namespace);
@@ -66,12 +65,10 @@ pub async fn kill_investigation(
                 .any(|o| Some(&o.uid) == uid.as_ref())
     };
     let ended = expire_proposals(
-        client,
-        identity,
+        decider,
         namespace,
         proposals.into_iter().filter(belongs).collect(),
         &why,
-        audit,
         &doing,
     )
     .await?;
@@ -121,7 +118,7 @@ pub async fn kill_investigation(
         action: "Kill",
     };
     let mut warnings = ended.warnings;
-    warnings.extend(record_elsewhere(client, audit, identity, note, &record).await);
+    warnings.extend(record_elsewhere(client, decider.audit(), identity, note, &record).await);
     Ok(KillOutcome {
         namespace: namespace.to_string(),
         job: job_name.to_string(),
@@ -134,7 +131,7 @@ pub async fn kill_investigation(
 }
 
 /// What ending a set of proposals did.
-pub(crate) struct Ended {
+pub(super) struct Ended {
     /// Proposals expired now.
     pub expired: Vec<String>,
     /// Proposals that were already decided.
@@ -144,7 +141,7 @@ pub(crate) struct Ended {
 }
 
 /// Every proposal in `namespace`.
-pub(crate) async fn list_proposals(
+pub(super) async fn list_proposals(
     client: &Client,
     identity: &Identity,
     namespace: &str,
@@ -167,18 +164,16 @@ pub(crate) async fn list_proposals(
 /// audit line. An approved proposal is ended too: its agent is being stopped,
 /// and its write credential is revoked, so it must not run later (a halted
 /// namespace's Jobs may be resumed).
-pub(crate) async fn expire_proposals(
-    client: &Client,
-    identity: &Identity,
+pub(super) async fn expire_proposals(
+    decider: &Decider,
     namespace: &str,
     proposals: Vec<ActionProposal>,
     why: &str,
-    audit: &AuditLog,
     doing: &str,
 ) -> Result<Ended, DecideError> {
+    let (client, identity) = (decider.client(), decider.identity());
     let api: Api<ActionProposal> = Api::namespaced(client.clone(), namespace);
     let policy = read_policy(client, &identity.user, namespace, doing, None).await?;
-    let required = required_approvals(policy.as_ref());
     let mut ended = Ended {
         expired: Vec::new(),
         already_decided: Vec::new(),
@@ -215,8 +210,7 @@ pub(crate) async fn expire_proposals(
             &api,
             proposal,
             &decision,
-            policy.as_ref(),
-            required,
+            Rules::of(policy.as_ref()),
             5,
             &write,
             None,
@@ -224,9 +218,15 @@ pub(crate) async fn expire_proposals(
         .await
         {
             Ok(written) => {
-                let warnings =
-                    record_decision(client, audit, identity, &written.proposal, &decision, None)
-                        .await;
+                let warnings = record_decision(
+                    client,
+                    decider.audit(),
+                    identity,
+                    &written.proposal,
+                    &decision,
+                    None,
+                )
+                .await;
                 ended.warnings.extend(warnings);
                 ended.expired.push(name);
             }

@@ -3,14 +3,20 @@
 //! from its IO tasks; all IO goes through a `kube::Client`.
 //!
 //! - [`whoami`]: who is deciding (SelfSubjectReview, else the kubeconfig user, unverified).
-//! - [`decide`]: one decision, written as a status replace guarded by the
-//!   proposal's resourceVersion; the rules are the governor's
-//!   ([`crate::governor::apply_decision`]). Recorded three ways: the status, an
-//!   Event on the proposal, a line in the local [`AuditLog`](crate::audit::AuditLog).
+//! - [`Decider`]: the one context every act goes through (the cluster, who
+//!   acts, the local audit log, Vault when on), used by the console and the
+//!   governor alike:
+//!   - [`Decider::decide`] / [`Decider::retry`]: one decision
+//!     ([`PendingDecision`]), written as a status replace guarded by the
+//!     proposal's resourceVersion; the rules are the governor's
+//!     ([`crate::governor::apply_decision`]). Recorded three ways: the status, an
+//!     Event on the proposal, a line in the local [`AuditLog`](crate::audit::AuditLog).
+//!     With Vault, an approval mints the write credential and a veto revokes it.
+//!   - [`Decider::kill`], [`Decider::halt`], [`Decider::resume`]: stopping
+//!     agents and letting them go on (with Vault, revoking first).
+//!   - [`Decider::mint`], [`Decider::revoke`], [`Decider::note_no_credential`]:
+//!     the credential work on its own (the governor's rule approvals).
 //! - [`validate_edit`], [`edit_text`], [`describe_edit`]: editing before approving.
-//! - [`kill_investigation`], [`halt_namespace`]: stopping agents.
-//! - [`decide_with_vault`], [`kill_investigation_with_vault`],
-//!   [`halt_namespace_with_vault`]: the same, minting and revoking Vault credentials.
 //! - [`publish_presence`], [`spawn_presence_task`], [`watch_presence`]: who is here.
 //!
 //! Failures are [`DecideError`]s whose messages are written for the operator;
@@ -18,6 +24,7 @@
 //! [`PendingDecision`] to keep on screen and retry.
 
 mod credential;
+mod decider;
 mod decision;
 mod edit;
 mod error;
@@ -34,16 +41,12 @@ mod resume;
 mod revoke;
 mod write;
 
-pub use credential::{
-    CredentialError, decide_request, decide_with_vault, mint_credential, record_no_credential,
-    revoke_credential, settle_credential,
-};
-pub use decision::decide;
+pub use credential::CredentialError;
+pub use decider::Decider;
 pub use edit::{describe_edit, edit_text, validate_edit};
 pub use error::{DecideError, OPERATOR_ROLE};
-pub use halt::{HALTED_FROM, SUSPENDED_BY_HALT, halt_namespace};
+pub use halt::{HALTED_FROM, SUSPENDED_BY_HALT};
 pub use identity::{Identity, Right, Rights, may_decide, rights, whoami};
-pub use kill::kill_investigation;
 pub use offered::check_offered;
 pub use outcome::{DecisionOutcome, HaltOutcome, KillOutcome};
 pub use pending::PendingDecision;
@@ -54,5 +57,5 @@ pub use presence::{
     withdraw_presence,
 };
 pub use record::REPORTING_COMPONENT;
-pub use resume::{ResumeOutcome, phase_before_halt, resume_namespace};
-pub use revoke::{Revocation, halt_namespace_with_vault, kill_investigation_with_vault};
+pub use resume::{ResumeOutcome, phase_before_halt};
+pub use revoke::Revocation;

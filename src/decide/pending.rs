@@ -1,10 +1,9 @@
 //! A decision that has not reached the cluster yet, kept so nothing is dropped.
 
-use super::{DecideError, DecisionOutcome, Identity, decision};
-use crate::audit::AuditLog;
+use super::Identity;
+use super::write::whole_second;
 use crate::domain::{ProposedAction, Verdict};
 use jiff::Timestamp;
-use kube::Client;
 use serde::{Deserialize, Serialize};
 
 /// Everything needed to make a decision again: returned inside
@@ -42,6 +41,45 @@ pub struct PendingDecision {
 }
 
 impl PendingDecision {
+    /// `identity`'s `verdict` on proposal `namespace/proposal`, first tried
+    /// now, without a reason, an edit, a context or the preconditions of
+    /// what was shown (add them with the `with_` methods, or set the fields).
+    pub fn new(identity: Identity, namespace: &str, proposal: &str, verdict: Verdict) -> Self {
+        PendingDecision {
+            identity,
+            namespace: namespace.to_string(),
+            proposal: proposal.to_string(),
+            verdict,
+            reason: None,
+            edited_action: None,
+            proposal_uid: None,
+            shown_digest: None,
+            context: String::new(),
+            first_tried_at: whole_second(Timestamp::now()),
+        }
+    }
+
+    /// With `reason` (a blank one counts as none).
+    #[must_use]
+    pub fn with_reason(mut self, reason: Option<String>) -> Self {
+        self.reason = reason.filter(|r| !r.trim().is_empty());
+        self
+    }
+
+    /// With an edited action (only an approval may carry one).
+    #[must_use]
+    pub fn with_edit(mut self, edited_action: Option<ProposedAction>) -> Self {
+        self.edited_action = edited_action;
+        self
+    }
+
+    /// Made in kubeconfig context `context` (for the audit log).
+    #[must_use]
+    pub fn in_context(mut self, context: &str) -> Self {
+        self.context = context.to_string();
+        self
+    }
+
     /// "approve payments/raise-mem-7f3a".
     pub fn describe(&self) -> String {
         let verb = match self.verdict {
@@ -51,16 +89,5 @@ impl PendingDecision {
             Verdict::Kill => "kill",
         };
         format!("{verb} {}/{}", self.namespace, self.proposal)
-    }
-
-    /// Makes the decision again. If an earlier attempt did reach the cluster
-    /// (the answer was lost), the decision found there is reported as made
-    /// rather than refused as a conflict with oneself.
-    pub async fn retry(
-        &self,
-        client: &Client,
-        audit: &AuditLog,
-    ) -> Result<DecisionOutcome, DecideError> {
-        decision::decide_pending(client, self, audit, true, decision::CredentialWork::Leave).await
     }
 }

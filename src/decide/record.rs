@@ -48,18 +48,19 @@ pub(crate) fn event_reason(verdict: Verdict) -> &'static str {
     }
 }
 
-/// Records `note` as an Event and `record` in the local audit log. The act is
-/// already in the cluster, so failures come back as warnings, not errors.
+/// Records `note` as an Event and `record` in the local audit log (when there
+/// is one). The act is already in the cluster, so failures come back as
+/// warnings, not errors.
 pub(crate) async fn record_elsewhere(
     client: &Client,
-    audit: &AuditLog,
+    audit: Option<&AuditLog>,
     reporter: &Identity,
     note: Note,
     record: &AuditRecord,
 ) -> Vec<String> {
     let mut warnings = Vec::new();
     // The Event's copy names the cluster too, as the local line does.
-    let record = &audit.stamped(record);
+    let record = &crate::audit::stamped(record);
     let what = format!(
         "{} {}/{}",
         note.reason,
@@ -69,7 +70,7 @@ pub(crate) async fn record_elsewhere(
     if let Err(error) = post_event(client, reporter, note, record).await {
         warnings.push(format!("the Event for {what} was not recorded: {error}"));
     }
-    if let Err(error) = audit.append(record) {
+    if let Some(Err(error)) = audit.map(|audit| audit.append(record)) {
         warnings.push(format!("{what} is not in the local audit log: {error}"));
     }
     warnings
@@ -152,7 +153,7 @@ fn cut(text: String, max: usize) -> String {
 /// Records `decision` on `proposal` as an Event and in the local audit log.
 pub(crate) async fn record_decision(
     client: &Client,
-    audit: &AuditLog,
+    audit: Option<&AuditLog>,
     reporter: &Identity,
     proposal: &ActionProposal,
     decision: &Decision,

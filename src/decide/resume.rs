@@ -6,8 +6,8 @@ use super::failure::{Request, is_conflict, is_not_found, timed};
 use super::halt::{HALTED_FROM, POLICY_ATTEMPTS, SUSPENDED_BY_HALT, patch_investigation_jobs};
 use super::record::{Note, record_elsewhere};
 use super::write::whole_second;
-use super::{DecideError, Identity};
-use crate::audit::{AuditAction, AuditLog, ChangeRecord, LastChange};
+use super::{DecideError, Decider, Identity};
+use crate::audit::{AuditAction, ChangeRecord, LastChange};
 use crate::domain::labels::LAST_CHANGE;
 use crate::domain::policy::POLICY_NAME;
 use crate::domain::{Phase, TrustPolicy};
@@ -50,13 +50,12 @@ pub fn phase_before_halt(policy: &TrustPolicy) -> Option<Phase> {
 /// someone changed it since (then it is left, and the outcome says why).
 /// Recorded like every decision: an Event on the TrustPolicy, the
 /// `kubevigil.io/last-change` annotation when the phase changes, an audit line.
-pub async fn resume_namespace(
-    client: &Client,
-    identity: &Identity,
+pub(super) async fn resume_namespace(
+    decider: &Decider,
     namespace: &str,
     restore_phase: bool,
-    audit: &AuditLog,
 ) -> Result<ResumeOutcome, DecideError> {
+    let (client, identity) = (decider.client(), decider.identity());
     let doing = format!("resume {namespace}");
     let at = whole_second(Timestamp::now());
     let resumed = unsuspend_jobs(client, identity, namespace, &doing).await?;
@@ -149,7 +148,7 @@ pub async fn resume_namespace(
         message: format!("{identity} resumed {namespace} ({detail})"),
         action: "Resume",
     };
-    warnings.extend(record_elsewhere(client, audit, identity, note, &record).await);
+    warnings.extend(record_elsewhere(client, decider.audit(), identity, note, &record).await);
     Ok(ResumeOutcome {
         namespace: namespace.to_string(),
         resumed,

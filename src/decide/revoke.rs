@@ -4,14 +4,15 @@
 
 use super::credential::revoke_credential;
 use super::failure::{list_all, timed};
+use super::halt::halt_namespace;
+use super::kill::kill_investigation;
 use super::kill::list_proposals;
-use super::{DecideError, HaltOutcome, Identity, KillOutcome, halt_namespace, kill_investigation};
-use crate::audit::AuditLog;
+use super::{DecideError, Decider, HaltOutcome, KillOutcome};
 use crate::domain::ActionProposal;
 use crate::domain::labels::{INVESTIGATION, INVESTIGATION_SELECTOR, VAULT_ACCESSOR};
 use crate::vault::Vault;
 use k8s_openapi::api::batch::v1::Job;
-use kube::{Api, Client, ResourceExt};
+use kube::{Api, ResourceExt};
 
 /// What revoking did, alongside a kill or a halt.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -23,65 +24,58 @@ pub struct Revocation {
     pub failures: Vec<String>,
 }
 
-/// [`kill_investigation`], revoking first (when `vault` is given) the
+/// [`kill_investigation`](super::kill), revoking first (when `vault` is given) the
 /// investigation's token named by the Job's `kubevigil.io/vault-accessor`
 /// annotation, with its children, and every unrevoked credential minted for
 /// the investigation's proposals. Vault failing does not stop the kill: the
 /// failures are in [`Revocation::failures`] and the outcome's warnings.
-pub async fn kill_investigation_with_vault(
-    client: &Client,
-    identity: &Identity,
+pub(super) async fn kill_revoking(
+    decider: &Decider,
     namespace: &str,
     job_name: &str,
     reason: Option<String>,
-    audit: &AuditLog,
-    vault: Option<&Vault>,
 ) -> Result<(KillOutcome, Revocation), DecideError> {
     let mut revocation = Revocation::default();
-    if let Some(vault) = vault {
-        let jobs: Api<Job> = Api::namespaced(client.clone(), namespace);
+    if let Some(vault) = decider.vault() {
+        let jobs: Api<Job> = Api::namespaced(decider.client().clone(), namespace);
         if let Ok(job) = timed(jobs.get(job_name)).await {
-            revoke_for_jobs(client, vault, identity, namespace, &[job], &mut revocation).await?;
+            revoke_for_jobs(decider, vault, namespace, &[job], &mut revocation).await?;
         }
     }
-    let mut outcome =
-        kill_investigation(client, identity, namespace, job_name, reason, audit).await?;
+    let mut outcome = kill_investigation(decider, namespace, job_name, reason).await?;
     outcome.warnings.extend(revocation.failures.iter().cloned());
     Ok((outcome, revocation))
 }
 
-/// [`halt_namespace`], revoking first (when `vault` is given) the token of
+/// [`halt_namespace`](super::halt), revoking first (when `vault` is given) the token of
 /// every investigation Job in `namespace` and every unrevoked credential its
 /// proposals hold. Vault failing does not stop the halt.
-pub async fn halt_namespace_with_vault(
-    client: &Client,
-    identity: &Identity,
+pub(super) async fn halt_revoking(
+    decider: &Decider,
     namespace: &str,
     reason: Option<String>,
-    audit: &AuditLog,
-    vault: Option<&Vault>,
 ) -> Result<(HaltOutcome, Revocation), DecideError> {
     let mut revocation = Revocation::default();
-    if let Some(vault) = vault {
-        let jobs: Api<Job> = Api::namespaced(client.clone(), namespace);
+    if let Some(vault) = decider.vault() {
+        let jobs: Api<Job> = Api::namespaced(decider.client().clone(), namespace);
         if let Ok(found) = list_all(&jobs, Some(INVESTIGATION_SELECTOR)).await {
-            revoke_for_jobs(client, vault, identity, namespace, &found, &mut revocation).await?;
+            revoke_for_jobs(decider, vault, namespace, &found, &mut revocation).await?;
         }
     }
-    let mut outcome = halt_namespace(client, identity, namespace, reason, audit).await?;
+    let mut outcome = halt_namespace(decider, namespace, reason).await?;
     outcome.warnings.extend(revocation.failures.iter().cloned());
     Ok((outcome, revocation))
 }
 
 /// Revokes each Job's investigation token and the credentials of its proposals.
 async fn revoke_for_jobs(
-    client: &Client,
+    decider: &Decider,
     vault: &Vault,
-    identity: &Identity,
     namespace: &str,
     jobs: &[Job],
     revocation: &mut Revocation,
 ) -> Result<(), DecideError> {
+    let (client, identity) = (decider.client(), decider.identity());
     let doing = format!("revoke credentials in {namespace}");
     let proposals = list_proposals(client, identity, namespace, &doing).await?;
     for job in jobs {

@@ -63,20 +63,39 @@ pub(crate) struct Written {
     pub retried: bool,
 }
 
+/// The rules a decision is judged under: the namespace's policy (`None`:
+/// Shadow) and the distinct approvals it requires.
+#[derive(Clone, Copy)]
+pub(crate) struct Rules<'a> {
+    /// The TrustPolicy spec.
+    pub policy: Option<&'a TrustPolicySpec>,
+    /// Distinct approvals required.
+    pub required: u32,
+}
+
+impl<'a> Rules<'a> {
+    /// The rules of `policy`, requiring what it requires ([`required_approvals`]).
+    pub fn of(policy: Option<&'a TrustPolicySpec>) -> Self {
+        Rules {
+            policy,
+            required: required_approvals(policy),
+        }
+    }
+}
+
 /// Appends `decision` to `current`'s status and replaces the status with
 /// `current`'s resourceVersion as precondition. A 409 re-reads and tries again,
 /// up to `attempts` writes in all; a proposal decided meanwhile is a conflict.
-#[allow(clippy::too_many_arguments)]
 pub(crate) async fn write_decision(
     api: &Api<ActionProposal>,
     mut current: ActionProposal,
     decision: &Decision,
-    policy: Option<&TrustPolicySpec>,
-    required: u32,
+    rules: Rules<'_>,
     attempts: usize,
     write: &Request<'_>,
     pending: Option<&PendingDecision>,
 ) -> Result<Written, DecideError> {
+    let Rules { policy, required } = rules;
     let read = Request {
         verb: "get",
         resource: "actionproposals",

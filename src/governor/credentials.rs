@@ -16,7 +16,7 @@
 
 use super::metrics::{CredentialOutcome, Metrics};
 use super::runner::ProposalKey;
-use crate::decide::{CredentialError, Identity, mint_credential, revoke_credential};
+use crate::decide::{CredentialError, Decider, Identity};
 use crate::domain::{ActionProposal, NoCredentialReason, Phase, ProposalState};
 use crate::vault::Vault;
 use kube::{Api, Client};
@@ -79,17 +79,10 @@ enum Ended {
     Failed(Work),
 }
 
-/// What a task needs to talk to the cluster and Vault.
-#[derive(Clone)]
-struct Worker {
-    client: Client,
-    vault: Arc<Vault>,
-    identity: Identity,
-}
-
 /// The governor's Vault client, the work it still owes and the work running.
 pub(super) struct Credentials {
-    worker: Worker,
+    /// What a task talks to the cluster and Vault through.
+    worker: Decider,
     retries: HashMap<ProposalKey, Retry>,
     /// The accessor this process has revoked for each proposal, so a
     /// proposal is revoked once, not again on each event.
@@ -105,13 +98,10 @@ impl Credentials {
     /// Credential work for the governor acting with `client` and `vault`.
     pub(super) fn new(client: Client, vault: Arc<Vault>, metrics: Metrics) -> Self {
         Credentials {
-            worker: Worker {
-                client,
-                vault,
-                // The governor does not ask the cluster who it is: this name
-                // only explains failures, and no decision is recorded under it.
-                identity: Identity::unverified(GOVERNOR_IDENTITY),
-            },
+            // The governor does not ask the cluster who it is: this name
+            // only explains failures, and no decision is recorded under it.
+            worker: Decider::new(client, Identity::unverified(GOVERNOR_IDENTITY))
+                .with_vault(Some(vault)),
             retries: HashMap::new(),
             revoked: HashMap::new(),
             running: JoinSet::new(),
@@ -310,7 +300,7 @@ fn due_now(work: Work) -> Retry {
 /// it) and does that against Vault. `expected` is the work retried should
 /// the read fail; `backoff` is only logged.
 async fn perform(
-    worker: Worker,
+    worker: Decider,
     key: ProposalKey,
     expected: Work,
     known: Option<ActionProposal>,
@@ -321,7 +311,7 @@ async fn perform(
     let proposal = match known {
         Some(proposal) => proposal,
         None => {
-            let api = Api::<ActionProposal>::namespaced(worker.client.clone(), namespace);
+            let api = Api::<ActionProposal>::namespaced(worker.client().clone(), namespace);
             match api.get_opt(name).await {
                 Ok(Some(fresh)) => fresh,
                 Ok(None) => return Ended::NothingOwed,
@@ -341,14 +331,11 @@ async fn perform(
         .and_then(|s| s.credential.as_ref())
         .map(|c| c.wrapped_accessor.clone());
     let done = match work {
-        Work::Mint => mint_credential(&worker.client, &worker.vault, &worker.identity, proposal)
+        Work::Mint => worker
+            .mint(proposal)
             .await
             .map(|written| holds_credential(&written)),
-        Work::Revoke => {
-            revoke_credential(&worker.client, &worker.vault, &worker.identity, &proposal)
-                .await
-                .map(|_| true)
-        }
+        Work::Revoke => worker.revoke(&proposal).await.map(|_| true),
     };
     match done {
         Ok(true) => {

@@ -6,9 +6,10 @@
 use super::credentials::Credentials;
 use super::metrics::{Metrics, Observer};
 use super::{
-    AUTONOMOUS_RULE, TIMEOUT_RULE, apply_decision, initial_status, is_expired, update_status,
+    AUTONOMOUS_RULE, GOVERNOR_IDENTITY, TIMEOUT_RULE, apply_decision, initial_status, is_expired,
+    update_status,
 };
-use crate::decide::record_no_credential;
+use crate::decide::{Decider, Identity};
 use crate::domain::policy::POLICY_NAME;
 use crate::domain::{
     ActionProposal, ActionProposalStatus, NoCredential, NoCredentialReason, Phase, ProposalState,
@@ -46,14 +47,14 @@ pub async fn run(client: Client) {
 /// [`TIMEOUT_RULE`]. Every write carries the resourceVersion it was based on.
 ///
 /// With `vault`, an `AutoApproved` proposal gets its write credential
-/// ([`crate::decide::mint_credential`], the rule named as approver) and the
+/// ([`Decider::mint`], the rule named as approver) and the
 /// credential of an expired or vetoed proposal is revoked
-/// ([`crate::decide::revoke_credential`]). Vault failing never holds back or
+/// ([`Decider::revoke`]). Vault failing never holds back or
 /// undoes a decision: the work is retried later, backing off to one attempt
 /// per proposal every 30 s. Vault calls run in tasks of their own (one at a
 /// time per proposal), so a Vault that hangs never delays an expiry. A mint
 /// that fails is noted on the proposal (`status.noCredential`, `MintFailed`
-/// or `NoRecipient`) by [`crate::decide::mint_credential`], so the agent and
+/// or `NoRecipient`) by [`Decider::mint`], so the agent and
 /// the console see why no credential came.
 ///
 /// Without `vault`, every `AutoApproved` proposal is noted `noCredential:
@@ -324,7 +325,8 @@ impl Governor {
     /// the proposal tries again).
     async fn note_vault_off(&self, proposal: &ActionProposal) {
         let note = vault_off_note(Timestamp::now());
-        if let Err(error) = record_no_credential(&self.client, proposal, note).await {
+        let decider = Decider::new(self.client.clone(), Identity::unverified(GOVERNOR_IDENTITY));
+        if let Err(error) = decider.note_no_credential(proposal, note).await {
             tracing::warn!(%error, proposal = %proposal.name_any(), "governor: noting \"no credential (Vault off)\"");
         }
     }

@@ -205,7 +205,7 @@ pub async fn apply_policy(
         message: event_message(&request.actor, namespace, &change),
         action: "PolicyChange",
     };
-    warnings.extend(record_elsewhere(client, audit, &request.actor, note, &record).await);
+    warnings.extend(record_elsewhere(client, Some(audit), &request.actor, note, &record).await);
     Ok(PolicyApplied {
         namespace: namespace.to_string(),
         resource_version: written.resource_version(),

@@ -22,6 +22,7 @@ use kubevigil::governor::{initial_status, update_status};
 use kubevigil::sandbox::api::{ApiConfig, ApiServer};
 use kubevigil::sandbox::{Sandbox, SandboxOptions};
 use kubevigil::vault::Vault;
+use std::sync::Arc;
 use tempfile::TempDir;
 
 /// The API emulator alone: no governor, no agents.
@@ -32,11 +33,11 @@ pub async fn emulator() -> ApiServer {
 }
 
 /// An audit log in a fresh data directory, which must outlive the log.
-pub fn audit_log() -> (TempDir, AuditLog) {
+pub fn audit_log() -> (TempDir, Arc<AuditLog>) {
     let data = tempfile::tempdir().expect("tempdir");
     let paths = ConfigPaths::under(&data.path().join("config"), &data.path().join("data"));
     let audit = AuditLog::open(&paths.audit_log).expect("audit log");
-    (data, audit)
+    (data, Arc::new(audit))
 }
 
 /// The quiet sandbox (no scenarios, 50x speed) with a real OpenBao dev server.
