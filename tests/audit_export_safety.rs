@@ -15,13 +15,13 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, Time};
 use kube::Api;
 use kube::api::PostParams;
 use kubevigil::app::action::Action;
-use kubevigil::app::decisions::DecisionEvent;
 use kubevigil::app::fixtures::{StateBuilder, at};
 use kubevigil::app::state::State;
 use kubevigil::app::update;
 use kubevigil::audit::{
     AUDIT_LABEL, AUDIT_RECORD_ANNOTATION, AuditAction, AuditRecord, ExportFormat, export, import,
 };
+use kubevigil::cluster::decision_tasks::DecisionEvent;
 use kubevigil::domain::{ActionProposal, Decision, DecisionSource, Risk, Verdict};
 use kubevigil::governor::update_status;
 use kubevigil::sandbox::api::AGENT_USER;

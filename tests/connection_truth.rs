@@ -11,12 +11,13 @@ mod common;
 
 use common::pty::Terminal;
 use common::screen::{draw, text};
-use kubevigil::app::action::{Action, Source};
+use kubevigil::app::action::Action;
 use kubevigil::app::effect::Effect;
 use kubevigil::app::fixtures::{StateBuilder, at};
 use kubevigil::app::state::{Reload, State};
 use kubevigil::app::update;
 use kubevigil::cluster::watch;
+use kubevigil::model::records::Source;
 use kubevigil::sanitize::Redactor;
 use std::sync::Arc;
 use std::time::Duration;

@@ -20,8 +20,8 @@ use kubevigil::app::action::Action;
 use kubevigil::app::fixtures::{StateBuilder, at};
 use kubevigil::app::state::{Modal, Screen, State};
 use kubevigil::app::update;
-use kubevigil::app::vault::VaultEvent;
 use kubevigil::cluster::trim::proposal_record;
+use kubevigil::cluster::vault_watch::VaultEvent;
 use kubevigil::domain::canonical::{quote, short_digest};
 use kubevigil::domain::{
     ActionKind, ActionProposal, ActionProposalSpec, ActionProposalStatus, ActionTarget, Decision,
@@ -672,9 +672,9 @@ fn the_audit_shows_the_digest_a_decision_was_about() {
     update(&mut state, Action::RunCommandLine("audit".into()));
     update(
         &mut state,
-        Action::Decisions(kubevigil::app::decisions::DecisionEvent::AuditLoaded(Ok(
-            records,
-        ))),
+        Action::Decisions(
+            kubevigil::cluster::decision_tasks::DecisionEvent::AuditLoaded(Ok(records)),
+        ),
     );
     let screen = text(&draw(&state));
     assert!(screen.contains("DIGEST"), "{screen}");

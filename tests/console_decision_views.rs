@@ -15,12 +15,12 @@ use common::screen::{draw, screen};
 use crossterm::event::KeyCode;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, Time};
 use kubevigil::app::action::Action;
-use kubevigil::app::decisions::{DecisionEffect, DecisionEvent};
 use kubevigil::app::effect::Effect;
 use kubevigil::app::fixtures::{StateBuilder, at, proposal};
 use kubevigil::app::state::{Modal, State};
 use kubevigil::app::update;
 use kubevigil::audit::{AuditAction, AuditRecord};
+use kubevigil::cluster::decision_tasks::{DecisionEffect, DecisionEvent};
 use kubevigil::decide::Presence;
 use kubevigil::domain::canonical::quote;
 use kubevigil::domain::{

@@ -9,11 +9,11 @@ use common::screen::screen as screen_text;
 use crossterm::event::{KeyCode, KeyModifiers};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, Time};
 use kubevigil::app::action::Action;
-use kubevigil::app::decisions::DecisionEffect;
 use kubevigil::app::effect::Effect;
 use kubevigil::app::fixtures::{StateBuilder, at, key, key_with, proposal};
 use kubevigil::app::state::{Delivery, Modal, State};
 use kubevigil::app::update;
+use kubevigil::cluster::decision_tasks::DecisionEffect;
 use kubevigil::decide::{DecideError, PendingDecision, Right, Rights};
 use kubevigil::domain::{
     ActionKind, ActionProposal, ActionProposalSpec, ActionProposalStatus, ActionTarget, Decision,

@@ -6,10 +6,10 @@ mod common;
 use common::scene::four_investigations;
 use common::screen::screen;
 use kubevigil::app::action::Action;
-use kubevigil::app::decisions::DecisionEvent;
 use kubevigil::app::fixtures::{StateBuilder, at};
 use kubevigil::app::state::State;
 use kubevigil::app::update;
+use kubevigil::cluster::decision_tasks::DecisionEvent;
 use kubevigil::governor::leader::{LeaderInfo, LeaderView};
 
 fn console(columns: u16) -> State {

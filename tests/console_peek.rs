@@ -7,11 +7,12 @@ mod common;
 use common::screen::screen;
 use crossterm::event::KeyCode;
 use kubevigil::app::action::Action;
-use kubevigil::app::effect::{Effect, PeekTarget};
+use kubevigil::app::effect::Effect;
 use kubevigil::app::fixtures::{StateBuilder, at, investigation, key};
 use kubevigil::app::state::State;
 use kubevigil::app::update;
 use kubevigil::domain::{InvestigationState, Phase};
+use kubevigil::model::records::PeekTarget;
 
 fn world() -> State {
     StateBuilder::new()

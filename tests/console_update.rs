@@ -6,7 +6,7 @@ mod common;
 use common::keys::{press, type_text};
 use common::scene::four_investigations;
 use crossterm::event::{KeyCode, KeyModifiers};
-use kubevigil::app::action::{Action, Source};
+use kubevigil::app::action::Action;
 use kubevigil::app::command::Command;
 use kubevigil::app::effect::Effect;
 use kubevigil::app::fixtures::{
@@ -18,6 +18,7 @@ use kubevigil::app::update;
 use kubevigil::cluster::logs::StreamTarget;
 use kubevigil::domain::{InvestigationState, Phase};
 use kubevigil::model::records::EntryKind;
+use kubevigil::model::records::Source;
 use std::collections::BTreeMap;
 
 fn world() -> State {

@@ -14,7 +14,7 @@ use kubevigil::app::effect::Effect;
 use kubevigil::app::fixtures::{StateBuilder, at, investigation, key, proposal};
 use kubevigil::app::state::{Screen, State};
 use kubevigil::app::update;
-use kubevigil::app::vault::{TokenLookup, VaultEffect, VaultEvent, VaultFailure};
+use kubevigil::cluster::vault_watch::{TokenLookup, VaultEffect, VaultEvent, VaultFailure};
 use kubevigil::domain::{InvestigationState, Phase, ProposalState, Risk};
 use kubevigil::model::records::CredentialRecord;
 use kubevigil::vault::{TokenInfo, VaultIdentity};

@@ -8,7 +8,7 @@ use common::keys::{press, type_text};
 use common::scene::four_investigations;
 use common::screen::{draw, text};
 use crossterm::event::KeyCode;
-use kubevigil::app::action::{Action, Source};
+use kubevigil::app::action::Action;
 use kubevigil::app::command::Command;
 use kubevigil::app::fixtures::{
     EVERY_EVENT, StateBuilder, at, key, log_entries, open_with_log, proposal,
@@ -16,6 +16,7 @@ use kubevigil::app::fixtures::{
 use kubevigil::app::state::State;
 use kubevigil::app::update;
 use kubevigil::domain::{Phase, ProposalState, Risk};
+use kubevigil::model::records::Source;
 use ratatui::buffer::Buffer;
 
 const SIZES: [(u16, u16); 3] = [(160, 48), (80, 24), (40, 12)];

@@ -15,7 +15,7 @@ use k8s_openapi::api::core::v1::{Event, Pod};
 use kube::api::{DeleteParams, ListParams, Patch, PatchParams, PostParams};
 use kube::runtime::watcher;
 use kube::{Api, Client, ResourceExt};
-use kubevigil::app::action::{Action, Source};
+use kubevigil::app::action::Action;
 use kubevigil::audit::{AuditLog, collect_from_cluster};
 use kubevigil::cluster::logs::{OlderRequest, StreamTarget, fetch_older, follow};
 use kubevigil::cluster::watch;
@@ -31,6 +31,7 @@ use kubevigil::domain::{
 };
 use kubevigil::governor::{initial_status, update_status};
 use kubevigil::model::records::EntryKind;
+use kubevigil::model::records::Source;
 use kubevigil::policy::{PolicyApplyError, PolicyChangeRequest, apply_policy};
 use kubevigil::sandbox::api::rbac::{Grants, RbacManifests, service_account_user};
 use kubevigil::sandbox::api::{AGENT_USER, ApiServer};

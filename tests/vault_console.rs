@@ -6,8 +6,8 @@ mod common;
 
 use common::bao::Bao;
 use kubevigil::app::action::Action;
-use kubevigil::app::vault::{TokenLookup, VaultEffect, VaultEvent};
-use kubevigil::cluster::vault::{ConsoleVault, VaultTasks};
+use kubevigil::cluster::vault_watch::{ConsoleVault, VaultTasks};
+use kubevigil::cluster::vault_watch::{TokenLookup, VaultEffect, VaultEvent};
 use kubevigil::config::VaultConfig;
 use std::time::Duration;
 use tokio::sync::mpsc;

@@ -12,7 +12,7 @@ use kubevigil::app::action::Action;
 use kubevigil::app::fixtures::{StateBuilder, at};
 use kubevigil::app::state::{State, VaultStatus};
 use kubevigil::app::update;
-use kubevigil::app::vault::{VaultEvent, VaultFailure};
+use kubevigil::cluster::vault_watch::{VaultEvent, VaultFailure};
 use kubevigil::domain::Phase;
 use kubevigil::vault::VaultIdentity;
 

@@ -8,40 +8,16 @@
 //! ratatui lines, none of which implement serde, so it does not derive it.
 
 use super::command::Command;
+use crate::cluster::decision_tasks::{CopyFailed, DecisionEvent};
+use crate::cluster::logs::StreamEvent;
+use crate::cluster::vault_watch::VaultEvent;
+use crate::cluster::watch::WatchEvent;
 use crate::model::highlight::HighlightResult;
 use crate::model::records::{
-    InvestigationRecord, LogEntry, PolicyRecord, ProposalKey, ProposalRecord,
+    InvestigationRecord, LogEntry, PolicyRecord, ProposalKey, ProposalRecord, Source, StreamId,
 };
 use crossterm::event::KeyEvent;
 use jiff::Timestamp;
-
-/// Which watcher a connection-state action is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Source {
-    /// Investigation Jobs (`batch/v1`).
-    Investigations,
-    /// ActionProposals.
-    Proposals,
-    /// TrustPolicies.
-    Policies,
-}
-
-impl Source {
-    /// Every watched source.
-    pub const ALL: [Source; 3] = [Source::Investigations, Source::Proposals, Source::Policies];
-
-    /// The resource's plural name, as RBAC names it.
-    pub fn resource(self) -> &'static str {
-        match self {
-            Source::Investigations => "jobs",
-            Source::Proposals => "actionproposals",
-            Source::Policies => "trustpolicies",
-        }
-    }
-}
-
-/// Identifies one log stream; actions of a stream that was stopped are ignored.
-pub type StreamId = u64;
 
 /// One thing that happened.
 #[derive(Debug, Clone)]
@@ -213,10 +189,105 @@ pub enum Action {
     /// Something the operator should read (an effect failed, a context could not be loaded).
     Notice(String),
     /// A decision, kill, halt, audit read or presence update came back.
-    Decisions(super::decisions::DecisionEvent),
+    Decisions(crate::cluster::decision_tasks::DecisionEvent),
     /// A Vault lookup came back: the operator's identity or a token.
-    Vault(super::vault::VaultEvent),
+    Vault(crate::cluster::vault_watch::VaultEvent),
     /// The newest reasoning line of investigations on the table (`None`: no
     /// pod or log to read yet).
     Peeked(Vec<(String, Option<String>)>),
+}
+
+impl From<WatchEvent> for Action {
+    fn from(event: WatchEvent) -> Action {
+        match event {
+            WatchEvent::InvestigationsListed { epoch, records } => {
+                Action::InvestigationsListed { epoch, records }
+            }
+            WatchEvent::InvestigationsChanged {
+                epoch,
+                applied,
+                deleted,
+            } => Action::InvestigationsChanged {
+                epoch,
+                applied,
+                deleted,
+            },
+            WatchEvent::ProposalsListed { epoch, records } => {
+                Action::ProposalsListed { epoch, records }
+            }
+            WatchEvent::ProposalsChanged {
+                epoch,
+                applied,
+                deleted,
+            } => Action::ProposalsChanged {
+                epoch,
+                applied,
+                deleted,
+            },
+            WatchEvent::PoliciesListed { epoch, records } => {
+                Action::PoliciesListed { epoch, records }
+            }
+            WatchEvent::PoliciesChanged {
+                epoch,
+                applied,
+                deleted,
+            } => Action::PoliciesChanged {
+                epoch,
+                applied,
+                deleted,
+            },
+            WatchEvent::SourceDisconnected {
+                epoch,
+                source,
+                since,
+                error,
+            } => Action::SourceDisconnected {
+                epoch,
+                source,
+                since,
+                error,
+            },
+            WatchEvent::SourceForbidden {
+                epoch,
+                source,
+                namespace,
+            } => Action::SourceForbidden {
+                epoch,
+                source,
+                namespace,
+            },
+            WatchEvent::SourceConnected { epoch, source } => {
+                Action::SourceConnected { epoch, source }
+            }
+        }
+    }
+}
+
+impl From<StreamEvent> for Action {
+    fn from(event: StreamEvent) -> Action {
+        match event {
+            StreamEvent::Started { stream, pod } => Action::StreamStarted { stream, pod },
+            StreamEvent::Waiting { stream, reason } => Action::StreamWaiting { stream, reason },
+            StreamEvent::Lines { stream, entries } => Action::LogLines { stream, entries },
+            StreamEvent::Ended { stream, error } => Action::StreamEnded { stream, error },
+        }
+    }
+}
+
+impl From<VaultEvent> for Action {
+    fn from(event: VaultEvent) -> Action {
+        Action::Vault(event)
+    }
+}
+
+impl From<DecisionEvent> for Action {
+    fn from(event: DecisionEvent) -> Action {
+        Action::Decisions(event)
+    }
+}
+
+impl From<CopyFailed> for Action {
+    fn from(failed: CopyFailed) -> Action {
+        Action::Notice(failed.0)
+    }
 }

@@ -1,237 +1,189 @@
 //! The operator's intents: what a key (or a `:` command) asks the console to do.
 //!
-//! Every [`Command`] has a stable kebab-case name, used as the key of
-//! `[keys]` in the config file (`down = ["j", "down"]`) and shown in the help
-//! overlay.
+//! Every [`Command`] is declared once below: its stable kebab-case name (the
+//! key of `[keys]` in the config file, `down = ["j", "down"]`, and what `:`
+//! completion offers), the help overlay's description (`message`) and whether
+//! it writes to the cluster (`props(write)`), all derived by strum. The
+//! declaration order is the order the help overlay lists them.
 
 use serde::{Deserialize, Serialize};
+use strum::{EnumMessage, EnumProperty, IntoEnumIterator};
 
 /// One thing the operator can ask for with a key.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    strum::EnumIter,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::EnumMessage,
+    strum::EnumProperty,
+)]
 #[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
 pub enum Command {
-    /// Leave the console.
-    Quit,
-    /// Go back one level: close the overlay, the prompt or the view.
-    Back,
     /// Open or close the key help overlay.
+    #[strum(message = "this help")]
     Help,
     /// Open the `:` command line.
+    #[strum(message = "command line (:ns, :ctx, :q ...)")]
     CommandLine,
     /// Filter the table, or search the reasoning stream.
+    #[strum(message = "filter the table / search the stream")]
     Filter,
+    /// Go back one level: close the overlay, the prompt or the view.
+    #[strum(message = "go back / close")]
+    Back,
+    /// Leave the console.
+    #[strum(message = "quit kubevigil")]
+    Quit,
     /// Move the cursor one line up.
+    #[strum(message = "up")]
     Up,
     /// Move the cursor one line down.
+    #[strum(message = "down")]
     Down,
     /// Move the cursor half a page up.
+    #[strum(message = "half a page up")]
     HalfPageUp,
     /// Move the cursor half a page down.
+    #[strum(message = "half a page down")]
     HalfPageDown,
     /// Move the cursor a page up.
+    #[strum(message = "page up")]
     PageUp,
     /// Move the cursor a page down.
+    #[strum(message = "page down")]
     PageDown,
     /// Jump to the first line.
+    #[strum(message = "first line")]
     Top,
     /// Jump to the last line (in the reasoning stream: resume following).
+    #[strum(message = "last line (stream: follow again)")]
     Bottom,
     /// Open what is under the cursor (an investigation, a proposal, a folded tool call).
+    #[strum(message = "open / unfold what is under the cursor")]
     Open,
+    /// Move the focus to the next pane.
+    #[strum(message = "switch pane (stream / proposals)")]
+    FocusNext,
     /// Sort the table by the next column.
+    #[strum(message = "sort by the next column")]
     SortNext,
     /// Reverse the table's sort order.
+    #[strum(message = "reverse the sort order")]
     SortReverse,
     /// Follow the reasoning stream live, or stop following.
+    #[strum(message = "follow the stream live on/off")]
     Follow,
     /// Show or hide timestamps in the reasoning stream.
+    #[strum(message = "timestamps on/off")]
     Timestamps,
     /// Wrap long reasoning lines, or cut them at the edge.
+    #[strum(message = "wrap long lines on/off")]
     Wrap,
     /// Fold or unfold the tool call or result under the cursor.
+    #[strum(message = "fold/unfold a tool call or result")]
     ToggleFold,
     /// Jump to the next proposal in the reasoning stream.
+    #[strum(message = "jump to the next proposal")]
     NextProposal,
     /// Jump to the next search match.
+    #[strum(message = "next search match")]
     SearchNext,
     /// Jump to the previous search match.
+    #[strum(message = "previous search match")]
     SearchPrevious,
     /// Fetch the lines dropped from the buffer again from the cluster.
+    #[strum(message = "fetch dropped older lines")]
     FetchOlder,
-    /// Move the focus to the next pane.
-    FocusNext,
     /// Edit the selected namespace's trust policy (creates one where there is none).
+    #[strum(message = "edit the namespace's trust policy", props(write = "true"))]
     EditPolicy,
     /// Create a trust policy for the selected namespace, which has none.
+    #[strum(
+        message = "create a trust policy (namespace without one)",
+        props(write = "true")
+    )]
     NewPolicy,
     /// Approve the proposal in focus (asks for confirmation).
+    #[strum(message = "approve (confirm with y)", props(write = "true"))]
     Approve,
     /// Veto the proposal in focus, with a reason.
+    #[strum(message = "veto, with a reason", props(write = "true"))]
     Veto,
     /// Edit the proposal's action, then approve it.
+    #[strum(message = "edit the action, then approve", props(write = "true"))]
     EditApprove,
     /// Copy the proposal's patch or command to the clipboard (OSC 52).
     #[serde(rename = "copy")]
+    #[strum(serialize = "copy", message = "copy the patch/command (OSC 52)")]
     CopySuggestion,
     /// Kill the investigation in focus (asks for its id).
+    #[strum(
+        message = "kill the investigation (type its id)",
+        props(write = "true")
+    )]
     Kill,
     /// Halt the namespace of the investigation in focus: suspend its agents, set Shadow.
+    #[strum(
+        message = "halt the namespace (Shadow, agents suspended)",
+        props(write = "true")
+    )]
     Halt,
     /// Resume a halted namespace: un-suspend the Jobs the halt suspended,
     /// then (a second confirmation) restore the phase before the halt.
+    #[strum(
+        message = "resume a halted namespace (agents, then its phase)",
+        props(write = "true")
+    )]
     Resume,
     /// Send again the decisions that were not recorded.
     #[serde(rename = "retry")]
+    #[strum(
+        serialize = "retry",
+        message = "retry unrecorded decisions",
+        props(write = "true")
+    )]
     RetryDecisions,
     /// Read the view's data again from the cluster.
+    #[strum(message = "reload from the cluster")]
     Refresh,
 }
 
 impl Command {
     /// Every command, in the order the help overlay lists them.
-    pub const ALL: [Command; 36] = [
-        Command::Help,
-        Command::CommandLine,
-        Command::Filter,
-        Command::Back,
-        Command::Quit,
-        Command::Up,
-        Command::Down,
-        Command::HalfPageUp,
-        Command::HalfPageDown,
-        Command::PageUp,
-        Command::PageDown,
-        Command::Top,
-        Command::Bottom,
-        Command::Open,
-        Command::FocusNext,
-        Command::SortNext,
-        Command::SortReverse,
-        Command::Follow,
-        Command::Timestamps,
-        Command::Wrap,
-        Command::ToggleFold,
-        Command::NextProposal,
-        Command::SearchNext,
-        Command::SearchPrevious,
-        Command::FetchOlder,
-        Command::EditPolicy,
-        Command::NewPolicy,
-        Command::Approve,
-        Command::Veto,
-        Command::EditApprove,
-        Command::CopySuggestion,
-        Command::Kill,
-        Command::Halt,
-        Command::Resume,
-        Command::RetryDecisions,
-        Command::Refresh,
-    ];
+    pub fn all() -> impl Iterator<Item = Command> {
+        Command::iter()
+    }
 
     /// The name used in the config file's `[keys]` table.
     pub fn name(self) -> &'static str {
-        match self {
-            Command::Quit => "quit",
-            Command::Back => "back",
-            Command::Help => "help",
-            Command::CommandLine => "command-line",
-            Command::Filter => "filter",
-            Command::Up => "up",
-            Command::Down => "down",
-            Command::HalfPageUp => "half-page-up",
-            Command::HalfPageDown => "half-page-down",
-            Command::PageUp => "page-up",
-            Command::PageDown => "page-down",
-            Command::Top => "top",
-            Command::Bottom => "bottom",
-            Command::Open => "open",
-            Command::SortNext => "sort-next",
-            Command::SortReverse => "sort-reverse",
-            Command::Follow => "follow",
-            Command::Timestamps => "timestamps",
-            Command::Wrap => "wrap",
-            Command::ToggleFold => "toggle-fold",
-            Command::NextProposal => "next-proposal",
-            Command::SearchNext => "search-next",
-            Command::SearchPrevious => "search-previous",
-            Command::FetchOlder => "fetch-older",
-            Command::FocusNext => "focus-next",
-            Command::EditPolicy => "edit-policy",
-            Command::NewPolicy => "new-policy",
-            Command::Approve => "approve",
-            Command::Veto => "veto",
-            Command::EditApprove => "edit-approve",
-            Command::CopySuggestion => "copy",
-            Command::Kill => "kill",
-            Command::Halt => "halt",
-            Command::Resume => "resume",
-            Command::RetryDecisions => "retry",
-            Command::Refresh => "refresh",
-        }
+        self.into()
     }
 
     /// Finds a command by its config name; `_` and `-` are interchangeable.
     pub fn from_name(name: &str) -> Option<Command> {
         let wanted = name.trim().replace('_', "-").to_ascii_lowercase();
-        Self::ALL.into_iter().find(|c| c.name() == wanted)
+        wanted.parse().ok()
     }
 
     /// What the command does, as the help overlay says it.
     pub fn description(self) -> &'static str {
-        match self {
-            Command::Quit => "quit kubevigil",
-            Command::Back => "go back / close",
-            Command::Help => "this help",
-            Command::CommandLine => "command line (:ns, :ctx, :q ...)",
-            Command::Filter => "filter the table / search the stream",
-            Command::Up => "up",
-            Command::Down => "down",
-            Command::HalfPageUp => "half a page up",
-            Command::HalfPageDown => "half a page down",
-            Command::PageUp => "page up",
-            Command::PageDown => "page down",
-            Command::Top => "first line",
-            Command::Bottom => "last line (stream: follow again)",
-            Command::Open => "open / unfold what is under the cursor",
-            Command::SortNext => "sort by the next column",
-            Command::SortReverse => "reverse the sort order",
-            Command::Follow => "follow the stream live on/off",
-            Command::Timestamps => "timestamps on/off",
-            Command::Wrap => "wrap long lines on/off",
-            Command::ToggleFold => "fold/unfold a tool call or result",
-            Command::NextProposal => "jump to the next proposal",
-            Command::SearchNext => "next search match",
-            Command::SearchPrevious => "previous search match",
-            Command::FetchOlder => "fetch dropped older lines",
-            Command::FocusNext => "switch pane (stream / proposals)",
-            Command::EditPolicy => "edit the namespace's trust policy",
-            Command::NewPolicy => "create a trust policy (namespace without one)",
-            Command::Approve => "approve (confirm with y)",
-            Command::Veto => "veto, with a reason",
-            Command::EditApprove => "edit the action, then approve",
-            Command::CopySuggestion => "copy the patch/command (OSC 52)",
-            Command::Kill => "kill the investigation (type its id)",
-            Command::Halt => "halt the namespace (Shadow, agents suspended)",
-            Command::Resume => "resume a halted namespace (agents, then its phase)",
-            Command::RetryDecisions => "retry unrecorded decisions",
-            Command::Refresh => "reload from the cluster",
-        }
+        self.get_message().unwrap_or_default()
     }
 
     /// Whether the command writes to the cluster (read-only mode removes it).
     pub fn is_write(self) -> bool {
-        matches!(
-            self,
-            Command::Approve
-                | Command::Veto
-                | Command::EditApprove
-                | Command::Kill
-                | Command::Halt
-                | Command::Resume
-                | Command::RetryDecisions
-                | Command::EditPolicy
-                | Command::NewPolicy
-        )
+        self.get_str("write").is_some()
     }
 }
 
@@ -241,7 +193,7 @@ mod tests {
 
     #[test]
     fn names_round_trip_and_accept_underscores() {
-        for command in Command::ALL {
+        for command in Command::all() {
             assert_eq!(Command::from_name(command.name()), Some(command));
         }
         assert_eq!(
@@ -249,11 +201,37 @@ mod tests {
             Some(Command::HalfPageDown)
         );
         assert_eq!(Command::from_name("teleport"), None);
+        assert_eq!(Command::from_name("copy-suggestion"), None);
+        assert_eq!(Command::all().count(), 36);
+    }
+
+    #[test]
+    fn descriptions_and_write_flags_come_from_the_declaration() {
+        assert_eq!(Command::Approve.description(), "approve (confirm with y)");
+        assert!(Command::all().all(|c| !c.description().is_empty()));
+        let writes: Vec<&str> = Command::all()
+            .filter(|c| c.is_write())
+            .map(Command::name)
+            .collect();
+        assert_eq!(
+            writes,
+            [
+                "edit-policy",
+                "new-policy",
+                "approve",
+                "veto",
+                "edit-approve",
+                "kill",
+                "halt",
+                "resume",
+                "retry"
+            ]
+        );
     }
 
     #[test]
     fn serde_uses_the_config_names() {
-        for command in Command::ALL {
+        for command in Command::all() {
             let json = serde_json::to_string(&command).unwrap_or_default();
             assert_eq!(json, format!("\"{}\"", command.name()));
         }

@@ -1,8 +1,8 @@
 //! What [`update`](super::update::update) asks the runtime to do: all IO
 //! happens here, outside the state machine.
 
-use super::action::StreamId;
 use crate::model::highlight::{HighlightKey, Syntax};
+use crate::model::records::{PeekTarget, StreamId};
 use std::sync::Arc;
 
 /// One piece of work for the runtime.
@@ -74,19 +74,10 @@ pub enum Effect {
     /// and record it; the result comes back as `Action::PolicyApplied`.
     ApplyPolicy(Box<crate::policy::PolicyChangeRequest>),
     /// Decide, kill, halt, read the audit trail, copy, or publish presence.
-    Decisions(super::decisions::DecisionEffect),
+    Decisions(crate::cluster::decision_tasks::DecisionEffect),
     /// Look up the operator's Vault identity or watch a token.
-    Vault(super::vault::VaultEffect),
+    Vault(crate::cluster::vault_watch::VaultEffect),
     /// Read the newest reasoning line of these investigations (the table's
     /// LAST LINE column); the lines come back as `Action::Peeked`.
     PeekLastLines(Vec<PeekTarget>),
-}
-
-/// An investigation whose last reasoning line the table wants.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PeekTarget {
-    /// The investigation id (pod label `kubevigil.io/investigation`).
-    pub investigation: String,
-    /// The Job's namespace.
-    pub namespace: String,
 }

@@ -170,7 +170,7 @@ pub struct StateBuilder {
     investigations: Vec<InvestigationRecord>,
     proposals: Vec<ProposalRecord>,
     policies: Vec<PolicyRecord>,
-    vault: crate::app::vault::VaultEvent,
+    vault: crate::cluster::vault_watch::VaultEvent,
 }
 
 impl Default for StateBuilder {
@@ -201,12 +201,12 @@ impl StateBuilder {
             investigations: Vec::new(),
             proposals: Vec::new(),
             policies: Vec::new(),
-            vault: crate::app::vault::VaultEvent::Off,
+            vault: crate::cluster::vault_watch::VaultEvent::Off,
         }
     }
 
     /// What the Vault identity lookup reports (default: Vault is off).
-    pub fn vault(mut self, event: crate::app::vault::VaultEvent) -> Self {
+    pub fn vault(mut self, event: crate::cluster::vault_watch::VaultEvent) -> Self {
         self.vault = event;
         self
     }

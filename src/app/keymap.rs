@@ -339,9 +339,8 @@ impl Keymap {
         Scope::ALL
             .iter()
             .map(|&scope| {
-                let commands = Command::ALL
-                    .iter()
-                    .filter_map(|&command| {
+                let commands = Command::all()
+                    .filter_map(|command| {
                         let keys: Vec<KeyChord> = self
                             .bindings
                             .iter()

@@ -9,14 +9,12 @@
 
 pub mod action;
 pub mod command;
-pub mod decisions;
 pub mod effect;
 pub mod fixtures;
 pub mod keymap;
 mod runtime;
 pub mod state;
 pub mod update;
-pub mod vault;
 
 pub use action::Action;
 pub use command::Command;

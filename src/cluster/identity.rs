@@ -1,16 +1,12 @@
 //! Who the console acts as: [`crate::decide::whoami`] (SelfSubjectReview, or
 //! the kubeconfig's user marked unverified when the API server does not
-//! support or allow it), as an action. One implementation for the header and
+//! support or allow it). One implementation for the header and
 //! for the decisions the console records.
 
-use crate::app::action::Action;
+use crate::decide::Identity;
 use kube::Client;
 
 /// Asks the API server who we are; falls back to `kubeconfig_user` (unverified).
-pub async fn resolve(client: Client, kubeconfig_user: Option<String>) -> Action {
-    let identity = crate::decide::whoami(&client, kubeconfig_user.as_deref()).await;
-    Action::Identity {
-        user: identity.user,
-        verified: identity.verified,
-    }
+pub async fn resolve(client: Client, kubeconfig_user: Option<String>) -> Identity {
+    crate::decide::whoami(&client, kubeconfig_user.as_deref()).await
 }

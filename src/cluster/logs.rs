@@ -3,9 +3,8 @@
 //! send the lines in batches.
 
 use super::logline;
-use crate::app::action::{Action, StreamId};
 use crate::domain::labels::INVESTIGATION;
-use crate::model::records::LogEntry;
+use crate::model::records::{LogEntry, StreamId};
 use crate::sanitize::Redactor;
 use futures::io::AsyncBufRead;
 use futures::{AsyncBufReadExt, StreamExt};
@@ -45,33 +44,67 @@ pub struct StreamTarget {
     pub job_name: String,
 }
 
+/// What a log stream reports. The console turns each into its own message
+/// (`From<StreamEvent>`), so the stream needs nothing of the console.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StreamEvent {
+    /// A log stream found its pod and is following its log.
+    Started {
+        /// The stream.
+        stream: StreamId,
+        /// The pod followed.
+        pod: String,
+    },
+    /// A log stream is waiting for the investigation's pod to appear.
+    Waiting {
+        /// The stream.
+        stream: StreamId,
+        /// Why it waits, for the status line.
+        reason: String,
+    },
+    /// A batch of reasoning lines, parsed and sanitized.
+    Lines {
+        /// The stream.
+        stream: StreamId,
+        /// The lines, oldest first.
+        entries: Vec<LogEntry>,
+    },
+    /// A log stream ended (the pod finished, or it failed).
+    Ended {
+        /// The stream.
+        stream: StreamId,
+        /// Why, when it failed.
+        error: Option<String>,
+    },
+}
+
 /// Follows the investigation's pod log until the pod finishes, the task is
 /// aborted, or the console goes away.
-pub async fn follow(
+pub async fn follow<M: From<StreamEvent> + Send + 'static>(
     client: Client,
     target: StreamTarget,
-    tx: Sender<Action>,
+    tx: Sender<M>,
     redactor: Arc<Redactor>,
 ) {
     let stream = target.stream;
     let result = follow_inner(client, &target, &tx, &redactor).await;
     let error = result.err();
-    let _ = tx.send(Action::StreamEnded { stream, error }).await;
+    let _ = tx.send(M::from(StreamEvent::Ended { stream, error })).await;
 }
 
-async fn follow_inner(
+async fn follow_inner<M: From<StreamEvent>>(
     client: Client,
     target: &StreamTarget,
-    tx: &Sender<Action>,
+    tx: &Sender<M>,
     redactor: &Redactor,
 ) -> Result<(), String> {
     let pods: Api<Pod> = Api::namespaced(client, &target.namespace);
     let pod = find_pod(&pods, target, tx).await?;
     let _ = tx
-        .send(Action::StreamStarted {
+        .send(M::from(StreamEvent::Started {
             stream: target.stream,
             pod: pod.clone(),
-        })
+        }))
         .await;
     let mut reader = LineReader::default();
     let mut seq: u64 = 0;
@@ -143,10 +176,10 @@ pub(crate) fn newest_started(pods: &[Pod]) -> Option<String> {
 
 /// Finds the investigation's pod (label `kubevigil.io/investigation=<id>`,
 /// else `job-name=<job>`), watching until one has started.
-async fn find_pod(
+async fn find_pod<M: From<StreamEvent>>(
     pods: &Api<Pod>,
     target: &StreamTarget,
-    tx: &Sender<Action>,
+    tx: &Sender<M>,
 ) -> Result<String, String> {
     let by_id = format!("{INVESTIGATION}={}", target.investigation);
     let by_job = format!("job-name={}", target.job_name);
@@ -165,10 +198,10 @@ async fn find_pod(
         }
     }
     let _ = tx
-        .send(Action::StreamWaiting {
+        .send(M::from(StreamEvent::Waiting {
             stream: target.stream,
             reason: format!("waiting for the pod of job {} to start", target.job_name),
-        })
+        }))
         .await;
     let events = watcher::watcher(pods.clone(), watcher::Config::default().labels(&selector))
         .default_backoff()
@@ -200,13 +233,13 @@ enum Pump {
 }
 
 /// Reads lines until the log ends, sending them in batches.
-async fn pump(
+async fn pump<M: From<StreamEvent>>(
     log: &mut Pin<Box<dyn AsyncBufRead + Send>>,
     reader: &mut LineReader,
     stream: StreamId,
     seq: &mut u64,
     last_logged: &mut Option<Timestamp>,
-    tx: &Sender<Action>,
+    tx: &Sender<M>,
     redactor: &Redactor,
 ) -> Pump {
     let resume_after = *last_logged;
@@ -265,12 +298,18 @@ async fn pump(
     }
 }
 
-async fn send(tx: &Sender<Action>, stream: StreamId, batch: &mut Vec<LogEntry>) -> bool {
+async fn send<M: From<StreamEvent>>(
+    tx: &Sender<M>,
+    stream: StreamId,
+    batch: &mut Vec<LogEntry>,
+) -> bool {
     if batch.is_empty() {
         return true;
     }
     let entries = std::mem::take(batch);
-    tx.send(Action::LogLines { stream, entries }).await.is_ok()
+    tx.send(M::from(StreamEvent::Lines { stream, entries }))
+        .await
+        .is_ok()
 }
 
 /// Splits a byte stream into lines of at most [`MAX_READ_LINE`] bytes. Cancel

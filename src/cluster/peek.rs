@@ -4,16 +4,14 @@
 
 use super::logline;
 use super::logs::newest_started;
-use crate::app::action::Action;
-use crate::app::effect::PeekTarget;
 use crate::domain::labels::INVESTIGATION;
+use crate::model::records::{LAST_LINE_CHARS, PeekTarget};
 use crate::sanitize::Redactor;
 use futures::StreamExt;
 use k8s_openapi::api::core::v1::Pod;
 use kube::api::{ListParams, LogParams};
 use kube::{Api, Client};
 use std::sync::Arc;
-use tokio::sync::mpsc::Sender;
 
 /// How many investigations are peeked at once.
 const CONCURRENT_PEEKS: usize = 4;
@@ -22,16 +20,14 @@ const TAIL_LINES: i64 = 4;
 /// At most this much of each log is read.
 const TAIL_BYTES: i64 = 64 * 1024;
 
-/// Reads the last reasoning line of every target and sends them back as
-/// one [`Action::Peeked`]. An investigation without a started pod, or whose
+/// Reads the last reasoning line of every target: `(investigation, line)`. An investigation without a started pod, or whose
 /// log cannot be read, reports `None` (the row keeps what it showed).
 pub async fn peek(
     client: Client,
     targets: Vec<PeekTarget>,
     redactor: Arc<Redactor>,
-    tx: Sender<Action>,
-) {
-    let lines: Vec<(String, Option<String>)> = futures::stream::iter(targets)
+) -> Vec<(String, Option<String>)> {
+    futures::stream::iter(targets)
         .map(|target| {
             let (client, redactor) = (client.clone(), Arc::clone(&redactor));
             async move {
@@ -41,8 +37,7 @@ pub async fn peek(
         })
         .buffer_unordered(CONCURRENT_PEEKS)
         .collect()
-        .await;
-    let _ = tx.send(Action::Peeked(lines)).await;
+        .await
 }
 
 /// The headline of the newest reasoning line of `target`'s pod.
@@ -67,7 +62,7 @@ async fn last_line(client: Client, target: &PeekTarget, redactor: &Redactor) -> 
         .kind
         .headline()
         .chars()
-        .take(crate::app::state::LAST_LINE_CHARS)
+        .take(LAST_LINE_CHARS)
         .collect();
     (!headline.trim().is_empty()).then_some(headline)
 }

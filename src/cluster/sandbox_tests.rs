@@ -1,10 +1,10 @@
 //! The console's kube IO against the embedded sandbox: watchers, 403s,
 //! identity, log streams and fetching dropped lines again.
 
-use super::logs::{OlderRequest, StreamTarget, fetch_older, follow};
-use super::{identity, watch};
-use crate::app::action::{Action, Source};
-use crate::model::records::EntryKind;
+use super::identity;
+use super::logs::{OlderRequest, StreamEvent, StreamTarget, fetch_older, follow};
+use super::watch::{self, WatchEvent};
+use crate::model::records::{EntryKind, PeekTarget, Source};
 use crate::sandbox::{Sandbox, SandboxOptions};
 use crate::sanitize::Redactor;
 use std::sync::Arc;
@@ -21,11 +21,8 @@ async fn quiet_sandbox() -> Sandbox {
     .expect("a sandbox")
 }
 
-/// Receives actions until `wanted` returns something, or panics after 20 s.
-async fn wait_for<T>(
-    rx: &mut mpsc::Receiver<Action>,
-    mut wanted: impl FnMut(&Action) -> Option<T>,
-) -> T {
+/// Receives events until `wanted` returns something, or panics after 20 s.
+async fn wait_for<E, T>(rx: &mut mpsc::Receiver<E>, mut wanted: impl FnMut(&E) -> Option<T>) -> T {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
     loop {
         let action = tokio::time::timeout_at(deadline, rx.recv())
@@ -49,7 +46,7 @@ async fn watchers_list_investigations_proposals_and_policies() {
     let (tx, mut rx) = mpsc::channel(256);
     let _watchers = watch::spawn(client, None, 7, tx, Arc::new(Redactor::default()));
     let phases = wait_for(&mut rx, |a| match a {
-        Action::PoliciesListed { epoch: 7, records } if !records.is_empty() => Some(
+        WatchEvent::PoliciesListed { epoch: 7, records } if !records.is_empty() => Some(
             records
                 .iter()
                 .map(|p| (p.namespace.clone(), p.phase))
@@ -60,8 +57,8 @@ async fn watchers_list_investigations_proposals_and_policies() {
     .await;
     assert!(phases.iter().any(|(ns, _)| ns == "data"), "{phases:?}");
     let seen = wait_for(&mut rx, |a| match a {
-        Action::InvestigationsListed { records, .. }
-        | Action::InvestigationsChanged {
+        WatchEvent::InvestigationsListed { records, .. }
+        | WatchEvent::InvestigationsChanged {
             applied: records, ..
         } => records.iter().find(|r| r.investigation.id == id).cloned(),
         _ => None,
@@ -70,8 +67,8 @@ async fn watchers_list_investigations_proposals_and_policies() {
     assert_eq!(seen.investigation.namespace, "data");
     // The agent proposes; the proposal arrives trimmed and sanitized.
     let proposal = wait_for(&mut rx, |a| match a {
-        Action::ProposalsListed { records, .. }
-        | Action::ProposalsChanged {
+        WatchEvent::ProposalsListed { records, .. }
+        | WatchEvent::ProposalsChanged {
             applied: records, ..
         } => records.iter().find(|p| p.investigation == id).cloned(),
         _ => None,
@@ -89,7 +86,7 @@ async fn a_user_without_rights_gets_forbidden_not_a_crash() {
     let (tx, mut rx) = mpsc::channel(64);
     let _watchers = watch::spawn(client, None, 1, tx, Arc::new(Redactor::default()));
     let source = wait_for(&mut rx, |a| match a {
-        Action::SourceForbidden {
+        WatchEvent::SourceForbidden {
             source,
             namespace: None,
             ..
@@ -105,10 +102,10 @@ async fn a_user_without_rights_gets_forbidden_not_a_crash() {
 async fn identity_comes_from_self_subject_review() {
     let sandbox = quiet_sandbox().await;
     let client = sandbox.api().client("oncall-2").expect("a client");
-    let action = identity::resolve(client, Some("from-kubeconfig".into())).await;
+    let identity = identity::resolve(client, Some("from-kubeconfig".into())).await;
     assert!(
-        matches!(&action, Action::Identity { user, verified: true } if user == "oncall-2"),
-        "{action:?}"
+        identity.verified && identity.user == "oncall-2",
+        "{identity:?}"
     );
     sandbox.shutdown().await;
 }
@@ -131,7 +128,7 @@ async fn the_log_stream_follows_the_pod_and_older_lines_come_back() {
     };
     let task = tokio::spawn(follow(client.clone(), target, tx, Arc::clone(&redactor)));
     let pod = wait_for(&mut rx, |a| match a {
-        Action::StreamStarted { stream: 3, pod } => Some(pod.clone()),
+        StreamEvent::Started { stream: 3, pod } => Some(pod.clone()),
         _ => None,
     })
     .await;
@@ -143,7 +140,7 @@ async fn the_log_stream_follows_the_pod_and_older_lines_come_back() {
         "{\"type\":\"thought\",\"text\":\"\\u001b]52;c;aGk=\\u0007marker-line\"}",
     );
     let entry = wait_for(&mut rx, |a| match a {
-        Action::LogLines { stream: 3, entries } => entries
+        StreamEvent::Lines { stream: 3, entries } => entries
             .iter()
             .find(|e| matches!(&e.kind, EntryKind::Thought(t) if t.contains("marker-line")))
             .cloned(),
@@ -190,11 +187,11 @@ async fn peeking_reads_the_newest_reasoning_line_without_a_stream() {
     let inv = started.investigation.clone();
     let client = sandbox.api().client("oncall-1").expect("a client");
     let redactor = Arc::new(Redactor::default());
-    let target = crate::app::effect::PeekTarget {
+    let target = PeekTarget {
         investigation: inv.id.clone(),
         namespace: inv.namespace.clone(),
     };
-    let missing = crate::app::effect::PeekTarget {
+    let missing = PeekTarget {
         investigation: "no-such-investigation".into(),
         namespace: inv.namespace.clone(),
     };
@@ -205,17 +202,12 @@ async fn peeking_reads_the_newest_reasoning_line_without_a_stream() {
             &inv.pod,
             "{\"type\":\"thought\",\"text\":\"\\u001b[2Jnewest-marker\"}",
         );
-        let (tx, mut rx) = mpsc::channel(4);
-        super::peek::peek(
+        let mut lines = super::peek::peek(
             client.clone(),
             vec![target.clone(), missing.clone()],
             Arc::clone(&redactor),
-            tx,
         )
         .await;
-        let Some(Action::Peeked(mut lines)) = rx.recv().await else {
-            panic!("the peeked lines");
-        };
         lines.sort();
         assert_eq!(lines[0], ("no-such-investigation".to_string(), None));
         if lines[1].1.as_deref() == Some("newest-marker") {

@@ -3,11 +3,12 @@
 //! actions into the console's funnel.
 
 use super::trim;
-use crate::app::action::{Action, Source};
 use crate::domain::labels::{INVESTIGATION, INVESTIGATION_SELECTOR};
 use crate::domain::{ActionProposal, TrustPolicy};
 use crate::error::KubeCause;
-use crate::model::records::ProposalKey;
+use crate::model::records::{
+    InvestigationRecord, PolicyRecord, ProposalKey, ProposalRecord, Source,
+};
 use crate::sanitize::Redactor;
 use futures::StreamExt;
 use jiff::Timestamp;
@@ -41,12 +42,93 @@ impl Drop for Watchers {
     }
 }
 
+/// What a watcher reports. The console turns each into its own message
+/// (`From<WatchEvent>`), so the watchers need nothing of the console.
+#[derive(Debug, Clone, PartialEq)]
+pub enum WatchEvent {
+    /// A watcher (re)listed everything: these are all the investigations there are.
+    InvestigationsListed {
+        /// The watcher generation (ignored when stale).
+        epoch: u64,
+        /// Every investigation.
+        records: Vec<InvestigationRecord>,
+    },
+    /// Investigations added, changed or deleted since the last batch.
+    InvestigationsChanged {
+        /// The watcher generation.
+        epoch: u64,
+        /// Added or changed.
+        applied: Vec<InvestigationRecord>,
+        /// Ids of deleted investigations.
+        deleted: Vec<String>,
+    },
+    /// A watcher (re)listed every proposal.
+    ProposalsListed {
+        /// The watcher generation.
+        epoch: u64,
+        /// Every proposal.
+        records: Vec<ProposalRecord>,
+    },
+    /// Proposals added, changed or deleted since the last batch.
+    ProposalsChanged {
+        /// The watcher generation.
+        epoch: u64,
+        /// Added or changed.
+        applied: Vec<ProposalRecord>,
+        /// Deleted.
+        deleted: Vec<ProposalKey>,
+    },
+    /// A watcher (re)listed every trust policy.
+    PoliciesListed {
+        /// The watcher generation.
+        epoch: u64,
+        /// Every policy.
+        records: Vec<PolicyRecord>,
+    },
+    /// Trust policies added, changed or deleted since the last batch.
+    PoliciesChanged {
+        /// The watcher generation.
+        epoch: u64,
+        /// Added or changed.
+        applied: Vec<PolicyRecord>,
+        /// Namespaces whose policy was deleted.
+        deleted: Vec<String>,
+    },
+    /// A watcher lost its connection and is retrying with backoff.
+    SourceDisconnected {
+        /// The watcher generation.
+        epoch: u64,
+        /// Which watcher.
+        source: Source,
+        /// When it went down.
+        since: Timestamp,
+        /// The error, for the notice line.
+        error: String,
+    },
+    /// The user may not list or watch a resource (HTTP 403); the console keeps going.
+    SourceForbidden {
+        /// The watcher generation.
+        epoch: u64,
+        /// Which watcher.
+        source: Source,
+        /// The namespace the watch was scoped to (`None`: all namespaces).
+        namespace: Option<String>,
+    },
+    /// A watcher is receiving again.
+    SourceConnected {
+        /// The watcher generation.
+        epoch: u64,
+        /// Which watcher.
+        source: Source,
+    },
+}
+
 /// Starts the three watchers in `namespace` (all namespaces when `None`).
-pub fn spawn(
+pub fn spawn<M: From<WatchEvent> + Send + 'static>(
     client: Client,
     namespace: Option<String>,
     epoch: u64,
-    tx: Sender<Action>,
+    tx: Sender<M>,
     redactor: Arc<Redactor>,
 ) -> Watchers {
     let jobs: Api<Job> = api(&client, namespace.as_deref());
@@ -66,8 +148,8 @@ pub fn spawn(
                 source: Source::Investigations,
                 trim: Box::new(trim::investigation),
                 key: Box::new(|job: &Job| job.labels().get(INVESTIGATION).cloned()),
-                listed: |epoch, records| Action::InvestigationsListed { epoch, records },
-                changed: |epoch, applied, deleted| Action::InvestigationsChanged {
+                listed: |epoch, records| WatchEvent::InvestigationsListed { epoch, records },
+                changed: |epoch, applied, deleted| WatchEvent::InvestigationsChanged {
                     epoch,
                     applied,
                     deleted,
@@ -84,8 +166,8 @@ pub fn spawn(
                 key: Box::new(|p: &ActionProposal| {
                     Some(ProposalKey::new(p.namespace()?, p.metadata.name.clone()?))
                 }),
-                listed: |epoch, records| Action::ProposalsListed { epoch, records },
-                changed: |epoch, applied, deleted| Action::ProposalsChanged {
+                listed: |epoch, records| WatchEvent::ProposalsListed { epoch, records },
+                changed: |epoch, applied, deleted| WatchEvent::ProposalsChanged {
                     epoch,
                     applied,
                     deleted,
@@ -100,8 +182,8 @@ pub fn spawn(
                 source: Source::Policies,
                 trim: Box::new(trim::policy),
                 key: Box::new(|p: &TrustPolicy| p.namespace()),
-                listed: |epoch, records| Action::PoliciesListed { epoch, records },
-                changed: |epoch, applied, deleted| Action::PoliciesChanged {
+                listed: |epoch, records| WatchEvent::PoliciesListed { epoch, records },
+                changed: |epoch, applied, deleted| WatchEvent::PoliciesChanged {
                     epoch,
                     applied,
                     deleted,
@@ -123,12 +205,21 @@ where
     }
 }
 
-/// Where a watcher's actions go.
-#[derive(Clone)]
-struct Scope {
+/// Where a watcher's events go.
+struct Scope<M> {
     epoch: u64,
     namespace: Option<String>,
-    tx: Sender<Action>,
+    tx: Sender<M>,
+}
+
+impl<M> Clone for Scope<M> {
+    fn clone(&self) -> Self {
+        Scope {
+            epoch: self.epoch,
+            namespace: self.namespace.clone(),
+            tx: self.tx.clone(),
+        }
+    }
 }
 
 /// A function of an object, shared with the watcher task.
@@ -139,8 +230,8 @@ struct Kind<K, R, Key> {
     source: Source,
     trim: Extract<K, R>,
     key: Extract<K, Key>,
-    listed: fn(u64, Vec<R>) -> Action,
-    changed: fn(u64, Vec<R>, Vec<Key>) -> Action,
+    listed: fn(u64, Vec<R>) -> WatchEvent,
+    changed: fn(u64, Vec<R>, Vec<Key>) -> WatchEvent,
 }
 
 /// Whether a watcher error is the API server refusing the user (403).
@@ -169,8 +260,13 @@ pub fn cause(error: &watcher::Error) -> KubeCause {
     }
 }
 
-async fn run<K, R, Key>(api: Api<K>, config: watcher::Config, scope: Scope, kind: Kind<K, R, Key>)
-where
+async fn run<K, R, Key, M>(
+    api: Api<K>,
+    config: watcher::Config,
+    scope: Scope<M>,
+    kind: Kind<K, R, Key>,
+) where
+    M: From<WatchEvent> + Send + 'static,
     K: Resource + Clone + DeserializeOwned + Debug + Send + 'static,
     Key: Hash + Eq,
 {
@@ -206,20 +302,20 @@ where
                 // retried with the kubeconfig read again.
                 failing = true;
                 let action = if is_forbidden(&error) {
-                    Action::SourceForbidden {
+                    WatchEvent::SourceForbidden {
                         epoch,
                         source: kind.source,
                         namespace: scope.namespace.clone(),
                     }
                 } else {
-                    Action::SourceDisconnected {
+                    WatchEvent::SourceDisconnected {
                         epoch,
                         source: kind.source,
                         since: Timestamp::now(),
                         error: cause(&error).to_string(),
                     }
                 };
-                if scope.tx.send(action).await.is_err() {
+                if scope.tx.send(M::from(action)).await.is_err() {
                     return;
                 }
                 continue;
@@ -229,11 +325,11 @@ where
         // from the server proves the connection is back.
         if failing && !matches!(event, Event::Init) {
             failing = false;
-            let action = Action::SourceConnected {
+            let action = WatchEvent::SourceConnected {
                 epoch,
                 source: kind.source,
             };
-            if scope.tx.send(action).await.is_err() {
+            if scope.tx.send(M::from(action)).await.is_err() {
                 return;
             }
         }
@@ -248,7 +344,12 @@ where
                 pending.clear();
                 flush_at = None;
                 let records = listing.take().unwrap_or_default();
-                if scope.tx.send((kind.listed)(epoch, records)).await.is_err() {
+                if scope
+                    .tx
+                    .send(M::from((kind.listed)(epoch, records)))
+                    .await
+                    .is_err()
+                {
                     return;
                 }
             }
@@ -270,8 +371,8 @@ where
     }
 }
 
-async fn send_changes<K, R, Key>(
-    scope: &Scope,
+async fn send_changes<K, R, Key, M: From<WatchEvent>>(
+    scope: &Scope<M>,
     kind: &Kind<K, R, Key>,
     pending: &mut HashMap<Key, Option<R>>,
 ) -> bool {
@@ -288,7 +389,7 @@ async fn send_changes<K, R, Key>(
     }
     scope
         .tx
-        .send((kind.changed)(scope.epoch, applied, deleted))
+        .send(M::from((kind.changed)(scope.epoch, applied, deleted)))
         .await
         .is_ok()
 }

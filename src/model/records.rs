@@ -352,3 +352,43 @@ impl EntryKind {
         }
     }
 }
+
+/// Which watcher a connection-state message is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Source {
+    /// Investigation Jobs (`batch/v1`).
+    Investigations,
+    /// ActionProposals.
+    Proposals,
+    /// TrustPolicies.
+    Policies,
+}
+
+impl Source {
+    /// Every watched source.
+    pub const ALL: [Source; 3] = [Source::Investigations, Source::Proposals, Source::Policies];
+
+    /// The resource's plural name, as RBAC names it.
+    pub fn resource(self) -> &'static str {
+        match self {
+            Source::Investigations => "jobs",
+            Source::Proposals => "actionproposals",
+            Source::Policies => "trustpolicies",
+        }
+    }
+}
+
+/// Identifies one log stream; actions of a stream that was stopped are ignored.
+pub type StreamId = u64;
+
+/// An investigation whose last reasoning line the table wants.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PeekTarget {
+    /// The investigation id (pod label `kubevigil.io/investigation`).
+    pub investigation: String,
+    /// The Job's namespace.
+    pub namespace: String,
+}
+
+/// The longest last reasoning line a row keeps for the LAST LINE column.
+pub const LAST_LINE_CHARS: usize = 160;

@@ -37,7 +37,6 @@ pub fn counts_down(state: &State) -> bool {
             .proposals
             .get(key)
             .is_some_and(|p| p.state.is_pending() && p.expires_at.is_some()),
-        Screen::Placeholder(_) => false,
         Screen::Approvals => super::approvals::counts_down(state),
         Screen::Audit => false,
         // The evidence window slides with time: the rows are recomputed as it
@@ -75,7 +74,6 @@ pub fn digest(state: &State) -> u64 {
                 format::time_left(state.now, proposal.expires_at).hash(&mut hasher);
             }
         }
-        Screen::Placeholder(_) => {}
         Screen::Approvals => {
             for key in &state.decisions.inbox {
                 if let Some(proposal) = state.proposals.get(key) {

@@ -55,11 +55,6 @@ fn hints(screen: &Screen) -> &'static [(Command, &'static str)] {
             (Command::Back, "back"),
             (Command::Help, "help"),
         ],
-        Screen::Placeholder(_) => &[
-            (Command::Back, "back"),
-            (Command::CommandLine, "command"),
-            (Command::Help, "help"),
-        ],
     }
 }
 

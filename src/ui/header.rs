@@ -2,8 +2,8 @@
 //! state, counts and the READ-ONLY badge.
 
 use super::format;
-use crate::app::action::Source;
 use crate::app::state::{Reload, SourceState, State};
+use crate::model::records::Source;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};

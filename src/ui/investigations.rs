@@ -103,7 +103,7 @@ fn empty_message(state: &State) -> String {
             state.connection_error(),
             state
                 .sources
-                .get(&crate::app::action::Source::Investigations),
+                .get(&crate::model::records::Source::Investigations),
         ) {
             // Never "none yet" while the cluster cannot be asked.
             (Some(cause), _) => format!(

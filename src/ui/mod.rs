@@ -20,7 +20,6 @@ pub mod highlight;
 pub mod investigations;
 pub mod layout;
 pub mod notices;
-pub mod placeholder;
 pub mod policies;
 pub mod policy_editor;
 pub mod proposal;
@@ -47,7 +46,6 @@ pub fn view(state: &State, frame: &mut Frame) {
         Screen::Investigations => investigations::render(state, frame, areas.body),
         Screen::Detail => detail::render(state, frame, areas.body),
         Screen::Proposal { .. } => proposal::render(state, frame, areas.body),
-        Screen::Placeholder(which) => placeholder::render(state, frame, areas.body, *which),
         Screen::Policies => policies::render(state, frame, areas.body),
         Screen::Approvals => approvals::render(state, frame, areas.body),
         Screen::Audit => audit::render(state, frame, areas.body),

@@ -4,7 +4,7 @@
 
 use super::format;
 use crate::app::state::{State, VaultStatus, WatchedToken};
-use crate::app::vault::TokenLookup;
+use crate::cluster::vault_watch::TokenLookup;
 use crate::domain::Investigation;
 use crate::vault::TokenInfo;
 use jiff::Timestamp;

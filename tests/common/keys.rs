@@ -5,11 +5,11 @@
 
 use crossterm::event::KeyCode;
 use kubevigil::app::action::Action;
-use kubevigil::app::decisions::{DecisionEvent, TaskId};
 use kubevigil::app::effect::Effect;
 use kubevigil::app::fixtures::key;
 use kubevigil::app::state::State;
 use kubevigil::app::update;
+use kubevigil::cluster::decision_tasks::{DecisionEvent, TaskId};
 use kubevigil::decide::{DecideError, DecisionOutcome, PendingDecision};
 
 /// Presses `code`; returns what the console asked the runtime to do.

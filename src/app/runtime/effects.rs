@@ -1,10 +1,11 @@
 //! Executes effects: every piece of IO the state machine asks for, each as
 //! a task that reports back with actions.
 
-use crate::app::action::{Action, StreamId};
+use crate::app::action::Action;
 use crate::app::effect::Effect;
 use crate::cluster::logs;
 use crate::cluster::{identity, watch};
+use crate::model::records::StreamId;
 use crate::sanitize::Redactor;
 use crate::ui::highlight::Highlighter;
 use jiff::Timestamp;
@@ -42,8 +43,8 @@ pub struct Executor {
     older: Option<JoinHandle<()>>,
     ticker: Option<JoinHandle<()>>,
     identity: Option<JoinHandle<()>>,
-    decisions: crate::cluster::decisions::DecisionTasks,
-    vault: crate::cluster::vault::VaultTasks,
+    decisions: crate::cluster::decision_tasks::DecisionTasks,
+    vault: crate::cluster::vault_watch::VaultTasks,
     /// A kubeconfig re-read after a 401 under way: its context, and the
     /// watchers' namespace and generation to restart them with.
     renewing: Option<(String, Option<String>, u64)>,
@@ -83,16 +84,18 @@ impl Executor {
             older: None,
             ticker: None,
             identity: None,
-            decisions: crate::cluster::decisions::DecisionTasks::default(),
-            vault: crate::cluster::vault::VaultTasks::new(crate::cluster::vault::ConsoleVault::Off),
+            decisions: crate::cluster::decision_tasks::DecisionTasks::default(),
+            vault: crate::cluster::vault_watch::VaultTasks::new(
+                crate::cluster::vault_watch::ConsoleVault::Off,
+            ),
             renewing: None,
         }
     }
 
     /// Uses `vault` for decisions, the header and the token display.
-    pub fn set_vault(&mut self, vault: crate::cluster::vault::ConsoleVault) {
+    pub fn set_vault(&mut self, vault: crate::cluster::vault_watch::ConsoleVault) {
         self.decisions.set_vault(vault.client());
-        self.vault = crate::cluster::vault::VaultTasks::new(vault);
+        self.vault = crate::cluster::vault_watch::VaultTasks::new(vault);
     }
 
     /// Stops watchers, the log stream and pending fetches.
@@ -133,7 +136,11 @@ impl Executor {
                     task.abort();
                 }
                 self.identity = Some(tokio::spawn(async move {
-                    let action = identity::resolve(client, user).await;
+                    let identity = identity::resolve(client, user).await;
+                    let action = Action::Identity {
+                        user: identity.user,
+                        verified: identity.verified,
+                    };
                     let _ = tx.send(action).await;
                 }));
             }
@@ -226,12 +233,15 @@ impl Executor {
             Effect::Decisions(effect) => self.decisions.run(effect, &self.client, &self.tx),
             Effect::Vault(effect) => self.vault.run(effect, &self.tx),
             Effect::PeekLastLines(targets) => {
-                tokio::spawn(crate::cluster::peek::peek(
+                let (client, redactor, tx) = (
                     self.client.clone(),
-                    targets,
                     Arc::clone(&self.redactor),
                     self.tx.clone(),
-                ));
+                );
+                tokio::spawn(async move {
+                    let lines = crate::cluster::peek::peek(client, targets, redactor).await;
+                    let _ = tx.send(Action::Peeked(lines)).await;
+                });
             }
         }
     }

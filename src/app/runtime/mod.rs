@@ -54,7 +54,7 @@ pub async fn run(options: ConsoleOptions) -> crate::Result<()> {
         highlighter,
     );
     executor.kubeconfig_files = options.kubeconfig_files.clone();
-    executor.set_vault(crate::cluster::vault::ConsoleVault::find(
+    executor.set_vault(crate::cluster::vault_watch::ConsoleVault::find(
         options.vault.clone(),
         &options.config.config.vault,
     ));
@@ -83,7 +83,7 @@ pub async fn run(options: ConsoleOptions) -> crate::Result<()> {
     });
     executor.run(Effect::ResolveIdentity);
     executor.run(Effect::Vault(
-        crate::app::vault::VaultEffect::LookupIdentity,
+        crate::cluster::vault_watch::VaultEffect::LookupIdentity,
     ));
     let result = event_loop(
         &mut state,

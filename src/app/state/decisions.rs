@@ -2,8 +2,8 @@
 //! their way or not yet recorded, who else is here, the approvals inbox and
 //! the audit view.
 
-use crate::app::decisions::TaskId;
 use crate::audit::AuditRecord;
+use crate::cluster::decision_tasks::TaskId;
 use crate::decide::{PendingDecision, Presence};
 use crate::domain::{CanonicalAction, ProposedAction};
 use crate::model::records::{ProposalKey, ProposalRecord};

@@ -2,7 +2,7 @@
 //! fetched older lines.
 
 use super::reasoning::ReasoningBuffer;
-use crate::app::action::StreamId;
+use crate::model::records::StreamId;
 
 /// Where the log stream of the open investigation stands.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -22,14 +22,14 @@ pub use prompt::{Prompt, PromptKind};
 pub use proposals::ProposalStore;
 pub use reasoning::{ReasoningBuffer, UsageTotals};
 pub use rights::{Permissions, Withheld, right_of};
-pub use table::{Column, InvestigationTable, LAST_LINE_CHARS, Row};
+pub use table::{Column, InvestigationTable, Row};
 pub use vault::{VaultStatus, VaultView, WatchedToken};
 
-use super::action::Source;
 use super::keymap::{Keymap, Scope};
 use crate::config::theme::Theme;
 use crate::domain::Phase;
 use crate::model::highlight::{HighlightCache, HighlightKey};
+use crate::model::records::Source;
 use crate::model::records::{PolicyRecord, ProposalKey};
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
@@ -37,28 +37,6 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 /// How many highlighted payloads are kept.
 pub const HIGHLIGHT_CACHE_ENTRIES: usize = 64;
-
-/// A view that is not built yet but that the command line accepts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Placeholder {
-    /// `:approvals`: every pending proposal.
-    Approvals,
-    /// `:policies`: the trust policies.
-    Policies,
-    /// `:audit`: the audit trail.
-    Audit,
-}
-
-impl Placeholder {
-    /// The view's title.
-    pub fn title(self) -> &'static str {
-        match self {
-            Placeholder::Approvals => "approvals",
-            Placeholder::Policies => "policies",
-            Placeholder::Audit => "audit",
-        }
-    }
-}
 
 /// One level of the view stack.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,8 +52,6 @@ pub enum Screen {
         /// The first line shown.
         scroll: usize,
     },
-    /// A view coming in a later release.
-    Placeholder(Placeholder),
     /// The approvals inbox ([`DecisionsState::inbox`]).
     Approvals,
     /// The audit trail ([`DecisionsState::audit`]).
@@ -90,7 +66,7 @@ impl Screen {
         match self {
             Screen::Investigations => Scope::Investigations,
             Screen::Detail => Scope::Detail,
-            Screen::Proposal { .. } | Screen::Placeholder(_) => Scope::Proposal,
+            Screen::Proposal { .. } => Scope::Proposal,
             Screen::Approvals | Screen::Audit => Scope::Proposal,
             Screen::Policies => Scope::Policies,
         }

@@ -69,9 +69,6 @@ impl Column {
     }
 }
 
-/// The longest last reasoning line a row keeps for the LAST LINE column.
-pub const LAST_LINE_CHARS: usize = 160;
-
 /// One row of the table: the investigation and what the console learned about it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Row {

@@ -1,7 +1,7 @@
 //! What the console knows about Vault: whether it is on, who the operator
 //! is there, and the open investigation's token.
 
-use crate::app::vault::TokenLookup;
+use crate::cluster::vault_watch::TokenLookup;
 use crate::vault::VaultIdentity;
 use jiff::{SignedDuration, Timestamp};
 

@@ -1,6 +1,6 @@
 //! The `:` command line: what it accepts, completion, and running a line.
 
-use super::{Out, commands, data, stream};
+use super::{Out, data, stream};
 use crate::app::effect::Effect;
 use crate::app::state::{NoticeLevel, State};
 
@@ -152,8 +152,12 @@ pub(super) fn execute(state: &mut State, line: &str, out: &mut Out) {
             state.help = Some(0);
             out.redraw();
         }
-        Some("q") => commands::run(state, crate::app::command::Command::Quit, out),
-        _ => data::notice(
+        Some("q") => {
+            // What the quit key does (`commands` opens this line: no call back).
+            state.quitting = true;
+            out.push(Effect::Quit);
+        }
+        _ => super::notice::notice(
             state,
             NoticeLevel::Warning,
             format!("unknown command :{word} (Tab lists the commands)"),
@@ -164,7 +168,7 @@ pub(super) fn execute(state: &mut State, line: &str, out: &mut Out) {
 
 fn namespace(state: &mut State, argument: &str, out: &mut Out) {
     if argument.is_empty() {
-        data::notice(
+        super::notice::notice(
             state,
             NoticeLevel::Warning,
             "usage: :ns NAME, or :ns all (a namespace named all: :ns namespace/all)".into(),
@@ -175,7 +179,7 @@ fn namespace(state: &mut State, argument: &str, out: &mut Out) {
     let wanted = match argument.parse::<crate::config::NamespaceScope>() {
         Ok(scope) => scope.into_namespace(),
         Err(reason) => {
-            data::notice(state, NoticeLevel::Warning, format!(":ns {reason}"), out);
+            super::notice::notice(state, NoticeLevel::Warning, format!(":ns {reason}"), out);
             return;
         }
     };
@@ -196,7 +200,7 @@ fn context(state: &mut State, argument: &str, out: &mut Out) {
         } else {
             state.contexts.join(", ")
         };
-        data::notice(
+        super::notice::notice(
             state,
             NoticeLevel::Warning,
             format!("usage: :ctx NAME ({known})"),
@@ -207,7 +211,7 @@ fn context(state: &mut State, argument: &str, out: &mut Out) {
     // The current context too: the kubeconfig is read again and the console
     // reconnects (new credentials).
     if !state.contexts.iter().any(|c| c == argument) {
-        data::notice(
+        super::notice::notice(
             state,
             NoticeLevel::Warning,
             format!("no context named {argument} in the kubeconfig"),

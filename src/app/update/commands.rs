@@ -41,7 +41,6 @@ pub(super) fn run(state: &mut State, command: Command, out: &mut Out) {
             Screen::Investigations => table(state, command, out),
             Screen::Detail => detail(state, command, out),
             Screen::Proposal { .. } => proposal(state, command, out),
-            Screen::Placeholder(_) => {}
             Screen::Approvals | Screen::Audit => {
                 super::decisions::screen_command(state, command, out)
             }
@@ -94,7 +93,7 @@ fn back(state: &mut State, out: &mut Out) {
             }
             pop(state, out);
         }
-        Screen::Proposal { .. } | Screen::Placeholder(_) => pop(state, out),
+        Screen::Proposal { .. } => pop(state, out),
         Screen::Approvals | Screen::Audit => pop(state, out),
         Screen::Policies => pop(state, out),
     }
@@ -267,7 +266,7 @@ fn open_entry(state: &mut State, out: &mut Out) {
             if state.proposals.get(&key).is_some() {
                 stream::open_proposal(state, key, out);
             } else {
-                super::data::notice(
+                super::notice::notice(
                     state,
                     crate::app::state::NoticeLevel::Warning,
                     format!("proposal {} is not (or no longer) in the cluster", key.name),

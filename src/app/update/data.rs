@@ -1,15 +1,12 @@
 //! Cluster data: watcher batches, connection state, identity, context switches, notices.
 
 use super::{Out, stream};
-use crate::app::action::Source;
 use crate::app::effect::Effect;
-use crate::app::state::{Identity, Notice, NoticeLevel, Reload, Screen, SourceState, State};
+use crate::app::state::{Identity, NoticeLevel, Reload, Screen, SourceState, State};
 use crate::model::highlight::HighlightResult;
+use crate::model::records::Source;
 use crate::model::records::{InvestigationRecord, PolicyRecord, ProposalKey, ProposalRecord};
 use jiff::Timestamp;
-
-/// How many notices are kept; older ones are dropped.
-const MAX_NOTICES: usize = 20;
 
 fn page(state: &State) -> usize {
     crate::ui::layout::table_page(state)
@@ -286,7 +283,7 @@ pub(super) fn forbidden(
         None => "in all namespaces (try :ns NAME)".into(),
     };
     let text = format!("{who} cannot list {} {scope}", source.resource());
-    notice(state, NoticeLevel::Warning, text, out);
+    super::notice::notice(state, NoticeLevel::Warning, text, out);
     if let Some(last) = state.notices.last_mut() {
         last.epoch = Some(epoch);
     }
@@ -364,24 +361,6 @@ pub(super) fn restart_watchers(state: &mut State, out: &mut Out) {
     // Each scope asks again what the user may do in it.
     if let Some(ns) = state.namespace.clone() {
         ask_rights(state, vec![ns], out);
-    }
-    out.redraw();
-}
-
-/// Shows a message above the footer (deduplicated, newest last).
-pub(crate) fn notice(state: &mut State, level: NoticeLevel, text: String, out: &mut Out) {
-    let text = crate::sanitize::sanitize(&text).into_owned();
-    if state.notices.last().is_some_and(|n| n.text == text) {
-        return;
-    }
-    state.notices.retain(|n| n.text != text);
-    state.notices.push(Notice {
-        level,
-        text,
-        epoch: None,
-    });
-    if state.notices.len() > MAX_NOTICES {
-        state.notices.remove(0);
     }
     out.redraw();
 }

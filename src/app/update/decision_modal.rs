@@ -5,10 +5,10 @@
 //! name typed as well. A dialog whose proposal changes underneath it closes
 //! (or, for a veto, updates) saying what changed.
 
+use super::Out;
 use super::decisions::{
     already_approved, open_approve, refusal, send, send_halt, send_kill, send_resume,
 };
-use super::{Out, data};
 use crate::app::state::{DialogScroll, EditedAction, Modal, NoticeLevel, Shown, State};
 use crate::domain::{CanonicalAction, ProposedAction, Verdict};
 use crate::model::records::ProposalKey;
@@ -142,7 +142,7 @@ pub(super) fn key(state: &mut State, event: KeyEvent, out: &mut Out) {
             }
             let Some(record) = state.proposals.get(&key) else {
                 let text = format!("{} is no longer in the cluster; nothing was sent", key.name);
-                data::notice(state, NoticeLevel::Warning, text, out);
+                super::notice::notice(state, NoticeLevel::Warning, text, out);
                 return;
             };
             let risk = record.risk;
@@ -569,7 +569,7 @@ pub(super) fn sync(state: &mut State, out: &mut Out) {
     match stale(state) {
         Some(Stale::Close(why)) => {
             state.decisions.modal = None;
-            data::notice(state, NoticeLevel::Warning, why, out);
+            super::notice::notice(state, NoticeLevel::Warning, why, out);
         }
         Some(Stale::Update(what)) => {
             if let Some(Modal::Veto {
@@ -580,7 +580,7 @@ pub(super) fn sync(state: &mut State, out: &mut Out) {
                 *shown = Shown::of(record);
                 *scroll = DialogScroll::default();
             }
-            data::notice(state, NoticeLevel::Warning, what, out);
+            super::notice::notice(state, NoticeLevel::Warning, what, out);
         }
         None => {}
     }

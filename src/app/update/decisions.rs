@@ -2,13 +2,13 @@
 //! halt and retry; the approvals inbox and the audit view; and what comes
 //! back from the decision tasks. All IO is a [`DecisionEffect`].
 
-use super::{Out, data, decision_modal, stream};
+use super::{Out, decision_modal, stream};
 use crate::app::command::Command;
-use crate::app::decisions::{DecisionEffect, DecisionEvent};
 use crate::app::effect::Effect;
 use crate::app::state::{
     Delivery, EditedAction, Modal, NoticeLevel, Screen, Shown, State, TrackedDecision,
 };
+use crate::cluster::decision_tasks::{DecisionEffect, DecisionEvent};
 use crate::decide::{
     Identity, PendingDecision, check_offered, viewing_investigation, viewing_proposal,
 };
@@ -23,7 +23,7 @@ use std::time::Duration;
 pub const AUTO_RETRY_AFTER: Duration = Duration::from_secs(10);
 
 fn notice(state: &mut State, text: String, out: &mut Out) {
-    data::notice(state, NoticeLevel::Warning, text, out);
+    super::notice::notice(state, NoticeLevel::Warning, text, out);
 }
 
 /// A success: shown as done, or as a warning when it came with warnings.
@@ -33,11 +33,11 @@ fn done(state: &mut State, text: String, warnings: &[String], out: &mut Out) {
     } else {
         NoticeLevel::Warning
     };
-    data::notice(state, level, text, out);
+    super::notice::notice(state, level, text, out);
 }
 
 fn error(state: &mut State, text: String, out: &mut Out) {
-    data::notice(state, NoticeLevel::Error, text, out);
+    super::notice::notice(state, NoticeLevel::Error, text, out);
 }
 
 /// Runs a deciding command (approve, veto, edit, copy, kill, halt, retry, refresh).

@@ -36,7 +36,12 @@ pub(super) fn key(state: &mut State, event: KeyEvent, out: &mut Out) {
         }
         if let Some(why) = state.withheld(command) {
             let text = why.explain(state.identity.user.as_deref());
-            return super::data::notice(state, crate::app::state::NoticeLevel::Warning, text, out);
+            return super::notice::notice(
+                state,
+                crate::app::state::NoticeLevel::Warning,
+                text,
+                out,
+            );
         }
         commands::run(state, command, out);
     }

@@ -12,6 +12,7 @@ mod data;
 mod decision_modal;
 mod decisions;
 mod input;
+mod notice;
 mod peek;
 mod policies;
 mod scroll;
@@ -147,7 +148,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         }
         Action::PolicyApplied(result) => policies::applied(state, *result, &mut out),
         Action::Notice(text) => {
-            data::notice(state, super::state::NoticeLevel::Error, text, &mut out)
+            notice::notice(state, super::state::NoticeLevel::Error, text, &mut out)
         }
         Action::Decisions(event) => decisions::event(state, event, &mut out),
         Action::Vault(event) => vault::event(state, event, &mut out),

@@ -4,8 +4,9 @@
 //! (for its conclusion), then never.
 
 use super::Out;
-use crate::app::effect::{Effect, PeekTarget};
+use crate::app::effect::Effect;
 use crate::app::state::{Column, Screen, State};
+use crate::model::records::PeekTarget;
 use jiff::SignedDuration;
 
 /// How often a running investigation on screen is peeked at again.

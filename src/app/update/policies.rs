@@ -6,7 +6,7 @@
 //! operator's changed fields to the policy as it is now and shows the review
 //! again, naming who changed what ([`crate::policy::rebase`]).
 
-use super::{Out, data, stream};
+use super::{Out, stream};
 use crate::app::command::Command;
 use crate::app::effect::Effect;
 use crate::app::state::{
@@ -130,13 +130,13 @@ fn start_editing(state: &mut State, create: bool, out: &mut Out) {
     };
     if state.readonly {
         let text = "read-only: trust policies cannot be changed from this console".to_string();
-        return data::notice(state, NoticeLevel::Warning, text, out);
+        return super::notice::notice(state, NoticeLevel::Warning, text, out);
     }
     let namespace = row.namespace.clone();
     let record = state.policies.get(&namespace);
     if create && record.is_some() {
         let text = format!("{namespace} already has a trust policy: e edits it");
-        return data::notice(state, NoticeLevel::Warning, text, out);
+        return super::notice::notice(state, NoticeLevel::Warning, text, out);
     }
     let editor = PolicyEditor::new(
         namespace,
@@ -527,7 +527,7 @@ pub(crate) fn applied(
                 .as_mut()
                 .filter(|e| e.stage == EditorStage::Applying && !elsewhere);
             let Some(editor) = editor else {
-                return data::notice(state, NoticeLevel::Error, text, out);
+                return super::notice::notice(state, NoticeLevel::Error, text, out);
             };
             match error {
                 PolicyApplyError::Conflict {

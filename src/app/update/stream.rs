@@ -2,10 +2,10 @@
 //! search, jumps and fetching dropped lines again.
 
 use super::{Out, scroll};
-use crate::app::action::StreamId;
 use crate::app::effect::Effect;
 use crate::app::state::{Column, Detail, OlderLines, ReasoningBuffer, Screen, State, StreamStatus};
 use crate::cluster::logs::{OlderRequest, StreamTarget};
+use crate::model::records::StreamId;
 use crate::model::records::{LogEntry, ProposalKey};
 
 /// Extra lines asked for when fetching older lines, for lines logged meanwhile.
@@ -115,7 +115,7 @@ pub(super) fn lines(state: &mut State, stream: StreamId, entries: Vec<LogEntry>,
                 .kind
                 .headline()
                 .chars()
-                .take(crate::app::state::LAST_LINE_CHARS)
+                .take(crate::model::records::LAST_LINE_CHARS)
                 .collect::<String>()
         });
     if let Some(row) = state.table.get_mut(&id) {
@@ -227,7 +227,7 @@ pub(super) fn search(state: &mut State, forward: bool, inclusive: bool, out: &mu
     match found {
         Some(seq) => scroll::jump(state, seq, out),
         None => {
-            super::data::notice(
+            super::notice::notice(
                 state,
                 crate::app::state::NoticeLevel::Warning,
                 format!("no match for “{needle}”"),

@@ -4,7 +4,7 @@
 use super::Out;
 use crate::app::effect::Effect;
 use crate::app::state::{NoticeLevel, State, VaultStatus, WatchedToken};
-use crate::app::vault::{TokenLookup, VaultEffect, VaultEvent};
+use crate::cluster::vault_watch::{TokenLookup, VaultEffect, VaultEvent};
 use crate::sanitize::sanitize;
 use crate::vault::{TokenInfo, VaultIdentity};
 
@@ -15,7 +15,7 @@ pub(super) fn event(state: &mut State, event: VaultEvent, out: &mut Out) {
         VaultEvent::Misconfigured(why) => {
             let why = sanitize(&why).into_owned();
             if state.vault.status != VaultStatus::Misconfigured(why.clone()) {
-                super::data::notice(state, NoticeLevel::Warning, format!("Vault: {why}"), out);
+                super::notice::notice(state, NoticeLevel::Warning, format!("Vault: {why}"), out);
             }
             set_status(state, VaultStatus::Misconfigured(why), out);
         }
@@ -52,7 +52,7 @@ pub(super) fn event(state: &mut State, event: VaultEvent, out: &mut Out) {
                 let text = format!(
                     "Vault at {at} is failing: {cause} (approvals are still recorded; credentials wait until it answers): {error}"
                 );
-                super::data::notice(state, NoticeLevel::Error, text, out);
+                super::notice::notice(state, NoticeLevel::Error, text, out);
             }
             set_status(state, status, out);
         }
@@ -62,7 +62,7 @@ pub(super) fn event(state: &mut State, event: VaultEvent, out: &mut Out) {
                 let text = format!(
                     "Vault at {at}: TLS certificate verification is off (BAO_SKIP_VERIFY/VAULT_SKIP_VERIFY): whoever can reach the connection can pose as Vault and read the tokens sent to it"
                 );
-                super::data::notice(state, NoticeLevel::Warning, text, out);
+                super::notice::notice(state, NoticeLevel::Warning, text, out);
                 state.vault.tls_unverified = true;
                 out.redraw();
             }

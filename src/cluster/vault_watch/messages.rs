@@ -1,6 +1,6 @@
-//! Messages between the state machine and the Vault tasks: what
-//! [`update`](super::update::update) asks for ([`VaultEffect`]) and what came
-//! back ([`VaultEvent`]). Deciding with Vault is in [`super::decisions`]; this
+//! Messages between the console and the Vault tasks: what the console asks
+//! for ([`VaultEffect`]) and what came back ([`VaultEvent`]). Deciding with
+//! Vault is in `crate::decide`; this
 //! is what the console shows: the operator's Vault identity in the header and
 //! the open investigation's token in the detail view.
 
@@ -14,7 +14,7 @@ pub enum VaultEffect {
     /// that Vault is off.
     LookupIdentity,
     /// Look up this token accessor now and again every
-    /// [`TOKEN_REFRESH`](crate::app::vault::TOKEN_REFRESH) until another
+    /// [`TOKEN_REFRESH`](super::TOKEN_REFRESH) until another
     /// `WatchToken` replaces it; `None` stops looking.
     WatchToken {
         /// The accessor (`kubevigil.io/vault-accessor` of the open investigation).

@@ -1,10 +1,9 @@
 //! The console's Vault tasks: which Vault the console uses (found once, at
 //! start), the operator's identity for the header, and the open
 //! investigation's token for the detail view. Results come back as
-//! [`Action::Vault`].
+//! [`VaultEvent`]s, in whatever message the console wraps them
+//! (`From<VaultEvent>`).
 
-use crate::app::action::Action;
-use crate::app::vault::{TOKEN_REFRESH, TokenLookup, VaultEffect, VaultEvent, VaultFailure};
 use crate::config::VaultConfig;
 use crate::vault::{Vault, VaultSettings};
 use jiff::Timestamp;
@@ -12,6 +11,10 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc::Sender;
 use tokio::task::JoinHandle;
+
+mod messages;
+
+pub use messages::{TOKEN_REFRESH, TokenLookup, VaultEffect, VaultEvent, VaultFailure};
 
 /// How often the operator's identity is looked up again while Vault answers,
 /// so the header notices Vault going away.
@@ -90,7 +93,11 @@ impl VaultTasks {
     }
 
     /// Runs one effect; results go to `tx`.
-    pub fn run(&mut self, effect: VaultEffect, tx: &Sender<Action>) {
+    pub fn run<M: From<VaultEvent> + Send + 'static>(
+        &mut self,
+        effect: VaultEffect,
+        tx: &Sender<M>,
+    ) {
         match effect {
             VaultEffect::LookupIdentity => {
                 if let Some(task) = self.identity.take() {
@@ -117,18 +124,18 @@ impl VaultTasks {
     }
 }
 
-async fn send(tx: Sender<Action>, event: VaultEvent) {
-    let _ = tx.send(Action::Vault(event)).await;
+async fn send<M: From<VaultEvent>>(tx: Sender<M>, event: VaultEvent) {
+    let _ = tx.send(M::from(event)).await;
 }
 
 /// Looks up the operator's identity now and again, for as long as the
 /// console runs; first says so when the server's certificate goes unchecked.
-async fn watch_identity(vault: Arc<Vault>, tx: Sender<Action>) {
+async fn watch_identity<M: From<VaultEvent>>(vault: Arc<Vault>, tx: Sender<M>) {
     if vault.settings().skip_verify {
         let event = VaultEvent::TlsUnverified {
             addr: vault.addr().to_string(),
         };
-        if tx.send(Action::Vault(event)).await.is_err() {
+        if tx.send(M::from(event)).await.is_err() {
             return;
         }
     }
@@ -143,7 +150,7 @@ async fn watch_identity(vault: Arc<Vault>, tx: Sender<Action>) {
             addr: vault.addr().to_string(),
             result,
         };
-        if tx.send(Action::Vault(event)).await.is_err() {
+        if tx.send(M::from(event)).await.is_err() {
             return;
         }
         tokio::time::sleep(wait).await;
@@ -151,7 +158,7 @@ async fn watch_identity(vault: Arc<Vault>, tx: Sender<Action>) {
 }
 
 /// Looks up `accessor` every [`TOKEN_REFRESH`] until the token is gone.
-async fn watch_token(vault: Arc<Vault>, accessor: String, tx: Sender<Action>) {
+async fn watch_token<M: From<VaultEvent>>(vault: Arc<Vault>, accessor: String, tx: Sender<M>) {
     loop {
         let lookup = match vault.lookup_accessor(&accessor).await {
             Ok(info) => TokenLookup::Found(info),
@@ -164,7 +171,7 @@ async fn watch_token(vault: Arc<Vault>, accessor: String, tx: Sender<Action>) {
             at: Timestamp::now(),
             lookup,
         };
-        if tx.send(Action::Vault(event)).await.is_err() || gone {
+        if tx.send(M::from(event)).await.is_err() || gone {
             return;
         }
         tokio::time::sleep(TOKEN_REFRESH).await;

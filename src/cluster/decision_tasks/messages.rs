@@ -1,6 +1,6 @@
-//! Messages between the state machine and the decision tasks (approve, veto,
-//! edit, kill, halt, audit, presence): what [`update`](super::update::update)
-//! asks for ([`DecisionEffect`]) and what came back ([`DecisionEvent`]).
+//! Messages between the console and the decision tasks (approve, veto, edit,
+//! kill, halt, audit, presence): what the console asks for
+//! ([`DecisionEffect`]) and what came back ([`DecisionEvent`]).
 
 use crate::audit::AuditRecord;
 use crate::decide::{
@@ -128,3 +128,7 @@ pub enum DecisionEvent {
     /// Whether the user may record decisions (`None`: the cluster could not say).
     MayDecide(Option<bool>),
 }
+
+/// A copy to the clipboard that failed: the notice to show.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CopyFailed(pub String);

@@ -1,9 +1,8 @@
 //! Runs the console's decision effects as tasks: decisions, kills, halts,
 //! reading the audit trail and a proposal's action, the clipboard (OSC 52),
-//! and presence. Every result comes back as an [`Action::Decisions`].
+//! and presence. Every result comes back as a [`DecisionEvent`] (a failed copy
+//! as a [`CopyFailed`]), in whatever message the console wraps them.
 
-use crate::app::action::Action;
-use crate::app::decisions::{DecisionEffect, DecisionEvent};
 use crate::audit::AuditLog;
 use crate::decide::{
     DecideError, Decider, HaltOutcome, Identity, KillOutcome, PRESENCE_NAMESPACE, Revocation,
@@ -18,6 +17,10 @@ use std::sync::Arc;
 use tokio::sync::mpsc::Sender;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
+
+mod messages;
+
+pub use messages::{CopyFailed, DecisionEffect, DecisionEvent, TaskId};
 
 /// How far back `:audit` reads.
 const AUDIT_WINDOW: SignedDuration = SignedDuration::from_hours(24 * 7);
@@ -80,7 +83,10 @@ impl DecisionTasks {
     }
 
     /// Runs one effect against `client`; results go to `tx`.
-    pub fn run(&mut self, effect: DecisionEffect, client: &Client, tx: &Sender<Action>) {
+    pub fn run<M>(&mut self, effect: DecisionEffect, client: &Client, tx: &Sender<M>)
+    where
+        M: From<DecisionEvent> + From<CopyFailed> + Send + 'static,
+    {
         let client = client.clone();
         let tx = tx.clone();
         match effect {
@@ -112,7 +118,7 @@ impl DecisionTasks {
                         id,
                         result: result.map(Box::new),
                     };
-                    let _ = tx.send(Action::Decisions(event)).await;
+                    let _ = tx.send(M::from(event)).await;
                 });
             }
             DecisionEffect::Kill {
@@ -166,9 +172,7 @@ impl DecisionTasks {
                         crate::audit::collect_from_cluster(&client, namespace.as_deref(), since)
                             .await
                             .map_err(|e| format!("could not read the audit trail: {e}"));
-                    let _ = tx
-                        .send(Action::Decisions(DecisionEvent::AuditLoaded(result)))
-                        .await;
+                    let _ = tx.send(M::from(DecisionEvent::AuditLoaded(result))).await;
                 });
             }
             DecisionEffect::Copy { text } => {
@@ -177,7 +181,7 @@ impl DecisionTasks {
                     .write_all(osc52(&text).as_bytes())
                     .and_then(|()| stdout.flush());
                 if let Err(error) = written {
-                    let _ = tx.try_send(Action::Notice(format!("could not copy: {error}")));
+                    let _ = tx.try_send(M::from(CopyFailed(format!("could not copy: {error}"))));
                 }
             }
             DecisionEffect::StartPresence {
@@ -206,7 +210,7 @@ impl DecisionTasks {
                         .map(DecisionEvent::GovernorLeader);
                     let mut events = std::pin::pin!(futures::stream::select(present, leader));
                     while let Some(event) = events.next().await {
-                        if tx.send(Action::Decisions(event)).await.is_err() {
+                        if tx.send(M::from(event)).await.is_err() {
                             return;
                         }
                     }
@@ -225,9 +229,7 @@ impl DecisionTasks {
             DecisionEffect::CheckMayDecide { namespace } => {
                 tokio::spawn(async move {
                     let may = may_decide(&client, namespace.as_deref().unwrap_or_default()).await;
-                    let _ = tx
-                        .send(Action::Decisions(DecisionEvent::MayDecide(may)))
-                        .await;
+                    let _ = tx.send(M::from(DecisionEvent::MayDecide(may))).await;
                 });
             }
         }
@@ -238,10 +240,10 @@ impl DecisionTasks {
     /// `event` turns the result into what is sent back. Without an audit log
     /// (`decider` is why not) nothing is done and the failure names what was
     /// being `doing`.
-    fn spawn_stop<O, Stop, Done, Event>(
+    fn spawn_stop<O, Stop, Done, Event, M>(
         &mut self,
         doing: String,
-        tx: Sender<Action>,
+        tx: Sender<M>,
         event: Event,
         decider: Result<Decider, String>,
         stop: Stop,
@@ -250,6 +252,7 @@ impl DecisionTasks {
         Stop: FnOnce(Decider) -> Done + Send + 'static,
         Done: Future<Output = Result<(O, Revocation), DecideError>> + Send + 'static,
         Event: FnOnce(Result<O, DecideError>) -> DecisionEvent + Send + 'static,
+        M: From<DecisionEvent> + Send + 'static,
     {
         tokio::spawn(async move {
             let result = match decider {
@@ -261,7 +264,7 @@ impl DecisionTasks {
                 }),
                 Err(error) => Err(no_audit(doing, &error)),
             };
-            let _ = tx.send(Action::Decisions(event(result))).await;
+            let _ = tx.send(M::from(event(result))).await;
         });
     }
 }
