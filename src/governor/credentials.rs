@@ -14,8 +14,8 @@
 //! backoff (so a Vault outage costs one attempt per proposal every
 //! [`MAX_RETRY_DELAY`] at most, never a hot loop).
 
+use super::key::ProposalKey;
 use super::metrics::{CredentialOutcome, Metrics};
-use super::runner::ProposalKey;
 use crate::decide::{CredentialError, Decider, Identity};
 use crate::domain::{ActionProposal, NoCredentialReason, Phase, ProposalState};
 use crate::vault::Vault;
@@ -422,7 +422,7 @@ fn holds_credential(proposal: &ActionProposal) -> bool {
 mod tests {
     use super::*;
     use crate::domain::{ActionProposalStatus, MintedCredential};
-    use crate::governor::initial::tests::spec;
+    use crate::governor::rules::initial::tests::spec;
 
     fn proposal(state: ProposalState, phase: Phase, credential: Option<bool>) -> ActionProposal {
         let mut proposal = ActionProposal::new(

@@ -4,6 +4,7 @@
 //! and vetoed proposals.
 
 use super::credentials::Credentials;
+use super::key::ProposalKey;
 use super::metrics::{Metrics, Observer};
 use super::{
     AUTONOMOUS_RULE, GOVERNOR_IDENTITY, TIMEOUT_RULE, apply_decision, initial_status, is_expired,
@@ -26,9 +27,6 @@ use std::collections::HashMap;
 use std::pin::pin;
 use std::sync::Arc;
 use std::time::Duration;
-
-/// A proposal's namespace and name.
-pub(super) type ProposalKey = (String, String);
 
 /// Runs the governor with Vault off until the task is dropped: decisions only,
 /// no credentials, and a `noCredential: VaultOff` note on each rule approval
@@ -355,7 +353,7 @@ impl Governor {
                     return None;
                 }
                 let status = fresh.status.clone().unwrap_or_default();
-                let decision = super::initial::rule_decision(
+                let decision = super::rules::rule_decision(
                     TIMEOUT_RULE,
                     Verdict::Expire,
                     "no decision before the proposal timeout; timeout means deny".to_string(),

@@ -113,7 +113,7 @@ fn disallowed_reason(spec: &ActionProposalSpec, policy: &TrustPolicySpec, phase:
 }
 
 /// A decision made by a rule at `now`.
-pub(super) fn rule_decision(
+pub(in crate::governor) fn rule_decision(
     by: &str,
     verdict: Verdict,
     reason: String,
@@ -133,7 +133,7 @@ pub(super) fn rule_decision(
 }
 
 #[cfg(test)]
-pub(super) mod tests {
+pub(in crate::governor) mod tests {
     use super::*;
     use crate::domain::{ActionKind, ActionTarget, ProposedAction, Risk};
 

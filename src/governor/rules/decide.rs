@@ -189,8 +189,8 @@ mod tests {
     use super::*;
     use crate::domain::{ActionKind, Risk};
     use crate::domain::{MintedCredential, Phase};
-    use crate::governor::initial::tests::{now, policy, spec};
     use crate::governor::initial_status;
+    use crate::governor::rules::initial::tests::{now, policy, spec};
     use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 
     fn pending(required: u32) -> ActionProposalStatus {
@@ -523,8 +523,8 @@ mod tests {
 mod digest_tests {
     use super::*;
     use crate::domain::{ActionKind, Phase, Risk, action_digest};
-    use crate::governor::initial::tests::{now, policy, spec};
     use crate::governor::initial_status;
+    use crate::governor::rules::initial::tests::{now, policy, spec};
     use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 
     fn proposed() -> ProposedAction {

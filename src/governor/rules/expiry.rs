@@ -18,7 +18,7 @@ pub fn is_expired(
 mod tests {
     use super::*;
     use crate::domain::{ActionKind, ProposalState, Risk};
-    use crate::governor::initial::tests::{now, spec};
+    use crate::governor::rules::initial::tests::{now, spec};
     use jiff::SignedDuration;
     use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 
