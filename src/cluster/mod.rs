@@ -8,6 +8,7 @@
 //! and the views only ever hold inert text.
 
 pub mod decision_tasks;
+pub mod guarded;
 pub mod identity;
 pub mod logline;
 pub mod logs;

@@ -3,9 +3,10 @@
 //! rule, in Autonomous), a response-wrapped child token is minted and stored in
 //! its status with a resourceVersion-guarded write; veto and expiry revoke it.
 
-use super::failure::{is_conflict, timed};
+use super::failure::timed;
 use super::write::read_policy;
 use super::{DecideError, Identity};
+use crate::cluster::guarded::{Guarded, GuardedError, write_guarded};
 use crate::domain::{
     ActionProposal, ActionProposalStatus, DecisionSource, MintedCredential, NoCredential,
     NoCredentialReason, Phase, ProposalState, Verdict,
@@ -368,30 +369,36 @@ fn phase_of(proposal: &ActionProposal) -> Phase {
 /// false when there is nothing to write (the proposal is returned as read).
 async fn update_guarded(
     api: &Api<ActionProposal>,
-    mut current: ActionProposal,
+    current: ActionProposal,
     change: impl Fn(&mut ActionProposalStatus) -> bool,
 ) -> Result<ActionProposal, kube::Error> {
     let name = current.name_any();
-    let mut last_error = None;
-    for _ in 0..STATUS_ATTEMPTS {
-        let mut status = current.status.clone().unwrap_or_default();
-        if !change(&mut status) {
-            return Ok(current);
-        }
-        let mut updated = current.clone();
-        updated.status = Some(status);
-        match timed(api.replace_status(&name, &PostParams::default(), &updated)).await {
-            Ok(written) => return Ok(written),
-            Err(error) if is_conflict(&error) => {
-                last_error = Some(error);
-                current = timed(api.get(&name)).await?;
+    let written = write_guarded(
+        STATUS_ATTEMPTS,
+        current,
+        |current| {
+            let mut status = current.status.clone().unwrap_or_default();
+            if !change(&mut status) {
+                return Ok(None);
             }
-            Err(error) => return Err(error),
-        }
+            let mut updated = current.clone();
+            updated.status = Some(status);
+            Ok(Some(updated))
+        },
+        |updated| {
+            let name = &name;
+            async move { timed(api.replace_status(name, &PostParams::default(), &updated)).await }
+        },
+        || timed(api.get(&name)),
+        |error| error,
+    )
+    .await;
+    match written {
+        Ok(Guarded::Written { object, .. } | Guarded::Unchanged(object)) => Ok(object),
+        Err(GuardedError::Failed(error)) => Err(error),
+        // The last conflict, as before: the operator sees what the API said.
+        Err(GuardedError::Contended { error, .. }) => Err(error),
     }
-    Err(last_error.unwrap_or_else(|| {
-        kube::Error::Service("the proposal kept changing while storing its credential".into())
-    }))
 }
 
 /// A failed status write as the operator-facing [`DecideError`].

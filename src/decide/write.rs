@@ -2,8 +2,9 @@
 //! to the copy read, replaced with its resourceVersion as a precondition, and
 //! a conflict reported as who decided first.
 
-use super::failure::{Request, is_conflict, timed};
+use super::failure::{Request, timed};
 use super::{DecideError, PendingDecision, check_offered};
+use crate::cluster::guarded::{Guarded, GuardedError, write_guarded};
 use crate::domain::policy::POLICY_NAME;
 use crate::domain::{
     ActionProposal, ActionProposalStatus, Decision, ProposalState, TrustPolicy, TrustPolicySpec,
@@ -88,7 +89,7 @@ impl<'a> Rules<'a> {
 /// up to `attempts` writes in all; a proposal decided meanwhile is a conflict.
 pub(crate) async fn write_decision(
     api: &Api<ActionProposal>,
-    mut current: ActionProposal,
+    current: ActionProposal,
     decision: &Decision,
     rules: Rules<'_>,
     attempts: usize,
@@ -101,33 +102,47 @@ pub(crate) async fn write_decision(
         resource: "actionproposals",
         ..*write
     };
-    for attempt in 0..attempts {
-        let base = status_of(&current, policy, decision.at.0);
-        let next = apply_decision(&current.spec.action, &base, decision.clone(), required)
-            .map_err(|e| refusal(&current, e))?;
-        let mut updated = current.clone();
-        updated.status = Some(next);
-        match timed(api.replace_status(write.name, &PostParams::default(), &updated)).await {
-            Ok(proposal) => {
-                return Ok(Written {
-                    proposal,
-                    retried: attempt > 0,
-                });
-            }
-            Err(error) if is_conflict(&error) => {
-                current = timed(api.get(write.name))
-                    .await
-                    .map_err(|e| read.failed(e, pending))?;
-            }
-            Err(error) => return Err(write.failed(error, pending)),
-        }
-    }
-    let base = status_of(&current, policy, decision.at.0);
-    match apply_decision(&current.spec.action, &base, decision.clone(), required) {
-        Err(error) => Err(refusal(&current, error)),
-        Ok(_) => Err(DecideError::Contended {
-            name: write.name.to_string(),
+    let judge = |current: &ActionProposal| {
+        let base = status_of(current, policy, decision.at.0);
+        apply_decision(&current.spec.action, &base, decision.clone(), required)
+            .map_err(|e| refusal(current, e))
+    };
+    let written = write_guarded(
+        attempts,
+        current,
+        |current| {
+            let mut updated = current.clone();
+            updated.status = Some(judge(current)?);
+            Ok(Some(updated))
+        },
+        |updated| async move {
+            timed(api.replace_status(write.name, &PostParams::default(), &updated)).await
+        },
+        || async {
+            timed(api.get(write.name))
+                .await
+                .map_err(|e| read.failed(e, pending))
+        },
+        |error| write.failed(error, pending),
+    )
+    .await;
+    match written {
+        Ok(Guarded::Written { object, retried }) => Ok(Written {
+            proposal: object,
+            retried,
         }),
+        Ok(Guarded::Unchanged(proposal)) => Ok(Written {
+            proposal,
+            retried: false,
+        }),
+        Err(GuardedError::Failed(error)) => Err(error),
+        // Judged once more on the copy read last: refused, or contended.
+        Err(GuardedError::Contended { last, .. }) => match judge(&last) {
+            Err(error) => Err(error),
+            Ok(_) => Err(DecideError::Contended {
+                name: write.name.to_string(),
+            }),
+        },
     }
 }
 

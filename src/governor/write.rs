@@ -1,6 +1,7 @@
 //! Writing a proposal's status safely: read, change, write with the
 //! resourceVersion read, and start over when someone else wrote first.
 
+use crate::cluster::guarded::{Guarded, GuardedError, write_guarded};
 use crate::domain::{ActionProposal, ActionProposalStatus};
 use kube::Api;
 use kube::api::PostParams;
@@ -26,7 +27,8 @@ pub enum StatusWriteError {
 }
 
 /// Reads proposal `name`, asks `change` for its new status and writes it with
-/// the read resourceVersion as a precondition (a 409 re-reads and asks again).
+/// the read resourceVersion as a precondition (a 409 re-reads and asks again:
+/// [`write_guarded`]).
 ///
 /// Returns the written proposal; `None` when the proposal no longer exists or
 /// `change` returned `None` (nothing to do, judged on the fresh copy).
@@ -38,26 +40,49 @@ pub async fn update_status<F>(
 where
     F: FnMut(&ActionProposal) -> Option<ActionProposalStatus>,
 {
-    for _ in 0..MAX_ATTEMPTS {
-        let Some(mut proposal) = api.get_opt(name).await? else {
-            return Ok(None);
-        };
-        let Some(status) = change(&proposal) else {
-            return Ok(None);
-        };
-        proposal.status = Some(status);
-        match api
-            .replace_status(name, &PostParams::default(), &proposal)
-            .await
-        {
-            Ok(written) => return Ok(Some(written)),
-            Err(kube::Error::Api(status)) if status.is_conflict() => continue,
-            Err(kube::Error::Api(status)) if status.is_not_found() => return Ok(None),
-            Err(other) => return Err(other.into()),
-        }
+    let Some(first) = api.get_opt(name).await? else {
+        return Ok(None);
+    };
+    let written = write_guarded(
+        MAX_ATTEMPTS,
+        first,
+        |proposal| {
+            Ok(change(proposal).map(|status| ActionProposal {
+                status: Some(status),
+                ..proposal.clone()
+            }))
+        },
+        |proposal| async move {
+            api.replace_status(name, &PostParams::default(), &proposal)
+                .await
+        },
+        || async { api.get_opt(name).await?.ok_or(Gone::Gone) },
+        |error| match error {
+            kube::Error::Api(status) if status.is_not_found() => Gone::Gone,
+            other => Gone::Failed(other),
+        },
+    )
+    .await;
+    match written {
+        Ok(Guarded::Written { object, .. }) => Ok(Some(object)),
+        Ok(Guarded::Unchanged(_)) | Err(GuardedError::Failed(Gone::Gone)) => Ok(None),
+        Err(GuardedError::Failed(Gone::Failed(error))) => Err(error.into()),
+        Err(GuardedError::Contended { .. }) => Err(StatusWriteError::Contended {
+            name: name.to_string(),
+            attempts: MAX_ATTEMPTS,
+        }),
     }
-    Err(StatusWriteError::Contended {
-        name: name.to_string(),
-        attempts: MAX_ATTEMPTS,
-    })
+}
+
+/// A failed step of [`update_status`]: the proposal is gone (nothing to do),
+/// or the API failed.
+enum Gone {
+    Gone,
+    Failed(kube::Error),
+}
+
+impl From<kube::Error> for Gone {
+    fn from(error: kube::Error) -> Self {
+        Gone::Failed(error)
+    }
 }
