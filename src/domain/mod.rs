@@ -5,15 +5,20 @@
 pub mod canonical;
 pub mod investigation;
 pub mod labels;
+pub mod matcher;
 pub mod phase;
 pub mod policy;
 pub mod proposal;
 pub mod protocol;
+pub mod template;
 
 pub use canonical::{CanonicalAction, action_digest};
 pub use investigation::{Investigation, InvestigationState};
 pub use phase::Phase;
 pub use policy::{PromotionCriteria, TrustPolicy, TrustPolicySpec, TrustPolicyStatus};
+pub use template::{
+    InvestigationTemplate, InvestigationTemplateSpec, JobTemplate, ServiceAccounts,
+};
 pub use proposal::{
     ActionKind, ActionProposal, ActionProposalSpec, ActionProposalStatus, ActionTarget, Decision,
     DecisionSource, EffectiveAction, ExecutionResult, MintedCredential, NoCredential,
