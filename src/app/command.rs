@@ -80,6 +80,14 @@ pub enum Command {
     /// Resume a halted namespace: un-suspend the Jobs the halt suspended,
     /// then (a second confirmation) restore the phase before the halt.
     Resume,
+    /// Move the queued investigation in focus to the front of the launcher's queue.
+    #[serde(rename = "bump")]
+    BumpQueued,
+    /// Admit the queued investigation in focus now, past every cap (asks why).
+    AdmitNow,
+    /// Cancel the queued investigation in focus (asks to confirm).
+    #[serde(rename = "cancel-queued")]
+    CancelQueued,
     /// Send again the decisions that were not recorded.
     #[serde(rename = "retry")]
     RetryDecisions,
@@ -89,7 +97,7 @@ pub enum Command {
 
 impl Command {
     /// Every command, in the order the help overlay lists them.
-    pub const ALL: [Command; 36] = [
+    pub const ALL: [Command; 39] = [
         Command::Help,
         Command::CommandLine,
         Command::Filter,
@@ -124,6 +132,9 @@ impl Command {
         Command::Kill,
         Command::Halt,
         Command::Resume,
+        Command::BumpQueued,
+        Command::AdmitNow,
+        Command::CancelQueued,
         Command::RetryDecisions,
         Command::Refresh,
     ];
@@ -165,6 +176,9 @@ impl Command {
             Command::Kill => "kill",
             Command::Halt => "halt",
             Command::Resume => "resume",
+            Command::BumpQueued => "bump",
+            Command::AdmitNow => "admit-now",
+            Command::CancelQueued => "cancel-queued",
             Command::RetryDecisions => "retry",
             Command::Refresh => "refresh",
         }
@@ -213,6 +227,9 @@ impl Command {
             Command::Kill => "kill the investigation (type its id)",
             Command::Halt => "halt the namespace (Shadow, agents suspended)",
             Command::Resume => "resume a halted namespace (agents, then its phase)",
+            Command::BumpQueued => "bump a queued investigation to the front",
+            Command::AdmitNow => "admit a queued investigation now (with a reason)",
+            Command::CancelQueued => "cancel a queued investigation (confirm)",
             Command::RetryDecisions => "retry unrecorded decisions",
             Command::Refresh => "reload from the cluster",
         }
@@ -231,6 +248,9 @@ impl Command {
                 | Command::RetryDecisions
                 | Command::EditPolicy
                 | Command::NewPolicy
+                | Command::BumpQueued
+                | Command::AdmitNow
+                | Command::CancelQueued
         )
     }
 }

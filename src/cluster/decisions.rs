@@ -171,6 +171,23 @@ impl DecisionTasks {
                     .map(|outcome| (outcome, Revocation::default()))
                 });
             }
+            DecisionEffect::Queue {
+                id,
+                identity,
+                namespace,
+                job,
+                change,
+            } => {
+                let doing = format!("{change} {namespace}/{job}");
+                let event = move |result| DecisionEvent::QueueChanged { id, result };
+                self.spawn_stop(doing, tx, event, move |audit, _vault| async move {
+                    crate::decide::change_queued(
+                        &client, &identity, &namespace, &job, change, &audit,
+                    )
+                    .await
+                    .map(|outcome| (outcome, Revocation::default()))
+                });
+            }
             DecisionEffect::LoadAudit { namespace } => {
                 tokio::spawn(async move {
                     let since = Timestamp::now()
@@ -293,6 +310,12 @@ impl Warned for KillOutcome {
 }
 
 impl Warned for crate::decide::ResumeOutcome {
+    fn warnings_mut(&mut self) -> &mut Vec<String> {
+        &mut self.warnings
+    }
+}
+
+impl Warned for crate::decide::QueueOutcome {
     fn warnings_mut(&mut self) -> &mut Vec<String> {
         &mut self.warnings
     }

@@ -29,6 +29,7 @@ mod offered;
 mod outcome;
 mod pending;
 mod presence;
+mod queue;
 pub(crate) mod record;
 mod resume;
 mod revoke;
@@ -53,6 +54,7 @@ pub use presence::{
     spawn_presence_task, viewing_investigation, viewing_proposal, watch_presence,
     withdraw_presence,
 };
+pub use queue::{QueueChange, QueueOutcome, change_queued};
 pub use record::REPORTING_COMPONENT;
 pub use resume::{ResumeOutcome, phase_before_halt, resume_namespace};
 pub use revoke::{Revocation, halt_namespace_with_vault, kill_investigation_with_vault};

@@ -10,19 +10,20 @@ pub mod phase;
 pub mod policy;
 pub mod proposal;
 pub mod protocol;
+pub mod queue;
 pub mod template;
 
 pub use canonical::{CanonicalAction, action_digest};
 pub use investigation::{Investigation, InvestigationState};
 pub use phase::Phase;
 pub use policy::{PromotionCriteria, TrustPolicy, TrustPolicySpec, TrustPolicyStatus};
-pub use template::{
-    InvestigationTemplate, InvestigationTemplateSpec, JobTemplate, ServiceAccounts,
-};
 pub use proposal::{
     ActionKind, ActionProposal, ActionProposalSpec, ActionProposalStatus, ActionTarget, Decision,
     DecisionSource, EffectiveAction, ExecutionResult, MintedCredential, NoCredential,
     NoCredentialReason, Preview, ProposalState, ProposedAction, Risk, Verdict, effective_action,
+};
+pub use template::{
+    InvestigationTemplate, InvestigationTemplateSpec, JobTemplate, ServiceAccounts,
 };
 
 /// The API group of the kubevigil custom resources.

@@ -24,6 +24,7 @@ pub mod placeholder;
 pub mod policies;
 pub mod policy_editor;
 pub mod proposal;
+pub mod queue;
 pub mod reasoning;
 pub mod text;
 pub mod theme;

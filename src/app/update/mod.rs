@@ -14,6 +14,7 @@ mod decisions;
 mod input;
 mod peek;
 mod policies;
+mod queue;
 mod scroll;
 mod stream;
 mod vault;
