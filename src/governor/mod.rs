@@ -33,5 +33,5 @@ pub use initial::{
     ALLOWED_ACTIONS_RULE, AUTONOMOUS_RULE, CANONICAL_FORM_RULE, TIMEOUT_RULE, initial_status,
 };
 pub use metrics::Metrics;
-pub use runner::{run, run_replica, run_with_vault};
+pub use runner::{run, run_replica, run_replica_with_launcher, run_with_vault};
 pub use write::{StatusWriteError, update_status};
