@@ -74,9 +74,26 @@ pub struct Governors {
 
 impl Governors {
     /// Starts `count` replicas acting with `client` (and `vault`), electing
-    /// their leader with Leases of `lease_duration`, each with a launcher
-    /// configured by `launcher` (its webhook token, caps and rate).
+    /// their leader with Leases of `lease_duration`; their launchers take a
+    /// fresh random webhook token ([`Governors::webhook_token`]) and the
+    /// default caps.
     pub async fn start(
+        client: Client,
+        vault: Option<Arc<Vault>>,
+        count: usize,
+        lease_duration: Duration,
+    ) -> Arc<Governors> {
+        let token = format!(
+            "sandbox-webhook-{}",
+            crate::sandbox::agents::job::random_suffix(24)
+        );
+        let launcher = LauncherConfig::new(token);
+        Governors::start_with_launcher(client, vault, launcher, count, lease_duration).await
+    }
+
+    /// [`Governors::start`], each replica with a launcher configured by
+    /// `launcher` (its webhook token, caps and rate).
+    pub async fn start_with_launcher(
         client: Client,
         vault: Option<Arc<Vault>>,
         launcher: LauncherConfig,

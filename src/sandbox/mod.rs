@@ -140,7 +140,7 @@ impl Sandbox {
             Some(_) => api.client(GOVERNOR_USER).map_err(api_error)?,
             None => agent_client.clone(),
         };
-        let governors = governors::Governors::start(
+        let governors = governors::Governors::start_with_launcher(
             governor_client,
             vault.clone(),
             launcher_config(),
