@@ -36,6 +36,8 @@ fn queued(
     let mut record = investigation(id, target, InvestigationState::Queued, age);
     let inv = &mut record.investigation;
     inv.severity = severity.to_string();
+    // As read off a queued Job: its deadline counts from admission.
+    inv.deadline = None;
     inv.trigger = format!("KubeQuotaAlmostFull: {target}");
     inv.queue = Some(QueueMark {
         key: QueueKey {
@@ -400,4 +402,22 @@ fn a_read_only_console_sends_nothing() {
         assert!(queue_effect(&press(&mut state, KeyCode::Char(key))).is_none());
     }
     assert!(state.decisions.modal.is_none());
+}
+
+#[test]
+fn a_queued_investigations_detail_says_where_it_waits() {
+    for (columns, rows) in SIZES {
+        let mut state = by_state(columns, rows);
+        select(&mut state, "disk-7hq2pd");
+        press(&mut state, KeyCode::Enter);
+        let screen = text(&draw(&state));
+        insta::assert_snapshot!(format!("queue_detail_{columns}x{rows}"), screen);
+        if columns >= 160 {
+            assert!(
+                screen.contains("QUEUED #3 · cluster cap 20/20 · queued since"),
+                "{screen}"
+            );
+            assert!(!screen.contains("deadline"), "{screen}");
+        }
+    }
 }

@@ -88,7 +88,10 @@ impl Investigation {
             .and_then(|s| s.start_time.as_ref())
             .or(meta.creation_timestamp.as_ref())
             .map(|t| t.0);
+        let queue = QueueMark::of(job);
+        // A queued Job's deadline has not started: it counts from admission.
         let deadline = match (started, spec.and_then(|s| s.active_deadline_seconds)) {
+            _ if queue.is_some() => None,
             (Some(start), Some(secs)) => start
                 .checked_add(jiff::SignedDuration::from_secs(secs))
                 .ok(),
@@ -105,7 +108,7 @@ impl Investigation {
             state: state_of(job),
             started,
             deadline,
-            queue: QueueMark::of(job),
+            queue,
         })
     }
 }
