@@ -14,6 +14,7 @@ use rand::{random_bool, random_range};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+use tokio::task::JoinSet;
 
 /// How long a notification is retried before it is given up (Alertmanager
 /// gives up on a notification after its `repeat_interval`, too).
@@ -115,10 +116,10 @@ pub fn scenario_alert(scenario: &Scenario, namespace: &str) -> SimAlert {
 }
 
 /// Fires `scenario` in `namespace` in the background (a slow launcher
-/// never holds up the cadence).
-fn fire(sender: &AlertSender, scenario: &Scenario, namespace: &str) {
+/// never holds up the cadence), in `sending` (which stops it when dropped).
+fn fire(sending: &mut JoinSet<()>, sender: &AlertSender, scenario: &Scenario, namespace: &str) {
     let (sender, alert) = (sender.clone(), scenario_alert(scenario, namespace));
-    tokio::spawn(async move {
+    sending.spawn(async move {
         if let Err(error) = sender.send(&alert).await {
             tracing::warn!(%error, "sandbox: an alert was not accepted");
         }
@@ -127,12 +128,20 @@ fn fire(sender: &AlertSender, scenario: &Scenario, namespace: &str) {
 
 /// Every scenario once, then one every 20-60 s divided by `speed`, until dropped.
 pub async fn run(sender: AlertSender, speed: f64) {
+    let mut sending = JoinSet::new();
     for scenario in scenarios::ALL {
-        fire(&sender, scenario, scenario.home_namespace);
+        fire(&mut sending, &sender, scenario, scenario.home_namespace);
     }
     loop {
         let wait = random_range(20.0..60.0) / speed.max(0.01);
-        tokio::time::sleep(Duration::from_secs_f64(wait)).await;
+        let pause = tokio::time::sleep(Duration::from_secs_f64(wait));
+        tokio::pin!(pause);
+        loop {
+            tokio::select! {
+                () = &mut pause => break,
+                Some(_) = sending.join_next(), if !sending.is_empty() => {}
+            }
+        }
         let scenario = scenarios::ALL[random_range(0..scenarios::ALL.len())];
         let namespace = if random_bool(0.7) {
             scenario.home_namespace.to_string()
@@ -140,6 +149,27 @@ pub async fn run(sender: AlertSender, speed: f64) {
             let all = world::namespaces();
             all[random_range(0..all.len())].0.to_string()
         };
-        fire(&sender, scenario, &namespace);
+        fire(&mut sending, &sender, scenario, &namespace);
+    }
+}
+
+/// Sends the resolved notification of each fingerprint `fixed` yields,
+/// until dropped (its notifications in flight stop with it).
+pub async fn resolve_fixed(
+    sender: AlertSender,
+    mut fixed: tokio::sync::mpsc::UnboundedReceiver<String>,
+) {
+    let mut sending = JoinSet::new();
+    loop {
+        tokio::select! {
+            next = fixed.recv() => match next {
+                Some(fingerprint) => {
+                    let sender = sender.clone();
+                    sending.spawn(async move { sender.resolve(&fingerprint).await });
+                }
+                None => return,
+            },
+            Some(_) = sending.join_next(), if !sending.is_empty() => {}
+        }
     }
 }

@@ -154,14 +154,8 @@ impl Sandbox {
         }
         let alerts = firer::AlertSender::new(governors.clone());
         let expected = Expectations::default();
-        let (resolved, mut to_resolve) = tokio::sync::mpsc::unbounded_channel::<String>();
-        let resolver = alerts.clone();
-        background.push(tokio::spawn(async move {
-            while let Some(fingerprint) = to_resolve.recv().await {
-                let resolver = resolver.clone();
-                tokio::spawn(async move { resolver.resolve(&fingerprint).await });
-            }
-        }));
+        let (resolved, fixed) = tokio::sync::mpsc::unbounded_channel::<String>();
+        background.push(tokio::spawn(firer::resolve_fixed(alerts.clone(), fixed)));
         let settings = AgentSettings {
             speed: options.speed,
             flaky: options.flaky,
