@@ -463,6 +463,11 @@ pub async fn serve(args: &ServeArgs) -> Result<()> {
     if let Some(every) = args.sandbox.kill_leader_every {
         println!("                  the leading governor is killed every {every} s");
     }
+    println!(
+        "alerts:           POST Alertmanager webhooks to the leading governor's {} with Authorization: Bearer {}",
+        crate::launcher::WEBHOOK_PATH,
+        sandbox.governors().webhook_token()
+    );
     println!("Press Ctrl-C to stop.");
     crate::tui::wait_for_termination().await;
     println!("kubevigil sandbox: stopping");
