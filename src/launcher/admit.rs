@@ -5,10 +5,13 @@
 //! ([`crate::domain::queue::compare`]). A Job with an operator's
 //! admit-override is admitted at once, past every cap and even in a halted
 //! namespace (the override is explicit and recorded). Otherwise a Job waits
-//! when its namespace is halted, when its namespace runs its TrustPolicy's
-//! `maxConcurrentInvestigations`, or when the cluster runs the global cap;
-//! each admission counts toward the caps of the Jobs after it. A Job blocked
-//! by its own namespace does not hold back Jobs of other namespaces.
+//! when its namespace is halted, when the cluster runs the global cap, or
+//! when its namespace runs its TrustPolicy's `maxConcurrentInvestigations`
+//! (the reason names the first of these that holds: while the cluster is
+//! full every reason reads the same, so a place freed and taken again does
+//! not rewrite every queued Job's reason); each admission counts toward the
+//! caps of the Jobs after it. A Job blocked by its own namespace does not
+//! hold back Jobs of other namespaces.
 
 use crate::domain::queue::{QueueKey, compare};
 use std::collections::HashMap;
@@ -71,13 +74,13 @@ pub fn decide(
             Verdict::Admit { overridden: true }
         } else if rule.halted {
             Verdict::Wait(format!("namespace {} halted", candidate.namespace))
+        } else if total >= global_cap {
+            Verdict::Wait(format!("cluster at {total}/{global_cap}"))
         } else if here >= rule.cap {
             Verdict::Wait(format!(
                 "namespace {} at {here}/{}",
                 candidate.namespace, rule.cap
             ))
-        } else if total >= global_cap {
-            Verdict::Wait(format!("cluster at {total}/{global_cap}"))
         } else {
             Verdict::Admit { overridden: false }
         };

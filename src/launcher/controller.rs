@@ -27,6 +27,13 @@ use tokio::task::JoinSet;
 
 /// How long after a failed admission or revocation the launcher tries again.
 const RETRY: Duration = Duration::from_secs(5);
+/// How often the queue reasons of waiting Jobs are brought up to date when
+/// they change (a namespace or the cluster freeing and filling a place
+/// changes many at once); a new Job's reason is written at once.
+const REASON_REFRESH: Duration = Duration::from_secs(2);
+/// How many queue reasons are written at once.
+const REASON_WRITES: usize = 8;
+
 /// The longest admission waits for a webhook's Jobs to be created.
 const MAX_DEFERRAL: Duration = Duration::from_secs(1);
 /// The most watch events taken in before an admission pass.
@@ -64,7 +71,6 @@ struct Listed {
 }
 
 /// What the loop keeps beside the shared state.
-#[derive(Default)]
 struct Loop {
     listed: Listed,
     relisting_jobs: HashMap<JobKey, Tracked>,
@@ -76,6 +82,24 @@ struct Loop {
     retry_at: Option<tokio::time::Instant>,
     /// Since when admission waits for a webhook's Jobs to be created.
     deferred_since: Option<tokio::time::Instant>,
+    /// When the queue reasons were last all brought up to date.
+    reasons_refreshed: tokio::time::Instant,
+}
+
+impl Default for Loop {
+    fn default() -> Self {
+        Loop {
+            listed: Listed::default(),
+            relisting_jobs: HashMap::new(),
+            relisting_policies: Vec::new(),
+            relisting_templates: Vec::new(),
+            revoking: HashSet::new(),
+            revoked: HashSet::new(),
+            retry_at: None,
+            deferred_since: None,
+            reasons_refreshed: tokio::time::Instant::now(),
+        }
+    }
 }
 
 async fn drive(shared: &Shared) {
@@ -161,9 +185,18 @@ async fn drive(shared: &Shared) {
                 this.retry_at = Some(this.retry_at.map_or(soon, |at| at.min(soon)));
             } else {
                 this.deferred_since = None;
-                if !pass(shared).await {
+                let refresh = now.duration_since(this.reasons_refreshed) >= REASON_REFRESH;
+                let outcome = pass(shared, refresh).await;
+                if refresh {
+                    this.reasons_refreshed = now;
+                }
+                if !outcome.all_well {
                     this.retry_at
                         .get_or_insert(tokio::time::Instant::now() + RETRY);
+                }
+                if outcome.stale_reasons {
+                    let due = this.reasons_refreshed + REASON_REFRESH;
+                    this.retry_at = Some(this.retry_at.map_or(due, |at| at.min(due)));
                 }
             }
         }
@@ -353,13 +386,26 @@ impl Loop {
     }
 }
 
+/// What a pass left undone.
+struct PassOutcome {
+    /// No admission failed.
+    all_well: bool,
+    /// Some queue reasons are out of date (left for the next refresh).
+    stale_reasons: bool,
+}
+
 /// One admission pass: admits what may run now and keeps the reasons of
-/// the others current. Returns false when something failed (retried later).
-async fn pass(shared: &Shared) -> bool {
+/// the others current (all of them when `refresh`, else only those of Jobs
+/// that have none yet or whose admission failed).
+async fn pass(shared: &Shared, refresh: bool) -> PassOutcome {
+    let mut outcome = PassOutcome {
+        all_well: true,
+        stale_reasons: false,
+    };
     let decisions = {
         let state = shared.state();
         if !state.accepting {
-            return true;
+            return outcome;
         }
         let running = state.running();
         decide(
@@ -369,7 +415,7 @@ async fn pass(shared: &Shared) -> bool {
             shared.config.max_investigations,
         )
     };
-    let mut all_well = true;
+    let mut reasons: Vec<(JobKey, String)> = Vec::new();
     for (candidate, verdict) in decisions {
         let key = (candidate.namespace.clone(), candidate.name.clone());
         let Some((tracked, phase)) = ({
@@ -401,29 +447,39 @@ async fn pass(shared: &Shared) -> bool {
                         }
                     }
                     Err(reason) => {
-                        all_well = false;
+                        outcome.all_well = false;
                         tracing::warn!(namespace = %key.0, job = %key.1, %reason, "launcher: admission failed; retrying");
-                        set_reason(
-                            shared,
-                            &key,
-                            &tracked,
-                            &format!("admission failed: {reason}"),
-                        )
-                        .await;
+                        reasons.push((key, format!("admission failed: {reason}")));
                     }
                 }
             }
-            Verdict::Wait(reason) => set_reason(shared, &key, &tracked, &reason).await,
+            Verdict::Wait(reason) => {
+                let current = tracked.queue_reason.as_deref();
+                if current == Some(reason.as_str()) {
+                    continue;
+                }
+                let urgent = current.is_none_or(|r| {
+                    r == super::state::WAITING || r.starts_with("admission failed")
+                });
+                if refresh || urgent {
+                    reasons.push((key, reason));
+                } else {
+                    outcome.stale_reasons = true;
+                }
+            }
         }
     }
-    all_well
+    futures::stream::iter(reasons.into_iter().map(|(key, reason)| async move {
+        set_reason(shared, &key, &reason).await;
+    }))
+    .buffer_unordered(REASON_WRITES)
+    .collect::<Vec<()>>()
+    .await;
+    outcome
 }
 
-/// Writes the queue reason when it changed.
-async fn set_reason(shared: &Shared, key: &JobKey, tracked: &Tracked, reason: &str) {
-    if tracked.queue_reason.as_deref() == Some(reason) {
-        return;
-    }
+/// Writes a queued Job's reason.
+async fn set_reason(shared: &Shared, key: &JobKey, reason: &str) {
     let patch = serde_json::json!({"metadata": {"annotations": {labels::QUEUE_REASON: reason}}});
     let api: Api<Job> = Api::namespaced(shared.client.clone(), &key.0);
     match api

@@ -126,7 +126,7 @@ pub(super) async fn accept(shared: &Shared, alerts: Vec<Alert>) -> Outcome {
             }
             let policy = state.policy(&namespace);
             let reason = state.reason_now(&namespace, &running, cap);
-            if reason == "waiting for admission" {
+            if reason == super::state::WAITING {
                 *running.entry(namespace.clone()).or_default() += 1;
             }
             let job = manifest::job(template, &alert, &namespace, policy.phase, &reason);

@@ -184,6 +184,9 @@ impl Default for NamespacePolicy {
     }
 }
 
+/// The queue reason of a new Job when there is room for it.
+pub(super) const WAITING: &str = "waiting for admission";
+
 /// The shared state.
 pub(super) struct State {
     /// Leading and listed: alerts are accepted.
@@ -300,6 +303,6 @@ impl State {
     /// when there is room).
     pub fn reason_now(&self, namespace: &str, running: &HashMap<String, u32>, cap: u32) -> String {
         admit::reason_now(namespace, running, self.rule(namespace), cap)
-            .unwrap_or_else(|| "waiting for admission".to_string())
+            .unwrap_or_else(|| WAITING.to_string())
     }
 }

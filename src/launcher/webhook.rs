@@ -26,13 +26,13 @@ pub(super) fn router(shared: Arc<Shared>) -> Router {
             WEBHOOK_PATH,
             post(move |headers: HeaderMap, body: Bytes| {
                 let shared = shared.clone();
-                async move { handle(&shared, &headers, &body).await }
+                async move { handle(shared, &headers, &body).await }
             }),
         )
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
 }
 
-async fn handle(shared: &Shared, headers: &HeaderMap, body: &[u8]) -> Response {
+async fn handle(shared: Arc<Shared>, headers: &HeaderMap, body: &[u8]) -> Response {
     if !authorized(&shared.config.webhook_token, headers) {
         tracing::warn!("launcher: webhook request without the right bearer token (401)");
         return (
@@ -50,8 +50,20 @@ async fn handle(shared: &Shared, headers: &HeaderMap, body: &[u8]) -> Response {
         }
     };
     shared.metrics.received(alerts.len() as u64);
-    let outcome = intake::accept(shared, alerts).await;
-    respond(shared, &outcome)
+    // In a task of its own: a client that hangs up mid-request does not cut
+    // the intake short (its bookkeeping of Jobs being created stays true).
+    let working = shared.clone();
+    match tokio::spawn(async move { intake::accept(&working, alerts).await }).await {
+        Ok(outcome) => respond(&shared, &outcome),
+        Err(error) => {
+            tracing::warn!(%error, "launcher: the intake of a webhook failed");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the intake failed; retry\n",
+            )
+                .into_response()
+        }
+    }
 }
 
 fn respond(shared: &Shared, outcome: &Outcome) -> Response {

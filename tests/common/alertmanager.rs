@@ -89,7 +89,7 @@ impl Alertmanager {
   group_by: ['...']
   group_wait: 200ms
   group_interval: 1s
-  repeat_interval: 1h
+  repeat_interval: 2s
 receivers:
   - name: kubevigil
     webhook_configs:
@@ -124,10 +124,12 @@ receivers:
         let am = Alertmanager { child, addr, dir };
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
-            let ready = super::launcher::request(addr, "GET", "/-/ready", None, None);
-            let ready = tokio::time::timeout(Duration::from_secs(2), ready).await;
-            if matches!(ready, Ok(ref r) if r.code == 200) {
-                break;
+            if tokio::net::TcpStream::connect(addr).await.is_ok() {
+                let ready = super::launcher::request(addr, "GET", "/-/ready", None, None);
+                let ready = tokio::time::timeout(Duration::from_secs(2), ready).await;
+                if matches!(ready, Ok(ref r) if r.code == 200) {
+                    break;
+                }
             }
             assert!(
                 Instant::now() < deadline,
