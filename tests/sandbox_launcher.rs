@@ -16,7 +16,7 @@ use kube::{Api, Client, ResourceExt};
 use kubevigil::domain::protocol::{EventKind, parse_line};
 use kubevigil::domain::{InvestigationTemplate, labels};
 use kubevigil::sandbox::agents::InvestigationRef;
-use kubevigil::sandbox::agents::job::{AGENT_IMAGE, InvestigationRef as Ref};
+use kubevigil::sandbox::agents::job::AGENT_IMAGE;
 use kubevigil::sandbox::{Sandbox, SandboxOptions};
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -247,7 +247,7 @@ async fn an_identity_that_will_not_unwrap_is_reported_as_a_possible_interception
     let agent = client(&sandbox, kubevigil::sandbox::api::AGENT_USER);
     // A Job as the launcher admits it, whose Secret holds a wrapping token
     // someone else already used (here: one Vault never issued).
-    let inv = Ref::new("rollout", "web");
+    let inv = InvestigationRef::new("rollout", "web");
     let secret = Secret {
         metadata: ObjectMeta {
             name: Some(format!("{}-vault", inv.job)),
@@ -314,6 +314,39 @@ async fn an_identity_that_will_not_unwrap_is_reported_as_a_possible_interception
     assert_eq!(
         kubevigil::domain::investigation::state_of(&finished),
         kubevigil::domain::InvestigationState::Failed
+    );
+    sandbox.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_alert_fired_while_the_leader_is_replaced_is_not_lost() {
+    let sandbox = Sandbox::start(SandboxOptions {
+        speed: 50.0,
+        scenarios: false,
+        lease_duration: Duration::from_secs(3),
+        ..SandboxOptions::default()
+    })
+    .await
+    .expect("the sandbox starts");
+    eventually("a leader", || async { sandbox.governors().leader() }).await;
+    let killed = sandbox.governors().kill_leader().await.expect("killed");
+    // Fired at once: refused connections and 503s are retried until the next leader takes it.
+    let handle = sandbox
+        .start_investigation("certificate", "platform")
+        .expect("fired");
+    let jobs: Api<Job> = Api::namespaced(client(&sandbox, "viewer"), "platform");
+    let job = eventually("the Job, admitted", || {
+        let (jobs, name) = (jobs.clone(), handle.investigation.job.clone());
+        async move {
+            let job = jobs.get_opt(&name).await.ok().flatten()?;
+            (label(&job, labels::ADMISSION).as_deref() == Some("admitted")).then_some(job)
+        }
+    })
+    .await;
+    assert_ne!(sandbox.governors().leader(), Some(killed));
+    assert_eq!(
+        label(&job, labels::ALERTNAME).as_deref(),
+        Some("certificate")
     );
     sandbox.shutdown().await;
 }
