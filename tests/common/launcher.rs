@@ -73,9 +73,19 @@ impl Harness {
         vault: Option<Arc<Vault>>,
     ) -> Harness {
         let client = server.client(GOVERNOR_USER).expect("governor client");
+        Self::start_with_client(server, client, config, vault).await
+    }
+
+    /// [`Harness::start_on`] with the launcher acting as `client`.
+    pub async fn start_with_client(
+        server: ApiServer,
+        client: Client,
+        config: LauncherConfig,
+        vault: Option<Arc<Vault>>,
+    ) -> Harness {
         let agent = server.client(AGENT_USER).expect("agent client");
         apply_template(
-            &client,
+            &agent,
             "default",
             json!({
                 "matchers": [r#"alertname=~".+""#],
