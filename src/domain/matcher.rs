@@ -207,7 +207,10 @@ mod tests {
         assert_eq!(matcher.value, r#"say "hi" \ bye"#);
         assert_eq!(matcher.op, MatchOp::Equal);
         let spaced = m(r#"  alertname  =~  "a|b"  "#);
-        assert_eq!((spaced.name.as_str(), spaced.value.as_str()), ("alertname", "a|b"));
+        assert_eq!(
+            (spaced.name.as_str(), spaced.value.as_str()),
+            ("alertname", "a|b")
+        );
     }
 
     #[test]
@@ -232,8 +235,8 @@ mod tests {
         let both = parse_all(&[r#"alertname="X""#.into(), r#"namespace="payments""#.into()])
             .expect("matchers");
         assert!(all_match(&both, &alert));
-        let one_off = parse_all(&[r#"alertname="X""#.into(), r#"namespace="web""#.into()])
-            .expect("matchers");
+        let one_off =
+            parse_all(&[r#"alertname="X""#.into(), r#"namespace="web""#.into()]).expect("matchers");
         assert!(!all_match(&one_off, &alert));
         assert!(all_match(&[], &alert));
     }
