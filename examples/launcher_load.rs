@@ -162,7 +162,9 @@ async fn main() -> Result<()> {
     std::fs::write(&kubeconfig, api.kubeconfig_yaml(GOVERNOR_USER))?;
     let token = dir.path().join("token");
     std::fs::write(&token, TOKEN)?;
-    let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
     let log = std::fs::File::create(dir.path().join("governor.log"))?;
     let mut governor = tokio::process::Command::new(&binary)
@@ -188,7 +190,10 @@ async fn main() -> Result<()> {
         .spawn()?;
     let pid = governor.id().ok_or("the governor exited at once")?;
     wait_for("the webhook accepts", async || {
-        Ok(matches!(http(addr, "POST", "/api/v1/alerts", &payload(&[])).await, Ok((200, _))))
+        Ok(matches!(
+            http(addr, "POST", "/api/v1/alerts", &payload(&[])).await,
+            Ok((200, _))
+        ))
     })
     .await?;
     tokio::time::sleep(Duration::from_secs(1)).await;
@@ -206,8 +211,10 @@ async fn main() -> Result<()> {
     let intake = started.elapsed();
     let intake_cpu = cpu_seconds(pid)? - cpu0;
     wait_for("everything is queued or running", async || {
-        Ok(gauge(addr, "kubevigil_launcher_queued").await? == (alerts - CAP) as i64
-            && gauge(addr, "kubevigil_launcher_running").await? == CAP as i64)
+        Ok(
+            gauge(addr, "kubevigil_launcher_queued").await? == (alerts - CAP) as i64
+                && gauge(addr, "kubevigil_launcher_running").await? == CAP as i64,
+        )
     })
     .await?;
     tokio::time::sleep(Duration::from_secs(3)).await;
@@ -231,12 +238,20 @@ async fn main() -> Result<()> {
         for job in &running {
             let patch = json!({"status": {"conditions": [{"type": "Complete", "status": "True",
                 "lastTransitionTime": now, "lastProbeTime": now}], "succeeded": 1}});
-            Api::<Job>::namespaced(client.clone(), job.metadata.namespace.as_deref().unwrap_or_default())
-                .patch_status(job.metadata.name.as_deref().unwrap_or_default(), &PatchParams::default(), &Patch::Merge(&patch))
-                .await?;
+            Api::<Job>::namespaced(
+                client.clone(),
+                job.metadata.namespace.as_deref().unwrap_or_default(),
+            )
+            .patch_status(
+                job.metadata.name.as_deref().unwrap_or_default(),
+                &PatchParams::default(),
+                &Patch::Merge(&patch),
+            )
+            .await?;
         }
         wait_for("twenty more admitted", async || {
-            Ok(gauge(addr, "kubevigil_launcher_queued").await? <= queued_before - running.len() as i64
+            Ok(gauge(addr, "kubevigil_launcher_queued").await?
+                <= queued_before - running.len() as i64
                 && gauge(addr, "kubevigil_launcher_running").await? == CAP as i64)
         })
         .await?;
