@@ -155,6 +155,35 @@ pub struct GovernorArgs {
     /// default: the host name and process id).
     #[arg(long, env = "POD_NAME")]
     pub identity: Option<String>,
+    /// A file holding the bearer token Alertmanager must send to the
+    /// launcher's webhook (POST /api/v1/alerts on --metrics-addr). Without
+    /// it (or --webhook-token-secret) the webhook is off.
+    #[arg(long, value_name = "PATH", conflicts_with = "webhook_token_secret")]
+    pub webhook_token_file: Option<std::path::PathBuf>,
+    /// The Secret holding that token, as NAMESPACE/NAME[:KEY] (key default `token`).
+    #[arg(long, value_name = "NS/NAME[:KEY]", value_parser = crate::launcher::TokenSource::parse_secret)]
+    pub webhook_token_secret: Option<crate::launcher::TokenSource>,
+    /// The most investigations the launcher runs at once in the cluster.
+    #[arg(long, default_value_t = crate::launcher::DEFAULT_MAX_INVESTIGATIONS)]
+    pub max_investigations: u32,
+    /// How many queued investigations the launcher holds; past it the
+    /// webhook answers 503 with Retry-After and Alertmanager retries.
+    #[arg(long, default_value_t = crate::launcher::DEFAULT_QUEUE_BOUND, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+    pub queue_bound: usize,
+    /// New investigations per alertname, as N/PERIOD (30/1m, 5/10s, 100/h);
+    /// the excess is counted, logged and recorded as an Event.
+    #[arg(long, default_value = crate::launcher::DEFAULT_ALERT_RATE)]
+    pub alert_rate: crate::launcher::AlertRate,
+}
+
+impl GovernorArgs {
+    /// Where the webhook's token comes from, if the webhook is on.
+    pub fn webhook_token_source(&self) -> Option<crate::launcher::TokenSource> {
+        self.webhook_token_file
+            .clone()
+            .map(crate::launcher::TokenSource::File)
+            .or_else(|| self.webhook_token_secret.clone())
+    }
 }
 
 /// Options of `kubevigil demo`.
@@ -460,6 +489,59 @@ mod tests {
         );
         assert_eq!(args.identity.as_deref(), Some("governor-x"));
         assert!(Cli::try_parse_from(["kubevigil", "governor", "--lease-duration", "1"]).is_err());
+    }
+
+    #[test]
+    fn the_governor_takes_the_launcher_flags() {
+        let cli = Cli::try_parse_from([
+            "kubevigil",
+            "governor",
+            "--webhook-token-secret",
+            "kubevigil-system/alertmanager-webhook",
+            "--max-investigations",
+            "7",
+            "--queue-bound",
+            "50",
+            "--alert-rate",
+            "5/10s",
+        ])
+        .expect("parses");
+        let Some(Command::Governor(args)) = cli.command else {
+            panic!("not the governor");
+        };
+        assert_eq!((args.max_investigations, args.queue_bound), (7, 50));
+        assert_eq!(args.alert_rate.to_string(), "5/10s");
+        assert!(matches!(
+            args.webhook_token_source(),
+            Some(crate::launcher::TokenSource::Secret { key, .. }) if key == "token"
+        ));
+        let defaults = Cli::try_parse_from(["kubevigil", "governor"]).expect("parses");
+        let Some(Command::Governor(args)) = defaults.command else {
+            panic!("not the governor");
+        };
+        assert_eq!((args.max_investigations, args.queue_bound), (20, 1000));
+        assert_eq!(args.alert_rate.to_string(), "30/60s");
+        assert!(args.webhook_token_source().is_none());
+        for bad in [
+            ["--alert-rate", "lots"],
+            ["--queue-bound", "0"],
+            ["--webhook-token-secret", "no-namespace"],
+        ] {
+            let mut argv = vec!["kubevigil", "governor"];
+            argv.extend(bad);
+            assert!(Cli::try_parse_from(argv).is_err(), "{bad:?}");
+        }
+        assert!(
+            Cli::try_parse_from([
+                "kubevigil",
+                "governor",
+                "--webhook-token-file",
+                "/t",
+                "--webhook-token-secret",
+                "a/b"
+            ])
+            .is_err()
+        );
     }
 
     #[test]

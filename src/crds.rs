@@ -10,7 +10,7 @@
 //! when the two drift apart (`KUBEVIGIL_BLESS=1 cargo test --test contract`
 //! rewrites the files).
 
-use crate::domain::{ActionProposal, TrustPolicy};
+use crate::domain::{ActionProposal, InvestigationTemplate, TrustPolicy};
 use crate::{Error, Result};
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::{
     CustomResourceColumnDefinition, CustomResourceDefinition, JSONSchemaProps,
@@ -25,13 +25,19 @@ pub const ASSET_DIR: &str = "assets/crds";
 const GENERATED_HEADER: &str = "# Generated from the Rust types in src/domain by src/crds.rs. Do not edit:\n\
      # regenerate with `KUBEVIGIL_BLESS=1 cargo test --test contract`.\n";
 
-/// Both CRDs as one multi-document YAML stream, ready for `kubectl apply -f -`.
+/// Every CRD as one multi-document YAML stream, ready for `kubectl apply -f -`.
 pub fn crds_yaml() -> Result<String> {
     Ok(format!(
-        "{}---\n{}",
+        "{}---\n{}---\n{}",
         action_proposal_yaml()?,
-        trust_policy_yaml()?
+        trust_policy_yaml()?,
+        investigation_template_yaml()?
     ))
+}
+
+/// The InvestigationTemplate CRD as YAML.
+pub fn investigation_template_yaml() -> Result<String> {
+    to_yaml(&investigation_template_crd())
 }
 
 /// The ActionProposal CRD as YAML.
@@ -55,6 +61,10 @@ pub fn crd_assets() -> Result<Vec<(&'static str, String)>> {
         (
             "trustpolicies.kubevigil.io.yaml",
             format!("{GENERATED_HEADER}{}", trust_policy_yaml()?),
+        ),
+        (
+            "investigationtemplates.kubevigil.io.yaml",
+            format!("{GENERATED_HEADER}{}", investigation_template_yaml()?),
         ),
     ])
 }
@@ -104,6 +114,29 @@ pub fn trust_policy_crd() -> CustomResourceDefinition {
         {
             approvals.minimum = Some(1.0);
             approvals.maximum = Some(2.0);
+        }
+    }
+    crd
+}
+
+/// The InvestigationTemplate CRD: the generated schema, with a positive
+/// deadline and an image that is not empty.
+pub fn investigation_template_crd() -> CustomResourceDefinition {
+    let mut crd = InvestigationTemplate::crd();
+    finish(
+        &mut crd,
+        "Which Alertmanager alerts start an investigation, in which namespace, and the Job \
+         that runs its agent (the kubevigil launcher; see docs/launcher.md).",
+    );
+    if let Some(job) = root_schema(&mut crd)
+        .and_then(|root| property(root, "spec"))
+        .and_then(|spec| property(spec, "job"))
+    {
+        if let Some(deadline) = property(job, "activeDeadlineSeconds") {
+            deadline.minimum = Some(1.0);
+        }
+        if let Some(image) = property(job, "image") {
+            image.min_length = Some(1);
         }
     }
     crd
@@ -248,6 +281,7 @@ mod tests {
         let yaml = crds_yaml().expect("yaml");
         assert!(yaml.contains("name: actionproposals.kubevigil.io"));
         assert!(yaml.contains("name: trustpolicies.kubevigil.io"));
+        assert!(yaml.contains("name: investigationtemplates.kubevigil.io"));
         assert!(
             !yaml.contains("[`"),
             "rustdoc links leak into kubectl explain"

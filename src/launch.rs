@@ -248,8 +248,13 @@ pub async fn governor(governor_args: &GovernorArgs, config: &LoadedConfig) -> Re
         None => eprintln!("kubevigil governor: {}", crate::vault::VAULT_OFF),
     }
     let metrics = crate::governor::Metrics::new();
+    let launcher = governor_launcher(governor_args, &client, vault.clone(), &metrics).await?;
+    let routes = launcher
+        .as_ref()
+        .map(crate::launcher::Launcher::router)
+        .unwrap_or_default();
     let (metrics_addr, listener) =
-        crate::governor::metrics::serve(governor_args.metrics_addr, metrics.clone())
+        crate::governor::metrics::serve_with(governor_args.metrics_addr, metrics.clone(), routes)
             .await
             .map_err(|e| invalid("--metrics-addr", e))?;
     let identity = governor_args
@@ -268,13 +273,69 @@ pub async fn governor(governor_args: &GovernorArgs, config: &LoadedConfig) -> Re
     );
     let leadership = crate::governor::leader::join(client.clone(), election);
     eprintln!("kubevigil governor: running; Ctrl-C to stop");
+    let replica = async {
+        match launcher {
+            Some(launcher) => {
+                crate::governor::run_replica_with_launcher(
+                    client,
+                    vault,
+                    metrics,
+                    leadership.leading(),
+                    launcher,
+                )
+                .await
+            }
+            None => {
+                crate::governor::run_replica(client, vault, metrics, leadership.leading()).await
+            }
+        }
+    };
     tokio::select! {
-        () = crate::governor::run_replica(client, vault, metrics, leadership.leading()) => {}
+        () = replica => {}
         _ = crate::tui::wait_for_termination() => eprintln!("kubevigil governor: stopping"),
     }
     leadership.resign().await;
     listener.abort();
     Ok(())
+}
+
+/// The alert launcher of `kubevigil governor`, when a webhook token is
+/// configured (`--webhook-token-file` or `--webhook-token-secret`); without
+/// one it says on stderr that the webhook is off.
+async fn governor_launcher(
+    args: &GovernorArgs,
+    client: &kube::Client,
+    vault: Option<std::sync::Arc<crate::vault::Vault>>,
+    metrics: &crate::governor::Metrics,
+) -> Result<Option<crate::launcher::Launcher>> {
+    let Some(source) = args.webhook_token_source() else {
+        eprintln!(
+            "kubevigil governor: the alert webhook is off (no --webhook-token-file or --webhook-token-secret)"
+        );
+        return Ok(None);
+    };
+    let token = crate::launcher::load_token(client, &source)
+        .await
+        .map_err(|e| invalid("--webhook-token-file/--webhook-token-secret", e))?;
+    let mut config = crate::launcher::LauncherConfig::new(token);
+    config.max_investigations = args.max_investigations;
+    config.queue_bound = args.queue_bound;
+    config.alert_rate = args.alert_rate;
+    config.event_namespace = args.lease_namespace.clone();
+    eprintln!(
+        "kubevigil governor: alert webhook on {}{} (cluster cap {}, queue bound {}, {} per alertname)",
+        args.metrics_addr,
+        crate::launcher::WEBHOOK_PATH,
+        config.max_investigations,
+        config.queue_bound,
+        config.alert_rate
+    );
+    Ok(Some(crate::launcher::Launcher::new(
+        client.clone(),
+        vault,
+        config,
+        metrics,
+    )))
 }
 
 /// The election identity without `--identity` or `POD_NAME`: the host name
@@ -402,6 +463,11 @@ pub async fn serve(args: &ServeArgs) -> Result<()> {
     if let Some(every) = args.sandbox.kill_leader_every {
         println!("                  the leading governor is killed every {every} s");
     }
+    println!(
+        "alerts:           POST Alertmanager webhooks to the leading governor's {} with Authorization: Bearer {}",
+        crate::launcher::WEBHOOK_PATH,
+        sandbox.governors().webhook_token()
+    );
     println!("Press Ctrl-C to stop.");
     crate::tui::wait_for_termination().await;
     println!("kubevigil sandbox: stopping");

@@ -19,6 +19,7 @@ pub mod domain;
 pub mod error;
 pub mod governor;
 pub mod launch;
+pub mod launcher;
 pub mod model;
 pub mod policy;
 pub mod sandbox;

@@ -304,6 +304,34 @@ fn balanced(text: &str) -> bool {
     close >= open
 }
 
+/// The upward imports left when this rule was introduced (issue #15, not
+/// finished): `(file, the higher module it names)`. The list may only
+/// shrink: a new upward import anywhere fails the test, and so does an entry
+/// here that no longer occurs. What remains is the console's state machine
+/// measuring the screen through `ui` (layout arithmetic still to move into a
+/// geometry module both share), the runtime loop that belongs in `tui`, the
+/// table's scroll position type, and the kubeconfig error inside
+/// `crate::Error`.
+const KNOWN_UPWARD: &[(&str, &str)] = &[
+    ("src/app/runtime/effects.rs", "ui"),
+    ("src/app/runtime/mod.rs", "tui"),
+    ("src/app/runtime/mod.rs", "ui"),
+    ("src/app/state/rights.rs", "ui"),
+    ("src/app/update/clock.rs", "ui"),
+    ("src/app/update/commands.rs", "ui"),
+    ("src/app/update/data.rs", "ui"),
+    ("src/app/update/decision_modal.rs", "ui"),
+    ("src/app/update/decisions.rs", "ui"),
+    ("src/app/update/input.rs", "ui"),
+    ("src/app/update/mod.rs", "ui"),
+    ("src/app/update/peek.rs", "ui"),
+    ("src/app/update/policies.rs", "ui"),
+    ("src/app/update/scroll.rs", "ui"),
+    ("src/app/update/stream.rs", "ui"),
+    ("src/error.rs", "config"),
+    ("src/ui/layout.rs", "tui"),
+];
+
 #[test]
 fn lower_layers_never_import_higher_ones() {
     let files = rust_files(&src());
@@ -311,6 +339,7 @@ fn lower_layers_never_import_higher_ones() {
     let reexports = root_reexports();
     let mut unknown = BTreeSet::new();
     let mut violations = Vec::new();
+    let mut still_known = BTreeSet::new();
     for file in files.iter().filter(|f| !tests.contains(*f)) {
         let from = module_of(file);
         let Some(from_layer) = layer_of(&from) else {
@@ -331,6 +360,20 @@ fn lower_layers_never_import_higher_ones() {
             };
             let apart = APART.contains(&(from.as_str(), reference.module.as_str()));
             if to_layer > from_layer || apart {
+                let relative = reference
+                    .file
+                    .strip_prefix(env!("CARGO_MANIFEST_DIR"))
+                    .unwrap_or(&reference.file)
+                    .display()
+                    .to_string();
+                let relative = relative.trim_start_matches('/').to_string();
+                if let Some(known) = KNOWN_UPWARD
+                    .iter()
+                    .find(|(file, module)| *file == relative && *module == reference.module)
+                {
+                    still_known.insert(*known);
+                    continue;
+                }
                 violations.push(format!(
                     "{}:{}: `{from}` (layer {from_layer}) imports `{}` (layer {to_layer}): {}",
                     reference
@@ -348,6 +391,15 @@ fn lower_layers_never_import_higher_ones() {
     assert!(
         unknown.is_empty(),
         "modules with no layer (add them to LAYERS in tests/layers.rs and to docs/architecture.md): {unknown:?}"
+    );
+    let fixed: Vec<_> = KNOWN_UPWARD
+        .iter()
+        .filter(|known| !still_known.contains(*known))
+        .collect();
+    assert!(
+        fixed.is_empty(),
+        "these no longer import a higher layer: take them out of KNOWN_UPWARD in tests/layers.rs \
+         so they cannot come back: {fixed:?}"
     );
     assert!(
         violations.is_empty(),

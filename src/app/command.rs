@@ -146,6 +146,27 @@ pub enum Command {
         props(write = "true")
     )]
     Resume,
+    /// Move the queued investigation in focus to the front of the launcher's queue.
+    #[serde(rename = "bump")]
+    #[strum(
+        serialize = "bump",
+        message = "bump a queued investigation to the front",
+        props(write = "true")
+    )]
+    BumpQueued,
+    /// Admit the queued investigation in focus now, past every cap (asks why).
+    #[strum(
+        message = "admit a queued investigation now (with a reason)",
+        props(write = "true")
+    )]
+    AdmitNow,
+    /// Cancel the queued investigation in focus (asks to confirm).
+    #[serde(rename = "cancel-queued")]
+    #[strum(
+        message = "cancel a queued investigation (confirm)",
+        props(write = "true")
+    )]
+    CancelQueued,
     /// Send again the decisions that were not recorded.
     #[serde(rename = "retry")]
     #[strum(

@@ -163,6 +163,23 @@ impl DecisionTasks {
                         .map(|outcome| (outcome, Revocation::default()))
                 });
             }
+            DecisionEffect::Queue {
+                id,
+                identity,
+                namespace,
+                job,
+                change,
+            } => {
+                let doing = format!("{change} {namespace}/{job}");
+                let event = move |result| DecisionEvent::QueueChanged { id, result };
+                let decider = self.decider(&client, &identity);
+                self.spawn_stop(doing, tx, event, decider, move |decider| async move {
+                    decider
+                        .change_queued(&namespace, &job, change)
+                        .await
+                        .map(|outcome| (outcome, Revocation::default()))
+                });
+            }
             DecisionEffect::LoadAudit { namespace } => {
                 tokio::spawn(async move {
                     let since = Timestamp::now()
@@ -282,6 +299,12 @@ impl Warned for KillOutcome {
 }
 
 impl Warned for crate::decide::ResumeOutcome {
+    fn warnings_mut(&mut self) -> &mut Vec<String> {
+        &mut self.warnings
+    }
+}
+
+impl Warned for crate::decide::QueueOutcome {
     fn warnings_mut(&mut self) -> &mut Vec<String> {
         &mut self.warnings
     }

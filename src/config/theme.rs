@@ -311,7 +311,7 @@ impl Theme {
     /// investigation uses [`Theme::warn`].
     pub fn investigation_state(&self, state: InvestigationState) -> Style {
         match state {
-            InvestigationState::Pending => self.state_pending,
+            InvestigationState::Queued | InvestigationState::Pending => self.state_pending,
             InvestigationState::Running => self.state_running,
             InvestigationState::Suspended => self.warn,
             InvestigationState::Succeeded => self.state_succeeded,

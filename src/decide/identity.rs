@@ -125,6 +125,8 @@ pub enum Right {
     Halt,
     /// Edit or create a TrustPolicy: update and create `trustpolicies`.
     EditPolicy,
+    /// Bump, admit now or cancel a queued investigation: patch and delete its Job.
+    Queue,
 }
 
 /// One access review: verb, API group, resource, subresource.
@@ -132,7 +134,13 @@ type Access = (&'static str, &'static str, &'static str, &'static str);
 
 impl Right {
     /// Every right the console asks about.
-    pub const ALL: [Right; 4] = [Right::Decide, Right::Kill, Right::Halt, Right::EditPolicy];
+    pub const ALL: [Right; 5] = [
+        Right::Decide,
+        Right::Kill,
+        Right::Halt,
+        Right::EditPolicy,
+        Right::Queue,
+    ];
 
     /// The accesses the right needs, all of them.
     fn accesses(self) -> &'static [Access] {
@@ -147,6 +155,10 @@ impl Right {
                 ("update", crate::domain::GROUP, "trustpolicies", ""),
                 ("create", crate::domain::GROUP, "trustpolicies", ""),
             ],
+            Right::Queue => &[
+                ("patch", "batch", "jobs", ""),
+                ("delete", "batch", "jobs", ""),
+            ],
         }
     }
 
@@ -158,6 +170,7 @@ impl Right {
             Right::Kill => "delete jobs",
             Right::Halt => "patch trustpolicies and jobs",
             Right::EditPolicy => "update and create trustpolicies",
+            Right::Queue => "patch and delete jobs",
         }
     }
 }

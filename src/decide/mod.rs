@@ -36,6 +36,7 @@ mod offered;
 mod outcome;
 mod pending;
 mod presence;
+mod queue;
 pub(crate) mod record;
 mod resume;
 mod revoke;
@@ -56,6 +57,7 @@ pub use presence::{
     spawn_presence_task, viewing_investigation, viewing_proposal, watch_presence,
     withdraw_presence,
 };
+pub use queue::{QueueChange, QueueOutcome};
 pub use record::REPORTING_COMPONENT;
 pub use resume::{ResumeOutcome, phase_before_halt};
 pub use revoke::Revocation;

@@ -29,6 +29,12 @@ pub enum AuditAction {
     Resume,
     /// A TrustPolicy was changed outside kubevigil (`kubectl edit`, GitOps).
     ExternalChange,
+    /// A queued investigation was moved to the front of the launcher's queue.
+    Bump,
+    /// A queued investigation was admitted at once, past the caps (an override).
+    AdmitNow,
+    /// A queued investigation was cancelled (its Job deleted, never run).
+    Cancel,
 }
 
 impl From<Verdict> for AuditAction {

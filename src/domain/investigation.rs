@@ -2,6 +2,7 @@
 //! `kubevigil.io/investigation`.
 
 use super::labels;
+use super::queue::QueueMark;
 use jiff::Timestamp;
 use k8s_openapi::api::batch::v1::Job;
 use std::fmt;
@@ -9,6 +10,9 @@ use std::fmt;
 /// Where an investigation Job stands, derived from its status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum InvestigationState {
+    /// Waiting in the launcher's queue (`kubevigil.io/admission=queued`):
+    /// created suspended, not admitted yet.
+    Queued,
     /// Created, pods not yet running.
     Pending,
     /// The agent is working.
@@ -30,7 +34,11 @@ impl InvestigationState {
 
 impl fmt::Display for InvestigationState {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(self, f)
+        match self {
+            // Stands out in the table: it is not running yet, and waits on purpose.
+            Self::Queued => f.write_str("QUEUED"),
+            other => fmt::Debug::fmt(other, f),
+        }
     }
 }
 
@@ -57,6 +65,8 @@ pub struct Investigation {
     pub started: Option<Timestamp>,
     /// When `activeDeadlineSeconds` runs out.
     pub deadline: Option<Timestamp>,
+    /// Its place in the launcher's queue and why it waits, while queued.
+    pub queue: Option<QueueMark>,
 }
 
 impl Investigation {
@@ -78,7 +88,10 @@ impl Investigation {
             .and_then(|s| s.start_time.as_ref())
             .or(meta.creation_timestamp.as_ref())
             .map(|t| t.0);
+        let queue = QueueMark::of(job);
+        // A queued Job's deadline has not started: it counts from admission.
         let deadline = match (started, spec.and_then(|s| s.active_deadline_seconds)) {
+            _ if queue.is_some() => None,
             (Some(start), Some(secs)) => start
                 .checked_add(jiff::SignedDuration::from_secs(secs))
                 .ok(),
@@ -95,6 +108,7 @@ impl Investigation {
             state: state_of(job),
             started,
             deadline,
+            queue,
         })
     }
 }
@@ -111,6 +125,9 @@ pub fn state_of(job: &Job) -> InvestigationState {
         InvestigationState::Failed
     } else if condition("Complete") || status.and_then(|s| s.succeeded).unwrap_or(0) > 0 {
         InvestigationState::Succeeded
+    } else if super::queue::is_queued(job) {
+        // Created suspended by the launcher: waiting, not halted.
+        InvestigationState::Queued
     } else if job.spec.as_ref().and_then(|s| s.suspend).unwrap_or(false) || condition("Suspended") {
         InvestigationState::Suspended
     } else if status.and_then(|s| s.active).unwrap_or(0) > 0 {
@@ -213,5 +230,29 @@ mod tests {
         // A namespace the target label does not name is its own target.
         let inv = Investigation::from_job(&suspended).expect("an investigation");
         assert_eq!(inv.target_namespace, "agents");
+    }
+
+    #[test]
+    fn a_queued_job_is_queued_not_suspended() {
+        let mut queued = job(
+            &[
+                (labels::INVESTIGATION, "a"),
+                (labels::ADMISSION, labels::ADMISSION_QUEUED),
+            ],
+            JobStatus::default(),
+        );
+        if let Some(spec) = queued.spec.as_mut() {
+            spec.suspend = Some(true);
+        }
+        assert_eq!(state_of(&queued), InvestigationState::Queued);
+        let inv = Investigation::from_job(&queued).expect("an investigation");
+        assert!(inv.queue.is_some());
+        assert!(!inv.state.is_active());
+        // Admitted and later suspended by a halt: Suspended again.
+        if let Some(l) = queued.metadata.labels.as_mut() {
+            l.insert(labels::ADMISSION.into(), labels::ADMISSION_ADMITTED.into());
+        }
+        assert_eq!(state_of(&queued), InvestigationState::Suspended);
+        assert!(Investigation::from_job(&queued).is_some_and(|i| i.queue.is_none()));
     }
 }

@@ -6,10 +6,13 @@ pub mod canonical;
 pub mod change;
 pub mod investigation;
 pub mod labels;
+pub mod matcher;
 pub mod phase;
 pub mod policy;
 pub mod proposal;
 pub mod protocol;
+pub mod queue;
+pub mod template;
 
 pub use canonical::{CanonicalAction, action_digest};
 pub use investigation::{Investigation, InvestigationState};
@@ -19,6 +22,9 @@ pub use proposal::{
     ActionKind, ActionProposal, ActionProposalSpec, ActionProposalStatus, ActionTarget, Decision,
     DecisionSource, EffectiveAction, ExecutionResult, MintedCredential, NoCredential,
     NoCredentialReason, Preview, ProposalState, ProposedAction, Risk, Verdict, effective_action,
+};
+pub use template::{
+    InvestigationTemplate, InvestigationTemplateSpec, JobTemplate, ServiceAccounts,
 };
 
 /// The API group of the kubevigil custom resources.

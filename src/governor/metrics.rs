@@ -131,6 +131,7 @@ struct Inner {
     leader: Gauge,
     demotions: Family<DemotionLabels, Counter>,
     watch_restarts: Family<WatchLabels, Counter>,
+    launcher: crate::launcher::LauncherMetrics,
     ready: AtomicBool,
 }
 
@@ -207,6 +208,7 @@ impl Metrics {
             "Times a watch of the governor failed and was restarted",
             watch_restarts.clone(),
         );
+        let launcher = crate::launcher::LauncherMetrics::register(&mut registry);
         Metrics {
             inner: Arc::new(Inner {
                 registry,
@@ -219,6 +221,7 @@ impl Metrics {
                 leader,
                 demotions,
                 watch_restarts,
+                launcher,
                 ready: AtomicBool::new(false),
             }),
         }
@@ -245,6 +248,11 @@ impl Metrics {
     /// Marks the watches as synced.
     pub fn set_ready(&self) {
         self.inner.ready.store(true, Ordering::Relaxed);
+    }
+
+    /// The launcher's series (`kubevigil_launcher_*`), on this registry.
+    pub fn launcher(&self) -> &crate::launcher::LauncherMetrics {
+        &self.inner.launcher
     }
 
     /// Sets the leader gauge.
@@ -531,6 +539,16 @@ pub async fn serve(
     addr: SocketAddr,
     metrics: Metrics,
 ) -> Result<(SocketAddr, tokio::task::JoinHandle<()>), ListenError> {
+    serve_with(addr, metrics, axum::Router::new()).await
+}
+
+/// [`serve`] with more routes on the same listener: the launcher's webhook
+/// ([`crate::launcher::Launcher::router`]).
+pub async fn serve_with(
+    addr: SocketAddr,
+    metrics: Metrics,
+    extra: axum::Router,
+) -> Result<(SocketAddr, tokio::task::JoinHandle<()>), ListenError> {
     use axum::Router;
     use axum::routing::get;
     let listener = tokio::net::TcpListener::bind(addr)
@@ -565,7 +583,8 @@ pub async fn serve(
                     }
                 }
             }),
-        );
+        )
+        .merge(extra);
     let task = tokio::spawn(async move {
         if let Err(error) = axum::serve(listener, app).await {
             tracing::warn!(%error, "governor: metrics listener ended");

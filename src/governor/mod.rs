@@ -30,5 +30,5 @@ pub use rules::{
     ALLOWED_ACTIONS_RULE, AUTONOMOUS_RULE, CANONICAL_FORM_RULE, DecisionError, TIMEOUT_RULE,
     apply_decision, awaits_execution, initial_status, is_expired,
 };
-pub use runner::{run, run_replica, run_with_vault};
+pub use runner::{run, run_replica, run_replica_with_launcher, run_with_vault};
 pub use write::{StatusWriteError, update_status};

@@ -122,6 +122,23 @@ pub async fn run_replica(
     }
 }
 
+/// [`run_replica`] with the alert launcher beside it: the launcher acts
+/// while `leading` says so too (it stops when leadership is lost, and
+/// rebuilds its queue from the cluster's Jobs when it is gained).
+pub async fn run_replica_with_launcher(
+    client: Client,
+    vault: Option<Arc<Vault>>,
+    metrics: Metrics,
+    leading: tokio::sync::watch::Receiver<bool>,
+    launcher: crate::launcher::Launcher,
+) {
+    let for_launcher = leading.clone();
+    tokio::join!(
+        run_replica(client, vault, metrics, leading),
+        launcher.run(for_launcher)
+    );
+}
+
 /// What the loop remembers between events.
 struct Governor {
     client: Client,

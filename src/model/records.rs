@@ -222,7 +222,7 @@ pub struct PolicyRecord {
     /// The resourceVersion, the precondition of an edit.
     pub resource_version: Option<String>,
     /// The last change recorded on it (who, what, why), sanitized.
-    pub last_change: Option<crate::audit::LastChange>,
+    pub last_change: Option<crate::domain::change::LastChange>,
     /// The governor's last demotion of it (reason sanitized).
     pub last_demotion: Option<crate::domain::policy::DemotionRecord>,
     /// The phase before a halt, while the namespace is halted (in Shadow).

@@ -1,10 +1,13 @@
 //! The sandbox's governor replicas: the same code as `kubevigil governor`,
-//! several copies in-process, each with its own Lease identity, one leading.
+//! several copies in-process, each with its own Lease identity, one leading,
+//! each with the alert launcher beside it (its Alertmanager webhook on the
+//! replica's HTTP listener; only the leader's accepts alerts).
 //! [`Governors::kill_leader`] ends the leader as a crash would (its Lease is
 //! not freed) and starts a replacement, as a Deployment would.
 
 use crate::governor::leader::{self, Election, Leadership};
 use crate::governor::{Metrics, metrics};
+use crate::launcher::{Launcher, LauncherConfig, WEBHOOK_PATH};
 use crate::vault::Vault;
 use kube::Client;
 use std::net::SocketAddr;
@@ -46,14 +49,24 @@ pub struct ReplicaInfo {
     pub identity: String,
     /// Whether it leads now.
     pub leading: bool,
-    /// Where it serves `/metrics`, `/healthz` and `/readyz` (loopback).
+    /// Where it serves `/metrics`, `/healthz`, `/readyz` and the launcher's
+    /// webhook (loopback).
     pub metrics_addr: Option<SocketAddr>,
+}
+
+impl ReplicaInfo {
+    /// Its Alertmanager webhook URL (`http://127.0.0.1:PORT/api/v1/alerts`).
+    pub fn webhook_url(&self) -> Option<String> {
+        self.metrics_addr
+            .map(|addr| format!("http://{addr}{WEBHOOK_PATH}"))
+    }
 }
 
 /// The governor replicas of a sandbox.
 pub struct Governors {
     client: Client,
     vault: Option<Arc<Vault>>,
+    launcher: LauncherConfig,
     lease_duration: Duration,
     replicas: Mutex<Vec<Replica>>,
     started: Mutex<usize>,
@@ -61,16 +74,36 @@ pub struct Governors {
 
 impl Governors {
     /// Starts `count` replicas acting with `client` (and `vault`), electing
-    /// their leader with Leases of `lease_duration`.
+    /// their leader with Leases of `lease_duration`; their launchers take a
+    /// fresh random webhook token ([`Governors::webhook_token`]) and the
+    /// default caps.
     pub async fn start(
         client: Client,
         vault: Option<Arc<Vault>>,
         count: usize,
         lease_duration: Duration,
     ) -> Arc<Governors> {
+        let token = format!(
+            "sandbox-webhook-{}",
+            crate::sandbox::agents::job::random_suffix(24)
+        );
+        let launcher = LauncherConfig::new(token);
+        Governors::start_with_launcher(client, vault, launcher, count, lease_duration).await
+    }
+
+    /// [`Governors::start`], each replica with a launcher configured by
+    /// `launcher` (its webhook token, caps and rate).
+    pub async fn start_with_launcher(
+        client: Client,
+        vault: Option<Arc<Vault>>,
+        launcher: LauncherConfig,
+        count: usize,
+        lease_duration: Duration,
+    ) -> Arc<Governors> {
         let governors = Arc::new(Governors {
             client,
             vault,
+            launcher,
             lease_duration,
             replicas: Mutex::new(Vec::new()),
             started: Mutex::new(0),
@@ -94,19 +127,27 @@ impl Governors {
         let election = Election::new(identity.clone(), self.lease_duration);
         let leadership = leader::join(self.client.clone(), election);
         let metrics = Metrics::new();
+        let launcher = Launcher::new(
+            self.client.clone(),
+            self.vault.clone(),
+            self.launcher.clone(),
+            &metrics,
+        );
         let listen: SocketAddr = SocketAddr::from(([127, 0, 0, 1], 0));
-        let (metrics_addr, listener) = match metrics::serve(listen, metrics.clone()).await {
+        let served = metrics::serve_with(listen, metrics.clone(), launcher.router()).await;
+        let (metrics_addr, listener) = match served {
             Ok((addr, task)) => (Some(addr), Some(task)),
             Err(error) => {
                 tracing::warn!(%error, "sandbox governor: no metrics listener");
                 (None, None)
             }
         };
-        let task = tokio::spawn(crate::governor::run_replica(
+        let task = tokio::spawn(crate::governor::run_replica_with_launcher(
             self.client.clone(),
             self.vault.clone(),
             metrics.clone(),
             leadership.leading(),
+            launcher,
         ));
         let replica = Replica {
             identity: identity.clone(),
@@ -137,6 +178,19 @@ impl Governors {
                     .collect()
             })
             .unwrap_or_default()
+    }
+
+    /// The webhook token Alertmanager (the sandbox's alert source) presents.
+    pub fn webhook_token(&self) -> &str {
+        &self.launcher.webhook_token
+    }
+
+    /// The leading replica's webhook URL, when one leads.
+    pub fn leader_webhook_url(&self) -> Option<String> {
+        self.replicas()
+            .into_iter()
+            .find(|r| r.leading)
+            .and_then(|r| r.webhook_url())
     }
 
     /// The identity of the replica that leads now, if one does.

@@ -2,17 +2,26 @@
 //! and simulated agents that keep the contract through that API.
 //!
 //! [`Sandbox::start`] starts the emulator, creates the namespaces and their
-//! TrustPolicies (one per trust phase), seeds extra history when asked, starts
-//! the governor replicas (two by default, electing a leader through a
-//! Lease: [`governors`]), and (unless `scenarios` is false) starts every scenario once
-//! and keeps new investigations coming.
+//! TrustPolicies (one per trust phase) and the InvestigationTemplate
+//! `sim-agent` ([`template`]), seeds extra history when asked, starts the
+//! governor replicas with their launchers (two by default, electing a leader
+//! through a Lease: [`governors`]) and the simulated agent runtime, which
+//! runs the pods of the Jobs the launcher admits ([`agents::runtime`]).
+//! Unless `scenarios` is false it fires every scenario once as an
+//! Alertmanager webhook and keeps new alerts coming ([`firer`]).
 
 pub mod agents;
+pub mod alerts;
 pub mod api;
+pub mod firer;
 pub mod governors;
+pub mod template;
 
 use crate::{Error, Result};
-use agents::{AgentError, AgentSettings, InvestigationRef, Outcome, Spawner, Stdout};
+use agents::{
+    AgentError, AgentRuntime, AgentSettings, Expectations, Expected, InvestigationRef, Outcome,
+    Stdout,
+};
 use api::{AGENT_USER, ApiConfig, ApiServer};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -68,6 +77,8 @@ pub struct Sandbox {
     vault_server: Option<crate::vault::DevServer>,
     speed: f64,
     governors: Arc<governors::Governors>,
+    alerts: firer::AlertSender,
+    expected: Expectations,
     background: Vec<JoinHandle<()>>,
     started_agents: Mutex<Vec<AbortHandle>>,
 }
@@ -117,6 +128,7 @@ impl Sandbox {
         let api = ApiServer::start(config).await.map_err(api_error)?;
         let agent_client = api.client(AGENT_USER).map_err(api_error)?;
         agents::world::create(&agent_client).await?;
+        template::apply(&agent_client).await?;
         if options.extra_investigations > 0 {
             agents::seed::seed(
                 options.extra_investigations,
@@ -128,9 +140,10 @@ impl Sandbox {
             Some(_) => api.client(GOVERNOR_USER).map_err(api_error)?,
             None => agent_client.clone(),
         };
-        let governors = governors::Governors::start(
+        let governors = governors::Governors::start_with_launcher(
             governor_client,
             vault.clone(),
+            launcher_config(),
             options.governor_replicas.max(1),
             options.lease_duration,
         )
@@ -139,16 +152,26 @@ impl Sandbox {
         if let Some(every) = options.kill_leader_every {
             background.push(tokio::spawn(governors.clone().kill_leader_every(every)));
         }
+        let alerts = firer::AlertSender::new(governors.clone());
+        let expected = Expectations::default();
+        let (resolved, fixed) = tokio::sync::mpsc::unbounded_channel::<String>();
+        background.push(tokio::spawn(firer::resolve_fixed(alerts.clone(), fixed)));
+        let settings = AgentSettings {
+            speed: options.speed,
+            flaky: options.flaky,
+            vault: vault.clone(),
+        };
+        let stdout: Arc<dyn Stdout> = Arc::new(api.clone());
+        let runtime = AgentRuntime::new(
+            agent_client,
+            stdout,
+            settings,
+            expected.clone(),
+            Some(resolved),
+        );
+        background.push(tokio::spawn(runtime.run()));
         if options.scenarios {
-            let settings = AgentSettings {
-                speed: options.speed,
-                flaky: options.flaky,
-                vault: vault.clone(),
-            };
-            let stdout: Arc<dyn Stdout> = Arc::new(api.clone());
-            background.push(tokio::spawn(
-                Spawner::new(agent_client, stdout, settings).run(),
-            ));
+            background.push(tokio::spawn(firer::run(alerts.clone(), options.speed)));
         }
         Ok(Sandbox {
             api,
@@ -156,6 +179,8 @@ impl Sandbox {
             vault_server,
             speed: options.speed,
             governors,
+            alerts,
+            expected,
             background,
             started_agents: Mutex::new(Vec::new()),
         })
@@ -202,28 +227,55 @@ impl Sandbox {
             .collect())
     }
 
-    /// Starts scenario `key` (see [`agents::scenarios::ALL`]) in `namespace`
-    /// now, outside the spawner's limits. Its agent never crashes at random.
+    /// Fires scenario `key` (see [`agents::scenarios::ALL`]) in `namespace`
+    /// now, as an alert to the launcher; the agent runtime runs it once the
+    /// launcher admits it (the namespace's and the cluster's caps apply). Its
+    /// agent never crashes at random. The handle names the Job the launcher
+    /// makes of the alert and the pod the runtime will start.
     pub fn start_investigation(&self, key: &str, namespace: &str) -> Result<InvestigationHandle> {
         let scenario = agents::scenarios::by_key(key).ok_or_else(|| Error::Invalid {
             field: "scenario".to_string(),
             reason: format!("no scenario named {key:?}"),
         })?;
-        let client = self.api.client(AGENT_USER).map_err(api_error)?;
-        let investigation = InvestigationRef::new(scenario.key, namespace);
-        let settings = AgentSettings {
-            speed: self.speed,
-            flaky: false,
-            vault: self.vault.clone(),
+        let alert = firer::scenario_alert(scenario, namespace);
+        let body = alerts::payload(std::slice::from_ref(&alert));
+        let parsed = serde_json::to_vec(&body)
+            .map_err(|e| e.to_string())
+            .and_then(|bytes| crate::launcher::payload::parse(&bytes))
+            .ok()
+            .and_then(|alerts| alerts.into_iter().next())
+            .ok_or_else(|| Error::Invalid {
+                field: "scenario alert".to_string(),
+                reason: "the launcher would not read it".to_string(),
+            })?;
+        let job = crate::launcher::manifest::job_name(&parsed);
+        let investigation = InvestigationRef {
+            id: crate::launcher::manifest::investigation_id(&parsed),
+            namespace: namespace.to_string(),
+            pod: format!("{job}-{}", agents::job::random_suffix(5)),
+            job,
         };
-        let stdout: Arc<dyn Stdout> = Arc::new(self.api.clone());
-        let task = tokio::spawn(agents::run_scenario(
-            client,
-            stdout,
+        let (done, outcome) = tokio::sync::oneshot::channel();
+        let expected = Expected {
             scenario,
-            investigation.clone(),
-            settings,
-        ));
+            inv: investigation.clone(),
+            settings: AgentSettings {
+                speed: self.speed,
+                flaky: false,
+                vault: self.vault.clone(),
+            },
+            done,
+        };
+        if let Ok(mut waiting) = self.expected.lock() {
+            waiting.insert(format!("{namespace}/{}", investigation.job), expected);
+        }
+        let sender = self.alerts.clone();
+        let task = tokio::spawn(async move {
+            sender.send(&alert).await.map_err(AgentError::Launch)?;
+            outcome
+                .await
+                .unwrap_or_else(|_| Err(AgentError::Launch("the agent runtime stopped".into())))
+        });
         if let Ok(mut started) = self.started_agents.lock() {
             started.push(task.abort_handle());
         }
@@ -231,6 +283,12 @@ impl Sandbox {
             investigation,
             task,
         })
+    }
+
+    /// Sends the resolved notification of the alert with `fingerprint` (one
+    /// this sandbox fired), as Alertmanager does once it stops firing.
+    pub async fn resolve_alert(&self, fingerprint: &str) {
+        self.alerts.resolve(fingerprint).await;
     }
 
     /// Stops the agents and the governor, then the emulator.
@@ -249,6 +307,15 @@ impl Sandbox {
         }
         self.api.shutdown().await;
     }
+}
+
+/// The sandbox launchers' settings: a fresh webhook token, the default caps,
+/// and a 1 s `Retry-After` (the sandbox's Alertmanager retries soon).
+fn launcher_config() -> crate::launcher::LauncherConfig {
+    let token = format!("sandbox-webhook-{}", agents::job::random_suffix(24));
+    let mut config = crate::launcher::LauncherConfig::new(token);
+    config.retry_after_seconds = 1;
+    config
 }
 
 /// Starts `bao server -dev` (its log in the temporary directory) and writes

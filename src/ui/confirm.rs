@@ -627,6 +627,17 @@ fn content<'s>(state: &'s State, modal: &'s Modal, width: u16, rows: u16) -> Opt
             }
         }
         Modal::AuditFilter => return None,
+        Modal::Queue(dialog) => Content {
+            title: super::queue::dialog_title(dialog),
+            head: wrapped(super::queue::dialog_head(state, dialog), width),
+            body: Vec::new(),
+            prompt: Vec::new(),
+            field: Some((&dialog.reason, 2)),
+            min_body: 0,
+            decides: super::queue::dialog_decides(dialog),
+            confirm_key: "enter",
+            cancel: "esc cancels",
+        },
     })
 }
 
@@ -742,6 +753,11 @@ fn below_lines(
             },
         )],
         Modal::AuditFilter => Vec::new(),
+        Modal::Queue(dialog) => {
+            let mut lines = error_lines(state, &dialog.error);
+            lines.push(hint(state, super::queue::dialog_hint(dialog)));
+            lines
+        }
     }
 }
 

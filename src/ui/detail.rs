@@ -55,8 +55,13 @@ fn render_info(state: &State, frame: &mut Frame, area: Rect) {
             theme.phase(row.phase),
         ));
         title.push(Span::styled(format!(" {} ", inv.trigger), theme.title));
+        let queued = inv.state == crate::domain::InvestigationState::Queued;
+        let state_text = match super::queue::waiting_cell(state, row) {
+            Some(waiting) if queued => format!(" QUEUED {waiting}"),
+            _ => format!(" {}", inv.state),
+        };
         facts.push(Span::styled(
-            format!(" {}", inv.state),
+            state_text,
             theme.investigation_state(inv.state),
         ));
         if let Some(pod) = &detail.pod {
@@ -65,7 +70,8 @@ fn render_info(state: &State, frame: &mut Frame, area: Rect) {
         if let Some(started) = inv.started {
             facts.push(Span::styled(
                 format!(
-                    " · started {} ({} ago)",
+                    " · {} {} ({} ago)",
+                    if queued { "queued since" } else { "started" },
                     format::clock(started, &state.time_zone),
                     format::age(state.now, Some(started))
                 ),

@@ -68,7 +68,8 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     let scope = screen.scope();
     let mut spans: Vec<Span<'static>> = Vec::new();
     let mut used = 0;
-    let deciding = super::decision_bar::footer_hints(state);
+    let mut deciding = super::queue::footer_hints(state);
+    deciding.extend(super::decision_bar::footer_hints(state));
     let tail = super::decision_bar::footer_tail_hints(state);
     // Keys RBAC refuses are not offered; one note says which right is missing.
     let mut withheld: Vec<(String, crate::app::state::Withheld)> = Vec::new();

@@ -293,4 +293,23 @@ fn counts(state: &State, wide: bool) -> Vec<Span<'static>> {
             failed_style,
         ),
     ]
+    .into_iter()
+    .chain(queued(state))
+    .collect()
+}
+
+/// `· 12 queued`, when the launcher's queue holds any (nothing otherwise).
+fn queued(state: &State) -> Vec<Span<'static>> {
+    let queued = state.table.queue().len();
+    if queued == 0 {
+        return Vec::new();
+    }
+    let theme = &state.theme;
+    vec![
+        Span::styled(" · ", theme.header),
+        Span::styled(
+            format!("{} queued", format::count(queued as u64)),
+            theme.header.patch(theme.warn),
+        ),
+    ]
 }

@@ -132,6 +132,9 @@ fn title(state: &State, width: u16) -> Line<'static> {
     if state.investigations_stale() {
         label.push_str("· STALE ");
     }
+    if let Some(waiting) = super::queue::selected_waiting(state) {
+        label.push_str(&format!("· {waiting} "));
+    }
     let fill = usize::from(width).saturating_sub(text::width(&label));
     Line::from(vec![
         Span::styled(text::fit(&label, usize::from(width)), theme.title),
@@ -146,6 +149,9 @@ pub fn cell(state: &State, row: &Row, column: Column) -> String {
         Column::Id => inv.id.clone(),
         Column::Target => inv.target_namespace.clone(),
         Column::Phase => row.phase.badge().to_string(),
+        Column::State if inv.state == InvestigationState::Queued => {
+            super::queue::state_cell(state, row)
+        }
         Column::State => inv.state.to_string(),
         Column::Age => format::age(state.now, inv.started),
         Column::TimeLeft => {
@@ -164,7 +170,9 @@ pub fn cell(state: &State, row: &Row, column: Column) -> String {
         }
         Column::Cost => row.cost.map(format::cost).unwrap_or_else(|| "—".into()),
         Column::Trigger => inv.trigger.clone(),
-        Column::LastLine => row.last_line.clone().unwrap_or_else(|| "—".into()),
+        Column::LastLine => super::queue::waiting_cell(state, row)
+            .or_else(|| row.last_line.clone())
+            .unwrap_or_else(|| "—".into()),
     }
 }
 

@@ -23,6 +23,7 @@ pub mod notices;
 pub mod policies;
 pub mod policy_editor;
 pub mod proposal;
+pub mod queue;
 pub mod reasoning;
 pub mod text;
 pub mod vault;

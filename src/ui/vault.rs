@@ -125,6 +125,9 @@ pub fn token_rows(
         VaultStatus::On { .. } | VaultStatus::Failing { .. } => {}
     }
     let Some(accessor) = investigation.vault_accessor.as_deref() else {
+        if investigation.queue.is_some() {
+            return plain(" vault token: none yet (the launcher mints it on admission)".into());
+        }
         return plain(" vault token: none (the Job has no kubevigil.io/vault-accessor)".into());
     };
     let Some(token) = state

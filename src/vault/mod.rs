@@ -8,6 +8,8 @@
 //!   and investigation detail.
 //! - [`Vault::mint_write_credential`], [`Vault::revoke_accessor`]: for deciding
 //!   ([`crate::decide::decide_with_vault`]).
+//! - [`Vault::mint_investigation_identity`]: an admitted investigation's own
+//!   token, for the launcher ([`crate::launcher`]).
 //! - [`Vault::verify_and_unwrap`]: the agent's side (docs/protocol.md section 5).
 //! - [`encrypt_to_recipient`]: age encryption of a wrapping token.
 //! - [`DevServer`], [`find_bao`]: a local `bao server -dev` for the sandbox and
@@ -17,6 +19,7 @@ mod client;
 mod config;
 mod dev;
 mod error;
+mod identity;
 mod mint;
 mod seal;
 
@@ -26,6 +29,7 @@ pub use dev::{
     DevServer, INVESTIGATION_POLICY, find_bao, investigation_policy, namespace_write_policy,
 };
 pub use error::VaultError;
+pub use identity::{IDENTITY_TTL_MARGIN_SECONDS, IDENTITY_WRAP_TTL_SECONDS, IdentityRequest};
 pub use mint::{
     DEFAULT_WRAP_TTL_SECONDS, MintRequest, UnwrappedToken, WRITE_CREDENTIAL_USES,
     WrappedCredential, WrappingInfo,

@@ -2,8 +2,10 @@
 
 #![allow(dead_code)]
 
+pub mod alertmanager;
 pub mod bao;
 pub mod keys;
+pub mod launcher;
 pub mod promtool;
 pub mod pty;
 pub mod scene;

@@ -175,6 +175,9 @@ pub enum Modal {
     },
     /// Typing the audit view's filter.
     AuditFilter,
+    /// Admitting a queued investigation now (a reason required), or
+    /// cancelling one (enter confirms; the reason is optional).
+    Queue(Box<super::queue::QueueDialog>),
 }
 
 /// Where a decision stands.

@@ -45,6 +45,7 @@ pub fn right_of(command: Command, screen: &Screen) -> Option<Right> {
         Command::Kill => Some(Right::Kill),
         Command::Halt => Some(Right::Halt),
         Command::EditPolicy | Command::NewPolicy => Some(Right::EditPolicy),
+        Command::BumpQueued | Command::AdmitNow | Command::CancelQueued => Some(Right::Queue),
         Command::Open if *screen == Screen::Policies => Some(Right::EditPolicy),
         _ => None,
     }
@@ -55,7 +56,7 @@ impl State {
     fn write_namespace(&self, right: Right) -> Option<String> {
         match right {
             Right::Decide => crate::ui::approvals::proposal_in_focus(self).map(|k| k.namespace),
-            Right::Kill | Right::Halt => {
+            Right::Kill | Right::Halt | Right::Queue => {
                 let row = match self.screen() {
                     Screen::Investigations => self.table.selected_row(),
                     Screen::Detail => self
@@ -65,7 +66,7 @@ impl State {
                     _ => None,
                 }?;
                 let inv = &row.record.investigation;
-                Some(if right == Right::Kill {
+                Some(if matches!(right, Right::Kill | Right::Queue) {
                     inv.namespace.clone()
                 } else {
                     inv.target_namespace.clone()

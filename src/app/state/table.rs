@@ -144,6 +144,7 @@ pub struct InvestigationTable {
     /// The first visible position in the order.
     pub offset: usize,
     counts: (usize, usize),
+    queue: super::queue::QueuePositions,
 }
 
 impl Default for InvestigationTable {
@@ -158,6 +159,7 @@ impl Default for InvestigationTable {
             selected: 0,
             offset: 0,
             counts: (0, 0),
+            queue: Default::default(),
         }
     }
 }
@@ -317,6 +319,7 @@ impl InvestigationTable {
         });
         self.order = order;
         self.counts = self.count_states();
+        self.queue = super::queue::QueuePositions::compute(&self.rows);
         self.selected = selected_id
             .and_then(|id| {
                 self.order
@@ -355,6 +358,11 @@ impl InvestigationTable {
         self.counts
     }
 
+    /// The queued investigations' positions, as of the last [`Self::refresh`].
+    pub fn queue(&self) -> &super::queue::QueuePositions {
+        &self.queue
+    }
+
     fn count_states(&self) -> (usize, usize) {
         self.rows.iter().fold((0, 0), |(running, failed), row| {
             match row.record.investigation.state {
@@ -373,6 +381,7 @@ impl InvestigationTable {
         self.selected = 0;
         self.offset = 0;
         self.counts = (0, 0);
+        self.queue = Default::default();
     }
 }
 
@@ -380,9 +389,10 @@ fn state_rank(state: InvestigationState) -> u8 {
     match state {
         InvestigationState::Running => 0,
         InvestigationState::Pending => 1,
-        InvestigationState::Suspended => 2,
-        InvestigationState::Failed => 3,
-        InvestigationState::Succeeded => 4,
+        InvestigationState::Queued => 2,
+        InvestigationState::Suspended => 3,
+        InvestigationState::Failed => 4,
+        InvestigationState::Succeeded => 5,
     }
 }
 
@@ -394,7 +404,15 @@ fn compare(column: Column, a: &Row, b: &Row) -> Ordering {
         Column::Id => ia.id.cmp(&ib.id),
         Column::Target => ia.target_namespace.cmp(&ib.target_namespace),
         Column::Phase => b.phase.cmp(&a.phase),
-        Column::State => state_rank(ia.state).cmp(&state_rank(ib.state)),
+        Column::State => state_rank(ia.state)
+            .cmp(&state_rank(ib.state))
+            .then_with(|| {
+                // Queued ones in the order they will be admitted.
+                match (&ia.queue, &ib.queue) {
+                    (Some(x), Some(y)) => crate::domain::queue::compare(&x.key, &y.key),
+                    _ => Ordering::Equal,
+                }
+            }),
         Column::Age => none_last(ia.started, ib.started, |x, y| y.cmp(&x)),
         Column::TimeLeft => {
             let left =

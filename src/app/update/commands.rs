@@ -37,6 +37,9 @@ pub(super) fn run(state: &mut State, command: Command, out: &mut Out) {
         | Command::Resume
         | Command::RetryDecisions
         | Command::Refresh => super::decisions::command(state, command, out),
+        Command::BumpQueued | Command::AdmitNow | Command::CancelQueued => {
+            super::queue::command(state, command, out)
+        }
         _ => match state.screen().clone() {
             Screen::Investigations => table(state, command, out),
             Screen::Detail => detail(state, command, out),

@@ -455,6 +455,7 @@ pub(super) fn key(state: &mut State, event: KeyEvent, out: &mut Out) {
             }
         }
         Modal::AuditFilter => audit_filter_key(state, event, out),
+        Modal::Queue(dialog) => super::queue::key(state, dialog, event, cancel, too_small, out),
     }
 }
 
@@ -640,6 +641,7 @@ pub(super) fn paste(state: &mut State, text: &str, out: &mut Out) {
         Some(Modal::Veto { reason, .. }) => Some(reason),
         Some(Modal::Edit { text, .. }) => Some(text),
         Some(Modal::Kill { typed, .. }) => Some(typed),
+        Some(Modal::Queue(dialog)) => Some(&mut dialog.reason),
         Some(Modal::Approve {
             typed: Some(typed), ..
         }) => Some(typed),

@@ -665,6 +665,7 @@ pub(super) fn event(state: &mut State, event: DecisionEvent, out: &mut Out) {
                 Err(e) => error(state, e.to_string(), out),
             }
         }
+        DecisionEvent::QueueChanged { id, result } => super::queue::done(state, id, result, out),
         DecisionEvent::AuditLoaded(result) => {
             let audit = &mut state.decisions.audit;
             audit.loading = false;

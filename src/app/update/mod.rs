@@ -15,6 +15,7 @@ mod input;
 mod notice;
 mod peek;
 mod policies;
+mod queue;
 mod scroll;
 mod stream;
 mod vault;

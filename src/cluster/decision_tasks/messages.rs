@@ -5,7 +5,7 @@
 use crate::audit::AuditRecord;
 use crate::decide::{
     DecideError, DecisionOutcome, HaltOutcome, Identity, KillOutcome, PendingDecision, Presence,
-    ResumeOutcome,
+    QueueChange, QueueOutcome, ResumeOutcome,
 };
 use std::time::Duration;
 
@@ -58,6 +58,19 @@ pub enum DecisionEffect {
         namespace: String,
         /// Also restore the phase before the halt (confirmed a second time).
         restore_phase: bool,
+    },
+    /// Bump, admit now or cancel a queued investigation.
+    Queue {
+        /// Which change.
+        id: TaskId,
+        /// Who changes the queue.
+        identity: Identity,
+        /// The Job's namespace.
+        namespace: String,
+        /// The Job.
+        job: String,
+        /// What to do.
+        change: QueueChange,
     },
     /// Read the audit trail from the cluster (the last 7 days).
     LoadAudit {
@@ -118,6 +131,13 @@ pub enum DecisionEvent {
         id: TaskId,
         /// The outcome or the failure.
         result: Result<ResumeOutcome, DecideError>,
+    },
+    /// A queue change finished.
+    QueueChanged {
+        /// Which change.
+        id: TaskId,
+        /// The outcome or the failure.
+        result: Result<QueueOutcome, DecideError>,
     },
     /// The audit trail, oldest first, or why it could not be read.
     AuditLoaded(Result<Vec<AuditRecord>, String>),

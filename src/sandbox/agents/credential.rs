@@ -1,6 +1,6 @@
 //! How a simulated agent gets and uses its Vault credentials, as
-//! docs/protocol.md section 5 says a real agent should: its own
-//! per-investigation token (accessor on the Job); for each approved write,
+//! docs/protocol.md section 5 says a real agent should (its own
+//! per-investigation identity comes from the launcher: [`super::identity`]): for each approved write,
 //! the wrapping token sealed to the investigation's age identity, decrypted,
 //! verified by lookup (creation path), unwrapped once, checked against the
 //! action it will execute (the token's `action_digest` metadata) and used
@@ -9,17 +9,14 @@
 //! identity.
 
 use super::agent::{Agent, Interrupt};
-use super::job::InvestigationRef;
 use crate::domain::canonical::short_digest;
-use crate::domain::{ActionProposal, MintedCredential, NoCredential, ProposedAction, labels};
+use crate::domain::{ActionProposal, MintedCredential, NoCredential, ProposedAction};
 use crate::vault::{
     DEFAULT_WRAP_TTL_SECONDS, UnwrappedToken, Vault, VaultError, VaultSettings,
     decrypt_with_identity,
 };
 use jiff::{SignedDuration, Timestamp};
-use k8s_openapi::api::batch::v1::Job;
-use kube::api::{Patch, PatchParams};
-use kube::{Api, Client, ResourceExt};
+use kube::{Api, ResourceExt};
 use serde_json::json;
 use std::collections::BTreeMap;
 
@@ -29,62 +26,6 @@ const CREDENTIAL_POLL: std::time::Duration = std::time::Duration::from_millis(20
 /// How long after `expiresAt` the agent still waits for a credential (one
 /// minted just before the deadline is stored a moment later).
 const CREDENTIAL_GRACE: SignedDuration = SignedDuration::from_secs(5);
-
-/// How long an investigation token lives: the Job's deadline (900 s).
-const INVESTIGATION_TTL_SECONDS: u64 = 900;
-
-/// Creates the investigation's own token and records its accessor in the
-/// Job's `kubevigil.io/vault-accessor` annotation; returns the Job as patched.
-/// A failure is logged and the Job kept as it was.
-pub(super) async fn issue_investigation_token(
-    client: &Client,
-    vault: &Vault,
-    inv: &InvestigationRef,
-    job: Job,
-) -> Job {
-    let created = vault
-        .create_investigation_token(
-            &inv.id,
-            &[crate::vault::INVESTIGATION_POLICY.to_string()],
-            INVESTIGATION_TTL_SECONDS,
-        )
-        .await;
-    let accessor = match created {
-        Ok((_token, accessor)) => accessor,
-        Err(error) => {
-            tracing::warn!(%error, investigation = %inv.id, "no investigation token");
-            return job;
-        }
-    };
-    let jobs: Api<Job> = Api::namespaced(client.clone(), &inv.namespace);
-    let patch = json!({ "metadata": { "annotations": { labels::VAULT_ACCESSOR: accessor } } });
-    match jobs
-        .patch(
-            &job.name_any(),
-            &PatchParams::default(),
-            &Patch::Merge(&patch),
-        )
-        .await
-    {
-        Ok(patched) => patched,
-        Err(error) => {
-            tracing::warn!(%error, investigation = %inv.id, "accessor not annotated");
-            job
-        }
-    }
-}
-
-/// Revokes the investigation's own token (named by the Job's
-/// `kubevigil.io/vault-accessor`) when its run ends, so it does not outlive
-/// the Job. A failure is logged: the token still expires with its TTL.
-pub(super) async fn retire_investigation_token(vault: &Vault, job: &Job) {
-    let Some(accessor) = job.annotations().get(labels::VAULT_ACCESSOR) else {
-        return;
-    };
-    if let Err(error) = vault.revoke_accessor(accessor).await {
-        tracing::warn!(%error, job = %job.name_any(), "investigation token not revoked");
-    }
-}
 
 /// What the agent got for an approved proposal.
 pub(super) enum Credential {

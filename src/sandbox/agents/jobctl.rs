@@ -1,8 +1,8 @@
-//! The writes a job controller and kubelet would make for an investigation:
-//! the Job and its running pod, the finished state, and a new pod after a resume.
+//! The writes a job controller and kubelet would make for an investigation
+//! the launcher admitted: its running pod, the finished state, and a new pod
+//! after a resume.
 
-use super::job::{self, Alert, InvestigationRef};
-use crate::domain::Phase;
+use super::job::{self, InvestigationRef};
 use jiff::Timestamp;
 use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::api::core::v1::Pod;
@@ -10,23 +10,18 @@ use kube::api::{Patch, PatchParams, PostParams};
 use kube::{Api, Client};
 use serde_json::json;
 
-/// The investigation's Job and pod, created and marked running.
-pub async fn start(
+/// A Job the launcher created and admitted: marked running (as a job
+/// controller would once unsuspended) and its pod created and running.
+/// Returns the Job as patched.
+pub async fn run_admitted(
     client: &Client,
     inv: &InvestigationRef,
-    alert: Alert<'_>,
-    phase: Phase,
     started: Timestamp,
 ) -> Result<Job, kube::Error> {
     let jobs: Api<Job> = Api::namespaced(client.clone(), &inv.namespace);
-    let job = jobs
-        .create(
-            &PostParams::default(),
-            &job::job_manifest(inv, alert, phase),
-        )
-        .await?;
     let status = json!({ "status": job::job_running(started) });
-    jobs.patch_status(&inv.job, &PatchParams::default(), &Patch::Merge(&status))
+    let job = jobs
+        .patch_status(&inv.job, &PatchParams::default(), &Patch::Merge(&status))
         .await?;
     start_pod(client, inv, &inv.pod, &job, started).await?;
     Ok(job)

@@ -1,15 +1,17 @@
 //! Simulated agents that keep the contract through the API, as a real agent would.
 //!
-//! Each investigation creates its Job and Pod, prints JSON-lines reasoning to
+//! The launcher creates and admits each investigation's Job; the
+//! [`runtime`] runs its Pod: the agent unwraps its identity, prints JSON-lines reasoning to
 //! the pod's log (what a kubelet would capture from stdout), reads its
 //! namespace's TrustPolicy before each proposal, creates ActionProposals owned
 //! by its Job, waits for the decision by watching the proposal, executes or
 //! revises or concludes, and marks its Job finished. Incidents are data:
-//! one script a file under [`scenarios`], played by [`run_scenario`].
+//! one script a file under [`scenarios`], played by [`run_admitted`].
 
 mod agent;
 mod credential;
 mod execute;
+mod identity;
 pub mod job;
 mod jobctl;
 mod life;
@@ -17,17 +19,17 @@ mod outcome;
 mod pace;
 mod proposal;
 mod runner;
+pub mod runtime;
 pub mod scenarios;
 pub mod script;
 pub mod seed;
-mod spawner;
 mod stdout;
 pub mod world;
 
 pub use job::InvestigationRef;
 pub use outcome::Outcome;
-pub use runner::{AgentSettings, run_scenario};
-pub use spawner::Spawner;
+pub use runner::{AgentSettings, run_admitted};
+pub use runtime::{AgentRuntime, Expectations, Expected};
 pub use stdout::Stdout;
 
 use crate::governor::StatusWriteError;
@@ -42,4 +44,7 @@ pub enum AgentError {
     /// Writing a proposal's status failed.
     #[error("{0}")]
     Status(#[from] StatusWriteError),
+    /// The launcher did not start the investigation (its alert was refused).
+    #[error("launch: {0}")]
+    Launch(String),
 }

@@ -1,9 +1,11 @@
-//! Plays a scenario script as an agent would: start the Job, investigate,
-//! propose, wait for the decision, act on it, conclude.
+//! Plays a scenario script as an agent would, in the pod of a Job the
+//! launcher admitted: unwrap its identity, investigate, propose, wait for
+//! the decision, act on it, conclude.
 
 use super::agent::{Agent, Interrupt};
 use super::execute::{Execution, execute};
-use super::job::{Alert, InvestigationRef};
+use super::identity::{self, Identity};
+use super::job::InvestigationRef;
 use super::outcome::Outcome;
 use super::proposal::{Waited, expiry_from_now, proposal_manifest, read_policy, wait_for_decision};
 use super::script::{Plan, Scenario, fill};
@@ -26,42 +28,57 @@ pub struct AgentSettings {
     pub speed: f64,
     /// Whether the agent sometimes crashes or a write fails, for realism.
     pub flaky: bool,
-    /// The sandbox's OpenBao, when on: each investigation gets its own token
-    /// and approved writes use their minted credentials.
+    /// The sandbox's OpenBao, when on: each investigation unwraps the
+    /// identity the launcher minted, and approved writes use their minted
+    /// credentials.
     pub vault: Option<Arc<crate::vault::Vault>>,
 }
 
-/// Runs `scenario` as investigation `inv` until it concludes, is stopped (its
-/// Job deleted) or fails. The Job, pod and proposals are written through
-/// `client`; the reasoning goes to `stdout` as the pod's log.
-pub async fn run_scenario(
+/// Runs `scenario` as investigation `inv`, whose Job the launcher created
+/// and admitted, until it concludes, is stopped (its Job deleted) or fails:
+/// marks the Job running and starts its pod (as the job controller and the
+/// kubelet would), unwraps the investigation's identity (a failure is
+/// reported as a possible interception and ends the run), then plays. The
+/// pod and proposals are written through `client`; the reasoning goes to
+/// `stdout` as the pod's log.
+pub async fn run_admitted(
     client: Client,
     stdout: Arc<dyn Stdout>,
     scenario: &'static Scenario,
     inv: InvestigationRef,
     settings: AgentSettings,
 ) -> Result<Outcome, AgentError> {
-    let policy = read_policy(&client, &inv.namespace).await?;
-    let phase = policy.map(|p| p.phase).unwrap_or_default();
     let started = Timestamp::now();
-    let alert = Alert {
-        trigger: scenario.trigger,
-        severity: scenario.severity,
-    };
-    let job = jobctl::start(&client, &inv, alert, phase, started).await?;
-    let job = match settings.vault.as_deref() {
-        Some(vault) => {
-            super::credential::issue_investigation_token(&client, vault, &inv, job).await
-        }
-        None => job,
-    };
+    let job = jobctl::run_admitted(&client, &inv, started).await?;
     let mut agent = Agent::new(client, stdout, inv, job, settings.speed);
     agent.vault = settings.vault.clone();
-    let played = play(&mut agent, scenario, settings).await;
-    // As a careful launcher does: the investigation's token ends with it.
-    if let Some(vault) = agent.vault.clone() {
-        super::credential::retire_investigation_token(&vault, &agent.job).await;
+    if let Some(vault) = settings.vault.clone() {
+        match identity::unwrap(&agent.client, &vault, &agent.inv).await {
+            Identity::Unwrapped(token) => {
+                let text = format!(
+                    "Unwrapped my identity once (accessor {}, ttl {}s, policies {}).",
+                    token.accessor,
+                    token.ttl_seconds,
+                    token.policies.join(",")
+                );
+                agent.say(EventKind::Text { text }).await;
+            }
+            Identity::Failed(reason) => {
+                let message = format!(
+                    "possible interception: my identity's wrapping token would not unwrap ({reason}); not investigating with it"
+                );
+                agent
+                    .say(EventKind::Error {
+                        message: message.clone(),
+                    })
+                    .await;
+                identity::mark_failed(&agent.client, &agent.inv, &reason).await;
+                jobctl::finish(&agent.client, &agent.inv, &agent.pod, started, false).await?;
+                return Ok(Outcome::NotExecuted { message });
+            }
+        }
     }
+    let played = play(&mut agent, scenario, settings).await;
     match played {
         Ok(outcome) => {
             let succeeded = outcome != Outcome::Crashed;

@@ -127,7 +127,8 @@ mod tests {
                 "actionproposals",
                 "actionproposals/status",
                 "trustpolicies",
-                "trustpolicies/status"
+                "trustpolicies/status",
+                "investigationtemplates"
             ]
         );
         assert_eq!(list["resources"][0]["shortNames"], json!(["ap"]));

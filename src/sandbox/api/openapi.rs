@@ -68,6 +68,7 @@ fn crd_schema(r: &ResourceType) -> Option<Value> {
     let crd = match r.plural {
         "actionproposals" if r.group == "kubevigil.io" => crds::action_proposal_crd(),
         "trustpolicies" if r.group == "kubevigil.io" => crds::trust_policy_crd(),
+        "investigationtemplates" if r.group == "kubevigil.io" => crds::investigation_template_crd(),
         _ => return None,
     };
     let schema = crd

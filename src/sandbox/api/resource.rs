@@ -95,7 +95,7 @@ pub(crate) const PODS: ResourceId = 1;
 pub(crate) const JOBS: ResourceId = 4;
 
 /// Every resource the emulator serves.
-pub(crate) static RESOURCES: [ResourceType; 20] = [
+pub(crate) static RESOURCES: [ResourceType; 21] = [
     ResourceType {
         short_names: &["ns"],
         ..stored(
@@ -166,6 +166,19 @@ pub(crate) static RESOURCES: [ResourceType; 20] = [
             "TrustPolicy",
             true,
             true,
+        )
+    },
+    ResourceType {
+        short_names: &["itpl"],
+        categories: &["kubevigil"],
+        ..stored(
+            "kubevigil.io",
+            "v1alpha1",
+            "investigationtemplates",
+            "investigationtemplate",
+            "InvestigationTemplate",
+            true,
+            false,
         )
     },
     review(
