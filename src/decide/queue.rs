@@ -76,16 +76,15 @@ pub struct QueueOutcome {
     pub warnings: Vec<String>,
 }
 
-/// Applies `change` to the queued investigation Job `namespace/job_name`.
-///
-/// Refused (nothing written) when the Job is no longer queued: admitted,
-/// finished, cancelled or being deleted. A Job that changes between the read
-/// and the write (the launcher admitted it) is read again, up to 3 times.
-
 impl super::Decider {
-    /// Changes queued Job `job_name` in `namespace` as [`QueueChange`] says
-    /// (bump, admit now, cancel), recorded as an Event on the Job and in the
+    /// Applies `change` (bump, admit now, cancel) to the queued investigation
+    /// Job `namespace/job_name`, recorded as an Event on the Job and in the
     /// decider's audit log.
+    ///
+    /// Refused (nothing written) when the Job is no longer queued: admitted,
+    /// finished, cancelled or being deleted. A Job that changes between the
+    /// read and the write (the launcher admitted it) is read again, up to 3
+    /// times.
     pub async fn change_queued(
         &self,
         namespace: &str,
