@@ -223,7 +223,7 @@ mod tests {
         );
         assert_eq!(Command::from_name("teleport"), None);
         assert_eq!(Command::from_name("copy-suggestion"), None);
-        assert_eq!(Command::all().count(), 36);
+        assert_eq!(Command::all().count(), 39);
     }
 
     #[test]
@@ -245,6 +245,9 @@ mod tests {
                 "kill",
                 "halt",
                 "resume",
+                "bump",
+                "admit-now",
+                "cancel-queued",
                 "retry"
             ]
         );
