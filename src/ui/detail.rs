@@ -107,7 +107,7 @@ fn render_info(state: &State, frame: &mut Frame, area: Rect) {
             format!(" · job {}/{}", inv.namespace, inv.job_name),
             theme.dim,
         ));
-        vault = super::vault::token_rows(state, inv);
+        vault = super::vault_token::token_rows(state, inv);
     } else {
         facts.push(Span::styled(
             " the Job is gone from the cluster",

@@ -74,13 +74,13 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
 
     let lines = if area.height >= 2 {
         let width = usize::from(area.width);
-        let mut variants = super::vault::header_variants(state);
+        let mut variants = super::vault_token::header_variants(state);
         let on_identity = best_fit(&variants, spans_width(&identity), width);
         // In trouble, Vault takes the status row instead (after the cluster's
         // connection state, the counts kept) when it shows more there, or
         // when nothing of it fits after the identity.
         let on_status = best_fit(&variants, spans_width(&status), width);
-        let to_status = super::vault::header_alarming(state)
+        let to_status = super::vault_token::header_alarming(state)
             && match (on_identity, on_status) {
                 (Some(identity_form), Some(status_form)) => status_form < identity_form,
                 (None, _) => true,
@@ -107,7 +107,7 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
         // (counts, RBAC notes) cannot push it off the edge; its details
         // (address, entity, policies) only when everything fits.
         let room = usize::from(area.width).saturating_sub(spans_width(&status) + 3);
-        let mut variants = super::vault::header_variants(state);
+        let mut variants = super::vault_token::header_variants(state);
         let form = best_fit(&variants, spans_width(&identity), room);
         identity.push(sep());
         identity.extend(pick(&mut variants, form));

@@ -22,7 +22,7 @@ pub mod policy_editor;
 pub mod proposal;
 pub mod queue;
 pub mod reasoning;
-pub mod vault;
+pub mod vault_token;
 
 // What `ui` draws is laid out and measured by `app::geometry`; the views
 // name those modules as their siblings.

@@ -2,7 +2,7 @@
 //! [`update`](super::update::update) changes it; views only read it.
 
 mod connection;
-mod decisions;
+mod deciding;
 mod detail;
 mod policies;
 mod prompt;
@@ -11,10 +11,10 @@ mod queue;
 mod reasoning;
 mod rights;
 mod table;
-mod vault;
+mod vault_status;
 
 pub use connection::{Connection, Reload, host_port};
-pub use decisions::{
+pub use deciding::{
     AuditView, DecisionsState, Delivery, DialogScroll, EditedAction, Modal, Shown, TrackedDecision,
 };
 pub use detail::{Detail, DetailFocus, OlderLines, StreamStatus};
@@ -25,7 +25,7 @@ pub use queue::{QueueDialog, QueueOp, QueuePositions};
 pub use reasoning::{ReasoningBuffer, UsageTotals};
 pub use rights::{Permissions, Withheld, right_of};
 pub use table::{Column, InvestigationTable, Row};
-pub use vault::{VaultStatus, VaultView, WatchedToken};
+pub use vault_status::{VaultStatus, VaultView, WatchedToken};
 
 use super::keymap::{Keymap, Scope};
 use crate::config::theme::Theme;

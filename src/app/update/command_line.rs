@@ -121,10 +121,10 @@ pub(super) fn execute(state: &mut State, line: &str, out: &mut Out) {
             state.screens.truncate(1);
             out.redraw();
         }
-        Some("approvals") => super::decisions::open_approvals(state, out),
+        Some("approvals") => super::deciding::open_approvals(state, out),
         Some("policies") => super::policies::open(state, out),
-        Some("audit") => super::decisions::open_audit(state, out),
-        Some("discard") => super::decisions::discard_failed(state, out),
+        Some("audit") => super::deciding::open_audit(state, out),
+        Some("discard") => super::deciding::discard_failed(state, out),
         Some("ns") => namespace(state, argument, out),
         Some("ctx") => context(state, argument, out),
         Some("help") => {

@@ -36,7 +36,7 @@ pub(super) fn run(state: &mut State, command: Command, out: &mut Out) {
         | Command::Halt
         | Command::Resume
         | Command::RetryDecisions
-        | Command::Refresh => super::decisions::command(state, command, out),
+        | Command::Refresh => super::deciding::command(state, command, out),
         Command::BumpQueued | Command::AdmitNow | Command::CancelQueued => {
             super::queue::command(state, command, out)
         }
@@ -45,7 +45,7 @@ pub(super) fn run(state: &mut State, command: Command, out: &mut Out) {
             Screen::Detail => detail(state, command, out),
             Screen::Proposal { .. } => proposal(state, command, out),
             Screen::Approvals | Screen::Audit => {
-                super::decisions::screen_command(state, command, out)
+                super::deciding::screen_command(state, command, out)
             }
             Screen::Policies => super::policies::command(state, command, out),
         },
@@ -59,7 +59,7 @@ fn open_filter(state: &mut State, out: &mut Out) {
         }
         Screen::Detail => Prompt::new(PromptKind::Search),
         Screen::Audit => {
-            super::decisions::open_audit_filter(state, out);
+            super::deciding::open_audit_filter(state, out);
             return;
         }
         _ => return,

@@ -6,7 +6,7 @@
 //! (or, for a veto, updates) saying what changed.
 
 use super::Out;
-use super::decisions::{
+use super::deciding::{
     already_approved, open_approve, refusal, send, send_halt, send_kill, send_resume,
 };
 use crate::app::geometry::dialog::DialogGeometry;

@@ -9,8 +9,8 @@ mod clock;
 mod command_line;
 mod commands;
 mod data;
+mod deciding;
 mod decision_modal;
-mod decisions;
 mod input;
 mod notice;
 mod peek;
@@ -18,7 +18,7 @@ mod policies;
 mod queue;
 mod scroll;
 mod stream;
-mod vault;
+mod vault_lookups;
 
 pub use command_line::completions;
 
@@ -151,13 +151,13 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         Action::Notice(text) => {
             notice::notice(state, super::state::NoticeLevel::Error, text, &mut out)
         }
-        Action::Decisions(event) => decisions::event(state, event, &mut out),
-        Action::Vault(event) => vault::event(state, event, &mut out),
+        Action::Decisions(event) => deciding::event(state, event, &mut out),
+        Action::Vault(event) => vault_lookups::event(state, event, &mut out),
         Action::Peeked(lines) => peek::peeked(state, lines, &mut out),
     }
     policies::refresh(state, &mut out);
-    decisions::sync(state, &mut out);
-    vault::sync(state, &mut out);
+    deciding::sync(state, &mut out);
+    vault_lookups::sync(state, &mut out);
     peek::sync(state, &mut out);
     clock::sync_ticking(state, &mut out);
     out.finish()

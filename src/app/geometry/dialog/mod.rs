@@ -395,247 +395,15 @@ fn gone(state: &State, key: &ProposalKey) -> Vec<Line<'static>> {
 }
 
 fn content<'s>(state: &'s State, modal: &'s Modal, width: u16, rows: u16) -> Option<Content<'s>> {
-    let theme = &state.theme;
-    Some(match modal {
-        Modal::Approve {
-            key,
-            shown,
-            edited,
-            typed,
-            ..
-        } => {
-            let record = state.proposals.get(key);
-            let edited = edited.as_deref();
-            let (head, mut body) = match record {
-                Some(record) => (
-                    wrapped(head_lines(state, key, record, edited, &shown.digest), width),
-                    body_lines(state, record, edited, width),
-                ),
-                None => (gone(state, key), Vec::new()),
-            };
-            let approvable = match edited {
-                Some(edit) => edit.canonical.problem.is_none(),
-                None => record.is_some_and(|r| r.action.problem.is_none()),
-            };
-            if let Some(record) = record.filter(|_| approvable) {
-                body.extend(wrapped(
-                    vec![fact(
-                        state,
-                        "approving",
-                        approval_effect(record),
-                        theme.warn,
-                    )],
-                    width,
-                ));
-            }
-            let mut prompt = Vec::new();
-            let field = typed.as_ref().map(|area| {
-                prompt.push(Line::styled(
-                    format!(
-                        "high risk: type the proposal's name ({}) to approve:",
-                        key.name
-                    ),
-                    theme.error,
-                ));
-                (area, 1)
-            });
-            Content {
-                title: if edited.is_some() {
-                    " approve the edited proposal? ".into()
-                } else {
-                    " approve this proposal? ".into()
-                },
-                head,
-                body,
-                prompt: wrapped(prompt, width),
-                field,
-                min_body: MIN_SCROLL_ROWS,
-                decides: "what you approve",
-                confirm_key: if typed.is_some() { "enter" } else { "y" },
-                cancel: if typed.is_some() {
-                    "esc cancels"
-                } else {
-                    "any other key closes"
-                },
-            }
-        }
-        Modal::Veto {
-            key, shown, reason, ..
-        } => {
-            let record = state.proposals.get(key);
-            let (head, body) = match record {
-                Some(record) => (
-                    wrapped(head_lines(state, key, record, None, &shown.digest), width),
-                    body_lines(state, record, None, width),
-                ),
-                None => (gone(state, key), Vec::new()),
-            };
-            let approved = record.is_some_and(|r| r.awaits_execution());
-            // What the veto does keeps its rows when the dialog is short.
-            let mut prompt = Vec::new();
-            if approved {
-                prompt.push(Line::from(vec![
-                    Span::styled(format!("{:<10}", "vetoing"), theme.dim),
-                    Span::styled(VETO_AFTER_APPROVAL, theme.warn),
-                ]));
-            }
-            prompt.push(Line::styled(
-                "reason (required; written to the proposal, the agent reads it and revises):",
-                theme.title,
-            ));
-            Content {
-                title: if approved {
-                    " veto this approved proposal before it runs ".into()
-                } else {
-                    " veto this proposal ".into()
-                },
-                head,
-                body,
-                prompt: wrapped(prompt, width),
-                field: Some((reason, 3)),
-                min_body: MIN_SCROLL_ROWS,
-                decides: "what you veto",
-                confirm_key: "enter",
-                cancel: "esc cancels",
-            }
-        }
-        Modal::Edit { key, text, .. } => {
-            let record = state.proposals.get(key);
-            let mut head = vec![
-                Line::styled(
-                    record
-                        .map(|r| r.summary.clone())
-                        .unwrap_or_else(|| key.name.clone()),
-                    theme.title,
-                ),
-                Line::styled(
-                    "edit the patch or command (YAML or JSON); the kind and the target stay",
-                    theme.dim,
-                ),
-            ];
-            if let Some(edit) = record.and_then(|r| r.action.edit.as_ref()) {
-                head.push(Line::styled(
-                    format!(
-                        "you edit the action that runs now: edited by {} at {}",
-                        edit.by,
-                        format::clock(edit.at, &state.time_zone)
-                    ),
-                    theme.warn,
-                ));
-            }
-            Content {
-                title: format!(" edit {} before approving ", key.name),
-                head: wrapped(head, width),
-                body: Vec::new(),
-                prompt: Vec::new(),
-                field: Some((text, rows.saturating_sub(12).clamp(1, 16))),
-                min_body: 0,
-                decides: "the edit",
-                confirm_key: "ctrl-s",
-                cancel: "esc cancels",
-            }
-        }
-        Modal::Kill {
-            namespace,
-            job,
-            investigation,
-            typed,
-            ..
-        } => {
-            let head = vec![
-                Line::styled(
-                    format!(
-                        "deletes Job {namespace}/{job} and its pods, and expires its pending and approved-but-not-executed proposals"
-                    ),
-                    theme.warn,
-                ),
-                Line::styled(
-                    format!("type the investigation id ({investigation}) to confirm:"),
-                    theme.title,
-                ),
-            ];
-            Content {
-                title: format!(" kill investigation {investigation} "),
-                head: wrapped(head, width),
-                body: Vec::new(),
-                prompt: Vec::new(),
-                field: Some((typed, 1)),
-                min_body: 0,
-                decides: "what this kills",
-                confirm_key: "enter",
-                cancel: "esc cancels",
-            }
-        }
-        Modal::Halt { namespace, reason } => {
-            let mut head = vec![Line::styled(
-                format!(
-                    "sets {namespace}'s TrustPolicy to Shadow, suspends its running investigations and expires its pending and approved-but-not-executed proposals"
-                ),
-                theme.warn,
-            )];
-            if reason.is_some() {
-                head.push(Line::styled(
-                    "reason (recorded with the halt):",
-                    theme.title,
-                ));
-            }
-            Content {
-                title: format!(" halt namespace {namespace} "),
-                head: wrapped(head, width),
-                body: Vec::new(),
-                prompt: Vec::new(),
-                field: reason.as_ref().map(|area| (area, 2)),
-                min_body: 0,
-                decides: "what this halts",
-                confirm_key: if reason.is_some() { "enter" } else { "y" },
-                cancel: if reason.is_some() {
-                    "esc cancels"
-                } else {
-                    "any other key closes"
-                },
-            }
-        }
-        Modal::Resume {
-            namespace,
-            halted_from,
-            phase_step,
-        } => {
-            let head = if *phase_step {
-                vec![
-                    Line::styled(
-                        format!(
-                            "also restore {namespace}'s phase to {} (its phase before the halt)?",
-                            halted_from.map(|p| p.to_string()).unwrap_or_default()
-                        ),
-                        theme.warn,
-                    ),
-                    Line::styled(
-                        "what was expired by the halt stays expired; new proposals are judged under the restored phase",
-                        theme.title,
-                    ),
-                ]
-            } else {
-                vec![Line::styled(
-                    format!(
-                        "un-suspends the investigations the halt suspended in {namespace}; the phase stays Shadow unless you confirm it next"
-                    ),
-                    theme.warn,
-                )]
-            };
-            Content {
-                title: format!(" resume namespace {namespace} "),
-                head: wrapped(head, width),
-                body: Vec::new(),
-                prompt: Vec::new(),
-                field: None,
-                min_body: 0,
-                decides: "what this resumes",
-                confirm_key: "y",
-                cancel: "any other key closes",
-            }
-        }
-        Modal::AuditFilter => return None,
-        Modal::Queue(dialog) => Content {
+    match modal {
+        Modal::Approve { .. } => approve(state, modal, width),
+        Modal::Veto { .. } => veto(state, modal, width),
+        Modal::Edit { .. } => edit(state, modal, width, rows),
+        Modal::Kill { .. } => kill(state, modal, width),
+        Modal::Halt { .. } => halt(state, modal, width),
+        Modal::Resume { .. } => resume(state, modal, width),
+        Modal::AuditFilter => None,
+        Modal::Queue(dialog) => Some(Content {
             title: queue::dialog_title(dialog),
             head: wrapped(queue::dialog_head(state, dialog), width),
             body: Vec::new(),
@@ -645,7 +413,284 @@ fn content<'s>(state: &'s State, modal: &'s Modal, width: u16, rows: u16) -> Opt
             decides: queue::dialog_decides(dialog),
             confirm_key: "enter",
             cancel: "esc cancels",
+        }),
+    }
+}
+
+/// The approve dialog: what runs, all of the change, and for high risk the typed name.
+fn approve<'s>(state: &'s State, modal: &'s Modal, width: u16) -> Option<Content<'s>> {
+    let Modal::Approve {
+        key,
+        shown,
+        edited,
+        typed,
+        ..
+    } = modal
+    else {
+        return None;
+    };
+    let theme = &state.theme;
+    let record = state.proposals.get(key);
+    let edited = edited.as_deref();
+    let (head, mut body) = match record {
+        Some(record) => (
+            wrapped(head_lines(state, key, record, edited, &shown.digest), width),
+            body_lines(state, record, edited, width),
+        ),
+        None => (gone(state, key), Vec::new()),
+    };
+    let approvable = match edited {
+        Some(edit) => edit.canonical.problem.is_none(),
+        None => record.is_some_and(|r| r.action.problem.is_none()),
+    };
+    if let Some(record) = record.filter(|_| approvable) {
+        body.extend(wrapped(
+            vec![fact(
+                state,
+                "approving",
+                approval_effect(record),
+                theme.warn,
+            )],
+            width,
+        ));
+    }
+    let mut prompt = Vec::new();
+    let field = typed.as_ref().map(|area| {
+        prompt.push(Line::styled(
+            format!(
+                "high risk: type the proposal's name ({}) to approve:",
+                key.name
+            ),
+            theme.error,
+        ));
+        (area, 1)
+    });
+    Some(Content {
+        title: if edited.is_some() {
+            " approve the edited proposal? ".into()
+        } else {
+            " approve this proposal? ".into()
         },
+        head,
+        body,
+        prompt: wrapped(prompt, width),
+        field,
+        min_body: MIN_SCROLL_ROWS,
+        decides: "what you approve",
+        confirm_key: if typed.is_some() { "enter" } else { "y" },
+        cancel: if typed.is_some() {
+            "esc cancels"
+        } else {
+            "any other key closes"
+        },
+    })
+}
+
+/// The veto dialog: what is vetoed, all of the change, the reason.
+fn veto<'s>(state: &'s State, modal: &'s Modal, width: u16) -> Option<Content<'s>> {
+    let Modal::Veto {
+        key, shown, reason, ..
+    } = modal
+    else {
+        return None;
+    };
+    let theme = &state.theme;
+    let record = state.proposals.get(key);
+    let (head, body) = match record {
+        Some(record) => (
+            wrapped(head_lines(state, key, record, None, &shown.digest), width),
+            body_lines(state, record, None, width),
+        ),
+        None => (gone(state, key), Vec::new()),
+    };
+    let approved = record.is_some_and(|r| r.awaits_execution());
+    // What the veto does keeps its rows when the dialog is short.
+    let mut prompt = Vec::new();
+    if approved {
+        prompt.push(Line::from(vec![
+            Span::styled(format!("{:<10}", "vetoing"), theme.dim),
+            Span::styled(VETO_AFTER_APPROVAL, theme.warn),
+        ]));
+    }
+    prompt.push(Line::styled(
+        "reason (required; written to the proposal, the agent reads it and revises):",
+        theme.title,
+    ));
+    Some(Content {
+        title: if approved {
+            " veto this approved proposal before it runs ".into()
+        } else {
+            " veto this proposal ".into()
+        },
+        head,
+        body,
+        prompt: wrapped(prompt, width),
+        field: Some((reason, 3)),
+        min_body: MIN_SCROLL_ROWS,
+        decides: "what you veto",
+        confirm_key: "enter",
+        cancel: "esc cancels",
+    })
+}
+
+/// The edit box on the action that runs now.
+fn edit<'s>(state: &'s State, modal: &'s Modal, width: u16, rows: u16) -> Option<Content<'s>> {
+    let Modal::Edit { key, text, .. } = modal else {
+        return None;
+    };
+    let theme = &state.theme;
+    let record = state.proposals.get(key);
+    let mut head = vec![
+        Line::styled(
+            record
+                .map(|r| r.summary.clone())
+                .unwrap_or_else(|| key.name.clone()),
+            theme.title,
+        ),
+        Line::styled(
+            "edit the patch or command (YAML or JSON); the kind and the target stay",
+            theme.dim,
+        ),
+    ];
+    if let Some(edit) = record.and_then(|r| r.action.edit.as_ref()) {
+        head.push(Line::styled(
+            format!(
+                "you edit the action that runs now: edited by {} at {}",
+                edit.by,
+                format::clock(edit.at, &state.time_zone)
+            ),
+            theme.warn,
+        ));
+    }
+    Some(Content {
+        title: format!(" edit {} before approving ", key.name),
+        head: wrapped(head, width),
+        body: Vec::new(),
+        prompt: Vec::new(),
+        field: Some((text, rows.saturating_sub(12).clamp(1, 16))),
+        min_body: 0,
+        decides: "the edit",
+        confirm_key: "ctrl-s",
+        cancel: "esc cancels",
+    })
+}
+
+/// The kill dialog: what is deleted, the typed investigation id.
+fn kill<'s>(state: &'s State, modal: &'s Modal, width: u16) -> Option<Content<'s>> {
+    let Modal::Kill {
+        namespace,
+        job,
+        investigation,
+        typed,
+        ..
+    } = modal
+    else {
+        return None;
+    };
+    let theme = &state.theme;
+    let head = vec![
+        Line::styled(
+            format!(
+                "deletes Job {namespace}/{job} and its pods, and expires its pending and approved-but-not-executed proposals"
+            ),
+            theme.warn,
+        ),
+        Line::styled(
+            format!("type the investigation id ({investigation}) to confirm:"),
+            theme.title,
+        ),
+    ];
+    Some(Content {
+        title: format!(" kill investigation {investigation} "),
+        head: wrapped(head, width),
+        body: Vec::new(),
+        prompt: Vec::new(),
+        field: Some((typed, 1)),
+        min_body: 0,
+        decides: "what this kills",
+        confirm_key: "enter",
+        cancel: "esc cancels",
+    })
+}
+
+/// The halt dialog: what stops, then the optional reason.
+fn halt<'s>(state: &'s State, modal: &'s Modal, width: u16) -> Option<Content<'s>> {
+    let Modal::Halt { namespace, reason } = modal else {
+        return None;
+    };
+    let theme = &state.theme;
+    let mut head = vec![Line::styled(
+        format!(
+            "sets {namespace}'s TrustPolicy to Shadow, suspends its running investigations and expires its pending and approved-but-not-executed proposals"
+        ),
+        theme.warn,
+    )];
+    if reason.is_some() {
+        head.push(Line::styled(
+            "reason (recorded with the halt):",
+            theme.title,
+        ));
+    }
+    Some(Content {
+        title: format!(" halt namespace {namespace} "),
+        head: wrapped(head, width),
+        body: Vec::new(),
+        prompt: Vec::new(),
+        field: reason.as_ref().map(|area| (area, 2)),
+        min_body: 0,
+        decides: "what this halts",
+        confirm_key: if reason.is_some() { "enter" } else { "y" },
+        cancel: if reason.is_some() {
+            "esc cancels"
+        } else {
+            "any other key closes"
+        },
+    })
+}
+
+/// The resume dialog: what comes back, then the phase step.
+fn resume<'s>(state: &'s State, modal: &'s Modal, width: u16) -> Option<Content<'s>> {
+    let Modal::Resume {
+        namespace,
+        halted_from,
+        phase_step,
+    } = modal
+    else {
+        return None;
+    };
+    let theme = &state.theme;
+    let head = if *phase_step {
+        vec![
+            Line::styled(
+                format!(
+                    "also restore {namespace}'s phase to {} (its phase before the halt)?",
+                    halted_from.map(|p| p.to_string()).unwrap_or_default()
+                ),
+                theme.warn,
+            ),
+            Line::styled(
+                "what was expired by the halt stays expired; new proposals are judged under the restored phase",
+                theme.title,
+            ),
+        ]
+    } else {
+        vec![Line::styled(
+            format!(
+                "un-suspends the investigations the halt suspended in {namespace}; the phase stays Shadow unless you confirm it next"
+            ),
+            theme.warn,
+        )]
+    };
+    Some(Content {
+        title: format!(" resume namespace {namespace} "),
+        head: wrapped(head, width),
+        body: Vec::new(),
+        prompt: Vec::new(),
+        field: None,
+        min_body: 0,
+        decides: "what this resumes",
+        confirm_key: "y",
+        cancel: "any other key closes",
     })
 }
 
