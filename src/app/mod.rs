@@ -11,6 +11,7 @@
 pub mod action;
 pub mod command;
 pub mod effect;
+#[cfg(any(test, feature = "test-support"))]
 pub mod fixtures;
 pub mod geometry;
 pub mod keymap;
