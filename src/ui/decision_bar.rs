@@ -70,8 +70,8 @@ pub fn header_spans(state: &State) -> Vec<Span<'static>> {
 pub fn footer_hints(state: &State) -> Vec<(Command, &'static str)> {
     let mut hints = Vec::new();
     let write = !state.readonly;
-    let proposal = crate::app::geometry::focus::proposal_in_focus(state)
-        .and_then(|key| state.proposals.get(&key));
+    let proposal =
+        crate::app::state::proposal_in_focus(state).and_then(|key| state.proposals.get(&key));
     if let Some(record) = proposal {
         let phase = crate::app::geometry::focus::governing_phase(state, record);
         let pending = record.state == ProposalState::Pending;

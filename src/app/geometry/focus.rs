@@ -1,9 +1,9 @@
-//! What the keys act on: the proposal in focus, and the phase and approval
-//! count that decide what its keys and dialogs say.
+//! What decides what a proposal's keys and dialogs say: the phase that
+//! governs it and its count of approvals.
 
-use crate::app::state::{DetailFocus, Screen, State};
+use crate::app::state::State;
 use crate::domain::{Phase, Verdict};
-use crate::model::records::{ProposalKey, ProposalRecord};
+use crate::model::records::ProposalRecord;
 
 /// The phase that governs a proposal: its namespace's policy now, else the
 /// phase it was judged under, else Shadow.
@@ -14,31 +14,6 @@ pub fn governing_phase(state: &State, record: &ProposalRecord) -> Phase {
         .map(|p| p.phase)
         .or(record.phase)
         .unwrap_or_default()
-}
-
-/// The proposal the keys act on: the one open, under the inbox cursor, or
-/// under the cursor of the investigation's proposals pane.
-pub fn proposal_in_focus(state: &State) -> Option<ProposalKey> {
-    match state.screen() {
-        Screen::Proposal { key, .. } => Some(key.clone()),
-        Screen::Approvals => state
-            .decisions
-            .inbox
-            .get(state.decisions.inbox_cursor)
-            .cloned(),
-        Screen::Detail => {
-            let detail = state.detail.as_ref()?;
-            if detail.focus != DetailFocus::Proposals {
-                return None;
-            }
-            let proposals = state.proposals.for_investigation(&detail.investigation);
-            let cursor = detail
-                .proposal_cursor
-                .min(proposals.len().saturating_sub(1));
-            proposals.get(cursor).map(|p| p.key.clone())
-        }
-        _ => None,
-    }
 }
 
 /// "1 of 2" approvals: distinct approvers so far of those needed in all.

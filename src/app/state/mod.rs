@@ -4,6 +4,7 @@
 mod connection;
 mod deciding;
 mod detail;
+mod focus;
 mod policies;
 mod prompt;
 mod proposals;
@@ -18,6 +19,7 @@ pub use deciding::{
     AuditView, DecisionsState, Delivery, DialogScroll, EditedAction, Modal, Shown, TrackedDecision,
 };
 pub use detail::{Detail, DetailFocus, OlderLines, StreamStatus};
+pub use focus::proposal_in_focus;
 pub use policies::{EditorStage, FormField, PolicyEditor, PolicyForm, PolicyRow, PolicyView};
 pub use prompt::{Prompt, PromptKind};
 pub use proposals::ProposalStore;

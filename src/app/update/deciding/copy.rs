@@ -9,7 +9,7 @@ use crate::domain::ActionKind;
 use crate::model::records::ProposalRecord;
 
 pub(in crate::app::update) fn copy(state: &mut State, out: &mut Out) {
-    let Some(key) = crate::app::geometry::focus::proposal_in_focus(state) else {
+    let Some(key) = crate::app::state::proposal_in_focus(state) else {
         notice(state, "open a proposal to copy its suggestion".into(), out);
         return;
     };

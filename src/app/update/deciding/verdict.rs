@@ -90,7 +90,7 @@ pub(in crate::app::update) fn decidable(
     verdict: Verdict,
     out: &mut Out,
 ) -> Option<ProposalKey> {
-    let Some(key) = crate::app::geometry::focus::proposal_in_focus(state) else {
+    let Some(key) = crate::app::state::proposal_in_focus(state) else {
         let hint = if matches!(state.screen(), Screen::Detail) {
             "focus the proposals pane (tab) and pick a proposal first"
         } else {
