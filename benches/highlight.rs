@@ -5,6 +5,8 @@
 //! result (the first 60 lines highlighted, the rest plain); `whole` is the
 //! time for every line. Run with `cargo bench --bench highlight`.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test, bench or example may panic on what it sets up
+
 use criterion::{Criterion, criterion_group, criterion_main};
 use kubevigil::model::highlight::Syntax;
 use kubevigil::ui::highlight::{HighlightEngine, HighlightLimits};

@@ -9,6 +9,8 @@
 //! Throughput is reported in lines (elements) per second.
 //! Run with `cargo bench --bench ingest -- --warm-up-time 1 --measurement-time 3`.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test, bench or example may panic on what it sets up
+
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use kubevigil::app::fixtures::{
     EVERY_EVENT, StateBuilder, log_entries, open_with_log, raw_log_lines,

@@ -6,6 +6,8 @@
 //! diff. Criterion reports means; `examples/perf_report.rs` reports p50/p99.
 //! Run with `cargo bench --bench render -- --warm-up-time 1 --measurement-time 3`.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test, bench or example may panic on what it sets up
+
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use kubevigil::app::fixtures::{EVERY_EVENT, StateBuilder, log_entries, open_with_log};
 use kubevigil::app::state::State;

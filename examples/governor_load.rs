@@ -29,6 +29,8 @@
 //! directory (`target/release/kubevigil` for a release build); `--kubevigil
 //! PATH` picks another.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test, bench or example may panic on what it sets up
+
 use futures::StreamExt;
 use kube::Api;
 use kube::runtime::watcher::{self, Event};

@@ -21,6 +21,8 @@
 //! target/release/examples/launcher_load --alerts 10000 --rounds 5
 //! ```
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test, bench or example may panic on what it sets up
+
 use k8s_openapi::api::batch::v1::Job;
 use kube::Api;
 use kube::api::{ListParams, Patch, PatchParams, PostParams};

@@ -6,6 +6,8 @@
 //!
 //! Run with `cargo run --profile bench --example perf_memory [STREAMS]`.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test, bench or example may panic on what it sets up
+
 use kubevigil::app::fixtures::{EVERY_EVENT, StateBuilder, at, open_with_log};
 use kubevigil::app::state::ReasoningBuffer;
 use kubevigil::cluster::logline;

@@ -11,6 +11,8 @@
 //!
 //! Run with `cargo run --profile bench --example perf_pty -- ...`.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test, bench or example may panic on what it sets up
+
 use portable_pty::{Child, CommandBuilder, PtySize, native_pty_system};
 use std::error::Error;
 use std::io::Read;

@@ -7,6 +7,8 @@
 //! Run with `cargo run --profile bench --example perf_report` (optimized, as
 //! `cargo bench`). Figures are from `std::time::Instant`.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test, bench or example may panic on what it sets up
+
 use crossterm::event::KeyCode;
 use kubevigil::app::effect::Effect;
 use kubevigil::app::fixtures::{EVERY_EVENT, StateBuilder, key, open_with_log, raw_log_lines};
@@ -258,9 +260,10 @@ fn draw_synchronized(
     state: &State,
 ) -> Result<usize, Box<dyn Error>> {
     let before = written.get();
-    frames.draw(kubevigil::app::geometry::layout::table_position(state), |f| {
-        kubevigil::ui::view(state, f)
-    })?;
+    frames.draw(
+        kubevigil::app::geometry::layout::table_position(state),
+        |f| kubevigil::ui::view(state, f),
+    )?;
     Ok(written.get() - before)
 }
 

@@ -198,7 +198,7 @@ fn plain_descriptions(schema: &mut JSONSchemaProps) {
     match schema.items.as_mut() {
         Some(JSONSchemaPropsOrArray::Schema(item)) => plain_descriptions(item),
         Some(JSONSchemaPropsOrArray::Schemas(items)) => {
-            items.iter_mut().for_each(plain_descriptions)
+            items.iter_mut().for_each(plain_descriptions);
         }
         None => {}
     }

@@ -283,10 +283,10 @@ pub async fn governor(governor_args: &GovernorArgs, config: &LoadedConfig) -> Re
                     leadership.leading(),
                     launcher,
                 )
-                .await
+                .await;
             }
             None => {
-                crate::governor::run_replica(client, vault, metrics, leadership.leading()).await
+                crate::governor::run_replica(client, vault, metrics, leadership.leading()).await;
             }
         }
     };

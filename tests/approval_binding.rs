@@ -7,6 +7,8 @@
 //! never be approved, Vault off is written down, and a veto retried later
 //! still revokes.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test, bench or example may panic on what it sets up
+
 mod common;
 
 use common::bao::Bao;

@@ -5,6 +5,8 @@
 //! but line breaks), honest (bidi controls and zero-width characters made
 //! visible) and, in CSV, never as a spreadsheet formula.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test, bench or example may panic on what it sets up
+
 mod common;
 
 use common::screen::screen;

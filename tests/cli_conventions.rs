@@ -5,6 +5,8 @@
 //! context's namespace. Each case runs the built binary, stderr compared byte
 //! for byte.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test, bench or example may panic on what it sets up
+
 mod common;
 
 use common::pty::runtime;

@@ -2,6 +2,8 @@
 //! file with mistakes, a partial user theme, NO_COLOR and 256-colour
 //! terminals, and payloads that arrive highlighted without blocking the view.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test, bench or example may panic on what it sets up
+
 use kubevigil::config::theme::{
     BUILTIN_THEMES, ColorDepth, STYLE_KEYS, SYNTAX_THEMES, Theme, ThemeError, detect_color_depth,
 };
@@ -753,7 +755,7 @@ fn yaml_is_highlighted_line_for_line() {
     let text = yaml_manifest(120);
     let mut first_screen = None;
     let lines = engine().highlight(&text, Syntax::Yaml, &generous(), &mut |l| {
-        first_screen = Some(l)
+        first_screen = Some(l);
     });
     assert_eq!(lines.len(), 120);
     for (ours, original) in lines.iter().zip(text.lines()) {

@@ -7,6 +7,8 @@
 //! `TestBackend` at several sizes; rotated credentials recover in the real
 //! console in a pseudo-terminal.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test, bench or example may panic on what it sets up
+
 mod common;
 
 use common::pty::Terminal;

@@ -10,6 +10,8 @@
 //! several sizes, a tiny one included, and a property test that every
 //! operation of any valid JSON patch can be read in the proposal view.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test, bench or example may panic on what it sets up
+
 mod common;
 
 use common::keys::press;
@@ -739,7 +741,7 @@ mod every_operation {
         match op {
             "remove" => {}
             "move" | "copy" => {
-                json.push_str(&format!(",{}\"from\":{}{}", w(7), w(8), string(from)))
+                json.push_str(&format!(",{}\"from\":{}{}", w(7), w(8), string(from)));
             }
             _ => json.push_str(&format!(",{}\"value\"{}:{}{}", w(9), w(10), w(11), value)),
         }

@@ -7,6 +7,8 @@
 //! A property test reads every operation of any JSON patch in the approve
 //! dialog, scrolled through with its keys.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test, bench or example may panic on what it sets up
+
 mod common;
 
 use common::keys::{decided, forbidden_status_write, press, type_text};

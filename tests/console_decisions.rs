@@ -1,6 +1,8 @@
 //! Deciding from the console, driven through `update` as the runtime would:
 //! what is confirmed, what is refused, and that nothing is silently lost.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test, bench or example may panic on what it sets up
+
 mod common;
 
 use common::keys::{decided, forbidden_status_write, press, type_text};
@@ -222,7 +224,7 @@ fn read_only_mode_removes_every_write_key() {
     );
     let help: String = kubevigil::app::geometry::help::lines(&state)
         .iter()
-        .map(|l| l.to_string())
+        .map(std::string::ToString::to_string)
         .collect::<Vec<_>>()
         .join("\n");
     for word in [

@@ -4,6 +4,8 @@
 //! the investigations view: the Jobs on the first `y`, the phase before the
 //! halt only on a second `y`, nothing in read-only mode.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test, bench or example may panic on what it sets up
+
 mod common;
 
 use common::keys::press;
@@ -237,14 +239,14 @@ fn read_only_mode_has_no_resume_and_help_lists_the_key() {
     let mut state = world(160, 48);
     let help: String = kubevigil::app::geometry::help::lines(&state)
         .iter()
-        .map(|l| l.to_string())
+        .map(std::string::ToString::to_string)
         .collect::<Vec<_>>()
         .join("\n");
     assert!(help.contains("resume a halted namespace"), "{help}");
     update(&mut state, Action::RunCommandLine("investigations".into()));
     let help: String = kubevigil::app::geometry::help::lines(&state)
         .iter()
-        .map(|l| l.to_string())
+        .map(std::string::ToString::to_string)
         .collect::<Vec<_>>()
         .join("\n");
     assert!(help.contains("resume a halted namespace"), "{help}");

@@ -1,6 +1,8 @@
 //! The header shows which governor replica leads and since when, and warns
 //! when none does (rule decisions and expiries would stall).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test, bench or example may panic on what it sets up
+
 mod common;
 
 use common::scene::four_investigations;

@@ -2,6 +2,8 @@
 //! for the newest reasoning line of the investigations on screen (running
 //! ones again every ten seconds, finished ones once) and shows the answers.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test, bench or example may panic on what it sets up
+
 mod common;
 
 use common::screen::screen;

@@ -4,6 +4,8 @@
 //! send recorded changes; a read-only operator is told which right is
 //! missing. Snapshots at 160x48, 80x24 and 40x12, driven through `update`.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test, bench or example may panic on what it sets up
+
 mod common;
 
 use common::keys::{press, type_text};
@@ -115,7 +117,12 @@ fn by_state(columns: u16, rows: u16) -> State {
 fn select(state: &mut State, id: &str) {
     press(state, KeyCode::Char('g'));
     for _ in 0..state.table.visible_len() {
-        if state.table.selected_row().map(|r| r.id()) == Some(id) {
+        if state
+            .table
+            .selected_row()
+            .map(kubevigil::app::state::Row::id)
+            == Some(id)
+        {
             return;
         }
         press(state, KeyCode::Char('j'));

@@ -3,6 +3,8 @@
 //! its own region), and what the terminal then shows, parsed by a terminal
 //! emulator, is exactly the frame the console meant to draw.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test, bench or example may panic on what it sets up
+
 mod common;
 
 use common::screen::screen;

@@ -1,6 +1,8 @@
 //! The console's state machine, driven with actions as the runtime would,
 //! without a terminal or a cluster.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test, bench or example may panic on what it sets up
+
 mod common;
 
 use common::keys::{press, type_text};

@@ -4,6 +4,8 @@
 //! outlives the Job's deadline. Driven through `update` and drawn to a
 //! `TestBackend` at several sizes.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test, bench or example may panic on what it sets up
+
 mod common;
 
 use common::scene::oom_investigation;

@@ -2,6 +2,8 @@
 //! `TestBackend` and compared as text; no panic at 1x1; agent escape
 //! sequences reach the screen inert.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test, bench or example may panic on what it sets up
+
 mod common;
 
 use common::keys::{press, type_text};
@@ -210,7 +212,7 @@ fn agent_escape_sequences_reach_the_screen_inert() {
     let buffer = draw(&state);
     for cell in buffer.content() {
         assert!(
-            !cell.symbol().chars().any(|c| c.is_control()),
+            !cell.symbol().chars().any(char::is_control),
             "a control character reached the screen: {:?}",
             cell.symbol()
         );

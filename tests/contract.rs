@@ -5,6 +5,8 @@
 //! When the CRD files drift from the types, regenerate them with
 //! `KUBEVIGIL_BLESS=1 cargo test --test contract`.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test, bench or example may panic on what it sets up
+
 use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::{
     CustomResourceDefinition, JSONSchemaProps, JSONSchemaPropsOrArray,
@@ -531,7 +533,7 @@ fn unknown_fields(path: &str, value: &Value, schema: &JSONSchemaProps, found: &m
             for (key, child) in map {
                 match properties.get(key) {
                     Some(child_schema) => {
-                        unknown_fields(&format!("{path}.{key}"), child, child_schema, found)
+                        unknown_fields(&format!("{path}.{key}"), child, child_schema, found);
                     }
                     None => found.push(format!("{path}.{key}")),
                 }

@@ -2,6 +2,8 @@
 //! approve, veto, edit, expiry, two consoles at once, the two-person rule,
 //! a viewer's 403, kill, halt, the audit export and pairing presence.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test, bench or example may panic on what it sets up
+
 mod common;
 
 use common::world::{agent_job, audit_log, create_judged, emulator};
@@ -797,7 +799,7 @@ async fn killing_an_investigation_expires_its_proposals_and_deletes_its_job() {
             && proposals
                 .items
                 .iter()
-                .map(|p| p.name_any())
+                .map(kube::ResourceExt::name_any)
                 .collect::<Vec<_>>()
                 == ["unrelated"]
     })

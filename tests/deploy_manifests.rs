@@ -4,6 +4,8 @@
 //! replicas, probes, limits, a locked-down securityContext), and the
 //! Prometheus alert rules pass `promtool check rules`.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test, bench or example may panic on what it sets up
+
 mod common;
 
 use common::promtool::check_rules;

@@ -3,6 +3,8 @@
 //! until all of it has been on screen, and what is approved is the digest that
 //! runs; a dialog whose proposal is decided underneath it closes and says so.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test, bench or example may panic on what it sets up
+
 mod common;
 
 use common::pty::{Terminal, runtime};

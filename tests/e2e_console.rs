@@ -1,5 +1,7 @@
 //! End-to-end: the real binary in a pseudo-terminal against the sandbox.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test, bench or example may panic on what it sets up
+
 mod common;
 
 use common::pty::{Terminal, runtime};

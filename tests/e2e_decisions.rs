@@ -1,6 +1,8 @@
 //! End-to-end: the real binary in a pseudo-terminal runs the demo sandbox;
 //! the operator approves a LimitedWrite proposal and sees the agent execute it.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test, bench or example may panic on what it sets up
+
 mod common;
 
 use common::pty::Terminal;

@@ -4,6 +4,8 @@
 //! kubeconfig again, a signal ends it with 128 + the signal's number, and
 //! the demo keeps its audit log apart.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test, bench or example may panic on what it sets up
+
 mod common;
 
 use common::pty::{Terminal, runtime};

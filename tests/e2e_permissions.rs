@@ -3,6 +3,8 @@
 //! `payments-dev`, in its own namespace, is offered kill and not told it is
 //! read-only; `oncall-1` is offered everything.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test, bench or example may panic on what it sets up
+
 mod common;
 
 use common::pty::{Terminal, runtime};

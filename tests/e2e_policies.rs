@@ -3,6 +3,8 @@
 //! proposal there become approvable (Pending, not Recorded); and the same
 //! promotion while someone else changes the policy (a 409, reviewed again).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test, bench or example may panic on what it sets up
+
 mod common;
 
 use common::pty::{Terminal, runtime};

@@ -5,6 +5,8 @@
 //! launcher admits it past the cap), and cancels the other (its Job is
 //! deleted, never run).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test, bench or example may panic on what it sets up
+
 mod common;
 
 use common::pty::{Terminal, runtime};

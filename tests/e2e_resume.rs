@@ -4,6 +4,8 @@
 //! stays Shadow until the second one, and after it the Jobs the halt
 //! suspended run again and the phase before the halt is back.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test, bench or example may panic on what it sets up
+
 mod common;
 
 use common::pty::{Terminal, runtime};

@@ -2,6 +2,8 @@
 //! with a real OpenBao dev server; the header shows the operator's Vault
 //! identity and an investigation's detail shows its token counting down.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test, bench or example may panic on what it sets up
+
 mod common;
 
 use common::bao::bao_binary;

@@ -4,6 +4,8 @@
 //! in its header; pointed at a closed port, it names the server, the cause
 //! and when the failures began.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test, bench or example may panic on what it sets up
+
 mod common;
 
 use common::pty::{Terminal, runtime};

@@ -6,6 +6,8 @@
 //! recorded as an audit Event naming the writer; and a halted namespace is
 //! resumed (its halted Jobs un-suspended, its phase restored only when asked).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test, bench or example may panic on what it sets up
+
 mod common;
 
 use common::world::{agent_job, audit_log, scale_api};

@@ -3,6 +3,8 @@
 //! proposals hands over within the lease duration, and no proposal is
 //! decided, minted or revoked twice.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test, bench or example may panic on what it sets up
+
 mod common;
 
 use common::bao::Bao;

@@ -1,6 +1,8 @@
 //! The governor's metrics and health endpoints, scraped over HTTP as
 //! Prometheus would, and checked with `promtool check metrics`.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test, bench or example may panic on what it sets up
+
 mod common;
 
 use common::promtool::check_metrics;

@@ -5,6 +5,8 @@
 //! investigation; queued Jobs run by severity; past the queue bound the 503s
 //! make Alertmanager retry until every alert has exactly one Job.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test, bench or example may panic on what it sets up
+
 mod common;
 
 use common::alertmanager::{Alertmanager, api_alert, ended};

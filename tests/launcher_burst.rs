@@ -3,6 +3,8 @@
 //! the rest are queued, or refused with 503 and accepted on a retry once
 //! finished Jobs make room. Nothing is lost, nothing is duplicated.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test, bench or example may panic on what it sets up
+
 mod common;
 
 use common::launcher::{Harness, alert, config, is_admitted, label, payload};

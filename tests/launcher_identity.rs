@@ -3,6 +3,8 @@
 //! Secret, unwrapped once by the agent, revoked when the Job finishes or is
 //! deleted.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test, bench or example may panic on what it sets up
+
 mod common;
 
 use common::bao::Bao;

@@ -2,6 +2,8 @@
 //! ServiceAccount: it reads the templates, creates and admits Jobs in any
 //! namespace, writes the identity's Secret and records Events.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test, bench or example may panic on what it sets up
+
 mod common;
 
 use common::bao::Bao;

@@ -4,6 +4,8 @@
 //! the namespace and cluster caps, halt, override and cancel, back pressure
 //! and leadership.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test, bench or example may panic on what it sets up
+
 mod common;
 
 use common::launcher::{
@@ -353,7 +355,7 @@ async fn queued_jobs_wait_for_their_namespace_and_run_by_bump_severity_and_age()
                     .iter()
                     .filter(|f| !before.contains(&f.to_string()))
                     .filter(|f| by_fingerprint(&jobs, f).iter().any(|j| is_admitted(j)))
-                    .map(|f| f.to_string())
+                    .map(std::string::ToString::to_string)
                     .collect();
                 admitted.len() == 1
             })

@@ -22,6 +22,8 @@
 //!
 //! Run it alone with `cargo test --test layers`.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test, bench or example may panic on what it sets up
+
 use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};

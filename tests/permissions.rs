@@ -5,6 +5,8 @@
 //! Against the sandbox's users (`viewer`, `payments-dev`, `oncall-1`) and
 //! through `update` with `TestBackend` snapshots.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test, bench or example may panic on what it sets up
+
 mod common;
 
 use common::keys::press;
@@ -108,7 +110,7 @@ fn help_names_the_right_a_withheld_key_lacks() {
     }
     let help = kubevigil::app::geometry::help::lines(&state)
         .iter()
-        .map(|l| l.to_string())
+        .map(std::string::ToString::to_string)
         .collect::<Vec<_>>()
         .join("\n");
     assert!(

@@ -6,6 +6,8 @@
 //! field, and nothing oncall-2 wrote is reverted unless oncall-1 saw it in
 //! the review and confirmed again.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test, bench or example may panic on what it sets up
+
 mod common;
 
 use common::keys::{press, type_text};

@@ -2,6 +2,8 @@
 //! the one-phase-at-a-time rule, a concurrent edit against the sandbox, and
 //! the three audit records of a change.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test, bench or example may panic on what it sets up
+
 use jiff::{SignedDuration, Timestamp};
 use k8s_openapi::api::core::v1::Event;
 use kube::api::ListParams;

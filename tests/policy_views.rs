@@ -3,6 +3,8 @@
 //! unsealed-credentials switch, the review after a conflict), and what the
 //! editor asks the runtime to do.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test, bench or example may panic on what it sets up
+
 mod common;
 
 use common::keys::{press, type_text};

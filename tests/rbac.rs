@@ -5,6 +5,8 @@
 //! told which right is missing; the governor and an agent can do their jobs
 //! and nothing more.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test, bench or example may panic on what it sets up
+
 mod common;
 
 use common::world::{audit_log, create_judged, create_policy, emulator};

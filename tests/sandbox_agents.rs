@@ -3,6 +3,8 @@
 //! decision path ([`decide_request`]: identity, digest precondition, audit,
 //! Events, credentials), with Vault off (the quiet sandbox) or a real OpenBao.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test, bench or example may panic on what it sets up
+
 mod common;
 
 use common::world::{audit_log, sandbox_vault, sandbox_with_bao};
@@ -445,8 +447,11 @@ async fn with_scenarios_every_kind_starts_at_once() {
                 .list(&ListParams::default().labels(labels::INVESTIGATION_SELECTOR))
                 .await
                 .expect("the list");
-            let namespaces: std::collections::BTreeSet<String> =
-                listed.items.iter().filter_map(|j| j.namespace()).collect();
+            let namespaces: std::collections::BTreeSet<String> = listed
+                .items
+                .iter()
+                .filter_map(kube::ResourceExt::namespace)
+                .collect();
             if listed.items.len() >= 5 {
                 return namespaces;
             }

@@ -1,6 +1,8 @@
 //! The Kubernetes API emulator, exercised through the unchanged `kube::Client`
 //! and `kube_runtime::watcher`, as the product and the other tests use it.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test, bench or example may panic on what it sets up
+
 use futures::{AsyncBufReadExt, StreamExt, TryStreamExt};
 use k8s_openapi::api::authentication::v1::SelfSubjectReview;
 use k8s_openapi::api::batch::v1::Job;
@@ -116,7 +118,7 @@ async fn a_watcher_sees_create_update_and_delete_in_order() {
             match events.try_next().await.unwrap() {
                 Some(watcher::Event::Apply(ap)) => seen.push(format!("apply {}", ap.state())),
                 Some(watcher::Event::Delete(ap)) => {
-                    seen.push(format!("delete {}", ap.metadata.name.unwrap()))
+                    seen.push(format!("delete {}", ap.metadata.name.unwrap()));
                 }
                 _ => {}
             }

@@ -4,6 +4,8 @@
 //! signal), not when its terminal hangs up (SIGHUP to the whole process
 //! group, which `bao` itself takes as "reload").
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test, bench or example may panic on what it sets up
+
 mod common;
 
 use common::bao::bao_binary;

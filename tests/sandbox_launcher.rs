@@ -5,6 +5,8 @@
 //! the launcher minted (a token that will not unwrap is reported as a
 //! possible interception).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test, bench or example may panic on what it sets up
+
 mod common;
 
 use common::world::{sandbox_vault, sandbox_with_bao};

@@ -3,6 +3,8 @@
 //! reports nothing over the veto, and says why. Both decisions go through the
 //! product's decision path.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test, bench or example may panic on what it sets up
+
 mod common;
 
 use common::world::{sandbox_vault, sandbox_with_bao};

@@ -4,6 +4,8 @@
 //! encryption, revocation by veto and kill, the TTL countdown, and Vault
 //! going away mid-session.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test, bench or example may panic on what it sets up
+
 mod common;
 
 use common::bao::Bao;

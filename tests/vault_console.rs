@@ -2,6 +2,8 @@
 //! identity lookup, the detail view's token watch (found, then gone once
 //! revoked), a misconfigured Vault, and Vault going away.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test, bench or example may panic on what it sets up
+
 mod common;
 
 use common::bao::Bao;

@@ -6,6 +6,8 @@
 //! emulator, over HTTP and over TLS), a CA not trusted, TLS to a plain-HTTP
 //! server.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test, bench or example may panic on what it sets up
+
 mod common;
 
 use common::bao::Bao;

@@ -4,6 +4,8 @@
 //! Vault being down delays the credential but never the decision; in the
 //! sandbox, an Autonomous agent unwraps and uses what the governor minted.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test, bench or example may panic on what it sets up
+
 mod common;
 
 use common::bao::{Bao, bao_binary};

@@ -4,6 +4,8 @@
 //! while TLS verification is off. Driven through `update` and drawn to a
 //! `TestBackend` at several sizes, the tiny one included.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test, bench or example may panic on what it sets up
+
 mod common;
 
 use common::scene::oom_investigation;

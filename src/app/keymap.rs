@@ -253,7 +253,7 @@ impl Keymap {
                 match KeyChord::parse(spec) {
                     Ok(key) => keys.push(key),
                     Err(reason) => {
-                        warnings.push(format!("config [keys] {name}: {reason} (ignored)"))
+                        warnings.push(format!("config [keys] {name}: {reason} (ignored)"));
                     }
                 }
             }
@@ -336,7 +336,7 @@ impl Keymap {
     pub fn hint(&self, scope: Scope, command: Command) -> String {
         self.keys_for(scope, command)
             .first()
-            .map(|k| k.to_string())
+            .map(std::string::ToString::to_string)
             .unwrap_or_else(|| "?".into())
     }
 

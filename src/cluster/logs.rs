@@ -171,7 +171,7 @@ pub(crate) fn newest_started(pods: &[Pod]) -> Option<String> {
     pods.iter()
         .filter(|p| pod_started(p))
         .max_by_key(|p| p.creation_timestamp().map(|t| t.0))
-        .map(|p| p.name_any())
+        .map(kube::ResourceExt::name_any)
 }
 
 /// Finds the investigation's pod (label `kubevigil.io/investigation=<id>`,

@@ -125,7 +125,7 @@ async fn event_loop(
             tokio::select! {
                 action = rx.recv() => action,
                 Some(done) = switched_rx.recv() => Some(switched(executor, options, done)),
-                _ = tokio::time::sleep_until(due.into()) => continue,
+                () = tokio::time::sleep_until(due.into()) => continue,
             }
         } else {
             tokio::select! {

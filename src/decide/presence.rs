@@ -159,7 +159,8 @@ pub async fn publish_presence(
         };
         match timed(leases.create(&PostParams::default(), &lease)).await {
             Ok(_) => return Ok(()),
-            Err(error) if is_already_exists(&error) => continue,
+            // Someone created it meanwhile: renew it on the next round.
+            Err(error) if is_already_exists(&error) => {}
             Err(error) if is_not_found(&error) => {
                 create_namespace(client, namespace_for_leases).await;
                 timed(leases.create(&PostParams::default(), &lease))

@@ -86,7 +86,7 @@ pub(super) async fn resume_namespace(
         let change = last_change(identity, at, Some(before), resumed.len());
         Ok(Some(json!({
             "metadata": {
-                "resourceVersion": current.as_ref().and_then(|c| c.resource_version()),
+                "resourceVersion": current.as_ref().and_then(kube::ResourceExt::resource_version),
                 "annotations": { LAST_CHANGE: change.to_annotation(), HALTED_FROM: null },
             },
             "spec": { "phase": before },

@@ -83,7 +83,7 @@ impl Phase {
     pub fn parse(text: &str) -> Option<Phase> {
         let squashed: String = text
             .chars()
-            .filter(|c| c.is_ascii_alphanumeric())
+            .filter(char::is_ascii_alphanumeric)
             .collect::<String>()
             .to_ascii_lowercase();
         Self::ALL

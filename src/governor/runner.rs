@@ -225,7 +225,7 @@ impl Governor {
         match &event {
             Event::Apply(policy) => {
                 self.observer
-                    .observe_policy(&self.metrics, policy, self.acting)
+                    .observe_policy(&self.metrics, policy, self.acting);
             }
             Event::InitApply(policy) => self.observer.observe_policy(&self.metrics, policy, false),
             _ => {}

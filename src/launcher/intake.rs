@@ -208,7 +208,7 @@ async fn resolve(shared: &Shared, jobs: Vec<JobKey>, outcome: &mut Outcome) {
                 }
             }
             Err(error) => {
-                tracing::warn!(%error, job = %name, "launcher: recording the resolution failed")
+                tracing::warn!(%error, job = %name, "launcher: recording the resolution failed");
             }
         }
     }

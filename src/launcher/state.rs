@@ -56,7 +56,9 @@ impl Shared {
     /// The state, locked (a poisoned lock is taken over: the state is
     /// rebuilt from the cluster on every leadership change anyway).
     pub fn state(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     pub fn is_accepting(&self) -> bool {

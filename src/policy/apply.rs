@@ -176,6 +176,8 @@ pub async fn apply_policy(
             // One guarded write, not retried: a policy changed since the
             // operator's base is theirs to review (the rebase), not ours to
             // write over.
+            // The refusal is the function's own error type.
+            #[allow(clippy::result_large_err)]
             let change = |policy: &TrustPolicy| {
                 if policy.resource_version().as_deref() != Some(version.as_str()) {
                     return Err(conflict_from(policy, namespace));

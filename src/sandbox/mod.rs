@@ -189,7 +189,9 @@ impl Sandbox {
     /// The OpenBao dev server's address and root token, when Vault is on
     /// (give them to consoles as `VAULT_ADDR` and `VAULT_TOKEN`).
     pub fn vault_settings(&self) -> Option<&crate::vault::VaultSettings> {
-        self.vault_server.as_ref().map(|s| s.settings())
+        self.vault_server
+            .as_ref()
+            .map(crate::vault::DevServer::settings)
     }
 
     /// The governor replicas.

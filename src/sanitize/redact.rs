@@ -214,9 +214,8 @@ impl Redactor {
     /// Replaces every likely secret in `text` with `[REDACTED:<kind>]`.
     /// Returns `text` borrowed when nothing was redacted.
     pub fn redact<'a>(&self, text: &'a str) -> Cow<'a, str> {
-        let mut current = match self.redact_once(text) {
-            Some(replaced) => replaced,
-            None => return Cow::Borrowed(text),
+        let Some(mut current) = self.redact_once(text) else {
+            return Cow::Borrowed(text);
         };
         // One rule's replacement can complete another rule's match (a key=value
         // inside a URL's credentials, say). Repeat until nothing changes, so that

@@ -478,7 +478,9 @@ mod tests {
 
     #[test]
     fn the_token_helper_of_the_cli_config_is_asked_for_the_token() {
-        let _one_at_a_time = SCRIPTS.lock().unwrap_or_else(|e| e.into_inner());
+        let _one_at_a_time = SCRIPTS
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let home = tempfile::tempdir().expect("tempdir");
         std::fs::write(home.path().join(".vault-token"), "s.fromfile").expect("write");
         // The helper is told which server the token is for, as the CLI tells it.
@@ -541,7 +543,9 @@ mod tests {
 
     #[test]
     fn a_failing_or_silent_token_helper_is_reported_not_replaced_by_the_token_file() {
-        let _one_at_a_time = SCRIPTS.lock().unwrap_or_else(|e| e.into_inner());
+        let _one_at_a_time = SCRIPTS
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let home = tempfile::tempdir().expect("tempdir");
         std::fs::write(home.path().join(".vault-token"), "s.fromfile").expect("write");
         let failing = script(home.path(), "failing", "echo 'not logged in' >&2; exit 2");

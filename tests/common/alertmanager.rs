@@ -84,7 +84,7 @@ impl Alertmanager {
     pub async fn start(webhook: SocketAddr, path: &str, token: &str) -> Alertmanager {
         let dir = tempfile::tempdir().expect("tempdir");
         let config = format!(
-            r#"route:
+            r"route:
   receiver: kubevigil
   group_by: ['...']
   group_wait: 200ms
@@ -100,7 +100,7 @@ receivers:
           authorization:
             type: Bearer
             credentials: {token}
-"#
+"
         );
         let config_path = dir.path().join("alertmanager.yml");
         std::fs::write(&config_path, config).expect("write the config");

@@ -168,9 +168,10 @@ impl Terminal {
             if check(&text) {
                 return text;
             }
-            if start.elapsed() > timeout {
-                panic!("timed out after {timeout:?} waiting for {what}; the screen was:\n{text}");
-            }
+            assert!(
+                start.elapsed() <= timeout,
+                "timed out after {timeout:?} waiting for {what}; the screen was:\n{text}"
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
     }

@@ -115,7 +115,12 @@ fn token_counts_down(state: &State) -> bool {
 
 /// The clock-dependent text of the token display, for the redraw digest.
 fn token_clock_text(state: &State) -> String {
-    match state.vault.token.as_ref().and_then(|t| t.expires_at()) {
+    match state
+        .vault
+        .token
+        .as_ref()
+        .and_then(crate::app::state::WatchedToken::expires_at)
+    {
         Some(at) => format::time_left(state.now, Some(at)),
         None => String::new(),
     }

@@ -92,7 +92,7 @@ pub fn entry_lines(entry: &LogEntry, expanded: bool, style: &EntryStyle<'_>) -> 
     let mut body: Vec<Line<'static>> = Vec::new();
     match &entry.kind {
         EntryKind::Thought(thought) => {
-            head.push(Span::styled(format!("· {thought}"), theme.event_thought))
+            head.push(Span::styled(format!("· {thought}"), theme.event_thought));
         }
         EntryKind::ToolCall {
             tool,

@@ -38,14 +38,14 @@ pub(super) fn run(state: &mut State, command: Command, out: &mut Out) {
         | Command::RetryDecisions
         | Command::Refresh => super::deciding::command(state, command, out),
         Command::BumpQueued | Command::AdmitNow | Command::CancelQueued => {
-            super::queue::command(state, command, out)
+            super::queue::command(state, command, out);
         }
         _ => match state.screen().clone() {
             Screen::Investigations => table(state, command, out),
             Screen::Detail => detail(state, command, out),
             Screen::Proposal { .. } => proposal(state, command, out),
             Screen::Approvals | Screen::Audit => {
-                super::deciding::screen_command(state, command, out)
+                super::deciding::screen_command(state, command, out);
             }
             Screen::Policies => super::policies::command(state, command, out),
         },
@@ -183,7 +183,7 @@ fn detail(state: &mut State, command: Command, out: &mut Out) {
         Command::ToggleFold => toggle_fold(state, out),
         Command::Open => open_entry(state, out),
         Command::NextProposal => {
-            stream::jump_to(state, |e| matches!(e.kind, EntryKind::Proposal { .. }), out)
+            stream::jump_to(state, |e| matches!(e.kind, EntryKind::Proposal { .. }), out);
         }
         Command::SearchNext => stream::search(state, true, false, out),
         Command::SearchPrevious => stream::search(state, false, false, out),

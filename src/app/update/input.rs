@@ -111,10 +111,10 @@ fn prompt_key(state: &mut State, event: KeyEvent, out: &mut Out) {
         KeyCode::Char('c') if ctrl => cancel(state, out),
         KeyCode::Enter => submit(state, out),
         KeyCode::Tab if prompt.kind == PromptKind::Command => {
-            command_line::complete(state, true, out)
+            command_line::complete(state, true, out);
         }
         KeyCode::BackTab if prompt.kind == PromptKind::Command => {
-            command_line::complete(state, false, out)
+            command_line::complete(state, false, out);
         }
         KeyCode::Backspace => {
             if prompt.input.pop().is_none() {

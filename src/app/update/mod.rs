@@ -76,7 +76,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             state.identity = identity;
         }
         Action::InvestigationsListed { epoch, records } => {
-            data::investigations(state, epoch, records, Vec::new(), true, &mut out)
+            data::investigations(state, epoch, records, Vec::new(), true, &mut out);
         }
         Action::InvestigationsChanged {
             epoch,
@@ -84,7 +84,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             deleted,
         } => data::investigations(state, epoch, applied, deleted, false, &mut out),
         Action::ProposalsListed { epoch, records } => {
-            data::proposals(state, epoch, records, Vec::new(), true, &mut out)
+            data::proposals(state, epoch, records, Vec::new(), true, &mut out);
         }
         Action::ProposalsChanged {
             epoch,
@@ -92,7 +92,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             deleted,
         } => data::proposals(state, epoch, applied, deleted, false, &mut out),
         Action::PoliciesListed { epoch, records } => {
-            data::policies(state, epoch, records, Vec::new(), true, &mut out)
+            data::policies(state, epoch, records, Vec::new(), true, &mut out);
         }
         Action::PoliciesChanged {
             epoch,
@@ -111,11 +111,11 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             namespace,
         } => data::forbidden(state, epoch, source, namespace, &mut out),
         Action::SourceConnected { epoch, source } => {
-            data::connected(state, epoch, source, &mut out)
+            data::connected(state, epoch, source, &mut out);
         }
         Action::StreamStarted { stream, pod } => stream::started(state, stream, pod, &mut out),
         Action::StreamWaiting { stream, reason } => {
-            stream::waiting(state, stream, reason, &mut out)
+            stream::waiting(state, stream, reason, &mut out);
         }
         Action::LogLines { stream, entries } => stream::lines(state, stream, entries, &mut out),
         Action::StreamEnded { stream, error } => stream::ended(state, stream, error, &mut out),
@@ -137,7 +137,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
                 kubeconfig_user,
                 contexts,
                 &mut out,
-            )
+            );
         }
         Action::Rights {
             epoch,
@@ -145,11 +145,11 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             rights,
         } => data::rights(state, epoch, namespace, rights, &mut out),
         Action::CredentialsReloaded { epoch, error } => {
-            data::credentials_reloaded(state, epoch, error, &mut out)
+            data::credentials_reloaded(state, epoch, error, &mut out);
         }
         Action::PolicyApplied(result) => policies::applied(state, *result, &mut out),
         Action::Notice(text) => {
-            notice::notice(state, super::state::NoticeLevel::Error, text, &mut out)
+            notice::notice(state, super::state::NoticeLevel::Error, text, &mut out);
         }
         Action::Decisions(event) => deciding::event(state, event, &mut out),
         Action::Vault(event) => vault_lookups::event(state, event, &mut out),

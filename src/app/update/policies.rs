@@ -67,7 +67,7 @@ pub fn rows(state: &State) -> Vec<PolicyRow> {
             .iter()
             .cloned()
             .chain(state.policies.keys().cloned())
-            .chain(observations.keys().map(|ns| ns.to_string()))
+            .chain(observations.keys().map(std::string::ToString::to_string))
             .filter(|ns| !ns.is_empty())
             .collect(),
     };
@@ -209,8 +209,8 @@ fn form_key(state: &mut State, code: KeyCode, ctrl: bool, out: &mut Out) {
             editor.focus = FormField::ALL[(index + 1).min(FormField::ALL.len() - 1)];
         }
         KeyCode::Left | KeyCode::Char('h') => cycle(&mut editor.form, editor.focus, false),
-        KeyCode::Right | KeyCode::Char('l') | KeyCode::Char(' ') => {
-            cycle(&mut editor.form, editor.focus, true)
+        KeyCode::Right | KeyCode::Char('l' | ' ') => {
+            cycle(&mut editor.form, editor.focus, true);
         }
         KeyCode::Char(digit) if digit.is_ascii_digit() => {
             if let Some(text) = editor.form.text_mut(editor.focus)

@@ -150,7 +150,7 @@ impl Agent {
                 failed,
             } => {
                 self.tool(tool, fill(input, &ns), fill(output, &ns), failed)
-                    .await
+                    .await;
             }
             Step::Hypothesis(text, confidence) => {
                 self.say(EventKind::Hypothesis {
@@ -164,7 +164,7 @@ impl Agent {
                 self.say(EventKind::Text {
                     text: fill(text, &ns),
                 })
-                .await
+                .await;
             }
         }
         Ok(())

@@ -101,12 +101,12 @@ pub(super) async fn execute(
                     grant.summary.clone(),
                     false,
                 )
-                .await
+                .await;
         }
         None => {
             agent
                 .think("Vault is off in this sandbox, so no write credential exists: executing with the sandbox agent's own identity.")
-                .await
+                .await;
         }
     }
     // Getting the credential may have taken a while (waiting for it to be

@@ -390,7 +390,7 @@ pub fn pod_finished(start: Timestamp, end: Timestamp, succeeded: bool) -> PodSta
             false,
             ContainerState {
                 terminated: Some(ContainerStateTerminated {
-                    exit_code: if succeeded { 0 } else { 1 },
+                    exit_code: i32::from(!succeeded),
                     reason: Some(if succeeded { "Completed" } else { "Error" }.to_string()),
                     started_at: Some(Time(start)),
                     finished_at: Some(Time(end)),

@@ -142,7 +142,7 @@ impl AgentRuntime {
                     }
                 }
                 Err(error) => {
-                    tracing::warn!(investigation = %inv.id, %error, "sandbox agent failed")
+                    tracing::warn!(investigation = %inv.id, %error, "sandbox agent failed");
                 }
             }
             if let Some(done) = done {

@@ -182,10 +182,10 @@ pub(crate) fn prepare_update(
         .pointer("/metadata/generation")
         .and_then(Value::as_i64)
         .unwrap_or(1);
-    let bumped = if object::desired_state(old) != object::desired_state(&result) {
-        generation + 1
-    } else {
+    let bumped = if object::desired_state(old) == object::desired_state(&result) {
         generation
+    } else {
+        generation + 1
     };
     let metadata = object::metadata_mut(&mut result);
     for field in [

@@ -60,8 +60,10 @@ fn is_self_review(attributes: &Attributes) -> bool {
         && matches!(
             (attributes.group.as_str(), attributes.resource.as_str()),
             ("authentication.k8s.io", "selfsubjectreviews")
-                | ("authorization.k8s.io", "selfsubjectaccessreviews")
-                | ("authorization.k8s.io", "selfsubjectrulesreviews")
+                | (
+                    "authorization.k8s.io",
+                    "selfsubjectaccessreviews" | "selfsubjectrulesreviews"
+                )
         )
 }
 
@@ -149,7 +151,10 @@ impl Registry {
 fn user(name: &str, groups: &[&str], rights: Rights) -> User {
     User {
         name: name.to_string(),
-        groups: groups.iter().map(|g| g.to_string()).collect(),
+        groups: groups
+            .iter()
+            .map(std::string::ToString::to_string)
+            .collect(),
         rights,
     }
 }
@@ -273,7 +278,7 @@ mod tests {
     #[test]
     fn tokens_identify_users() {
         let users = Users::generate();
-        let token = users.token_for("viewer").unwrap().to_string();
+        let token = users.token_for("viewer").unwrap().clone();
         let user = users
             .authenticate(Some(&format!("Bearer {token}")))
             .unwrap();

@@ -89,7 +89,7 @@ pub(crate) fn apply(current: &Value, patch: &PatchBody) -> Result<Value, PatchFa
                 .map_err(|e| PatchFailure(e.to_string()))?;
         }
         PatchBody::Document(PatchKind::Merge, document) => {
-            json_patch::merge(&mut patched, document)
+            json_patch::merge(&mut patched, document);
         }
         PatchBody::Document(_, document) => strategic::apply(&mut patched, document),
     }

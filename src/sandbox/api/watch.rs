@@ -262,7 +262,7 @@ impl Watch {
         ticker.tick().await;
         loop {
             let pending = tokio::select! {
-                _ = &mut deadline => return,
+                () = &mut deadline => return,
                 _ = shutdown.changed() => return,
                 () = self.sender.closed() => return,
                 received = receiver.recv() => match received {

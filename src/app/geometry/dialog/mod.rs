@@ -503,7 +503,7 @@ fn veto<'s>(state: &'s State, modal: &'s Modal, width: u16) -> Option<Content<'s
         ),
         None => (gone(state, key), Vec::new()),
     };
-    let approved = record.is_some_and(|r| r.awaits_execution());
+    let approved = record.is_some_and(crate::model::records::ProposalRecord::awaits_execution);
     // What the veto does keeps its rows when the dialog is short.
     let mut prompt = Vec::new();
     if approved {

@@ -70,7 +70,7 @@ pub(in crate::app::update) fn event(state: &mut State, event: DecisionEvent, out
             }
         }
         DecisionEvent::QueueChanged { id, result } => {
-            crate::app::update::queue::done(state, id, result, out)
+            crate::app::update::queue::done(state, id, result, out);
         }
         DecisionEvent::AuditLoaded(result) => {
             let audit = &mut state.decisions.audit;

@@ -8,7 +8,7 @@ use crate::cluster::decision_tasks::DecisionEffect;
 
 pub(in crate::app::update) fn retry_all(state: &mut State, out: &mut Out) {
     let mut retried = 0;
-    for tracked in state.decisions.tracked.iter_mut() {
+    for tracked in &mut state.decisions.tracked {
         if matches!(tracked.delivery, Delivery::Failed { .. }) {
             tracked.delivery = Delivery::Sending;
             out.push(Effect::Decisions(DecisionEffect::Decide {
