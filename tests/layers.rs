@@ -14,7 +14,8 @@
 //!
 //! Inside `app`, `app::geometry` (where things go and how many rows they
 //! take, shared by `update` and `ui`) draws nothing and never names
-//! `app::update`: [`geometry_draws_nothing`] checks it.
+//! `app::update`, and `app::state` names neither: [`geometry_draws_nothing`]
+//! and [`state_names_neither_geometry_nor_update`] check it.
 //!
 //! Test code (`#[cfg(test)]` modules, inline or in their own file) is left
 //! out: a unit test may use the sandbox as a fixture, as an integration test
@@ -382,40 +383,64 @@ fn the_scanner_reads_groups_paths_and_skips_tests_and_comments() {
     assert_eq!(kept[5], "use crate::app;");
 }
 
-/// `app::geometry` lays out and measures for `update` and `ui` alike: it
-/// renders no widget into a frame, and it never names `update` (which uses
-/// it), `ui` or the terminal.
-#[test]
-fn geometry_draws_nothing() {
-    let files = rust_files(&src().join("app").join("geometry"));
-    assert!(!files.is_empty(), "src/app/geometry/ is there");
+/// The lines of the non-test code under `src/<dir>` that contain one of
+/// `banned`, as `file:line: code`.
+fn naming(dir: &[&str], banned: &[&str]) -> Vec<String> {
+    let root = dir.iter().fold(src(), |path, part| path.join(part));
+    let files = rust_files(&root);
+    assert!(!files.is_empty(), "{} is there", root.display());
     let tests = test_module_files(&files);
     let mut found = Vec::new();
     for file in files.iter().filter(|f| !tests.contains(*f)) {
         let text = fs::read_to_string(file).expect("readable");
         for (index, line) in without_tests(&text).iter().enumerate() {
             let code = strip_comment(line);
-            for banned in [
-                "crate::app::update",
-                "crate::ui",
-                "crate::tui",
-                "crate::console",
-                "Frame",
-                "render_widget",
-            ] {
-                if code.contains(banned) {
-                    found.push(format!(
-                        "{}:{}: {}",
-                        file.strip_prefix(env!("CARGO_MANIFEST_DIR"))
-                            .unwrap_or(file)
-                            .display(),
-                        index + 1,
-                        code.trim()
-                    ));
-                }
+            if banned.iter().any(|b| code.contains(b)) {
+                found.push(format!(
+                    "{}:{}: {}",
+                    file.strip_prefix(env!("CARGO_MANIFEST_DIR"))
+                        .unwrap_or(file)
+                        .display(),
+                    index + 1,
+                    code.trim()
+                ));
             }
         }
     }
+    found
+}
+
+/// The console's state names neither the geometry that measures it nor the
+/// update that changes it.
+#[test]
+fn state_names_neither_geometry_nor_update() {
+    let found = naming(
+        &["app", "state"],
+        &["crate::app::geometry", "crate::app::update", "crate::ui"],
+    );
+    assert!(
+        found.is_empty(),
+        "app::state names geometry or update:\n{}",
+        found.join("\n")
+    );
+}
+
+/// `app::geometry` lays out and measures for `update` and `ui` alike: it
+/// renders no widget into a frame, and it never names `update` (which uses
+/// it), `ui` or the terminal.
+#[test]
+fn geometry_draws_nothing() {
+    let found = naming(
+        &["app", "geometry"],
+        &[
+            "crate::app::update",
+            "crate::ui",
+            "crate::tui",
+            "crate::console",
+            "Frame",
+            "render_widget",
+        ],
+    );
     assert!(
         found.is_empty(),
         "app::geometry draws nothing and never names update, ui or the terminal:\n{}",
