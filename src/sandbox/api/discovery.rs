@@ -132,6 +132,6 @@ mod tests {
             ]
         );
         assert_eq!(list["resources"][0]["shortNames"], json!(["ap"]));
-        assert!(resources("networking.k8s.io", "v1").is_err());
+        assert!(resources("storage.k8s.io", "v1").is_err());
     }
 }

@@ -101,7 +101,9 @@ mod tests {
     fn running_jobs_are_due_at_their_deadline_and_finished_ones_at_their_ttl() {
         let running = json!({"spec": {"activeDeadlineSeconds": 60, "ttlSecondsAfterFinished": 10},
             "status": {"startTime": "2026-01-01T00:00:00Z"}});
-        let start = Timestamp::from_second(1_767_225_600).ok().map(|t| t.as_second());
+        let start = Timestamp::from_second(1_767_225_600)
+            .ok()
+            .map(|t| t.as_second());
         assert_eq!(next_due(&running), start.map(|s| (s + 60, Due::Deadline)));
         let finished = json!({"spec": {"activeDeadlineSeconds": 60, "ttlSecondsAfterFinished": 10},
             "status": {"completionTime": "2026-01-01T00:00:30Z",
@@ -115,9 +117,7 @@ mod tests {
     #[test]
     fn only_what_is_due_is_popped() {
         let mut timers = JobTimers::default();
-        let job = |start: &str| {
-            json!({"spec": {"activeDeadlineSeconds": 1}, "status": {"startTime": start}})
-        };
+        let job = |start: &str| json!({"spec": {"activeDeadlineSeconds": 1}, "status": {"startTime": start}});
         timers.schedule(&ObjectKey::new("p", "a"), &job("2026-01-01T00:00:00Z"));
         timers.schedule(&ObjectKey::new("p", "a"), &job("2026-01-01T00:00:00Z"));
         timers.schedule(&ObjectKey::new("p", "b"), &job("2027-01-01T00:00:00Z"));

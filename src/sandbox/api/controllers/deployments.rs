@@ -111,7 +111,10 @@ fn scale(world: &mut World<'_>, set: &Arc<Value>, to: i64) -> Arc<Value> {
             .entry("annotations")
             .or_insert(Value::Null),
     );
-    annotations.insert("deployment.kubernetes.io/desired-replicas".into(), json!(to.to_string()));
+    annotations.insert(
+        "deployment.kubernetes.io/desired-replicas".into(),
+        json!(to.to_string()),
+    );
     world.save(world.ids.replicasets, set, scaled);
     let key = object::key(set);
     world
@@ -122,14 +125,23 @@ fn scale(world: &mut World<'_>, set: &Arc<Value>, to: i64) -> Arc<Value> {
 }
 
 /// A new ReplicaSet for the Deployment's current template, at `revision`.
-fn new_set(world: &mut World<'_>, deployment: &Value, template: &Value, revision: i64) -> Arc<Value> {
+fn new_set(
+    world: &mut World<'_>,
+    deployment: &Value,
+    template: &Value,
+    revision: i64,
+) -> Arc<Value> {
     let hash = template_hash(template);
     let name = format!("{}-{hash}", object::name(deployment));
     let mut template = template.clone();
     let labels = object::ensure_map(
-        object::ensure_map(object::ensure_map(&mut template).entry("metadata").or_insert(Value::Null))
-            .entry("labels")
-            .or_insert(Value::Null),
+        object::ensure_map(
+            object::ensure_map(&mut template)
+                .entry("metadata")
+                .or_insert(Value::Null),
+        )
+        .entry("labels")
+        .or_insert(Value::Null),
     );
     labels.insert(HASH_LABEL.into(), json!(hash));
     let labels = Value::Object(labels.clone());
@@ -213,7 +225,15 @@ fn reconcile_one(world: &mut World<'_>, deployment: &Arc<Value>) {
     {
         progressed |= roll(world, deployment, current, &mut sets, desired);
     }
-    update_status(world, deployment, current.as_ref(), &sets, desired, paused, progressed);
+    update_status(
+        world,
+        deployment,
+        current.as_ref(),
+        &sets,
+        desired,
+        paused,
+        progressed,
+    );
 }
 
 /// One step of the rolling update; true when something was scaled.
@@ -225,10 +245,16 @@ fn roll(
     desired: i64,
 ) -> bool {
     let strategy = deployment.pointer("/spec/strategy/rollingUpdate");
-    let recreate =
-        deployment.pointer("/spec/strategy/type").and_then(Value::as_str) == Some("Recreate");
+    let recreate = deployment
+        .pointer("/spec/strategy/type")
+        .and_then(Value::as_str)
+        == Some("Recreate");
     let mut surge = scaled(strategy.and_then(|s| s.get("maxSurge")), desired, true);
-    let mut unavailable = scaled(strategy.and_then(|s| s.get("maxUnavailable")), desired, false);
+    let mut unavailable = scaled(
+        strategy.and_then(|s| s.get("maxUnavailable")),
+        desired,
+        false,
+    );
     if recreate {
         surge = 0;
         unavailable = desired;
@@ -279,7 +305,11 @@ fn roll(
         current_replicas + room.clamp(0, desired - current_replicas)
     };
     if target != current_replicas {
-        let direction = if target > current_replicas { "up" } else { "down" };
+        let direction = if target > current_replicas {
+            "up"
+        } else {
+            "down"
+        };
         let stored = scale(world, current, target);
         for set in sets.iter_mut().filter(|s| object::uid(s) == current_uid) {
             *set = stored.clone();
@@ -345,26 +375,48 @@ fn update_status(
     let updated_available = current.map_or(0, |c| available(c));
     progressed |= available_now > int(deployment, "/status/availableReplicas", 0);
     let now = world.now_text();
-    let name = current.map(|c| object::name(c).to_string()).unwrap_or_default();
+    let name = current
+        .map(|c| object::name(c).to_string())
+        .unwrap_or_default();
     let mut conditions: Vec<Value> = deployment
         .pointer("/status/conditions")
         .and_then(Value::as_array)
         .cloned()
         .unwrap_or_default();
     let strategy = deployment.pointer("/spec/strategy/rollingUpdate");
-    let unavailable_allowed = scaled(strategy.and_then(|s| s.get("maxUnavailable")), desired, false);
+    let unavailable_allowed = scaled(
+        strategy.and_then(|s| s.get("maxUnavailable")),
+        desired,
+        false,
+    );
     let minimum = available_now >= desired - unavailable_allowed;
     merge_condition(
         &mut conditions,
         if minimum {
-            condition("Available", "True", "MinimumReplicasAvailable", "Deployment has minimum availability.", &now)
+            condition(
+                "Available",
+                "True",
+                "MinimumReplicasAvailable",
+                "Deployment has minimum availability.",
+                &now,
+            )
         } else {
-            condition("Available", "False", "MinimumReplicasUnavailable", "Deployment does not have minimum availability.", &now)
+            condition(
+                "Available",
+                "False",
+                "MinimumReplicasUnavailable",
+                "Deployment does not have minimum availability.",
+                &now,
+            )
         },
         false,
     );
     let complete = updated == desired && total == desired && updated_available == desired;
-    let deadline = int(deployment, "/spec/progressDeadlineSeconds", PROGRESS_DEADLINE);
+    let deadline = int(
+        deployment,
+        "/spec/progressDeadlineSeconds",
+        PROGRESS_DEADLINE,
+    );
     let previous = conditions
         .iter()
         .find(|c| c["type"] == "Progressing")
@@ -374,7 +426,13 @@ fn update_status(
         .and_then(|c| age_seconds(c, "/lastUpdateTime", world.now))
         .unwrap_or(0);
     let progressing = if paused {
-        Some(condition("Progressing", "Unknown", "DeploymentPaused", "Deployment is paused", &now))
+        Some(condition(
+            "Progressing",
+            "Unknown",
+            "DeploymentPaused",
+            "Deployment is paused",
+            &now,
+        ))
     } else if complete {
         Some(condition(
             "Progressing",
@@ -392,7 +450,9 @@ fn update_status(
             &now,
         ))
     } else if stalled_for > deadline
-        && previous.as_ref().is_some_and(|c| c["reason"] != "ProgressDeadlineExceeded")
+        && previous
+            .as_ref()
+            .is_some_and(|c| c["reason"] != "ProgressDeadlineExceeded")
     {
         Some(condition(
             "Progressing",
@@ -408,7 +468,10 @@ fn update_status(
         merge_condition(&mut conditions, progressing, progressed);
     }
     let mut status = Map::new();
-    status.insert("observedGeneration".into(), json!(int(deployment, "/metadata/generation", 1)));
+    status.insert(
+        "observedGeneration".into(),
+        json!(int(deployment, "/metadata/generation", 1)),
+    );
     status.insert("replicas".into(), json!(total));
     status.insert("updatedReplicas".into(), json!(updated));
     status.insert("readyReplicas".into(), json!(ready));

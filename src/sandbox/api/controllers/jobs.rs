@@ -26,7 +26,9 @@ pub(super) fn reconcile(world: &mut World<'_>) {
                 let deleted = gc::delete(world.state, JOBS, &key, Propagation::Background);
                 for (resource, object) in deleted {
                     if resource == PODS {
-                        world.removed_pods.push(crate::sandbox::api::object::key(&object));
+                        world
+                            .removed_pods
+                            .push(crate::sandbox::api::object::key(&object));
                     }
                 }
             }
@@ -59,7 +61,8 @@ fn fail(world: &mut World<'_>, job: &Value) {
         let mut stopped = (*pod).clone();
         stopped["status"]["phase"] = json!("Failed");
         stopped["status"]["reason"] = json!("DeadlineExceeded");
-        stopped["status"]["message"] = json!("Pod was active on the node longer than the specified deadline");
+        stopped["status"]["message"] =
+            json!("Pod was active on the node longer than the specified deadline");
         if let Some(Value::Array(statuses)) = stopped.pointer_mut("/status/containerStatuses") {
             for status in statuses {
                 let started = status.pointer("/state/running/startedAt").cloned();
@@ -91,5 +94,12 @@ fn fail(world: &mut World<'_>, job: &Value) {
         list.push(failed_condition("Failed", &now));
     }
     world.state.put(JOBS, new);
-    events::record(world, job, Source::Job, "Warning", "DeadlineExceeded", DEADLINE_MESSAGE);
+    events::record(
+        world,
+        job,
+        Source::Job,
+        "Warning",
+        "DeadlineExceeded",
+        DEADLINE_MESSAGE,
+    );
 }

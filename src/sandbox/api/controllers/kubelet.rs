@@ -138,8 +138,11 @@ fn is_duration(text: &str) -> bool {
 }
 
 /// How the pod's first container comes up now.
-fn start_of(world: &World<'_>, pod: &Value, sharing: i64) -> Start {
-    let container = pod.pointer("/spec/containers/0").cloned().unwrap_or(json!({}));
+fn start_of(world: &World<'_>, pod: &Value, _sharing: i64) -> Start {
+    let container = pod
+        .pointer("/spec/containers/0")
+        .cloned()
+        .unwrap_or(json!({}));
     let namespace = object::namespace(pod);
     let mut config: HashMap<String, String> = HashMap::new();
     for source in container
@@ -154,7 +157,12 @@ fn start_of(world: &World<'_>, pod: &Value, sharing: i64) -> Start {
         let key = object::ObjectKey::new(namespace, name);
         match world.state.get(world.ids.configmaps, &key) {
             Some(map) => {
-                for (k, v) in map.get("data").and_then(Value::as_object).into_iter().flatten() {
+                for (k, v) in map
+                    .get("data")
+                    .and_then(Value::as_object)
+                    .into_iter()
+                    .flatten()
+                {
                     config.insert(k.clone(), v.as_str().unwrap_or_default().to_string());
                 }
             }
@@ -184,7 +192,6 @@ fn start_of(world: &World<'_>, pod: &Value, sharing: i64) -> Start {
     if unready {
         return Start::Unready;
     }
-    let _ = sharing;
     Start::Ready
 }
 
@@ -257,7 +264,13 @@ fn running_status(pod: &Value, first: Value, ready: bool, now: &str) -> Value {
     status
 }
 
-fn container_status(container: &Value, ready: bool, restarts: i64, state: Value, last: Value) -> Value {
+fn container_status(
+    container: &Value,
+    ready: bool,
+    restarts: i64,
+    state: Value,
+    last: Value,
+) -> Value {
     let name = container.get("name").and_then(Value::as_str).unwrap_or("");
     let digest = short_hash(&format!("{name}{restarts}{}", object::new_uid()));
     let id: String = digest.iter().map(|b| format!("{b:02x}")).collect();
@@ -276,8 +289,15 @@ fn container_status(container: &Value, ready: bool, restarts: i64, state: Value,
 
 fn reconcile_pod(world: &mut World<'_>, pod: &Arc<Value>, sharing: i64, nodes: &[String]) {
     let now = world.now_text();
-    let container = pod.pointer("/spec/containers/0").cloned().unwrap_or(json!({}));
-    let container_name = container.get("name").and_then(Value::as_str).unwrap_or("").to_string();
+    let container = pod
+        .pointer("/spec/containers/0")
+        .cloned()
+        .unwrap_or(json!({}));
+    let container_name = container
+        .get("name")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
     let first = pod.pointer("/status/containerStatuses/0").cloned();
     let Some(first) = first else {
         // Not started yet: schedule, then start.
@@ -298,7 +318,10 @@ fn reconcile_pod(world: &mut World<'_>, pod: &Arc<Value>, sharing: i64, nodes: &
         let ip = format!("10.42.{}.{}", digest[1] % 8, digest[2].max(2));
         started["status"]["podIP"] = json!(ip);
         started["status"]["podIPs"] = json!([{"ip": ip}]);
-        started["status"]["hostIP"] = json!(format!("10.0.1.{}", 10 + usize::from(digest[0]) % nodes.len()));
+        started["status"]["hostIP"] = json!(format!(
+            "10.0.1.{}",
+            10 + usize::from(digest[0]) % nodes.len()
+        ));
         started["status"]["startTime"] = json!(now);
         let first = start_container(world, &started, &container, sharing, 0, json!({}));
         let ready = first["ready"] == true;
@@ -325,8 +348,30 @@ fn reconcile_pod(world: &mut World<'_>, pod: &Arc<Value>, sharing: i64, nodes: &
         }
         "CreateContainerConfigError" => match start_of(world, pod, sharing) {
             Start::ConfigError(_) => None,
-            _ => Some(start_container(world, pod, &container, sharing, restarts, json!({}))),
+            _ => Some(start_container(
+                world,
+                pod,
+                &container,
+                sharing,
+                restarts,
+                json!({}),
+            )),
         },
+        // The program re-reads its settings when they change: a bad one stops it.
+        _ if first.pointer("/state/running").is_some()
+            && annotation(pod, DURATION_KEYS).is_some()
+            && matches!(start_of(world, pod, sharing), Start::Crash(_)) =>
+        {
+            let last = first.get("lastState").cloned().unwrap_or(json!({}));
+            Some(start_container(
+                world,
+                pod,
+                &container,
+                sharing,
+                restarts + 1,
+                last,
+            ))
+        }
         _ if first.pointer("/state/running").is_some() && over_limit(pod, sharing) => {
             let ran = age_seconds(&first, "/state/running/startedAt", world.now).unwrap_or(0);
             let limit = backoff * OOM_AFTER_BACKOFFS;
@@ -336,10 +381,27 @@ fn reconcile_pod(world: &mut World<'_>, pod: &Arc<Value>, sharing: i64, nodes: &
                     "exitCode": 137, "reason": "OOMKilled",
                     "startedAt": started_at, "finishedAt": now,
                 }});
-                let message = format!("Container {container_name} was OOM-killed (memory limit {})",
-                    pod.pointer("/spec/containers/0/resources/limits/memory").and_then(Value::as_str).unwrap_or("?"));
-                events::record(world, pod, Source::Kubelet, "Warning", "OOMKilling", &message);
-                container_status(&container, true, restarts + 1, json!({"running": {"startedAt": now}}), killed)
+                let message = format!(
+                    "Container {container_name} was OOM-killed (memory limit {})",
+                    pod.pointer("/spec/containers/0/resources/limits/memory")
+                        .and_then(Value::as_str)
+                        .unwrap_or("?")
+                );
+                events::record(
+                    world,
+                    pod,
+                    Source::Kubelet,
+                    "Warning",
+                    "OOMKilling",
+                    &message,
+                );
+                container_status(
+                    &container,
+                    true,
+                    restarts + 1,
+                    json!({"running": {"startedAt": now}}),
+                    killed,
+                )
             })
         }
         _ => None,
@@ -364,7 +426,13 @@ fn start_container(
     let now = world.now_text();
     let name = container.get("name").and_then(Value::as_str).unwrap_or("");
     match start_of(world, pod, sharing) {
-        Start::Ready => container_status(container, true, restarts, json!({"running": {"startedAt": now}}), last),
+        Start::Ready => container_status(
+            container,
+            true,
+            restarts,
+            json!({"running": {"startedAt": now}}),
+            last,
+        ),
         Start::Unready => {
             events::record(
                 world,
@@ -374,7 +442,13 @@ fn start_container(
                 "Unhealthy",
                 "Readiness probe failed: HTTP probe failed with statuscode: 503",
             );
-            container_status(container, false, restarts, json!({"running": {"startedAt": now}}), last)
+            container_status(
+                container,
+                false,
+                restarts,
+                json!({"running": {"startedAt": now}}),
+                last,
+            )
         }
         Start::Crash(line) => {
             let exponent = u32::try_from(restarts).unwrap_or(u32::MAX).min(5);
@@ -385,11 +459,17 @@ fn start_container(
                 Source::Kubelet,
                 "Warning",
                 "BackOff",
-                &format!("Back-off restarting failed container {name} in pod {}", object::name(pod)),
+                &format!(
+                    "Back-off restarting failed container {name} in pod {}",
+                    object::name(pod)
+                ),
             );
             let key = object::key(pod);
             let at = world.now_text();
-            world.logs.push((key.clone(), format!("time={at} level=info msg=\"starting {name}\"")));
+            world.logs.push((
+                key.clone(),
+                format!("time={at} level=info msg=\"starting {name}\""),
+            ));
             world.logs.push((key, format!("time={at} {line}")));
             container_status(
                 container,

@@ -42,16 +42,17 @@ fn new_pod(world: &World<'_>, set: &Value) -> Value {
     map.insert("namespace".into(), json!(object::namespace(set)));
     map.insert("uid".into(), json!(object::new_uid()));
     map.insert("creationTimestamp".into(), json!(world.now_text()));
-    map.insert("generateName".into(), json!(format!("{}-", object::name(set))));
+    map.insert(
+        "generateName".into(),
+        json!(format!("{}-", object::name(set))),
+    );
     map.insert(
         "ownerReferences".into(),
         controller_ref(set, "apps/v1", "ReplicaSet"),
     );
     let mut spec = template.get("spec").cloned().unwrap_or(json!({}));
     let spec_map = object::ensure_map(&mut spec);
-    spec_map
-        .entry("restartPolicy")
-        .or_insert(json!("Always"));
+    spec_map.entry("restartPolicy").or_insert(json!("Always"));
     spec_map
         .entry("terminationGracePeriodSeconds")
         .or_insert(json!(30));
@@ -77,12 +78,24 @@ fn reconcile_one(world: &mut World<'_>, set: &Arc<Value>) {
             let pod = new_pod(world, set);
             let message = format!("Created pod: {}", object::name(&pod));
             pods.push(world.state.put(world.ids.pods, pod));
-            events::record(world, set, Source::ReplicaSet, "Normal", "SuccessfulCreate", &message);
+            events::record(
+                world,
+                set,
+                Source::ReplicaSet,
+                "Normal",
+                "SuccessfulCreate",
+                &message,
+            );
         }
     } else if have > desired {
         // Unready pods first, then the newest.
         pods.sort_by(|a, b| {
-            let rank = |p: &Value| (is_ready(p), std::cmp::Reverse(object::meta_str(p, "creationTimestamp").to_string()));
+            let rank = |p: &Value| {
+                (
+                    is_ready(p),
+                    std::cmp::Reverse(object::meta_str(p, "creationTimestamp").to_string()),
+                )
+            };
             rank(a).cmp(&rank(b))
         });
         let extra = usize::try_from(have - desired).unwrap_or(0);
@@ -91,7 +104,14 @@ fn reconcile_one(world: &mut World<'_>, set: &Arc<Value>) {
             if world.state.remove(world.ids.pods, &key).is_some() {
                 world.removed_pods.push(key);
                 let message = format!("Deleted pod: {}", object::name(&pod));
-                events::record(world, set, Source::ReplicaSet, "Normal", "SuccessfulDelete", &message);
+                events::record(
+                    world,
+                    set,
+                    Source::ReplicaSet,
+                    "Normal",
+                    "SuccessfulDelete",
+                    &message,
+                );
             }
         }
     }
