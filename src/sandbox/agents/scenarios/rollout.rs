@@ -110,7 +110,7 @@ static PAUSE: Plan = Plan {
         .with_patch("merge", r#"{"spec":{"paused":true}}"#),
     rollback: Some(
         ActionSpec::new(ActionKind::Patch, "apps/v1", "Deployment", "storefront")
-            .with_patch("merge", r#"{"spec":{"paused":false}}"#),
+            .with_patch("merge", r#"{"spec":{"paused":null}}"#),
     ),
     diff: "--- a/apps/v1/Deployment/{ns}/storefront\n+++ b/apps/v1/Deployment/{ns}/storefront\n@@ -8,6 +8,7 @@ spec:\n+  paused: true\n   progressDeadlineSeconds: 600\n   replicas: 6\n",
     dry_run: "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: storefront\n  namespace: {ns}\nspec:\n  paused: true\n",
