@@ -10,6 +10,7 @@
 
 mod agent;
 mod credential;
+mod evidence;
 mod execute;
 mod identity;
 pub mod job;
