@@ -266,6 +266,24 @@ async fn an_approved_rollback_changes_the_deployment_and_its_rollback_restores_i
     let inv = handle.investigation.clone();
     let pending = pending_proposal(&oncall, &inv).await;
 
+    // The evidence is the world: the agent listed the two real ReplicaSets.
+    let log = Api::<Pod>::namespaced(oncall.clone(), "web")
+        .logs(&inv.pod, &Default::default())
+        .await
+        .expect("the agent's log");
+    let sets = Api::<ReplicaSet>::namespaced(oncall.clone(), "web")
+        .list(&ListParams::default().labels("app=storefront"))
+        .await
+        .expect("replicasets");
+    for set in &sets.items {
+        assert!(
+            log.contains(&set.name_any()),
+            "{} not in the evidence:\n{log}",
+            set.name_any()
+        );
+    }
+    assert!(log.contains("DESIRED   CURRENT   READY"), "{log}");
+
     // The preview is a real server-side dry run: it shows 2.13.4, and stores nothing.
     let preview = pending.spec.preview.clone().expect("a preview");
     let dry_run = preview.dry_run.expect("a dry run");
