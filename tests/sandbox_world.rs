@@ -599,3 +599,172 @@ async fn a_job_past_its_deadline_fails_and_a_finished_one_goes_after_its_ttl() {
     assert!(jobs.get_opt("overdue").await.expect("read").is_some());
     server.shutdown().await;
 }
+
+fn action(
+    kind: kubevigil::domain::ActionKind,
+    api_version: &str,
+    target: &str,
+    ns: &str,
+    name: &str,
+) -> ProposedAction {
+    ProposedAction {
+        kind,
+        target: kubevigil::domain::ActionTarget {
+            api_version: api_version.into(),
+            kind: target.into(),
+            namespace: ns.into(),
+            name: name.into(),
+        },
+        patch: None,
+        patch_type: None,
+        command: None,
+        replicas: None,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scale_rollout_restart_and_delete_are_real_and_dry_runs_store_nothing() {
+    use kubevigil::domain::ActionKind;
+    let sandbox = quiet_sandbox().await;
+    let oncall = sandbox.api().client("oncall-1").expect("client");
+
+    // Scale, through the /scale subresource as kubectl scale does.
+    let mut scale_out = action(
+        ActionKind::Scale,
+        "apps/v1",
+        "Deployment",
+        "checkout",
+        "cart-service",
+    );
+    scale_out.replicas = Some(6);
+    let previewed = kubectl::dry_run(&oncall, &scale_out)
+        .await
+        .expect("a dry run");
+    assert!(
+        previewed.diff.contains("-  replicas: 4") && previewed.diff.contains("+  replicas: 6"),
+        "{}",
+        previewed.diff
+    );
+    let carts: Api<Deployment> = Api::namespaced(oncall.clone(), "checkout");
+    assert_eq!(
+        carts
+            .get_scale("cart-service")
+            .await
+            .expect("scale")
+            .spec
+            .and_then(|s| s.replicas),
+        Some(4)
+    );
+    kubectl::run(&oncall, &scale_out, false)
+        .await
+        .expect("scaled");
+    eventually("six cart-service pods", || {
+        let carts = carts.clone();
+        async move {
+            let status = carts.get("cart-service").await.ok()?.status?;
+            (status.replicas == Some(6) && status.ready_replicas == Some(6)).then_some(())
+        }
+    })
+    .await;
+    if kubectl_json(
+        &sandbox,
+        &["get", "deployment", "cart-service", "-n", "checkout"],
+    )
+    .await
+    .is_some()
+    {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let kubeconfig = dir.path().join("kubeconfig");
+        sandbox
+            .write_kubeconfig(&kubeconfig, "oncall-1")
+            .expect("kubeconfig");
+        let output = tokio::process::Command::new("kubectl")
+            .arg("--kubeconfig")
+            .arg(&kubeconfig)
+            .args([
+                "scale",
+                "deployment/cart-service",
+                "-n",
+                "checkout",
+                "--replicas=4",
+            ])
+            .env_remove("KUBECONFIG")
+            .output()
+            .await
+            .expect("kubectl runs");
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let spec = carts
+            .get("cart-service")
+            .await
+            .expect("cart-service")
+            .spec
+            .expect("spec");
+        assert_eq!(spec.replicas, Some(4), "kubectl scale changed it");
+    }
+
+    // Rollout restart: a new template, so a new ReplicaSet.
+    let restart = action(
+        ActionKind::RolloutRestart,
+        "apps/v1",
+        "Deployment",
+        "data",
+        "ingest-api",
+    );
+    kubectl::run(&oncall, &restart, false)
+        .await
+        .expect("restarted");
+    let ingest = Api::<Deployment>::namespaced(oncall.clone(), "data")
+        .get("ingest-api")
+        .await
+        .expect("ingest-api");
+    let annotations = ingest
+        .spec
+        .expect("spec")
+        .template
+        .metadata
+        .expect("metadata")
+        .annotations
+        .expect("annotations");
+    assert!(annotations.contains_key("kubectl.kubernetes.io/restartedAt"));
+    eventually("a second ReplicaSet", || {
+        let client = oncall.clone();
+        async move {
+            let sets = Api::<ReplicaSet>::namespaced(client, "data")
+                .list(&ListParams::default().labels("app=ingest-api"))
+                .await
+                .ok()?;
+            (sets.items.len() == 2).then_some(())
+        }
+    })
+    .await;
+
+    // Delete: a dry run keeps the Secret, the real one removes it.
+    let delete = action(ActionKind::Delete, "v1", "Secret", "platform", "shop-tls");
+    let secrets: Api<k8s_openapi::api::core::v1::Secret> =
+        Api::namespaced(oncall.clone(), "platform");
+    let previewed = kubectl::dry_run(&oncall, &delete).await.expect("a dry run");
+    assert!(
+        previewed.diff.contains("+++ /dev/null"),
+        "{}",
+        previewed.diff
+    );
+    assert!(secrets.get_opt("shop-tls").await.expect("read").is_some());
+    kubectl::run(&oncall, &delete, false)
+        .await
+        .expect("deleted");
+    assert!(secrets.get_opt("shop-tls").await.expect("read").is_none());
+    let again = kubectl::run(&oncall, &delete, false)
+        .await
+        .expect_err("already gone");
+    assert!(
+        again
+            .to_string()
+            .starts_with("Error from server (NotFound)"),
+        "{again}"
+    );
+    sandbox.shutdown().await;
+}

@@ -46,6 +46,21 @@ pub(super) fn object_path(action: &ProposedAction) -> String {
     format!("{base}{scope}/{}/{}", resource.plural, target.name)
 }
 
+/// Where `action` is sent: the `/scale` subresource for a scale of a
+/// Deployment, ReplicaSet or StatefulSet (as `kubectl scale` does), the
+/// object otherwise.
+fn write_path(action: &ProposedAction) -> String {
+    let scalable = matches!(
+        action.target.kind.as_str(),
+        "Deployment" | "ReplicaSet" | "StatefulSet"
+    );
+    if action.kind == ActionKind::Scale && scalable {
+        format!("{}/scale", object_path(action))
+    } else {
+        object_path(action)
+    }
+}
+
 /// The request kubectl would send for `action`: method, content type, body.
 fn request_parts(
     action: &ProposedAction,
@@ -67,6 +82,7 @@ fn request_parts(
             let replicas = action.replicas.ok_or_else(|| {
                 KubectlError::Unsupported("error: a scale action needs replicas".to_string())
             })?;
+            // What `kubectl scale` sends to the `/scale` subresource.
             Ok((
                 http::Method::PATCH,
                 "application/merge-patch+json",
@@ -116,7 +132,7 @@ pub async fn run(
     dry_run: bool,
 ) -> Result<Value, KubectlError> {
     let (method, media, body) = request_parts(action)?;
-    let mut uri = format!("{}?fieldManager={FIELD_MANAGER}", object_path(action));
+    let mut uri = format!("{}?fieldManager={FIELD_MANAGER}", write_path(action));
     if method == http::Method::DELETE {
         uri = object_path(action);
         if dry_run {
@@ -196,6 +212,13 @@ pub async fn dry_run(client: &Client, action: &ProposedAction) -> Result<DryRun,
         .unwrap_or_default();
     let (new, new_label) = if action.kind == ActionKind::Delete {
         (String::new(), "/dev/null".to_string())
+    } else if let (ActionKind::Scale, Some(before), Some(replicas)) =
+        (action.kind, &before, returned.pointer("/spec/replicas"))
+    {
+        // The dry run returned a Scale: show the object it would scale.
+        let mut after = for_diff(before);
+        after["spec"]["replicas"] = replicas.clone();
+        (yaml(&after), format!("b/{label} (server dry run)"))
     } else {
         (
             yaml(&for_diff(&returned)),

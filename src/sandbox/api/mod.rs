@@ -44,6 +44,7 @@ mod representation;
 mod resource;
 mod reviews;
 mod routes;
+mod scale;
 mod selector;
 mod status;
 mod store;

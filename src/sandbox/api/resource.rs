@@ -375,6 +375,9 @@ impl ResourceType {
         if self.plural == "pods" && self.group.is_empty() {
             subresources.push(("log", &["get"][..]));
         }
+        if super::scale::is_scalable(self) {
+            subresources.push(("scale", STATUS_VERBS));
+        }
         subresources
     }
 }
