@@ -33,11 +33,17 @@ use std::time::Duration;
 
 /// Where the kinds the controllers handle sit in the resource table.
 pub(super) struct Ids {
+    /// `apps/v1` deployments.
     pub deployments: ResourceId,
+    /// `apps/v1` replicasets.
     pub replicasets: ResourceId,
+    /// `v1` pods.
     pub pods: ResourceId,
+    /// `v1` configmaps.
     pub configmaps: ResourceId,
+    /// `v1` nodes.
     pub nodes: ResourceId,
+    /// `v1` events.
     pub events: ResourceId,
 }
 
@@ -100,8 +106,11 @@ pub(crate) fn tick(inner: &Inner, now: Timestamp) {
 
 /// What a pass works on.
 pub(super) struct World<'a> {
+    /// The store, locked for the pass.
     pub state: &'a mut State,
+    /// Where the kinds sit in the resource table.
     pub ids: &'static Ids,
+    /// The time of the pass.
     pub now: Timestamp,
     /// A crashing container's first restart back-off.
     pub backoff: Duration,
