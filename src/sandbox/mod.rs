@@ -129,6 +129,10 @@ impl Sandbox {
         let agent_client = api.client(AGENT_USER).map_err(api_error)?;
         agents::world::create(&agent_client).await?;
         template::apply(&agent_client).await?;
+        stage_world(&api, &agent_client).await?;
+        if let Some(vault) = &vault {
+            register_writers(&api, vault).await?;
+        }
         if options.extra_investigations > 0 {
             agents::seed::seed(
                 options.extra_investigations,
@@ -309,6 +313,83 @@ impl Sandbox {
         }
         self.api.shutdown().await;
     }
+}
+
+/// How many controller passes the sandbox runs at once after staging, so
+/// that its Deployments have settled before anyone looks.
+const SETTLE_PASSES: usize = 12;
+
+/// Stages the world: the Nodes, every scenario's objects in its home
+/// namespace as they were while all was well (the controllers settle them:
+/// ReplicaSets, ready Pods), then the incidents' breaks (settled again: a
+/// rollout stalls, pods crash-loop).
+async fn stage_world(api: &ApiServer, client: &kube::Client) -> Result<()> {
+    agents::stage::create_nodes(client).await?;
+    for scenario in agents::scenarios::ALL {
+        agents::stage::create(client, scenario, scenario.home_namespace).await?;
+    }
+    api.settle(SETTLE_PASSES);
+    for scenario in agents::scenarios::ALL {
+        agents::stage::break_it(client, scenario, scenario.home_namespace).await?;
+    }
+    api.settle(SETTLE_PASSES);
+    Ok(())
+}
+
+/// What a namespace's writer may do there: change the scenarios' kinds.
+fn writer_rules() -> Vec<k8s_openapi::api::rbac::v1::PolicyRule> {
+    let list = |items: &[&str]| Some(items.iter().map(|i| (*i).to_string()).collect());
+    vec![k8s_openapi::api::rbac::v1::PolicyRule {
+        api_groups: list(&["", "apps", "networking.k8s.io", "cert-manager.io"]),
+        resources: list(&[
+            "configmaps",
+            "secrets",
+            "services",
+            "pods",
+            "deployments",
+            "replicasets",
+            "networkpolicies",
+            "certificates",
+        ]),
+        verbs: vec![
+            "get".into(),
+            "list".into(),
+            "watch".into(),
+            "create".into(),
+            "update".into(),
+            "patch".into(),
+            "delete".into(),
+        ],
+        ..Default::default()
+    }]
+}
+
+/// Registers each namespace's writer (the ServiceAccount
+/// `kubevigil-writer` there, allowed [`writer_rules`] in that namespace
+/// only) and keeps its Kubernetes credential in Vault, where only the
+/// namespace's write policy can read it: the approved write goes out with it.
+async fn register_writers(api: &ApiServer, vault: &crate::vault::Vault) -> Result<()> {
+    for (namespace, _) in agents::world::namespaces() {
+        let (user, groups) = api::rbac::service_account_user(namespace, "kubevigil-writer");
+        let groups: Vec<&str> = groups.iter().map(String::as_str).collect();
+        let grants = api::rbac::Grants::default().with_namespaced(namespace, writer_rules());
+        let token = api
+            .add_user(&user, &groups, grants)
+            .map_err(|e| Error::io("sandbox writer", std::io::Error::other(e.to_string())))?;
+        let credential = agents::KubernetesCredential {
+            server: api.url(),
+            token,
+        };
+        vaultrs::kv2::set(
+            vault.client(),
+            "secret",
+            &agents::kubernetes_credential_path(namespace),
+            &credential,
+        )
+        .await
+        .map_err(|e| vault_error(crate::vault::VaultError::Client(e.to_string())))?;
+    }
+    Ok(())
 }
 
 /// The sandbox launchers' settings: a fresh webhook token, the default caps,

@@ -249,10 +249,13 @@ pub fn find_bao(explicit: Option<&Path>) -> Option<PathBuf> {
 }
 
 /// The HCL of the write policy kubevigil's sandbox gives namespace `namespace`:
-/// write access under `secret/data/kubevigil/<namespace>/` only.
+/// write access under `secret/data/kubevigil/<namespace>/` only, and reading
+/// the namespace's Kubernetes credential
+/// (`secret/data/kubevigil-sandbox/kubernetes/<namespace>`, the sandbox's
+/// stand-in for Vault's Kubernetes secrets engine).
 pub fn namespace_write_policy(namespace: &str) -> String {
     format!(
-        "path \"secret/data/kubevigil/{namespace}/*\" {{\n  capabilities = [\"create\", \"update\"]\n}}\n"
+        "path \"secret/data/kubevigil/{namespace}/*\" {{\n  capabilities = [\"create\", \"update\"]\n}}\npath \"secret/data/kubevigil-sandbox/kubernetes/{namespace}\" {{\n  capabilities = [\"read\"]\n}}\n"
     )
 }
 

@@ -149,8 +149,15 @@ impl Agent {
                 output,
                 failed,
             } => {
-                self.tool(tool, fill(input, &ns), fill(output, &ns), failed)
-                    .await;
+                let input = fill(input, &ns);
+                // What the world holds is the evidence: read it live.
+                let live = if tool == "kubectl_get" {
+                    super::evidence::kubectl_get(&self.client, &input).await
+                } else {
+                    None
+                };
+                let (output, failed) = live.unwrap_or_else(|| (fill(output, &ns), failed));
+                self.tool(tool, input, output, failed).await;
             }
             Step::Hypothesis(text, confidence) => {
                 self.say(EventKind::Hypothesis {

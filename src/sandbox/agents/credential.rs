@@ -144,15 +144,44 @@ pub(super) async fn obtain(
     })))
 }
 
-/// The write itself, with the unwrapped token: a record of the action under
-/// `kubevigil/<namespace>/<proposal>` in the sandbox's KV store, which only a
-/// token with the namespace's write policy may write.
+/// Where the sandbox keeps the Kubernetes credential of namespace
+/// `namespace`'s writer, under the KV v2 mount `secret` (what a real
+/// deployment gets from Vault's Kubernetes secrets engine instead).
+pub fn kubernetes_credential_path(namespace: &str) -> String {
+    format!("kubevigil-sandbox/kubernetes/{namespace}")
+}
+
+/// What [`kubernetes_credential_path`] holds.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct KubernetesCredential {
+    /// The API server's URL.
+    pub server: String,
+    /// A bearer token of the namespace's writer.
+    pub token: String,
+}
+
+/// The write itself, with the unwrapped token (its two uses): it reads the
+/// Kubernetes credential of the proposal's namespace, which only a token
+/// with the namespace's write policy may read (the sandbox's stand-in for
+/// Vault's Kubernetes secrets engine), and records the action under
+/// `kubevigil/<namespace>/<proposal>`. Returns a client that writes as the
+/// namespace's writer: the approved action is sent with it.
 pub(super) async fn write_with(
     writer: &Vault,
     proposal: &ActionProposal,
     action: &ProposedAction,
-) -> Result<(), String> {
+) -> Result<kube::Client, String> {
     let namespace = proposal.namespace().unwrap_or_default();
+    let refused = |e: vaultrs::error::ClientError| {
+        format!("the write credential was refused (revoked or out of its policy): {e}")
+    };
+    let credential: KubernetesCredential = vaultrs::kv2::read(
+        writer.client(),
+        "secret",
+        &kubernetes_credential_path(&namespace),
+    )
+    .await
+    .map_err(refused)?;
     let record = json!({
         "proposal": proposal.name_any(),
         "action": action.kind.to_string(),
@@ -165,8 +194,15 @@ pub(super) async fn write_with(
         &record,
     )
     .await
-    .map(drop)
-    .map_err(|e| format!("the write credential was refused (revoked or out of its policy): {e}"))
+    .map_err(refused)?;
+    let url = credential
+        .server
+        .parse()
+        .map_err(|e| format!("the Kubernetes credential names no usable server: {e}"))?;
+    let mut config = kube::Config::new(url);
+    config.auth_info.token = Some(credential.token.into());
+    kube::Client::try_from(config)
+        .map_err(|e| format!("no Kubernetes client for the credential: {e}"))
 }
 
 /// Why the unwrapped token may not be used for `proposal`, whose effective

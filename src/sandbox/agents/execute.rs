@@ -115,23 +115,29 @@ pub(super) async fn execute(
         return Ok(Execution::Withdrawn(stopped));
     }
     let action = &grant.action;
-    if let Some(writer) = &grant.writer
-        && let Err(why) = super::credential::write_with(writer, &grant.proposal, action).await
-    {
-        return refuse(agent, proposal, one_line(&why)).await;
-    }
+    // With a credential, the write goes out as the namespace's writer, whose
+    // Kubernetes credential only the unwrapped token could read.
+    let kubernetes = match &grant.writer {
+        Some(writer) => {
+            match super::credential::write_with(writer, &grant.proposal, action).await {
+                Ok(client) => client,
+                Err(why) => return refuse(agent, proposal, one_line(&why)).await,
+            }
+        }
+        None => agent.client.clone(),
+    };
     let webhook_denied = flaky && random_bool(0.05);
-    let message = if webhook_denied {
-        WEBHOOK_DENIAL.to_string()
+    let (succeeded, message) = if webhook_denied {
+        (false, WEBHOOK_DENIAL.to_string())
     } else {
-        applied_message(action)
+        send(&kubernetes, action).await
     };
     agent
         .tool(
             tool_for(action.kind),
             action_input(action),
             message.clone(),
-            webhook_denied,
+            !succeeded,
         )
         .await;
     let mut notes = Vec::new();
@@ -142,7 +148,7 @@ pub(super) async fn execute(
         notes.push(format!("action as edited by {}", edit.by));
     }
     let result = ExecutionResult {
-        succeeded: !webhook_denied,
+        succeeded,
         message: if notes.is_empty() {
             message
         } else {
@@ -387,6 +393,19 @@ fn resource_of(action: &ProposedAction) -> String {
     match action.target.api_version.rsplit_once('/') {
         Some((group, _)) => format!("{kind}.{group}"),
         None => kind,
+    }
+}
+
+/// Sends the action to the API server (an exec, which the sandbox does not
+/// emulate, is only said to have run): whether it succeeded, and what
+/// kubectl would print.
+async fn send(client: &kube::Client, action: &ProposedAction) -> (bool, String) {
+    if action.kind == ActionKind::Exec {
+        return (true, applied_message(action));
+    }
+    match super::kubectl::run(client, action, false).await {
+        Ok(_) => (true, applied_message(action)),
+        Err(error) => (false, error.to_string()),
     }
 }
 

@@ -17,7 +17,8 @@ pub enum JobLife {
     Active,
     /// `spec.suspend` is true: the agent pauses.
     Suspended,
-    /// The Job was deleted: the agent stops.
+    /// The Job was deleted, or failed (past its deadline, its pod is
+    /// killed): the agent stops.
     Gone,
 }
 
@@ -90,7 +91,18 @@ impl LifeWatch {
 }
 
 fn life_of(job: &Job) -> JobLife {
-    if job.metadata.deletion_timestamp.is_some() {
+    let failed = job
+        .status
+        .as_ref()
+        .and_then(|s| s.conditions.as_ref())
+        .is_some_and(|c| {
+            c.iter().any(|c| {
+                c.type_ == "Failed"
+                    && c.status == "True"
+                    && c.reason.as_deref() == Some("DeadlineExceeded")
+            })
+        });
+    if job.metadata.deletion_timestamp.is_some() || failed {
         JobLife::Gone
     } else if job.spec.as_ref().and_then(|s| s.suspend).unwrap_or(false) {
         JobLife::Suspended

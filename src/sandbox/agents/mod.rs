@@ -10,10 +10,12 @@
 
 mod agent;
 mod credential;
+mod evidence;
 mod execute;
 mod identity;
 pub mod job;
 mod jobctl;
+pub mod kubectl;
 mod life;
 mod outcome;
 mod pace;
@@ -23,9 +25,11 @@ pub mod runtime;
 pub mod scenarios;
 pub mod script;
 pub mod seed;
+pub mod stage;
 mod stdout;
 pub mod world;
 
+pub use credential::{KubernetesCredential, kubernetes_credential_path};
 pub use job::InvestigationRef;
 pub use outcome::Outcome;
 pub use runner::{AgentSettings, run_admitted};

@@ -31,7 +31,8 @@ pub async fn read_policy(
 }
 
 /// The proposal for `plan`, owned by the investigation's Job, expiring at
-/// `expires_at`, its credential to be sealed to the age `recipient`.
+/// `expires_at`, its credential to be sealed to the age `recipient`, with
+/// `preview` (see the runner: a server-side dry run).
 pub fn proposal_manifest(
     inv: &InvestigationRef,
     job: &Job,
@@ -39,6 +40,7 @@ pub fn proposal_manifest(
     plan: &Plan,
     expires_at: Timestamp,
     recipient: &str,
+    preview: Preview,
 ) -> ActionProposal {
     let ns = inv.namespace.as_str();
     let spec = ActionProposalSpec {
@@ -48,10 +50,7 @@ pub fn proposal_manifest(
         risk: plan.risk,
         reversible: plan.reversible,
         action: plan.action.to_action(ns),
-        preview: Some(Preview {
-            diff: Some(fill(plan.diff, ns)),
-            dry_run: Some(fill(plan.dry_run, ns)),
-        }),
+        preview: Some(preview),
         expires_at: Some(Time(expires_at)),
         rollback: plan.rollback.map(|r| r.to_action(ns)),
         credential_recipient: Some(recipient.to_string()),

@@ -13,7 +13,7 @@ use super::stdout::Stdout;
 use super::{AgentError, jobctl};
 use crate::domain::protocol::EventKind;
 use crate::domain::{
-    ActionProposal, DecisionSource, Phase, ProposalState, Risk, TrustPolicySpec, Verdict,
+    ActionProposal, DecisionSource, Phase, Preview, ProposalState, Risk, TrustPolicySpec, Verdict,
 };
 use jiff::Timestamp;
 use kube::api::PostParams;
@@ -50,6 +50,10 @@ pub async fn run_admitted(
 ) -> Result<Outcome, AgentError> {
     let started = Timestamp::now();
     let job = jobctl::run_admitted(&client, &inv, started).await?;
+    // The incident is there: its objects exist and are broken as it broke them.
+    if let Err(error) = super::stage::ensure(&client, scenario, &inv.namespace).await {
+        tracing::warn!(%error, scenario = scenario.key, namespace = %inv.namespace, "sandbox stage");
+    }
     let mut agent = Agent::new(client, stdout, inv, job, settings.speed);
     agent.vault = settings.vault.clone();
     if let Some(vault) = settings.vault.clone() {
@@ -261,6 +265,7 @@ async fn propose(
 ) -> Result<ActionProposal, Interrupt> {
     let name = format!("{}-{number}", agent.inv.job);
     let expires_at = expiry_from_now(policy);
+    let preview = preview(agent, plan).await;
     let manifest = proposal_manifest(
         &agent.inv,
         &agent.job,
@@ -268,6 +273,7 @@ async fn propose(
         plan,
         expires_at,
         &agent.recipient,
+        preview,
     );
     let api: Api<ActionProposal> = Api::namespaced(agent.client.clone(), &agent.inv.namespace);
     api.create(&PostParams::default(), &manifest).await?;
@@ -291,6 +297,24 @@ async fn propose(
             Ok(expired)
         }
         Waited::ProposalGone | Waited::JobGone => Err(Interrupt::Stopped),
+    }
+}
+
+/// The proposal's preview: a server-side dry run of the action (`dryRun=All`)
+/// and its diff against the object as it is. When the dry run fails (an
+/// exec, a target that is not there) the plan's own diff, and the failure.
+async fn preview(agent: &Agent, plan: &Plan) -> Preview {
+    let ns = agent.inv.namespace.as_str();
+    let action = plan.action.to_action(ns);
+    match super::kubectl::dry_run(&agent.client, &action).await {
+        Ok(dry_run) => Preview {
+            diff: Some(dry_run.diff),
+            dry_run: Some(dry_run.returned),
+        },
+        Err(error) => Preview {
+            diff: Some(fill(plan.diff, ns)),
+            dry_run: Some(format!("# the server-side dry run failed: {error}\n")),
+        },
     }
 }
 

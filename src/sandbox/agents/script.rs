@@ -23,6 +23,32 @@ pub struct Scenario {
     pub plan: &'static Plan,
     /// The root cause, as the agent would state it in its conclusion.
     pub cause: &'static str,
+    /// The objects the incident is about, as the sandbox stages them.
+    pub stage: Stage,
+}
+
+/// The objects a scenario is about: how they were while all was well, and
+/// the changes that broke them (see [`super::stage`]).
+#[derive(Debug)]
+pub struct Stage {
+    /// The objects before the incident: a YAML list of manifests (a
+    /// `status` is written through the `/status` subresource).
+    pub objects: &'static str,
+    /// What broke them, applied after the objects exist.
+    pub breaks: &'static [Break],
+}
+
+/// One change that broke an object: an RFC 6902 JSON patch.
+#[derive(Debug)]
+pub struct Break {
+    /// API version of the object (`apps/v1`).
+    pub api_version: &'static str,
+    /// Kind of the object (`Deployment`).
+    pub kind: &'static str,
+    /// Name of the object.
+    pub name: &'static str,
+    /// The JSON patch (idempotent: `replace` and `add` of map keys).
+    pub patch: &'static str,
 }
 
 /// One thing the agent prints (and, for tools, does).

@@ -9,6 +9,9 @@ use jiff::{SignedDuration, Timestamp};
 use rand::random_range;
 use serde_json::{Map, Value, json};
 
+/// How long a seeded finished Job is kept (`ttlSecondsAfterFinished`): longer
+/// than the week of history they span.
+const SEEDED_TTL_SECONDS: u64 = 8 * 24 * 3600;
 /// Most investigations the sandbox seeds.
 pub const MAX_SEEDED: usize = 100_000;
 /// Namespaces seeded investigations are spread over: the sandbox's own, and
@@ -176,7 +179,9 @@ fn finished_template() -> Value {
         "spec": {
             "backoffLimit": 0,
             "activeDeadlineSeconds": 900,
-            "ttlSecondsAfterFinished": 3600,
+            // Kept for 8 days: the TTL controller would otherwise remove
+            // the week of history they make up.
+            "ttlSecondsAfterFinished": SEEDED_TTL_SECONDS,
             "template": {
                 "metadata": {"labels": {}},
                 "spec": {

@@ -14,6 +14,12 @@ pub struct ApiConfig {
     pub bookmark_interval: Duration,
     /// How many lines of log are kept per pod; older lines are dropped.
     pub log_lines_per_pod: usize,
+    /// How often the world's controllers (Deployments, ReplicaSets, the
+    /// kubelet, Job deadlines and TTLs) run: see `docs/sandbox.md`.
+    pub controller_interval: Duration,
+    /// A crashing container's first restart back-off; it doubles with each
+    /// restart up to 30 times this (10 s and 5 min, as the kubelet does).
+    pub crash_backoff: Duration,
 }
 
 impl Default for ApiConfig {
@@ -23,6 +29,8 @@ impl Default for ApiConfig {
             watch_history: 10_000,
             bookmark_interval: Duration::from_secs(1),
             log_lines_per_pod: 100_000,
+            controller_interval: Duration::from_secs(1),
+            crash_backoff: Duration::from_secs(10),
         }
     }
 }

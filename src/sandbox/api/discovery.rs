@@ -83,13 +83,19 @@ pub(crate) fn resources(group: &str, version: &str) -> Result<Value, StatusError
         }
         list.push(entry);
         for (subresource, verbs) in r.subresources() {
-            list.push(json!({
+            let mut entry = json!({
                 "name": format!("{}/{subresource}", r.plural),
                 "singularName": "",
                 "namespaced": r.namespaced,
                 "kind": r.kind,
                 "verbs": verbs,
-            }));
+            });
+            if subresource == "scale" {
+                entry["group"] = json!("autoscaling");
+                entry["version"] = json!("v1");
+                entry["kind"] = json!("Scale");
+            }
+            list.push(entry);
         }
     }
     if list.is_empty() {
@@ -132,6 +138,6 @@ mod tests {
             ]
         );
         assert_eq!(list["resources"][0]["shortNames"], json!(["ap"]));
-        assert!(resources("networking.k8s.io", "v1").is_err());
+        assert!(resources("storage.k8s.io", "v1").is_err());
     }
 }

@@ -1,5 +1,7 @@
 //! A minimal Job controller: a suspended Job reports `Suspended=True` and no
-//! active pods; a resumed Job reports `Suspended=False`. It runs inside the
+//! active pods; a resumed Job reports `Suspended=False` and its `startTime`
+//! starts again (so `activeDeadlineSeconds` counts from the resume, as in
+//! Kubernetes; the deadline itself is in `controllers::jobs`). It runs inside the
 //! write that changes `spec.suspend`, so the change and its status land in
 //! one revision. Pods are not created, deleted or counted.
 
@@ -21,7 +23,13 @@ pub(crate) fn reconcile(job: &mut Value) {
             let status = object::ensure_map(&mut job["status"]);
             status.insert("active".into(), json!(0));
         }
-        (false, Some(_)) => set_condition(job, "False", "JobResumed", "Job resumed"),
+        (false, Some(_)) => {
+            set_condition(job, "False", "JobResumed", "Job resumed");
+            let status = object::ensure_map(&mut job["status"]);
+            if status.contains_key("startTime") {
+                status.insert("startTime".into(), json!(object::now_rfc3339()));
+            }
+        }
     }
 }
 

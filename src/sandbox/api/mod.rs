@@ -19,6 +19,7 @@ mod age;
 mod auth;
 mod call;
 mod config;
+mod controllers;
 mod create;
 mod defaults;
 mod delete;
@@ -26,6 +27,7 @@ mod discovery;
 mod error;
 mod gc;
 mod job_controller;
+mod job_timers;
 mod kubeconfig;
 mod listener;
 mod logs;
@@ -42,6 +44,7 @@ mod representation;
 mod resource;
 mod reviews;
 mod routes;
+mod scale;
 mod selector;
 mod status;
 mod store;
@@ -122,6 +125,7 @@ impl ApiServer {
             shutdown,
         });
         let app = routes::router(inner.clone());
+        tokio::spawn(controllers::run(inner.clone()));
         let task = tokio::spawn(async move {
             let stopped = async move {
                 // An error means the sender is gone: stop as well.
@@ -261,6 +265,15 @@ impl ApiServer {
                 state.ensure_namespace(&namespace);
             }
             state.put(id, object);
+        }
+    }
+
+    /// Runs the world's controllers `passes` times now, back to back (a
+    /// Deployment settles in a few passes), instead of waiting for their
+    /// once-a-second tick: what the sandbox does after building its world.
+    pub fn settle(&self, passes: usize) {
+        for _ in 0..passes {
+            controllers::tick(&self.inner, jiff::Timestamp::now());
         }
     }
 

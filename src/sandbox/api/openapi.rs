@@ -168,6 +168,6 @@ mod tests {
         );
         let schema = &doc["components"]["schemas"]["io.kubevigil.v1alpha1.ActionProposal"];
         assert!(schema["properties"].get("spec").is_some());
-        assert!(document("networking.k8s.io", "v1").is_none());
+        assert!(document("storage.k8s.io", "v1").is_none());
     }
 }

@@ -7,6 +7,8 @@ use crate::crds;
 use serde_json::{Value, json};
 use std::sync::OnceLock;
 
+mod world;
+
 /// One column of a Table.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Column {
@@ -81,6 +83,9 @@ fn crd_columns(plural: &str) -> Vec<Column> {
 
 /// The columns for a resource.
 pub(crate) fn columns(resource: &ResourceType) -> Vec<Column> {
+    if let Some(columns) = world::columns(resource) {
+        return columns;
+    }
     let c = Column::new;
     match (resource.group, resource.plural) {
         ("kubevigil.io", plural) => crd_columns(plural),
@@ -313,6 +318,9 @@ fn crd_cell(object: &Value, column: &Column) -> Value {
 
 /// The cells of one row, in [`columns`] order.
 pub(crate) fn cells(resource: &ResourceType, object: &Value) -> Vec<Value> {
+    if let Some(cells) = world::cells(resource, object) {
+        return cells;
+    }
     match (resource.group, resource.plural) {
         ("kubevigil.io", _) => columns(resource)
             .iter()

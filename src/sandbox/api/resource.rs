@@ -95,7 +95,7 @@ pub(crate) const PODS: ResourceId = 1;
 pub(crate) const JOBS: ResourceId = 4;
 
 /// Every resource the emulator serves.
-pub(crate) static RESOURCES: [ResourceType; 21] = [
+pub(crate) static RESOURCES: [ResourceType; 25] = [
     ResourceType {
         short_names: &["ns"],
         ..stored(
@@ -286,6 +286,50 @@ pub(crate) static RESOURCES: [ResourceType; 21] = [
         false,
         false,
     ),
+    // The scenarios' world (docs/sandbox.md, "The world"): what a Deployment
+    // runs through, the policies, the nodes, and cert-manager's Certificates.
+    ResourceType {
+        short_names: &["rs"],
+        categories: &["all"],
+        ..stored(
+            "apps",
+            "v1",
+            "replicasets",
+            "replicaset",
+            "ReplicaSet",
+            true,
+            true,
+        )
+    },
+    ResourceType {
+        short_names: &["netpol"],
+        ..stored(
+            "networking.k8s.io",
+            "v1",
+            "networkpolicies",
+            "networkpolicy",
+            "NetworkPolicy",
+            true,
+            false,
+        )
+    },
+    ResourceType {
+        short_names: &["no"],
+        ..stored("", "v1", "nodes", "node", "Node", false, true)
+    },
+    ResourceType {
+        short_names: &["cert", "certs"],
+        categories: &["cert-manager"],
+        ..stored(
+            "cert-manager.io",
+            "v1",
+            "certificates",
+            "certificate",
+            "Certificate",
+            true,
+            true,
+        )
+    },
 ];
 
 impl ResourceType {
@@ -330,6 +374,9 @@ impl ResourceType {
         }
         if self.plural == "pods" && self.group.is_empty() {
             subresources.push(("log", &["get"][..]));
+        }
+        if super::scale::is_scalable(self) {
+            subresources.push(("scale", STATUS_VERBS));
         }
         subresources
     }

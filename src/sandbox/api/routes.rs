@@ -7,7 +7,7 @@ use super::path::{self, ResourcePath, Route};
 use super::representation;
 use super::resource;
 use super::status::StatusError;
-use super::{create, delete, discovery, logs, openapi, read, reviews, watch, write};
+use super::{create, delete, discovery, logs, openapi, read, reviews, scale, watch, write};
 use axum::Router;
 use axum::extract::{Request, State};
 use axum::response::{IntoResponse, Response};
@@ -100,6 +100,9 @@ async fn route(inner: Arc<Inner>, request: Request) -> Result<Response, StatusEr
     }
     match (verb, call.path.subresource.as_deref()) {
         ("get", Some("log")) if call.path.resource == resource::PODS => logs::logs(&call),
+        ("get", Some("scale")) => scale::get(&call),
+        ("update", Some("scale")) => scale::write(&call, false),
+        ("patch", Some("scale")) => scale::write(&call, true),
         ("get", _) => read::get(&call),
         ("list", _) => read::list(&call),
         ("watch", _) => watch::watch(&call),
@@ -134,7 +137,8 @@ fn verb(method: &Method, call: &Call) -> Result<&'static str, StatusError> {
     let subresource = call.path.subresource.as_deref();
     if let Some(subresource) = subresource {
         let served = subresource == "status" && call.resource.has_status
-            || subresource == "log" && call.path.resource == resource::PODS;
+            || subresource == "log" && call.path.resource == resource::PODS
+            || subresource == "scale" && scale::is_scalable(call.resource);
         if !served {
             return Err(StatusError::no_route());
         }

@@ -3,6 +3,7 @@
 //! channel per resource for live watches.
 
 use super::job_controller;
+use super::job_timers::JobTimers;
 use super::object::{self, ObjectKey};
 use super::resource::{self, NAMESPACES, RESOURCES, ResourceId};
 use serde_json::{Value, json};
@@ -115,6 +116,8 @@ pub(crate) struct State {
     dependents: HashMap<String, BTreeSet<ObjectRef>>,
     /// How many changes each table keeps.
     history_limit: usize,
+    /// When Jobs reach their deadline or the end of their TTL.
+    pub job_timers: JobTimers,
 }
 
 /// The store, shared by every request handler.
@@ -132,6 +135,7 @@ impl Store {
                 tables: RESOURCES.iter().map(|_| Table::new()).collect(),
                 dependents: HashMap::new(),
                 history_limit: history_limit.max(1),
+                job_timers: JobTimers::default(),
             }),
         }
     }
@@ -182,6 +186,9 @@ impl State {
         object::metadata_mut(&mut object)
             .insert("resourceVersion".into(), json!(revision.to_string()));
         let key = object::key(&object);
+        if resource == resource::JOBS {
+            self.job_timers.schedule(&key, &object);
+        }
         let stored = Arc::new(object);
         let previous = self
             .table_mut(resource)

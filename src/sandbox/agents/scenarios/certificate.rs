@@ -2,7 +2,7 @@
 //! force reissue (high risk), or, after a veto, let cert-manager rotate the key.
 
 use crate::domain::{ActionKind, Risk};
-use crate::sandbox::agents::script::{ActionSpec, Plan, Scenario, Step};
+use crate::sandbox::agents::script::{ActionSpec, Break, Plan, Scenario, Stage, Step};
 
 /// The scenario.
 pub static SCENARIO: Scenario = Scenario {
@@ -14,6 +14,7 @@ pub static SCENARIO: Scenario = Scenario {
     investigate: INVESTIGATE,
     plan: &DELETE_SECRET,
     cause: "shop-tls's privateKey.algorithm was changed to ECDSA while rotationPolicy is Never; cert-manager refuses to reuse the existing RSA key, so every renewal attempt since 30 days before expiry has failed",
+    stage: STAGE,
 };
 
 const INVESTIGATE: &[Step] = &[
@@ -116,4 +117,51 @@ static ROTATE_KEY: Plan = Plan {
     }],
     then: None,
     revision: None,
+};
+
+/// shop-tls: the Certificate that asks for an ECDSA key while rotationPolicy
+/// is Never, as cert-manager reports it, and the RSA-keyed Secret it cannot
+/// renew.
+const STAGE: Stage = Stage {
+    objects: r#"
+- apiVersion: cert-manager.io/v1
+  kind: Certificate
+  metadata:
+    name: shop-tls
+    namespace: "{ns}"
+  spec:
+    secretName: shop-tls
+    dnsNames: [shop.example.com, www.shop.example.com]
+    issuerRef: {name: letsencrypt-prod, kind: ClusterIssuer, group: cert-manager.io}
+    privateKey: {algorithm: ECDSA, size: 256, rotationPolicy: Never}
+  status:
+    failedIssuanceAttempts: 27
+    conditions:
+    - type: Ready
+      status: "False"
+      reason: Expiring
+      message: Certificate expires in 41 hours and could not be renewed
+    - type: Issuing
+      status: "False"
+      reason: Failed
+      message: "The certificate request has failed to complete and will be retried: existing private key is not up to date for spec: [spec.privateKey.algorithm]"
+- apiVersion: v1
+  kind: Secret
+  metadata:
+    name: shop-tls
+    namespace: "{ns}"
+    annotations:
+      cert-manager.io/certificate-name: shop-tls
+      cert-manager.io/issuer-name: letsencrypt-prod
+  type: kubernetes.io/tls
+  data:
+    tls.crt: LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCihzYW5kYm94IHBsYWNlaG9sZGVyLCBSU0EgMjA0OCkKLS0tLS1FTkQgQ0VSVElGSUNBVEUtLS0tLQo=
+    tls.key: LS0tLS1CRUdJTiBSU0EgUFJJVkFURSBLRVktLS0tLQooc2FuZGJveCBwbGFjZWhvbGRlcikKLS0tLS1FTkQgUlNBIFBSSVZBVEUgS0VZLS0tLS0K
+"#,
+    breaks: &[Break {
+        api_version: "cert-manager.io/v1",
+        kind: "Certificate",
+        name: "shop-tls",
+        patch: r#"[{"op":"replace","path":"/spec/privateKey","value":{"algorithm":"ECDSA","size":256,"rotationPolicy":"Never"}}]"#,
+    }],
 };

@@ -1,7 +1,7 @@
 //! CrashLoopBackOff after a bad ConfigMap edit: patch the value, then restart the rollout.
 
 use crate::domain::{ActionKind, Risk};
-use crate::sandbox::agents::script::{ActionSpec, Plan, Scenario, Step};
+use crate::sandbox::agents::script::{ActionSpec, Break, Plan, Scenario, Stage, Step};
 
 /// The scenario.
 pub static SCENARIO: Scenario = Scenario {
@@ -13,6 +13,7 @@ pub static SCENARIO: Scenario = Scenario {
     investigate: INVESTIGATE,
     plan: &FIX_CONFIG,
     cause: "the ConfigMap ingest-api-config was edited 23 minutes before the alert and set FLUSH_INTERVAL to \"30\" (no unit); the service refuses to start on an invalid duration",
+    stage: STAGE,
 };
 
 const INVESTIGATE: &[Step] = &[
@@ -114,4 +115,68 @@ static RESTART: Plan = Plan {
     }],
     then: None,
     revision: None,
+};
+
+/// ingest-api reading its settings from ingest-api-config, and the edit that
+/// left FLUSH_INTERVAL without a unit (the program reads its ConfigMap at
+/// start and on change, and exits on a bad duration: every pod crash-loops).
+const STAGE: Stage = Stage {
+    objects: r#"
+- apiVersion: v1
+  kind: ConfigMap
+  metadata:
+    name: ingest-api-config
+    namespace: "{ns}"
+    labels: {app: ingest-api}
+  data:
+    BATCH_SIZE: "500"
+    FLUSH_INTERVAL: "30s"
+    KAFKA_BROKERS: kafka-0.kafka:9092,kafka-1.kafka:9092
+    LOG_LEVEL: info
+- apiVersion: v1
+  kind: Service
+  metadata:
+    name: ingest-api
+    namespace: "{ns}"
+    labels: {app: ingest-api}
+  spec:
+    selector: {app: ingest-api}
+    ports:
+    - {name: http, port: 8080, targetPort: 8080, protocol: TCP}
+- apiVersion: apps/v1
+  kind: Deployment
+  metadata:
+    name: ingest-api
+    namespace: "{ns}"
+    labels: {app: ingest-api}
+  spec:
+    replicas: 3
+    selector:
+      matchLabels: {app: ingest-api}
+    strategy:
+      type: RollingUpdate
+      rollingUpdate: {maxSurge: 1, maxUnavailable: 0}
+    template:
+      metadata:
+        labels: {app: ingest-api}
+        annotations:
+          sandbox.kubevigil.io/duration-keys: FLUSH_INTERVAL
+      spec:
+        containers:
+        - name: ingest-api
+          image: registry.example.com/data/ingest-api:3.8.2
+          envFrom:
+          - configMapRef: {name: ingest-api-config}
+          ports:
+          - {containerPort: 8080, protocol: TCP}
+          resources:
+            requests: {cpu: 100m, memory: 128Mi}
+            limits: {memory: 256Mi}
+"#,
+    breaks: &[Break {
+        api_version: "v1",
+        kind: "ConfigMap",
+        name: "ingest-api-config",
+        patch: r#"[{"op":"replace","path":"/data/FLUSH_INTERVAL","value":"30"}]"#,
+    }],
 };

@@ -4,7 +4,7 @@
 //! to "the network".
 
 use crate::domain::{ActionKind, Risk};
-use crate::sandbox::agents::script::{ActionSpec, Plan, Scenario, Step};
+use crate::sandbox::agents::script::{ActionSpec, Break, Plan, Scenario, Stage, Step};
 
 /// The scenario.
 pub static SCENARIO: Scenario = Scenario {
@@ -16,6 +16,7 @@ pub static SCENARIO: Scenario = Scenario {
     investigate: INVESTIGATE,
     plan: &REVERT_POLICY,
     cause: "NetworkPolicy change NET-4471 at 01:29 removed egress from payments-api to pgbouncer:6432; new connections hang until the 30 s connect timeout, requests hold HikariCP slots while they wait, and the pool (50) is exhausted. The database itself is idle",
+    stage: STAGE,
 };
 
 const INVESTIGATE: &[Step] = &[
@@ -168,4 +169,135 @@ static ALLOW_PGBOUNCER: Plan = Plan {
     verify: VERIFY,
     then: None,
     revision: None,
+};
+
+/// payments-api and pgbouncer behind default-deny, and NET-4471: the change
+/// that narrowed payments-api's egress to the database alone.
+const STAGE: Stage = Stage {
+    objects: r#"
+- apiVersion: networking.k8s.io/v1
+  kind: NetworkPolicy
+  metadata:
+    name: default-deny
+    namespace: "{ns}"
+  spec:
+    podSelector: {}
+    policyTypes: [Ingress, Egress]
+- apiVersion: networking.k8s.io/v1
+  kind: NetworkPolicy
+  metadata:
+    name: allow-dns
+    namespace: "{ns}"
+  spec:
+    podSelector: {}
+    policyTypes: [Egress]
+    egress:
+    - to:
+      - namespaceSelector:
+          matchLabels: {kubernetes.io/metadata.name: kube-system}
+        podSelector:
+          matchLabels: {k8s-app: kube-dns}
+      ports:
+      - {protocol: UDP, port: 53}
+      - {protocol: TCP, port: 53}
+- apiVersion: networking.k8s.io/v1
+  kind: NetworkPolicy
+  metadata:
+    name: payments-api-egress
+    namespace: "{ns}"
+    annotations: {change-id: NET-4102}
+  spec:
+    podSelector:
+      matchLabels: {app: payments-api}
+    policyTypes: [Egress]
+    egress:
+    - to:
+      - podSelector:
+          matchLabels: {app.kubernetes.io/name: payments-db}
+      ports:
+      - {protocol: TCP, port: 5432}
+    - to:
+      - podSelector:
+          matchLabels: {app.kubernetes.io/name: pgbouncer}
+      ports:
+      - {protocol: TCP, port: 6432}
+    - to:
+      - ipBlock: {cidr: 0.0.0.0/0}
+      ports:
+      - {protocol: TCP, port: 443}
+- apiVersion: v1
+  kind: Service
+  metadata:
+    name: payments-api
+    namespace: "{ns}"
+    labels: {app: payments-api}
+  spec:
+    selector: {app: payments-api}
+    ports:
+    - {name: http, port: 8080, targetPort: 8080, protocol: TCP}
+- apiVersion: v1
+  kind: Service
+  metadata:
+    name: pgbouncer
+    namespace: "{ns}"
+  spec:
+    selector: {app.kubernetes.io/name: pgbouncer}
+    ports:
+    - {name: pgbouncer, port: 6432, targetPort: 6432, protocol: TCP}
+- apiVersion: v1
+  kind: Service
+  metadata:
+    name: payments-db
+    namespace: "{ns}"
+  spec:
+    selector: {app.kubernetes.io/name: payments-db}
+    ports:
+    - {name: postgres, port: 5432, targetPort: 5432, protocol: TCP}
+- apiVersion: apps/v1
+  kind: Deployment
+  metadata:
+    name: payments-api
+    namespace: "{ns}"
+    labels: {app: payments-api}
+  spec:
+    replicas: 3
+    selector:
+      matchLabels: {app: payments-api}
+    template:
+      metadata:
+        labels: {app: payments-api}
+      spec:
+        containers:
+        - name: payments-api
+          image: registry.example.com/payments/payments-api:4.12.1
+          ports:
+          - {containerPort: 8080, protocol: TCP}
+          env:
+          - {name: DB_URL, value: "jdbc:postgresql://pgbouncer.{ns}.svc:6432/payments"}
+- apiVersion: apps/v1
+  kind: Deployment
+  metadata:
+    name: pgbouncer
+    namespace: "{ns}"
+    labels: {app.kubernetes.io/name: pgbouncer}
+  spec:
+    replicas: 2
+    selector:
+      matchLabels: {app.kubernetes.io/name: pgbouncer}
+    template:
+      metadata:
+        labels: {app.kubernetes.io/name: pgbouncer}
+      spec:
+        containers:
+        - name: pgbouncer
+          image: docker.io/bitnami/pgbouncer:1.22.1
+          ports:
+          - {containerPort: 6432, protocol: TCP}
+"#,
+    breaks: &[Break {
+        api_version: "networking.k8s.io/v1",
+        kind: "NetworkPolicy",
+        name: "payments-api-egress",
+        patch: r#"[{"op":"replace","path":"/spec/egress","value":[{"to":[{"podSelector":{"matchLabels":{"app.kubernetes.io/name":"payments-db"}}}],"ports":[{"protocol":"TCP","port":5432}]}]},{"op":"add","path":"/metadata/annotations/change-id","value":"NET-4471"}]"#,
+    }],
 };

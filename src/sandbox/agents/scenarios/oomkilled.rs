@@ -1,7 +1,7 @@
 //! OOMKilled under grown traffic: raise the memory limit (or, after a veto, scale out).
 
 use crate::domain::{ActionKind, Risk};
-use crate::sandbox::agents::script::{ActionSpec, Plan, Scenario, Step};
+use crate::sandbox::agents::script::{ActionSpec, Break, Plan, Scenario, Stage, Step};
 
 /// The scenario.
 pub static SCENARIO: Scenario = Scenario {
@@ -13,6 +13,7 @@ pub static SCENARIO: Scenario = Scenario {
     investigate: INVESTIGATE,
     plan: &RAISE_LIMIT,
     cause: "cart-service's working set grows with in-flight carts; traffic doubled with the promotion at 00:00 and the 256Mi limit is now below the peak (about 300Mi), so the kernel OOM-kills the container. No leak: memory returns to baseline after each GC",
+    stage: STAGE,
 };
 
 const INVESTIGATE: &[Step] = &[
@@ -126,4 +127,52 @@ static SCALE_OUT: Plan = Plan {
     }],
     then: None,
     revision: None,
+};
+
+/// cart-service: four pods sharing a working set of 1200Mi (300Mi each, above
+/// the 256Mi limit), so they are OOM-killed now and then. The break puts the
+/// limits and replicas back as they were when the alert fired.
+const STAGE: Stage = Stage {
+    objects: r#"
+- apiVersion: v1
+  kind: Service
+  metadata:
+    name: cart-service
+    namespace: "{ns}"
+    labels: {app: cart-service}
+  spec:
+    selector: {app: cart-service}
+    ports:
+    - {name: http, port: 8080, targetPort: 8080, protocol: TCP}
+- apiVersion: apps/v1
+  kind: Deployment
+  metadata:
+    name: cart-service
+    namespace: "{ns}"
+    labels: {app: cart-service}
+  spec:
+    replicas: 4
+    selector:
+      matchLabels: {app: cart-service}
+    template:
+      metadata:
+        labels: {app: cart-service}
+        annotations:
+          sandbox.kubevigil.io/working-set: 1200Mi
+      spec:
+        containers:
+        - name: cart-service
+          image: registry.example.com/checkout/cart-service:5.2.0
+          ports:
+          - {containerPort: 8080, protocol: TCP}
+          resources:
+            limits: {cpu: "1", memory: 256Mi}
+            requests: {cpu: 250m, memory: 192Mi}
+"#,
+    breaks: &[Break {
+        api_version: "apps/v1",
+        kind: "Deployment",
+        name: "cart-service",
+        patch: r#"[{"op":"replace","path":"/spec/replicas","value":4},{"op":"replace","path":"/spec/template/spec/containers/0/resources","value":{"limits":{"cpu":"1","memory":"256Mi"},"requests":{"cpu":"250m","memory":"192Mi"}}}]"#,
+    }],
 };

@@ -1,7 +1,7 @@
 //! A failed rollout: roll back to the previous ReplicaSet (or, after a veto, pause it).
 
 use crate::domain::{ActionKind, Risk};
-use crate::sandbox::agents::script::{ActionSpec, Plan, Scenario, Step};
+use crate::sandbox::agents::script::{ActionSpec, Break, Plan, Scenario, Stage, Step};
 
 /// The scenario.
 pub static SCENARIO: Scenario = Scenario {
@@ -13,6 +13,7 @@ pub static SCENARIO: Scenario = Scenario {
     investigate: INVESTIGATE,
     plan: &ROLL_BACK,
     cause: "storefront 2.14.0 expects the new feature-flag service (FLAGS_URL), which is not deployed in this cluster; its readiness probe fails, the rollout exceeded its progress deadline, and the mixed ReplicaSets serve 5xx for a third of requests",
+    stage: STAGE,
 };
 
 const INVESTIGATE: &[Step] = &[
@@ -109,7 +110,7 @@ static PAUSE: Plan = Plan {
         .with_patch("merge", r#"{"spec":{"paused":true}}"#),
     rollback: Some(
         ActionSpec::new(ActionKind::Patch, "apps/v1", "Deployment", "storefront")
-            .with_patch("merge", r#"{"spec":{"paused":false}}"#),
+            .with_patch("merge", r#"{"spec":{"paused":null}}"#),
     ),
     diff: "--- a/apps/v1/Deployment/{ns}/storefront\n+++ b/apps/v1/Deployment/{ns}/storefront\n@@ -8,6 +8,7 @@ spec:\n+  paused: true\n   progressDeadlineSeconds: 600\n   replicas: 6\n",
     dry_run: "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: storefront\n  namespace: {ns}\nspec:\n  paused: true\n",
@@ -121,4 +122,61 @@ static PAUSE: Plan = Plan {
     }],
     then: None,
     revision: None,
+};
+
+/// storefront at 2.13.4 (six ready pods), then the 2.14.0 rollout that stalls
+/// on readiness: one ReplicaSet of each, as the controllers leave them.
+const STAGE: Stage = Stage {
+    objects: r#"
+- apiVersion: v1
+  kind: Service
+  metadata:
+    name: storefront
+    namespace: "{ns}"
+    labels: {app: storefront}
+  spec:
+    selector: {app: storefront}
+    ports:
+    - {name: http, port: 80, targetPort: 8080, protocol: TCP}
+- apiVersion: apps/v1
+  kind: Deployment
+  metadata:
+    name: storefront
+    namespace: "{ns}"
+    labels: {app: storefront}
+  spec:
+    replicas: 6
+    progressDeadlineSeconds: 600
+    revisionHistoryLimit: 10
+    selector:
+      matchLabels: {app: storefront}
+    strategy:
+      type: RollingUpdate
+      rollingUpdate: {maxSurge: 25%, maxUnavailable: 25%}
+    template:
+      metadata:
+        labels: {app: storefront}
+        annotations:
+          sandbox.kubevigil.io/unready-images: registry.example.com/web/storefront:2.14.0
+      spec:
+        containers:
+        - name: storefront
+          image: registry.example.com/web/storefront:2.13.4
+          ports:
+          - {containerPort: 8080, protocol: TCP}
+          env:
+          - {name: FLAGS_URL, value: "http://flags.platform.svc:8080"}
+          readinessProbe:
+            httpGet: {path: /ready, port: 8080}
+            periodSeconds: 10
+          resources:
+            requests: {cpu: 200m, memory: 256Mi}
+            limits: {memory: 512Mi}
+"#,
+    breaks: &[Break {
+        api_version: "apps/v1",
+        kind: "Deployment",
+        name: "storefront",
+        patch: r#"[{"op":"replace","path":"/spec/template/spec/containers/0/image","value":"registry.example.com/web/storefront:2.14.0"}]"#,
+    }],
 };
