@@ -30,10 +30,12 @@ mod kubeconfig;
 mod listener;
 mod logs;
 mod managed;
+mod metadata_validation;
 mod object;
 mod openapi;
 mod patch;
 mod path;
+mod pod_defaults;
 mod printers;
 mod protobuf;
 pub mod rbac;
@@ -256,6 +258,7 @@ impl ApiServer {
             if !metadata.contains_key("generation") {
                 metadata.insert("generation".into(), 1.into());
             }
+            defaults::on_seed(resource::get(id), &mut object);
             let namespace = object::namespace(&object).to_string();
             if namespaced {
                 state.ensure_namespace(&namespace);
