@@ -111,6 +111,17 @@ pub(crate) fn decode_review(body: &[u8]) -> Option<Value> {
     Some(json!({"spec": json_spec}))
 }
 
+/// A SelfSubjectRulesReview body as JSON (its `spec.namespace` only).
+pub(crate) fn decode_rules_review(body: &[u8]) -> Option<Value> {
+    let unknown = body.strip_prefix(MAGIC)?;
+    let namespace = message(unknown, 2)
+        .and_then(|raw| message(raw, 2))
+        .and_then(|spec| message(spec, 1))
+        .map(String::from_utf8_lossy)
+        .unwrap_or_default();
+    Some(json!({"spec": {"namespace": namespace}}))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
