@@ -14,6 +14,10 @@ pub struct ApiConfig {
     pub bookmark_interval: Duration,
     /// How many lines of log are kept per pod; older lines are dropped.
     pub log_lines_per_pod: usize,
+    /// The longest a watch stays open (a shorter `timeoutSeconds` wins): the
+    /// API server ends watches after a while, and clients watch again from
+    /// the last version they saw, or relist on 410 Gone.
+    pub max_watch: Duration,
 }
 
 impl Default for ApiConfig {
@@ -23,6 +27,7 @@ impl Default for ApiConfig {
             watch_history: 10_000,
             bookmark_interval: Duration::from_secs(1),
             log_lines_per_pod: 100_000,
+            max_watch: Duration::from_secs(1800),
         }
     }
 }

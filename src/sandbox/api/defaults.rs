@@ -183,32 +183,38 @@ fn network_policy_spec(spec: &mut Map<String, Value>) {
     }
 }
 
-/// The selector on the controller uid (unless `manualSelector`), the labels
-/// copied from the template, and the template's controller labels.
+/// The selector on the controller uid and the template's controller labels
+/// (unless `manualSelector`), then, for a Job without labels, the template's
+/// labels (as the API server shows them on read).
 fn job_selector(job: &mut Value, name: &str, uid: &str) {
     let spec = child(object::ensure_map(job), "spec");
     let manual = spec.get("manualSelector").and_then(Value::as_bool) == Some(true);
-    let template_labels = child(child(child(spec, "template"), "metadata"), "labels").clone();
-    let job_labels = child(object::metadata_mut(job), "labels");
-    if job_labels.is_empty() {
-        job_labels.extend(template_labels);
+    if !manual {
+        spec.insert(
+            "selector".into(),
+            json!({"matchLabels": {"batch.kubernetes.io/controller-uid": uid}}),
+        );
+        let labels = child(child(child(spec, "template"), "metadata"), "labels");
+        for (key, value) in [
+            ("batch.kubernetes.io/controller-uid", uid),
+            ("batch.kubernetes.io/job-name", name),
+            ("controller-uid", uid),
+            ("job-name", name),
+        ] {
+            labels.insert(key.into(), json!(value));
+        }
     }
-    if manual {
-        return;
-    }
-    let spec = child(object::ensure_map(job), "spec");
-    spec.insert(
-        "selector".into(),
-        json!({"matchLabels": {"batch.kubernetes.io/controller-uid": uid}}),
-    );
-    let labels = child(child(child(spec, "template"), "metadata"), "labels");
-    for (key, value) in [
-        ("batch.kubernetes.io/controller-uid", uid),
-        ("batch.kubernetes.io/job-name", name),
-        ("controller-uid", uid),
-        ("job-name", name),
-    ] {
-        labels.insert(key.into(), json!(value));
+    let template_labels = job
+        .pointer("/spec/template/metadata/labels")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    let has_labels = job
+        .pointer("/metadata/labels")
+        .and_then(Value::as_object)
+        .is_some_and(|labels| !labels.is_empty());
+    if !has_labels && !template_labels.is_empty() {
+        object::metadata_mut(job).insert("labels".into(), Value::Object(template_labels));
     }
 }
 
@@ -229,7 +235,8 @@ mod tests {
             job["spec"]["template"]["metadata"]["labels"]["job-name"],
             "inv-1"
         );
-        assert_eq!(job["metadata"]["labels"], json!({"app": "agent"}));
+        assert_eq!(job["metadata"]["labels"]["app"], "agent");
+        assert_eq!(job["metadata"]["labels"]["job-name"], "inv-1");
         assert_eq!(job["spec"]["completions"], 1);
         assert!(job.get("status").is_none());
         assert_eq!(job["spec"]["parallelism"], 1);
