@@ -11,6 +11,8 @@
 use super::resource::{RESOURCES, ResourceType};
 use super::schemas::{self, Dialect};
 use serde_json::{Map, Value, json};
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock, PoisonError};
 
 /// The path key of a group version in the index, such as `apis/batch/v1`.
 fn key(group: &str, version: &str) -> String {
@@ -53,8 +55,14 @@ fn query_parameter(name: &str, dialect: Dialect) -> Value {
     }
 }
 
-fn operation(r: &ResourceType, dialect: Dialect, action: &str, parameters: &[&str]) -> Value {
-    let schema = json!({"$ref": dialect.reference(&schemas::definition_name(r))});
+fn operation(
+    r: &ResourceType,
+    definition: &str,
+    dialect: Dialect,
+    action: &str,
+    parameters: &[&str],
+) -> Value {
+    let schema = json!({"$ref": dialect.reference(definition)});
     let ok = match dialect {
         Dialect::V3 => {
             json!({"description": "OK", "content": {"application/json": {"schema": schema}}})
@@ -84,7 +92,10 @@ fn paths<'a>(
         } else {
             format!("{prefix}/{}", r.plural)
         };
-        let op = |action: &str, parameters: &[&str]| operation(r, dialect, action, parameters);
+        let definition = schemas::definition_name(r);
+        let op = |action: &str, parameters: &[&str]| {
+            operation(r, &definition, dialect, action, parameters)
+        };
         paths.insert(
             collection.clone(),
             json!({
@@ -110,8 +121,28 @@ fn info() -> Value {
     json!({"title": "Kubernetes", "version": "v1.33.0"})
 }
 
-/// `/openapi/v3/api/v1` or `/openapi/v3/apis/{group}/{version}`.
+/// `/openapi/v3/api/v1` or `/openapi/v3/apis/{group}/{version}` (built once:
+/// the served kinds never change while the process runs).
 pub(crate) fn document(group: &str, version: &str) -> Option<Value> {
+    static DOCUMENTS: OnceLock<Mutex<HashMap<(String, String), Value>>> = OnceLock::new();
+    let documents = DOCUMENTS.get_or_init(Mutex::default);
+    let key = (group.to_string(), version.to_string());
+    if let Some(document) = documents
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .get(&key)
+    {
+        return Some(document.clone());
+    }
+    let document = build_document(group, version)?;
+    documents
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .insert(key, document.clone());
+    Some(document)
+}
+
+fn build_document(group: &str, version: &str) -> Option<Value> {
     let kinds: Vec<&ResourceType> = RESOURCES
         .iter()
         .filter(|r| r.stored && r.group == group && r.version == version)
@@ -129,7 +160,18 @@ pub(crate) fn document(group: &str, version: &str) -> Option<Value> {
 
 /// `/openapi/v2`: one Swagger 2.0 document for every stored kind (kubectl
 /// reads it, as protobuf, to validate a `kind: List` before sending it).
-pub(crate) fn swagger() -> Value {
+pub(crate) fn swagger() -> &'static Value {
+    static SWAGGER: OnceLock<Value> = OnceLock::new();
+    SWAGGER.get_or_init(build_swagger)
+}
+
+/// [`swagger`] in gnostic's protobuf encoding.
+pub(crate) fn swagger_protobuf() -> &'static [u8] {
+    static ENCODED: OnceLock<Vec<u8>> = OnceLock::new();
+    ENCODED.get_or_init(|| super::gnostic::encode(swagger()))
+}
+
+fn build_swagger() -> Value {
     let kinds = || RESOURCES.iter().filter(|r| r.stored);
     json!({
         "swagger": "2.0",

@@ -135,9 +135,8 @@ fn discovery_reply(inner: &Inner, route: Route) -> Result<Response, StatusError>
 
 /// `/openapi/v2`: protobuf when asked for (as client-go always does), JSON otherwise.
 fn swagger_reply(accept: &str) -> Response {
-    let document = openapi::swagger();
     if accept.contains("protobuf") {
-        let body = gnostic::encode(&document);
+        let body = openapi::swagger_protobuf();
         return (
             StatusCode::OK,
             [(header::CONTENT_TYPE, gnostic::MEDIA_TYPE)],
@@ -145,7 +144,7 @@ fn swagger_reply(accept: &str) -> Response {
         )
             .into_response();
     }
-    json_value(&document)
+    json_value(openapi::swagger())
 }
 
 /// The RBAC verb of a request.
