@@ -158,6 +158,33 @@ async fn get_and_describe_show_objects_with_their_server_defaults() {
         .ok(&["get", "namespace", NS, "-o", "jsonpath={.status.phase}"])
         .await;
     assert_eq!(phase, "Active");
+
+    // Seeded objects (the sandbox's world) are defaulted like created ones.
+    k.server.seed(vec![
+        json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "seeded"}}),
+        json!({"apiVersion": "batch/v1", "kind": "Job",
+            "metadata": {"name": "peer", "namespace": "seeded"},
+            "spec": {"template": {"spec": {"restartPolicy": "Never",
+                "containers": [{"name": "agent", "image": "agent:latest"}]}}}}),
+    ]);
+    let phase = k
+        .ok(&[
+            "get",
+            "namespace",
+            "seeded",
+            "-o",
+            "jsonpath={.status.phase}",
+        ])
+        .await;
+    assert_eq!(phase, "Active");
+    let peer = k.json(&["get", "job", "peer", "-n", "seeded"]).await;
+    assert_eq!(peer["spec"]["completions"], 1);
+    assert_eq!(peer["spec"]["parallelism"], 1);
+    assert_eq!(
+        peer["spec"]["template"]["spec"]["containers"][0]["imagePullPolicy"],
+        "Always"
+    );
+    assert!(peer["spec"]["selector"]["matchLabels"].is_object());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -156,4 +156,20 @@ mod tests {
         assert_eq!(decode_review(b"{}"), None);
         assert!(decode_review(&[MAGIC, &[0x12, 0x7f][..]].concat()).is_some());
     }
+
+    #[test]
+    fn reads_a_rules_review_namespace() {
+        let spec = length_delimited(1, b"payments");
+        let raw = [length_delimited(1, b""), length_delimited(2, &spec)].concat();
+        let body = [MAGIC, &length_delimited(2, &raw)].concat();
+        assert_eq!(
+            decode_rules_review(&body),
+            Some(json!({"spec": {"namespace": "payments"}}))
+        );
+        assert_eq!(
+            decode_rules_review(MAGIC),
+            Some(json!({"spec": {"namespace": ""}}))
+        );
+        assert_eq!(decode_rules_review(b"{}"), None);
+    }
 }
