@@ -240,6 +240,19 @@ async fn apply_client_side_server_side_and_a_list_validated_by_openapi_v2() {
     assert_eq!(service["spec"]["type"], "ClusterIP");
     assert_eq!(service["spec"]["ports"][0]["targetPort"], 80);
 
+    // A single object: kubectl leaves validation to the server (fieldValidation=Strict).
+    let typo = deployment_yaml(3).replace("  replicas:", "  replicaz:");
+    let refused = k.fails(&["apply", "-f", "-"], &typo).await;
+    assert!(
+        refused.contains("strict decoding error: unknown field \"spec.replicaz\""),
+        "{refused}"
+    );
+    let typo = config_map
+        .replace("flags", "flags-2")
+        .replace("\ndata:", "\ndatta:");
+    let refused = k.fails(&["apply", "--server-side", "-f", "-"], &typo).await;
+    assert!(refused.contains("unknown field \"datta\""), "{refused}");
+
     let misspelt = list.replace("data:", "datta:");
     let refused = k.fails(&["apply", "-f", "-"], &misspelt).await;
     assert!(refused.contains("unknown field \"datta\""), "{refused}");

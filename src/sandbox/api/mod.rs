@@ -24,6 +24,7 @@ mod defaults;
 mod delete;
 mod discovery;
 mod error;
+mod field_validation;
 mod gc;
 mod gnostic;
 mod job_controller;

@@ -112,6 +112,14 @@ fn typed(generator: &mut SchemaGenerator, r: &ResourceType) -> Option<String> {
     referenced(&schema)
 }
 
+/// The definitions of a Kubernetes kind with a k8s-openapi schema, and the
+/// name of its own definition; `None` for other kinds.
+pub(crate) fn typed_definitions(r: &ResourceType) -> Option<(String, Map<String, Value>)> {
+    let mut generator = SchemaSettings::openapi3().into_generator();
+    let name = typed(&mut generator, r)?;
+    Some((name, generator.take_definitions(true)))
+}
+
 /// The CRD's `openAPIV3Schema` of a kubevigil kind.
 fn crd_schema(r: &ResourceType) -> Option<Value> {
     let crd = match (r.group, r.plural) {
