@@ -178,6 +178,7 @@ pub(crate) fn prepare_update(
             new
         }
     };
+    defaults::apply(resource, &mut result);
     let generation = old
         .pointer("/metadata/generation")
         .and_then(Value::as_i64)

@@ -20,6 +20,10 @@ pub struct ApiConfig {
     /// A crashing container's first restart back-off; it doubles with each
     /// restart up to 30 times this (10 s and 5 min, as the kubelet does).
     pub crash_backoff: Duration,
+    /// The longest a watch stays open (a shorter `timeoutSeconds` wins): the
+    /// API server ends watches after a while, and clients watch again from
+    /// the last version they saw, or relist on 410 Gone.
+    pub max_watch: Duration,
 }
 
 impl Default for ApiConfig {
@@ -31,6 +35,7 @@ impl Default for ApiConfig {
             log_lines_per_pod: 100_000,
             controller_interval: Duration::from_secs(1),
             crash_backoff: Duration::from_secs(10),
+            max_watch: Duration::from_secs(1800),
         }
     }
 }

@@ -18,7 +18,10 @@ pub(crate) fn create(call: &Call) -> Result<Response, StatusError> {
             "a collection across all namespaces",
         ));
     }
-    let mut object = admission::prepare_create(call.resource, namespace, call.body_object()?)?;
+    let body = call.body_object()?;
+    let directive = call.param("fieldValidation");
+    super::field_validation::check(call.resource, directive, None, &body)?;
+    let mut object = admission::prepare_create(call.resource, namespace, body)?;
     super::managed::stamp(call, None, &mut object, super::admission::Part::Main, false);
     if call.dry_run() {
         return Ok(call.reply_object(StatusCode::CREATED, &object));

@@ -25,17 +25,21 @@ mod defaults;
 mod delete;
 mod discovery;
 mod error;
+mod field_validation;
 mod gc;
+mod gnostic;
 mod job_controller;
 mod job_timers;
 mod kubeconfig;
 mod listener;
 mod logs;
 mod managed;
+mod metadata_validation;
 mod object;
 mod openapi;
 mod patch;
 mod path;
+mod pod_defaults;
 mod printers;
 mod protobuf;
 pub mod rbac;
@@ -45,6 +49,8 @@ mod resource;
 mod reviews;
 mod routes;
 mod scale;
+mod rules_review;
+mod schemas;
 mod selector;
 mod status;
 mod store;
@@ -260,6 +266,7 @@ impl ApiServer {
             if !metadata.contains_key("generation") {
                 metadata.insert("generation".into(), 1.into());
             }
+            defaults::on_seed(resource::get(id), &mut object);
             let namespace = object::namespace(&object).to_string();
             if namespaced {
                 state.ensure_namespace(&namespace);

@@ -1,12 +1,18 @@
-//! A minimal OpenAPI v3 discovery, enough for kubectl: `kubectl apply` and
-//! `kubectl create -f` validate against it. Each group version lists its
+//! The OpenAPI documents kubectl reads: `/openapi/v3` (one document per
+//! group version; `kubectl explain`, and `kubectl apply` asks it whether the
+//! server validates fields) and `/openapi/v2` (one Swagger 2.0 document;
+//! kubectl validates a `kind: List` against it, see [`super::gnostic`]). Each group version lists its
 //! object paths with operations tagged by `x-kubernetes-group-version-kind`;
 //! PATCH advertises the `fieldValidation` query parameter, so kubectl leaves
-//! validation to the server. The kubevigil kinds carry their CRD schemas.
+//! validation to the server. The schemas come from [`super::schemas`]: the
+//! Kubernetes kinds' own, the kubevigil kinds' CRD schemas, all with
+//! `apiVersion`, `kind` and `metadata` (so `kubectl explain` shows them).
 
 use super::resource::{RESOURCES, ResourceType};
-use crate::crds;
+use super::schemas::{self, Dialect};
 use serde_json::{Map, Value, json};
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock, PoisonError};
 
 /// The path key of a group version in the index, such as `apis/batch/v1`.
 fn key(group: &str, version: &str) -> String {
@@ -40,50 +46,103 @@ pub(crate) fn index() -> Value {
     json!({"paths": paths})
 }
 
-fn schema_name(r: &ResourceType) -> String {
-    let group = if r.group.is_empty() { "core" } else { r.group };
-    let reversed: Vec<&str> = group.split('.').rev().collect();
-    format!("{}.{}.{}", reversed.join("."), r.version, r.kind)
+fn query_parameter(name: &str, dialect: Dialect) -> Value {
+    match dialect {
+        Dialect::V3 => {
+            json!({"name": name, "in": "query", "schema": {"type": "string", "uniqueItems": true}})
+        }
+        Dialect::V2 => json!({"name": name, "in": "query", "type": "string", "uniqueItems": true}),
+    }
 }
 
-fn gvk(r: &ResourceType) -> Value {
-    json!({"group": r.group, "version": r.version, "kind": r.kind})
-}
-
-fn query_parameter(name: &str) -> Value {
-    json!({"name": name, "in": "query", "schema": {"type": "string", "uniqueItems": true}})
-}
-
-fn operation(r: &ResourceType, action: &str, parameters: &[&str]) -> Value {
+fn operation(
+    r: &ResourceType,
+    definition: &str,
+    dialect: Dialect,
+    action: &str,
+    parameters: &[&str],
+) -> Value {
+    let schema = json!({"$ref": dialect.reference(definition)});
+    let ok = match dialect {
+        Dialect::V3 => {
+            json!({"description": "OK", "content": {"application/json": {"schema": schema}}})
+        }
+        Dialect::V2 => json!({"description": "OK", "schema": schema}),
+    };
     json!({
         "operationId": format!("{action}{}", r.kind),
         "x-kubernetes-action": action,
-        "x-kubernetes-group-version-kind": gvk(r),
-        "parameters": parameters.iter().map(|p| query_parameter(p)).collect::<Vec<_>>(),
-        "responses": {"200": {"description": "OK", "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{}", schema_name(r))}}}}},
+        "x-kubernetes-group-version-kind": schemas::gvk(r),
+        "parameters": parameters.iter().map(|p| query_parameter(p, dialect)).collect::<Vec<_>>(),
+        "responses": {"200": ok},
     })
 }
 
-fn crd_schema(r: &ResourceType) -> Option<Value> {
-    let crd = match r.plural {
-        "actionproposals" if r.group == "kubevigil.io" => crds::action_proposal_crd(),
-        "trustpolicies" if r.group == "kubevigil.io" => crds::trust_policy_crd(),
-        "investigationtemplates" if r.group == "kubevigil.io" => crds::investigation_template_crd(),
-        _ => return None,
-    };
-    let schema = crd
-        .spec
-        .versions
-        .first()?
-        .schema
-        .as_ref()?
-        .open_api_v3_schema
-        .as_ref()?;
-    serde_json::to_value(schema).ok()
+/// The object paths of `kinds` and their operations.
+fn paths<'a>(
+    kinds: impl IntoIterator<Item = &'a ResourceType>,
+    dialect: Dialect,
+) -> Map<String, Value> {
+    let mut paths = Map::new();
+    let write_parameters = ["dryRun", "fieldManager", "fieldValidation"];
+    for r in kinds {
+        let prefix = format!("/{}", key(r.group, r.version));
+        let collection = if r.namespaced {
+            format!("{prefix}/namespaces/{{namespace}}/{}", r.plural)
+        } else {
+            format!("{prefix}/{}", r.plural)
+        };
+        let definition = schemas::definition_name(r);
+        let op = |action: &str, parameters: &[&str]| {
+            operation(r, &definition, dialect, action, parameters)
+        };
+        paths.insert(
+            collection.clone(),
+            json!({
+                "get": op("list", &["labelSelector", "fieldSelector", "limit", "continue", "watch"]),
+                "post": op("post", &write_parameters),
+            }),
+        );
+        paths.insert(
+            format!("{collection}/{{name}}"),
+            json!({
+                "get": op("get", &[]),
+                "put": op("put", &write_parameters),
+                "patch": op("patch", &["dryRun", "fieldManager", "fieldValidation", "force"]),
+                "delete": op("delete", &["dryRun", "propagationPolicy"]),
+            }),
+        );
+    }
+    paths
 }
 
-/// `/openapi/v3/api/v1` or `/openapi/v3/apis/{group}/{version}`.
+/// The title and version every document carries.
+fn info() -> Value {
+    json!({"title": "Kubernetes", "version": "v1.33.0"})
+}
+
+/// `/openapi/v3/api/v1` or `/openapi/v3/apis/{group}/{version}` (built once:
+/// the served kinds never change while the process runs).
 pub(crate) fn document(group: &str, version: &str) -> Option<Value> {
+    static DOCUMENTS: OnceLock<Mutex<HashMap<(String, String), Value>>> = OnceLock::new();
+    let documents = DOCUMENTS.get_or_init(Mutex::default);
+    let key = (group.to_string(), version.to_string());
+    if let Some(document) = documents
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .get(&key)
+    {
+        return Some(document.clone());
+    }
+    let document = build_document(group, version)?;
+    documents
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .insert(key, document.clone());
+    Some(document)
+}
+
+fn build_document(group: &str, version: &str) -> Option<Value> {
     let kinds: Vec<&ResourceType> = RESOURCES
         .iter()
         .filter(|r| r.stored && r.group == group && r.version == version)
@@ -91,42 +150,35 @@ pub(crate) fn document(group: &str, version: &str) -> Option<Value> {
     if kinds.is_empty() {
         return None;
     }
-    let mut paths = Map::new();
-    let mut schemas = Map::new();
-    let write_parameters = ["dryRun", "fieldManager", "fieldValidation"];
-    for r in kinds {
-        let prefix = format!("/{}", key(group, version));
-        let collection = if r.namespaced {
-            format!("{prefix}/namespaces/{{namespace}}/{}", r.plural)
-        } else {
-            format!("{prefix}/{}", r.plural)
-        };
-        paths.insert(
-            collection.clone(),
-            json!({
-                "get": operation(r, "list", &["labelSelector", "fieldSelector", "limit", "continue", "watch"]),
-                "post": operation(r, "post", &write_parameters),
-            }),
-        );
-        paths.insert(
-            format!("{collection}/{{name}}"),
-            json!({
-                "get": operation(r, "get", &[]),
-                "put": operation(r, "put", &write_parameters),
-                "patch": operation(r, "patch", &["dryRun", "fieldManager", "fieldValidation", "force"]),
-                "delete": operation(r, "delete", &["dryRun", "propagationPolicy"]),
-            }),
-        );
-        let mut schema = crd_schema(r).unwrap_or_else(|| json!({"type": "object"}));
-        schema["x-kubernetes-group-version-kind"] = json!([gvk(r)]);
-        schemas.insert(schema_name(r), schema);
-    }
     Some(json!({
         "openapi": "3.0.0",
-        "info": {"title": "Kubernetes", "version": "v1.33.0"},
-        "paths": paths,
-        "components": {"schemas": schemas},
+        "info": info(),
+        "paths": paths(kinds.iter().copied(), Dialect::V3),
+        "components": {"schemas": schemas::definitions(kinds.iter().copied(), Dialect::V3)},
     }))
+}
+
+/// `/openapi/v2`: one Swagger 2.0 document for every stored kind (kubectl
+/// reads it, as protobuf, to validate a `kind: List` before sending it).
+pub(crate) fn swagger() -> &'static Value {
+    static SWAGGER: OnceLock<Value> = OnceLock::new();
+    SWAGGER.get_or_init(build_swagger)
+}
+
+/// [`swagger`] in gnostic's protobuf encoding.
+pub(crate) fn swagger_protobuf() -> &'static [u8] {
+    static ENCODED: OnceLock<Vec<u8>> = OnceLock::new();
+    ENCODED.get_or_init(|| super::gnostic::encode(swagger()))
+}
+
+fn build_swagger() -> Value {
+    let kinds = || RESOURCES.iter().filter(|r| r.stored);
+    json!({
+        "swagger": "2.0",
+        "info": info(),
+        "paths": paths(kinds(), Dialect::V2),
+        "definitions": schemas::definitions(kinds(), Dialect::V2),
+    })
 }
 
 #[cfg(test)]
@@ -148,6 +200,26 @@ mod tests {
                 .get("apis/authentication.k8s.io/v1")
                 .is_none()
         );
+    }
+
+    #[test]
+    fn every_stored_kind_has_a_schema_with_type_meta_in_both_documents() {
+        let swagger = swagger();
+        for r in RESOURCES.iter().filter(|r| r.stored) {
+            let name = schemas::definition_name(r);
+            let v2 = &swagger["definitions"][&name];
+            assert_eq!(
+                v2["x-kubernetes-group-version-kind"][0]["kind"], r.kind,
+                "{name}"
+            );
+            let v3 = document(r.group, r.version).unwrap();
+            let schema = &v3["components"]["schemas"][&name];
+            for field in ["apiVersion", "kind", "metadata"] {
+                assert!(schema["properties"].get(field).is_some(), "{name}.{field}");
+            }
+        }
+        let encoded = swagger_protobuf();
+        assert!(encoded.len() > 10_000);
     }
 
     #[test]

@@ -17,6 +17,8 @@ pub(crate) enum Route {
     Group(String),
     /// `/api/v1` or `/apis/{group}/{version}`: the resource list.
     GroupVersion(String, String),
+    /// `/openapi/v2`: the Swagger 2.0 document.
+    OpenApiV2,
     /// `/openapi/v3`: the index of OpenAPI documents.
     OpenApiIndex,
     /// `/openapi/v3/api/v1` or `/openapi/v3/apis/{group}/{version}`.
@@ -52,6 +54,7 @@ pub(crate) fn parse(path: &str) -> Option<Route> {
             (*group).to_string(),
             (*version).to_string(),
         )),
+        ["openapi", "v2"] => Some(Route::OpenApiV2),
         ["openapi", "v3"] => Some(Route::OpenApiIndex),
         ["openapi", "v3", "api", "v1"] => Some(Route::OpenApi(String::new(), "v1".into())),
         ["openapi", "v3", "apis", group, version] => {

@@ -111,6 +111,17 @@ pub(crate) fn decode_review(body: &[u8]) -> Option<Value> {
     Some(json!({"spec": json_spec}))
 }
 
+/// A SelfSubjectRulesReview body as JSON (its `spec.namespace` only).
+pub(crate) fn decode_rules_review(body: &[u8]) -> Option<Value> {
+    let unknown = body.strip_prefix(MAGIC)?;
+    let namespace = message(unknown, 2)
+        .and_then(|raw| message(raw, 2))
+        .and_then(|spec| message(spec, 1))
+        .map(String::from_utf8_lossy)
+        .unwrap_or_default();
+    Some(json!({"spec": {"namespace": namespace}}))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -144,5 +155,21 @@ mod tests {
         );
         assert_eq!(decode_review(b"{}"), None);
         assert!(decode_review(&[MAGIC, &[0x12, 0x7f][..]].concat()).is_some());
+    }
+
+    #[test]
+    fn reads_a_rules_review_namespace() {
+        let spec = length_delimited(1, b"payments");
+        let raw = [length_delimited(1, b""), length_delimited(2, &spec)].concat();
+        let body = [MAGIC, &length_delimited(2, &raw)].concat();
+        assert_eq!(
+            decode_rules_review(&body),
+            Some(json!({"spec": {"namespace": "payments"}}))
+        );
+        assert_eq!(
+            decode_rules_review(MAGIC),
+            Some(json!({"spec": {"namespace": ""}}))
+        );
+        assert_eq!(decode_rules_review(b"{}"), None);
     }
 }

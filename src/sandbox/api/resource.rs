@@ -95,7 +95,7 @@ pub(crate) const PODS: ResourceId = 1;
 pub(crate) const JOBS: ResourceId = 4;
 
 /// Every resource the emulator serves.
-pub(crate) static RESOURCES: [ResourceType; 25] = [
+pub(crate) static RESOURCES: [ResourceType; 26] = [
     ResourceType {
         short_names: &["ns"],
         ..stored(
@@ -192,6 +192,12 @@ pub(crate) static RESOURCES: [ResourceType; 25] = [
         "selfsubjectaccessreviews",
         "selfsubjectaccessreview",
         "SelfSubjectAccessReview",
+    ),
+    review(
+        "authorization.k8s.io",
+        "selfsubjectrulesreviews",
+        "selfsubjectrulesreview",
+        "SelfSubjectRulesReview",
     ),
     // What the governor's manifests (assets/deploy/) are made of, stored as
     // given: nothing runs them, but `kubectl apply --dry-run=server` checks them.

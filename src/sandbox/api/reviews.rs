@@ -1,5 +1,6 @@
-//! SelfSubjectReview (who am I) and SelfSubjectAccessReview (may I), answered
-//! with the same rules that guard every request.
+//! SelfSubjectReview (who am I), SelfSubjectAccessReview (may I) and
+//! SelfSubjectRulesReview (what may I), answered with the same rules that
+//! guard every request.
 
 use super::auth::Attributes;
 use super::call::{Call, json_reply};
@@ -10,7 +11,13 @@ use serde_json::{Value, json};
 
 /// POST of a review resource.
 pub(crate) fn create(call: &Call) -> Result<Response, StatusError> {
-    let mut review = call.body_object()?;
+    let rules_review = call.resource.plural == "selfsubjectrulesreviews";
+    let mut review = if rules_review && call.content_type.contains("protobuf") {
+        super::protobuf::decode_rules_review(&call.body)
+            .ok_or_else(|| StatusError::bad_request("malformed protobuf review"))?
+    } else {
+        call.body_object()?
+    };
     if !review.is_object() {
         return Err(StatusError::bad_request("the body must be a JSON object"));
     }
@@ -45,6 +52,13 @@ pub(crate) fn create(call: &Call) -> Result<Response, StatusError> {
                 ""
             };
             review["status"] = json!({"allowed": allowed, "reason": reason});
+        }
+        "selfsubjectrulesreviews" => {
+            let namespace = review
+                .pointer("/spec/namespace")
+                .and_then(Value::as_str)
+                .unwrap_or("");
+            review["status"] = super::rules_review::status(&call.user, namespace);
         }
         _ => return Err(StatusError::no_route()),
     }

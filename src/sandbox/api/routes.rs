@@ -7,7 +7,9 @@ use super::path::{self, ResourcePath, Route};
 use super::representation;
 use super::resource;
 use super::status::StatusError;
-use super::{create, delete, discovery, logs, openapi, read, reviews, scale, watch, write};
+use super::{
+    create, delete, discovery, gnostic, logs, openapi, read, reviews, scale, watch, write,
+};
 use axum::Router;
 use axum::extract::{Request, State};
 use axum::response::{IntoResponse, Response};
@@ -70,6 +72,9 @@ async fn route(inner: Arc<Inner>, request: Request) -> Result<Response, StatusEr
                     "discovery documents",
                 ));
             }
+            if discovery_route == Route::OpenApiV2 {
+                return Ok(swagger_reply(&header_text(&request, header::ACCEPT)));
+            }
             return discovery_reply(&inner, discovery_route);
         }
     };
@@ -126,9 +131,25 @@ fn discovery_reply(inner: &Inner, route: Route) -> Result<Response, StatusError>
         Route::OpenApi(group, version) => {
             openapi::document(&group, &version).ok_or_else(StatusError::no_route)?
         }
-        Route::Health | Route::Resource(_) => return Err(StatusError::no_route()),
+        Route::Health | Route::Resource(_) | Route::OpenApiV2 => {
+            return Err(StatusError::no_route());
+        }
     };
     Ok(json_value(&document))
+}
+
+/// `/openapi/v2`: protobuf when asked for (as client-go always does), JSON otherwise.
+fn swagger_reply(accept: &str) -> Response {
+    if accept.contains("protobuf") {
+        let body = openapi::swagger_protobuf();
+        return (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, gnostic::MEDIA_TYPE)],
+            body,
+        )
+            .into_response();
+    }
+    json_value(openapi::swagger())
 }
 
 /// The RBAC verb of a request.

@@ -1,12 +1,35 @@
-//! What the CRDs' schemas and validation rules would refuse, for the two
-//! kubevigil kinds: objects that do not decode as the contract types, an
+//! What the API server refuses with 422 Invalid: for every kind, labels and
+//! annotations that break the API server's rules (see
+//! [`super::metadata_validation`]); for the kubevigil kinds, what the CRDs'
+//! schemas and validation rules would refuse: objects that do not decode as
+//! the contract types (the cause names the field, such as `spec.risk`), an
 //! ActionProposal whose spec changes or whose decisions shrink, and a
 //! TrustPolicy not named `default` or asking for other than 1 or 2 approvals.
 
 use super::resource::ResourceType;
 use super::status::StatusError;
 use crate::domain::{ActionProposal, TrustPolicy};
+use serde::de::DeserializeOwned;
 use serde_json::Value;
+
+/// Decodes `object` as `T`; on failure, the path of the offending field
+/// (`spec.risk`, or `spec.action` for a missing `action`) and why.
+fn decode<T: DeserializeOwned>(object: &Value) -> Result<T, (String, String)> {
+    serde_path_to_error::deserialize::<_, T>(object.clone()).map_err(|error| {
+        let path = error.path().to_string();
+        let inner = error.into_inner().to_string();
+        let missing = inner
+            .strip_prefix("missing field `")
+            .and_then(|rest| rest.split('`').next());
+        let field = match (path.as_str(), missing) {
+            (".", Some(missing)) => missing.to_string(),
+            (".", None) => "metadata".to_string(),
+            (path, Some(missing)) => format!("{path}.{missing}"),
+            (path, None) => path.to_string(),
+        };
+        (field, inner)
+    })
+}
 
 /// Checks a new object (and the old one, on update) of a kubevigil kind.
 pub(crate) fn validate(
@@ -16,10 +39,12 @@ pub(crate) fn validate(
 ) -> Result<(), StatusError> {
     let name = super::object::name(new);
     let invalid = |field: &str, why: String| StatusError::invalid(resource, name, field, why);
+    super::metadata_validation::validate(new).map_err(|e| invalid(e.field, e.detail))?;
+    let undecodable =
+        |(field, why): (String, String)| invalid(&field, format!("Invalid value: {why}"));
     match (resource.group, resource.plural) {
         ("kubevigil.io", "actionproposals") => {
-            serde_json::from_value::<ActionProposal>(new.clone())
-                .map_err(|e| invalid("<nil>", format!("Invalid value: {e}")))?;
+            decode::<ActionProposal>(new).map_err(undecodable)?;
             let Some(old) = old else {
                 return Ok(());
             };
@@ -43,11 +68,10 @@ pub(crate) fn validate(
             Ok(())
         }
         ("kubevigil.io", "trustpolicies") => {
-            serde_json::from_value::<TrustPolicy>(new.clone())
-                .map_err(|e| invalid("<nil>", format!("Invalid value: {e}")))?;
+            decode::<TrustPolicy>(new).map_err(undecodable)?;
             if name != crate::domain::policy::POLICY_NAME {
                 return Err(invalid(
-                    "<nil>",
+                    "metadata.name",
                     "Invalid value: \"object\": a TrustPolicy must be named default (there is one per namespace)".into(),
                 ));
             }
@@ -100,7 +124,15 @@ mod tests {
         assert!(validate(proposals, Some(&proposal()), &shrunk).is_err());
         let mut nonsense = proposal();
         nonsense["spec"]["risk"] = json!("apocalyptic");
-        assert!(validate(proposals, None, &nonsense).is_err());
+        let error = validate(proposals, None, &nonsense).unwrap_err();
+        assert_eq!(error.details.unwrap()["causes"][0]["field"], "spec.risk");
+        let mut labelled = proposal();
+        labelled["metadata"]["labels"] = json!({"team": "pay\u{1b}ments"});
+        let error = validate(proposals, None, &labelled).unwrap_err();
+        assert_eq!(
+            error.details.unwrap()["causes"][0]["field"],
+            "metadata.labels"
+        );
     }
 
     #[test]
@@ -112,7 +144,11 @@ mod tests {
                 "spec": {"phase": "LimitedWrite", "requiredApprovals": approvals}})
         };
         assert!(validate(policies, None, &policy("default", 2)).is_ok());
-        assert!(validate(policies, None, &policy("other", 2)).is_err());
+        let error = validate(policies, None, &policy("other", 2)).unwrap_err();
+        assert_eq!(
+            error.details.unwrap()["causes"][0]["field"],
+            "metadata.name"
+        );
         let error = validate(policies, None, &policy("default", 5)).unwrap_err();
         assert_eq!(
             error.details.unwrap()["causes"][0]["field"],

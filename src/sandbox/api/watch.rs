@@ -16,9 +16,6 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{broadcast, mpsc};
 
-/// A watch without `timeoutSeconds` ends after this long.
-const DEFAULT_TIMEOUT: Duration = Duration::from_secs(1800);
-
 /// Where the watch starts.
 enum Start {
     /// Synthetic ADDED events for what exists now, then changes after `revision`.
@@ -57,7 +54,9 @@ pub(crate) fn watch(call: &Call) -> Result<Response, StatusError> {
     let timeout = call
         .number("timeoutSeconds")?
         .filter(|t| *t > 0)
-        .map_or(DEFAULT_TIMEOUT, |t| Duration::from_secs(t.unsigned_abs()));
+        .map_or(call.inner.config.max_watch, |t| {
+            Duration::from_secs(t.unsigned_abs()).min(call.inner.config.max_watch)
+        });
     let start = {
         let state = call.inner.store.read();
         if requested.is_empty() || requested == "0" || send_initial {

@@ -46,6 +46,12 @@ pub(crate) fn update(call: &Call) -> Result<Response, StatusError> {
         .get(call.path.resource, &key)
         .cloned()
         .ok_or_else(|| StatusError::not_found(call.resource, &key.name))?;
+    super::field_validation::check(
+        call.resource,
+        call.param("fieldValidation"),
+        Some(&old),
+        &sent,
+    )?;
     let mut new = admission::prepare_update(call.resource, &key, &old, sent, part)?;
     stamp_if_changed(call, &old, &mut new, part, false);
     let stored = if call.dry_run() {
@@ -90,6 +96,12 @@ pub(crate) fn patch(call: &Call) -> Result<Response, StatusError> {
     };
     let patched = patch::apply(&old, &body)
         .map_err(|failure| StatusError::invalid(call.resource, &key.name, "", failure.0))?;
+    super::field_validation::check(
+        call.resource,
+        call.param("fieldValidation"),
+        Some(&old),
+        &patched,
+    )?;
     let mut new = admission::prepare_update(call.resource, &key, &old, patched, part)?;
     let apply = matches!(kind, PatchKind::Apply);
     stamp_if_changed(call, &old, &mut new, part, apply);
@@ -108,6 +120,7 @@ fn apply_create(
     key: &ObjectKey,
     mut applied: Value,
 ) -> Result<Response, StatusError> {
+    super::field_validation::check(call.resource, call.param("fieldValidation"), None, &applied)?;
     object::metadata_mut(&mut applied).insert("name".into(), key.name.clone().into());
     let mut object = admission::prepare_create(call.resource, &key.namespace, applied)?;
     super::managed::stamp(call, None, &mut object, Part::Main, true);
