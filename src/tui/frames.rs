@@ -59,7 +59,10 @@ impl<W: Write> FrameWriter<W> {
     ) -> io::Result<()> {
         crossterm::queue!(self.terminal.backend_mut(), BeginSynchronizedUpdate)?;
         self.scroll.before_draw(&mut self.terminal, table)?;
-        let frame = self.terminal.draw(render)?;
+        let frame = self.terminal.draw(|frame| {
+            render(frame);
+            fit_to_right_edge(frame.buffer_mut());
+        })?;
         self.scroll.after_draw(frame.buffer, table);
         crossterm::execute!(self.terminal.backend_mut(), EndSynchronizedUpdate)?;
         Ok(())
@@ -68,5 +71,22 @@ impl<W: Write> FrameWriter<W> {
     /// The terminal (to show the cursor on the way out).
     pub fn terminal_mut(&mut self) -> &mut Terminal<CrosstermBackend<ConsoleOutput<W>>> {
         &mut self.terminal
+    }
+}
+
+/// Blanks every symbol too wide for the columns left before the frame's
+/// right edge (a wide character placed in the last column): a terminal
+/// cannot draw it there, and would wrap it or drop it, so the console's grid
+/// and the terminal's would disagree.
+pub fn fit_to_right_edge(buffer: &mut ratatui::buffer::Buffer) {
+    let area = buffer.area;
+    let Some(last) = area.right().checked_sub(1) else {
+        return;
+    };
+    for y in area.top()..area.bottom() {
+        let cell = &mut buffer[(last, y)];
+        if unicode_width::UnicodeWidthStr::width(cell.symbol()) > 1 {
+            cell.set_symbol(" ");
+        }
     }
 }

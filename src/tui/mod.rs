@@ -9,7 +9,7 @@ mod output;
 mod scroll;
 mod signals;
 
-pub use frames::FrameWriter;
+pub use frames::{FrameWriter, fit_to_right_edge};
 pub use guard::{TerminalGuard, require_terminal, restore};
 pub use input::spawn_input;
 pub use output::{ConsoleOutput, MuteSwitch};
