@@ -1,4 +1,6 @@
-//! The library's one error type, and what a failed Kubernetes call means in words.
+//! The library's one error type, and what a failed Kubernetes call means in
+//! words. [`KubeconfigError`] lives here, under [`Error`], and `config`
+//! (which reads the kubeconfig) re-exports it.
 
 use thiserror::Error;
 
@@ -29,7 +31,7 @@ pub enum Error {
     },
     /// No kubeconfig could be read.
     #[error(transparent)]
-    Kubeconfig(#[from] crate::config::KubeconfigError),
+    Kubeconfig(#[from] KubeconfigError),
     /// The cluster could not be used (unreachable, credentials rejected, not
     /// Kubernetes, forbidden), said for the operator, with what to try.
     #[error("{message}")]
@@ -64,7 +66,7 @@ impl Error {
                 "run it in a terminal (over ssh: ssh -t); `kubevigil audit export` works without one"
                     .into(),
             ),
-            Error::Kubeconfig(crate::config::KubeconfigError::Missing(_)) => Some(
+            Error::Kubeconfig(KubeconfigError::Missing(_)) => Some(
                 "pass --kubeconfig FILE or set KUBECONFIG; `kubevigil demo` needs no cluster".into(),
             ),
             _ => None,
@@ -226,6 +228,22 @@ fn transport_cause(error: &kube::Error) -> KubeCause {
     } else {
         KubeCause::Other(clean(&innermost))
     }
+}
+
+/// Why no kubeconfig could be read.
+#[derive(Debug, Error)]
+pub enum KubeconfigError {
+    /// None of the files exists.
+    #[error("no kubeconfig found: {0}")]
+    Missing(String),
+    /// A file exists but could not be read or parsed, or files do not merge.
+    #[error("kubeconfig {path}: {message}")]
+    Unreadable {
+        /// The file (or the files, for a merge that failed).
+        path: String,
+        /// kube's reason.
+        message: String,
+    },
 }
 
 #[cfg(test)]

@@ -4,13 +4,13 @@
 //! the kubeconfig, layers per-context settings from the config file, and starts
 //! the pieces. Terminal handling stays in [`crate::app`].
 
-use crate::app::{ConsoleOptions, run_console};
 use crate::cli::{
     ClusterArgs, ConsoleArgs, DemoArgs, ExportFormat, GovernorArgs, ScopeArgs, ServeArgs,
     TranscriptFormat,
 };
 use crate::config::kubeconfig::{context_namespace, context_server, context_user};
 use crate::config::{KubeconfigFiles, LoadedConfig, NamespaceScope};
+use crate::console::{ConsoleOptions, run_console};
 use crate::error::KubeCause;
 use crate::sandbox::Sandbox;
 use crate::{Error, Result};

@@ -3,7 +3,7 @@
 //!
 //! The library holds everything but the process edge (`main.rs`): the agent
 //! contract ([`domain`]), the text sanitizer ([`sanitize`]), the console
-//! ([`app`], [`ui`], [`tui`], [`cluster`], [`config`]) and the embedded
+//! ([`app`], [`ui`], [`tui`], [`console`], [`cluster`], [`config`]) and the embedded
 //! sandbox ([`sandbox`]).
 
 #![warn(missing_docs)]
@@ -13,6 +13,7 @@ pub mod audit;
 pub mod cli;
 pub mod cluster;
 pub mod config;
+pub mod console;
 pub mod crds;
 pub mod decide;
 pub mod domain;

@@ -160,7 +160,7 @@ fn the_header_names_the_server_the_cause_and_when_it_began() {
     ] {
         let state = failing(160, 48, cause);
         let screen = text(&draw(&state));
-        let began = kubevigil::ui::format::clock(at(-30), &state.time_zone);
+        let began = kubevigil::app::geometry::format::clock(at(-30), &state.time_zone);
         assert!(screen.contains("@ 10.0.0.1:6443"), "{screen}");
         assert!(
             screen.contains(&format!("⟳ {cause} · since {began} · data stale")),
@@ -234,7 +234,7 @@ fn a_401_reads_the_kubeconfig_again_and_says_when_that_did_not_help() {
     assert!(
         screen.contains(&format!(
             "⟳ {REJECTED} · since {} · kubeconfig re-read, still rejected",
-            kubevigil::ui::format::clock(at(0), &state.time_zone)
+            kubevigil::app::geometry::format::clock(at(0), &state.time_zone)
         )),
         "{screen}"
     );

@@ -165,7 +165,7 @@ fn scrolled_through(state: &mut State) -> Vec<String> {
             return rows;
         };
         let screen = text(&draw(state));
-        let area = kubevigil::ui::layout::proposal_text_area(state);
+        let area = kubevigil::app::geometry::layout::proposal_text_area(state);
         let text_rows: Vec<&str> = screen
             .lines()
             .skip(usize::from(area.y))
@@ -378,7 +378,7 @@ fn a_second_approver_sees_the_edited_action_who_edited_it_and_the_diff() {
 fn the_approvals_count_only_approvals_of_the_action_that_runs() {
     let (record, _, _) = edited();
     assert_eq!(
-        kubevigil::ui::approvals::approvals_progress(&record),
+        kubevigil::app::geometry::focus::approvals_progress(&record),
         "1 of 2"
     );
 }

@@ -325,7 +325,7 @@ fn approving(columns: u16, rows: u16, object: &ActionProposal) -> State {
 /// Scrolls the open dialog to its end with space (at most 500 pages).
 fn scroll_to_the_end(state: &mut State) {
     for _ in 0..500 {
-        let Some(geometry) = kubevigil::ui::confirm::geometry(state) else {
+        let Some(geometry) = kubevigil::app::geometry::dialog::geometry(state) else {
             return;
         };
         let offset = match &state.decisions.modal {
@@ -480,7 +480,7 @@ mod every_operation_in_the_dialog {
     fn scrolled_through(state: &mut State) -> Vec<String> {
         let mut rows: Vec<Option<String>> = Vec::new();
         for _ in 0..2000 {
-            let geometry = kubevigil::ui::confirm::geometry(state).expect("a dialog");
+            let geometry = kubevigil::app::geometry::dialog::geometry(state).expect("a dialog");
             assert!(!geometry.too_small, "the dialog fits");
             rows.resize(geometry.body_rows, None);
             let offset = match &state.decisions.modal {
@@ -568,7 +568,7 @@ mod every_operation_in_the_dialog {
                 prop_assert!(all.contains(&needle), "operation {} ({}) not in:\n{}", i + 1, needle, all);
             }
             let fits = rows.len()
-                == kubevigil::ui::confirm::geometry(&state).map_or(0, |g| g.view_rows);
+                == kubevigil::app::geometry::dialog::geometry(&state).map_or(0, |g| g.view_rows);
             prop_assert_eq!(approves(&early), fits);
             let sent = press(&mut state, KeyCode::Char('y'));
             prop_assert!(approves(&sent), "y approves once scrolled through");

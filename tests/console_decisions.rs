@@ -220,7 +220,7 @@ fn read_only_mode_removes_every_write_key() {
         state.decisions.modal.is_none(),
         "kill and halt are gone too"
     );
-    let help: String = kubevigil::ui::help::lines(&state)
+    let help: String = kubevigil::app::geometry::help::lines(&state)
         .iter()
         .map(|l| l.to_string())
         .collect::<Vec<_>>()

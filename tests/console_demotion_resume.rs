@@ -235,14 +235,14 @@ fn read_only_mode_has_no_resume_and_help_lists_the_key() {
     assert!(state.decisions.modal.is_none());
 
     let mut state = world(160, 48);
-    let help: String = kubevigil::ui::help::lines(&state)
+    let help: String = kubevigil::app::geometry::help::lines(&state)
         .iter()
         .map(|l| l.to_string())
         .collect::<Vec<_>>()
         .join("\n");
     assert!(help.contains("resume a halted namespace"), "{help}");
     update(&mut state, Action::RunCommandLine("investigations".into()));
-    let help: String = kubevigil::ui::help::lines(&state)
+    let help: String = kubevigil::app::geometry::help::lines(&state)
         .iter()
         .map(|l| l.to_string())
         .collect::<Vec<_>>()

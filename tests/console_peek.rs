@@ -47,7 +47,7 @@ fn peeked(effects: &[Effect]) -> Vec<String> {
 }
 
 fn visible(state: &State) -> Vec<String> {
-    let page = kubevigil::ui::layout::table_page(state);
+    let page = kubevigil::app::geometry::layout::table_page(state);
     state
         .table
         .slice(state.table.offset, page)

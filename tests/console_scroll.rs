@@ -62,9 +62,10 @@ impl Screen {
     /// Draws `state`; returns the bytes written.
     fn draw(&mut self, state: &State) -> usize {
         self.frames
-            .draw(kubevigil::ui::layout::table_position(state), |frame| {
-                kubevigil::ui::view(state, frame)
-            })
+            .draw(
+                kubevigil::app::geometry::layout::table_position(state),
+                |frame| kubevigil::ui::view(state, frame),
+            )
             .expect("a frame");
         let written = self.bytes.take();
         self.emulator.process(&written);

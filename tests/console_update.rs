@@ -393,7 +393,7 @@ fn the_command_line_completes_commands_namespaces_and_contexts() {
         .unwrap_or(0);
     assert_eq!(
         listed,
-        kubevigil::app::update::COMMANDS.len(),
+        kubevigil::app::command::COMMANDS.len(),
         "every command is offered"
     );
     press(&mut state, KeyCode::Char('n'));

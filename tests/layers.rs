@@ -10,7 +10,11 @@
 //! | 2 services | `config`, `cluster`, `vault`, `audit`, `policy`, `decide`, `governor`, `launcher`, `crds`, `transcript` |
 //! | 3 console state machine, sandbox | `app`, `sandbox` (neither names the other) |
 //! | 4 drawing | `ui` |
-//! | 5 edge | `tui`, `cli`, `launch`, `main`, `lib` |
+//! | 5 edge | `console`, `tui`, `cli`, `launch`, `main`, `lib` |
+//!
+//! Inside `app`, `app::geometry` (where things go and how many rows they
+//! take, shared by `update` and `ui`) draws nothing and never names
+//! `app::update`: [`geometry_draws_nothing`] checks it.
 //!
 //! Test code (`#[cfg(test)]` modules, inline or in their own file) is left
 //! out: a unit test may use the sandbox as a fixture, as an integration test
@@ -41,6 +45,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("app", 3),
     ("sandbox", 3),
     ("ui", 4),
+    ("console", 5),
     ("tui", 5),
     ("cli", 5),
     ("launch", 5),
@@ -305,34 +310,6 @@ fn balanced(text: &str) -> bool {
     close >= open
 }
 
-/// The upward imports left when this rule was introduced (issue #15, not
-/// finished): `(file, the higher module it names)`. The list may only
-/// shrink: a new upward import anywhere fails the test, and so does an entry
-/// here that no longer occurs. What remains is the console's state machine
-/// measuring the screen through `ui` (layout arithmetic still to move into a
-/// geometry module both share), the runtime loop that belongs in `tui`, the
-/// table's scroll position type, and the kubeconfig error inside
-/// `crate::Error`.
-const KNOWN_UPWARD: &[(&str, &str)] = &[
-    ("src/app/runtime/effects.rs", "ui"),
-    ("src/app/runtime/mod.rs", "tui"),
-    ("src/app/runtime/mod.rs", "ui"),
-    ("src/app/state/rights.rs", "ui"),
-    ("src/app/update/clock.rs", "ui"),
-    ("src/app/update/commands.rs", "ui"),
-    ("src/app/update/data.rs", "ui"),
-    ("src/app/update/decision_modal.rs", "ui"),
-    ("src/app/update/decisions.rs", "ui"),
-    ("src/app/update/input.rs", "ui"),
-    ("src/app/update/mod.rs", "ui"),
-    ("src/app/update/peek.rs", "ui"),
-    ("src/app/update/policies.rs", "ui"),
-    ("src/app/update/scroll.rs", "ui"),
-    ("src/app/update/stream.rs", "ui"),
-    ("src/error.rs", "config"),
-    ("src/ui/layout.rs", "tui"),
-];
-
 #[test]
 fn lower_layers_never_import_higher_ones() {
     let files = rust_files(&src());
@@ -340,7 +317,6 @@ fn lower_layers_never_import_higher_ones() {
     let reexports = root_reexports();
     let mut unknown = BTreeSet::new();
     let mut violations = Vec::new();
-    let mut still_known = BTreeSet::new();
     for file in files.iter().filter(|f| !tests.contains(*f)) {
         let from = module_of(file);
         let Some(from_layer) = layer_of(&from) else {
@@ -361,20 +337,6 @@ fn lower_layers_never_import_higher_ones() {
             };
             let apart = APART.contains(&(from.as_str(), reference.module.as_str()));
             if to_layer > from_layer || apart {
-                let relative = reference
-                    .file
-                    .strip_prefix(env!("CARGO_MANIFEST_DIR"))
-                    .unwrap_or(&reference.file)
-                    .display()
-                    .to_string();
-                let relative = relative.trim_start_matches('/').to_string();
-                if let Some(known) = KNOWN_UPWARD
-                    .iter()
-                    .find(|(file, module)| *file == relative && *module == reference.module)
-                {
-                    still_known.insert(*known);
-                    continue;
-                }
                 violations.push(format!(
                     "{}:{}: `{from}` (layer {from_layer}) imports `{}` (layer {to_layer}): {}",
                     reference
@@ -392,15 +354,6 @@ fn lower_layers_never_import_higher_ones() {
     assert!(
         unknown.is_empty(),
         "modules with no layer (add them to LAYERS in tests/layers.rs and to docs/architecture.md): {unknown:?}"
-    );
-    let fixed: Vec<_> = KNOWN_UPWARD
-        .iter()
-        .filter(|known| !still_known.contains(*known))
-        .collect();
-    assert!(
-        fixed.is_empty(),
-        "these no longer import a higher layer: take them out of KNOWN_UPWARD in tests/layers.rs \
-         so they cannot come back: {fixed:?}"
     );
     assert!(
         violations.is_empty(),
@@ -426,4 +379,45 @@ fn the_scanner_reads_groups_paths_and_skips_tests_and_comments() {
     assert_eq!(kept[0], "use crate::domain;");
     assert!(kept[1..5].iter().all(String::is_empty), "{kept:?}");
     assert_eq!(kept[5], "use crate::app;");
+}
+
+/// `app::geometry` lays out and measures for `update` and `ui` alike: it
+/// renders no widget into a frame, and it never names `update` (which uses
+/// it), `ui` or the terminal.
+#[test]
+fn geometry_draws_nothing() {
+    let files = rust_files(&src().join("app").join("geometry"));
+    assert!(!files.is_empty(), "src/app/geometry/ is there");
+    let tests = test_module_files(&files);
+    let mut found = Vec::new();
+    for file in files.iter().filter(|f| !tests.contains(*f)) {
+        let text = fs::read_to_string(file).expect("readable");
+        for (index, line) in without_tests(&text).iter().enumerate() {
+            let code = strip_comment(line);
+            for banned in [
+                "crate::app::update",
+                "crate::ui",
+                "crate::tui",
+                "crate::console",
+                "Frame",
+                "render_widget",
+            ] {
+                if code.contains(banned) {
+                    found.push(format!(
+                        "{}:{}: {}",
+                        file.strip_prefix(env!("CARGO_MANIFEST_DIR"))
+                            .unwrap_or(file)
+                            .display(),
+                        index + 1,
+                        code.trim()
+                    ));
+                }
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "app::geometry draws nothing and never names update, ui or the terminal:\n{}",
+        found.join("\n")
+    );
 }

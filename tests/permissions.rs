@@ -106,7 +106,7 @@ fn help_names_the_right_a_withheld_key_lacks() {
     for ns in ["kubevigil-agents", "payments"] {
         answer(&mut state, ns, every(false));
     }
-    let help = kubevigil::ui::help::lines(&state)
+    let help = kubevigil::app::geometry::help::lines(&state)
         .iter()
         .map(|l| l.to_string())
         .collect::<Vec<_>>()

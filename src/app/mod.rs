@@ -1,5 +1,6 @@
-//! The console state machine: state, actions, update, keymap, and the
-//! runtime loop that connects them to the terminal and the cluster.
+//! The console state machine: state, actions, update, keymap. The runtime
+//! loop that connects them to the terminal and the cluster is
+//! [`crate::console`]; the drawing is [`crate::ui`].
 //!
 //! One event funnel: every source (terminal input, kube watchers, log
 //! streams, timers, the highlighter) is a task sending [`Action`]s into one
@@ -11,8 +12,8 @@ pub mod action;
 pub mod command;
 pub mod effect;
 pub mod fixtures;
+pub mod geometry;
 pub mod keymap;
-mod runtime;
 pub mod state;
 pub mod update;
 
@@ -21,45 +22,3 @@ pub use command::Command;
 pub use effect::Effect;
 pub use state::State;
 pub use update::update;
-
-use crate::config::LoadedConfig;
-
-/// What the console needs to run.
-pub struct ConsoleOptions {
-    /// A client for the current kube context.
-    pub client: kube::Client,
-    /// The current kube context's name.
-    pub context: String,
-    /// The kubeconfig, for `:ctx NAME` switching.
-    pub kubeconfig: Option<kube::config::Kubeconfig>,
-    /// Where the kubeconfig was read from: `:ctx` reads these files again
-    /// (`None`: switch within [`ConsoleOptions::kubeconfig`] as it is).
-    pub kubeconfig_files: Option<crate::config::KubeconfigFiles>,
-    /// The kubeconfig's user, shown (as unverified) when SelfSubjectReview is unavailable.
-    pub kubeconfig_user: Option<String>,
-    /// Watch only this namespace (`None`: all namespaces).
-    pub namespace: Option<String>,
-    /// Read-only mode.
-    pub readonly: bool,
-    /// The configuration, with its warnings.
-    pub config: LoadedConfig,
-    /// Vault settings already known (the sandbox's OpenBao); `None` finds Vault
-    /// as the Vault CLI does, from the environment and the config file.
-    pub vault: Option<crate::vault::VaultSettings>,
-}
-
-impl std::fmt::Debug for ConsoleOptions {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ConsoleOptions")
-            .field("context", &self.context)
-            .field("namespace", &self.namespace)
-            .field("readonly", &self.readonly)
-            .finish_non_exhaustive()
-    }
-}
-
-/// Runs the console until the operator quits, a signal arrives or the
-/// terminal goes away. The terminal is restored in every case.
-pub async fn run_console(options: ConsoleOptions) -> crate::Result<()> {
-    runtime::run(options).await
-}

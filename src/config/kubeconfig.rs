@@ -11,23 +11,8 @@
 use kube::config::Kubeconfig;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
-use thiserror::Error;
 
-/// Why no kubeconfig could be read.
-#[derive(Debug, Error)]
-pub enum KubeconfigError {
-    /// None of the files exists.
-    #[error("no kubeconfig found: {0}")]
-    Missing(String),
-    /// A file exists but could not be read or parsed, or files do not merge.
-    #[error("kubeconfig {path}: {message}")]
-    Unreadable {
-        /// The file (or the files, for a merge that failed).
-        path: String,
-        /// kube's reason.
-        message: String,
-    },
-}
+pub use crate::error::KubeconfigError;
 
 /// Where the kubeconfig comes from: the files, in order, that are read and merged.
 #[derive(Debug, Clone, PartialEq, Eq)]

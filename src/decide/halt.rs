@@ -6,6 +6,7 @@ use super::record::{Note, record_elsewhere};
 use super::write::whole_second;
 use super::{DecideError, Decider, HaltOutcome, Identity};
 use crate::audit::{AuditAction, ChangeRecord, LastChange};
+use crate::cluster::guarded::{Guarded, GuardedError, Retry, write_guarded_as};
 use crate::domain::investigation::state_of;
 use crate::domain::labels::{INVESTIGATION_SELECTOR, LAST_CHANGE};
 use crate::domain::policy::POLICY_NAME;
@@ -16,6 +17,7 @@ use kube::api::{Patch, PatchParams, PostParams};
 use kube::{Api, Client, Resource, ResourceExt};
 use serde_json::json;
 use std::collections::BTreeMap;
+use std::sync::Mutex;
 
 /// How many times the policy write is retried after a conflict.
 pub(super) const POLICY_ATTEMPTS: usize = 5;
@@ -140,72 +142,108 @@ async fn set_shadow(
         name: POLICY_NAME,
         doing,
     };
-    for _ in 0..POLICY_ATTEMPTS {
-        let current = timed(policies.get_opt(POLICY_NAME)).await.map_err(|e| {
-            Request {
-                verb: "get",
-                ..request
-            }
-            .failed(e, None)
-        })?;
-        match current {
-            None => {
-                let change = last_change(identity, at, Phase::Shadow, why);
-                let mut policy = TrustPolicy::new(POLICY_NAME, TrustPolicySpec::default());
-                policy.metadata.namespace = Some(namespace.to_string());
-                policy.metadata.annotations = Some(BTreeMap::from([(
-                    LAST_CHANGE.to_string(),
-                    change.to_annotation(),
-                )]));
-                match timed(policies.create(&PostParams::default(), &policy)).await {
-                    Ok(created) => return Ok((created, Phase::Shadow, true)),
-                    Err(error) if is_already_exists(&error) => continue,
-                    Err(error) => {
-                        return Err(Request {
-                            verb: "create",
-                            ..request
-                        }
-                        .failed(error, None));
-                    }
-                }
-            }
-            Some(policy) => {
-                let previous = policy.spec.phase;
-                let change = last_change(identity, at, previous, why);
-                // A second halt keeps the phase the first one left.
-                let halted_from = policy
-                    .annotations()
-                    .get(HALTED_FROM)
-                    .filter(|_| previous == Phase::Shadow)
-                    .cloned()
-                    .unwrap_or_else(|| previous.to_string());
-                let patch = json!({
-                    "metadata": {
-                        "resourceVersion": policy.resource_version(),
-                        "annotations": {
-                            LAST_CHANGE: change.to_annotation(),
-                            HALTED_FROM: halted_from,
-                        },
-                    },
-                    "spec": { "phase": Phase::Shadow },
-                });
-                match timed(policies.patch(
-                    POLICY_NAME,
-                    &PatchParams::default(),
-                    &Patch::Merge(&patch),
-                ))
+    let get_failed = |e| {
+        Request {
+            verb: "get",
+            ..request
+        }
+        .failed(e, None)
+    };
+    let read = || async {
+        timed(policies.get_opt(POLICY_NAME))
+            .await
+            .map_err(get_failed)
+    };
+    // What the last change planned: the phase before, and whether it creates.
+    let planned = Mutex::new((Phase::Shadow, false));
+    let plan = |what: (Phase, bool)| {
+        if let Ok(mut planned) = planned.lock() {
+            *planned = what;
+        }
+    };
+    let planned_now = || planned.lock().map(|p| *p).unwrap_or((Phase::Shadow, false));
+    let change = |current: &Option<TrustPolicy>| {
+        let Some(policy) = current else {
+            plan((Phase::Shadow, true));
+            let change = last_change(identity, at, Phase::Shadow, why);
+            let mut policy = TrustPolicy::new(POLICY_NAME, TrustPolicySpec::default());
+            policy.metadata.namespace = Some(namespace.to_string());
+            policy.metadata.annotations = Some(BTreeMap::from([(
+                LAST_CHANGE.to_string(),
+                change.to_annotation(),
+            )]));
+            return Ok(Some(ShadowWrite::Create(Box::new(policy))));
+        };
+        let previous = policy.spec.phase;
+        plan((previous, false));
+        let change = last_change(identity, at, previous, why);
+        // A second halt keeps the phase the first one left.
+        let halted_from = policy
+            .annotations()
+            .get(HALTED_FROM)
+            .filter(|_| previous == Phase::Shadow)
+            .cloned()
+            .unwrap_or_else(|| previous.to_string());
+        Ok(Some(ShadowWrite::Patch(json!({
+            "metadata": {
+                "resourceVersion": policy.resource_version(),
+                "annotations": {
+                    LAST_CHANGE: change.to_annotation(),
+                    HALTED_FROM: halted_from,
+                },
+            },
+            "spec": { "phase": Phase::Shadow },
+        }))))
+    };
+    let write = |plan: ShadowWrite| async {
+        match plan {
+            ShadowWrite::Create(policy) => timed(policies.create(&PostParams::default(), &policy))
                 .await
-                {
-                    Ok(written) => return Ok((written, previous, false)),
-                    Err(error) if is_conflict(&error) || is_not_found(&error) => continue,
-                    Err(error) => return Err(request.failed(error, None)),
-                }
+                .map(Some),
+            ShadowWrite::Patch(patch) => {
+                timed(policies.patch(POLICY_NAME, &PatchParams::default(), &Patch::Merge(&patch)))
+                    .await
+                    .map(Some)
             }
         }
+    };
+    let failed = |error| {
+        let verb = if planned_now().1 { "create" } else { "patch" };
+        Request { verb, ..request }.failed(error, None)
+    };
+    // Someone else's write (409; AlreadyExists for a create) or the policy
+    // deleted meanwhile (404): read again and decide again.
+    let retry = Retry {
+        attempts: POLICY_ATTEMPTS,
+        when: |error: &kube::Error| {
+            if planned_now().1 {
+                is_already_exists(error)
+            } else {
+                is_conflict(error) || is_not_found(error)
+            }
+        },
+    };
+    let current = read().await?;
+    match write_guarded_as(retry, current, change, write, read, failed).await {
+        Ok(Guarded::Written {
+            object: Some(written),
+            ..
+        }) => {
+            let (previous, created) = planned_now();
+            Ok((written, previous, created))
+        }
+        Ok(_) | Err(GuardedError::Contended { .. }) => Err(DecideError::Contended {
+            name: format!("trustpolicy {namespace}/{POLICY_NAME}"),
+        }),
+        Err(GuardedError::Failed(error)) => Err(error),
     }
-    Err(DecideError::Contended {
-        name: format!("trustpolicy {namespace}/{POLICY_NAME}"),
-    })
+}
+
+/// What halting writes to the policy: a new Shadow policy, or a merge patch
+/// of the one read (guarded by its resourceVersion).
+enum ShadowWrite {
+    Create(Box<TrustPolicy>),
+    Patch(serde_json::Value),
 }
 
 /// Suspends every investigation Job in `namespace` that is still pending or

@@ -10,6 +10,7 @@ use super::record::{Note, record_elsewhere};
 use super::write::whole_second;
 use super::{DecideError, Identity};
 use crate::audit::{AuditAction, AuditLog, AuditRecord};
+use crate::cluster::guarded::{Guarded, GuardedError, Retry, write_guarded_as};
 use crate::domain::labels;
 use crate::domain::queue::{OperatorMark, is_queued};
 use jiff::Timestamp;
@@ -130,30 +131,42 @@ async fn change_queued(
         doing: &doing,
     };
     let at = whole_second(Timestamp::now());
-    let mut attempts = 0;
-    let job = loop {
-        attempts += 1;
-        let job = timed(jobs.get(job_name))
+    let patch_request = Request {
+        verb: "patch",
+        ..request
+    };
+    let read = || async {
+        timed(jobs.get(job_name))
             .await
-            .map_err(|e| request.failed(e, None))?;
-        if !is_queued(&job) {
+            .map_err(|e| request.failed(e, None))
+    };
+    let refuse = |job: &Job| {
+        if !is_queued(job) {
             return Err(DecideError::Rejected {
-                doing,
+                doing: doing.clone(),
                 message: format!(
                     "{job_name} is no longer queued (admitted, finished or cancelled meanwhile); nothing was written"
                 ),
             });
         }
-        let patch = annotation_patch(&job, &change, identity, at);
-        let patch_request = Request {
-            verb: "patch",
-            ..request
-        };
-        match timed(jobs.patch(job_name, &PatchParams::default(), &Patch::Merge(&patch))).await {
-            Ok(patched) => break patched,
-            Err(error) if is_conflict(&error) && attempts < 3 => continue,
-            Err(error) => return Err(patch_request.failed(error, None)),
-        }
+        Ok(Some(annotation_patch(job, &change, identity, at)))
+    };
+    let api = &jobs;
+    let write = |patch: serde_json::Value| async move {
+        timed(api.patch(job_name, &PatchParams::default(), &Patch::Merge(&patch))).await
+    };
+    let failed = |error| patch_request.failed(error, None);
+    let current = read().await?;
+    // The launcher may admit the Job between the read and the write: read
+    // again, up to 3 writes in all.
+    let retry = Retry {
+        attempts: 3,
+        when: is_conflict,
+    };
+    let job = match write_guarded_as(retry, current, refuse, write, read, failed).await {
+        Ok(Guarded::Written { object, .. } | Guarded::Unchanged(object)) => object,
+        Err(GuardedError::Failed(error)) => return Err(error),
+        Err(GuardedError::Contended { error, .. }) => return Err(patch_request.failed(error, None)),
     };
     if matches!(change, QueueChange::Cancel { .. }) {
         let delete = Request {

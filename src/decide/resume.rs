@@ -2,12 +2,13 @@
 //! when the operator confirmed it a second time, restore the phase the
 //! namespace had before the halt.
 
-use super::failure::{Request, is_conflict, is_not_found, timed};
+use super::failure::{Request, timed};
 use super::halt::{HALTED_FROM, POLICY_ATTEMPTS, SUSPENDED_BY_HALT, patch_investigation_jobs};
 use super::record::{Note, record_elsewhere};
 use super::write::whole_second;
 use super::{DecideError, Decider, Identity};
 use crate::audit::{AuditAction, ChangeRecord, LastChange};
+use crate::cluster::guarded::{Guarded, GuardedError, Retry, write_guarded_as};
 use crate::domain::labels::LAST_CHANGE;
 use crate::domain::policy::POLICY_NAME;
 use crate::domain::{Phase, TrustPolicy};
@@ -68,49 +69,59 @@ pub(super) async fn resume_namespace(
         name: POLICY_NAME,
         doing: &doing,
     };
-    let mut restored = None;
-    let mut not_restored = None;
-    let mut policy = None;
-    for _ in 0..POLICY_ATTEMPTS {
-        let current = timed(policies.get_opt(POLICY_NAME)).await.map_err(|e| {
+    let read = || async {
+        timed(policies.get_opt(POLICY_NAME)).await.map_err(|e| {
             Request {
                 verb: "get",
                 ..request
             }
             .failed(e, None)
-        })?;
-        let Some(current) = current else { break };
-        let before = phase_before_halt(&current);
+        })
+    };
+    let change = |current: &Option<TrustPolicy>| {
+        let before = current.as_ref().and_then(phase_before_halt);
         let Some(before) = before.filter(|_| restore_phase) else {
-            if restore_phase {
-                not_restored = Some(format!(
-                    "the phase was not restored: the policy is in {} and no halt is recorded on it",
-                    current.spec.phase
-                ));
-            }
-            policy = Some(current);
-            break;
+            return Ok(None);
         };
         let change = last_change(identity, at, Some(before), resumed.len());
-        let patch = json!({
+        Ok(Some(json!({
             "metadata": {
-                "resourceVersion": current.resource_version(),
+                "resourceVersion": current.as_ref().and_then(|c| c.resource_version()),
                 "annotations": { LAST_CHANGE: change.to_annotation(), HALTED_FROM: null },
             },
             "spec": { "phase": before },
-        });
-        match timed(policies.patch(POLICY_NAME, &PatchParams::default(), &Patch::Merge(&patch)))
+        })))
+    };
+    let api = &policies;
+    let write = |patch: serde_json::Value| async move {
+        timed(api.patch(POLICY_NAME, &PatchParams::default(), &Patch::Merge(&patch)))
             .await
-        {
-            Ok(written) => {
-                restored = Some(before);
-                policy = Some(written);
-                break;
-            }
-            Err(error) if is_conflict(&error) || is_not_found(&error) => continue,
-            Err(error) => return Err(request.failed(error, None)),
+            .map(Some)
+    };
+    let failed = |error| request.failed(error, None);
+    let current = read().await?;
+    let retry = Retry::on_conflict_or_gone(POLICY_ATTEMPTS);
+    let (restored, not_restored, policy) = match write_guarded_as(
+        retry, current, change, write, read, failed,
+    )
+    .await
+    {
+        // The patch set the phase from before the halt.
+        Ok(Guarded::Written { object, .. }) => {
+            (object.as_ref().map(|p| p.spec.phase), None, object)
         }
-    }
+        Ok(Guarded::Unchanged(Some(current))) => {
+            let not_restored = restore_phase.then(|| {
+                format!(
+                    "the phase was not restored: the policy is in {} and no halt is recorded on it",
+                    current.spec.phase
+                )
+            });
+            (None, not_restored, Some(current))
+        }
+        Ok(Guarded::Unchanged(None)) | Err(GuardedError::Contended { .. }) => (None, None, None),
+        Err(GuardedError::Failed(error)) => return Err(error),
+    };
     let mut warnings = Vec::new();
     if restored.is_some() {
         let status = json!({ "status": { "lastChangedBy": identity.user } });

@@ -5,8 +5,9 @@
 
 use super::{FieldError, PhaseRuleError, check_phase_change, validate};
 use crate::audit::{AuditAction, AuditLog, ChangeRecord, LastChange};
+use crate::cluster::guarded::{Guarded, GuardedError, write_guarded};
 use crate::decide::Identity;
-use crate::decide::failure::{Request, is_already_exists, is_conflict, timed};
+use crate::decide::failure::{Request, is_already_exists, timed};
 use crate::decide::record::{Note, record_elsewhere};
 use crate::domain::labels::LAST_CHANGE;
 use crate::domain::policy::POLICY_NAME;
@@ -161,7 +162,7 @@ pub async fn apply_policy(
             let current = timed(policies.get_opt(POLICY_NAME))
                 .await
                 .map_err(|e| failed("get", e))?;
-            let Some(mut policy) = current else {
+            let Some(policy) = current else {
                 return Err(PolicyApplyError::Conflict {
                     namespace: namespace.to_string(),
                     changed_by: None,
@@ -172,21 +173,38 @@ pub async fn apply_policy(
                     deleted: true,
                 });
             };
-            if policy.resource_version().as_deref() != Some(version.as_str()) {
-                return Err(conflict_from(&policy, namespace));
-            }
-            policy.spec = request.spec.clone();
-            policy
-                .annotations_mut()
-                .insert(LAST_CHANGE.to_string(), change.to_annotation());
-            policy.metadata.resource_version = Some(version.clone());
-            policy.metadata.managed_fields = None;
-            match timed(policies.replace(POLICY_NAME, &PostParams::default(), &policy)).await {
-                Ok(written) => (written, false),
-                Err(error) if is_conflict(&error) => {
+            // One guarded write, not retried: a policy changed since the
+            // operator's base is theirs to review (the rebase), not ours to
+            // write over.
+            let change = |policy: &TrustPolicy| {
+                if policy.resource_version().as_deref() != Some(version.as_str()) {
+                    return Err(conflict_from(policy, namespace));
+                }
+                let mut policy = policy.clone();
+                policy.spec = request.spec.clone();
+                policy
+                    .annotations_mut()
+                    .insert(LAST_CHANGE.to_string(), change.to_annotation());
+                policy.metadata.resource_version = Some(version.clone());
+                policy.metadata.managed_fields = None;
+                Ok(Some(policy))
+            };
+            let api = &policies;
+            let write = |policy: TrustPolicy| async move {
+                timed(api.replace(POLICY_NAME, &PostParams::default(), &policy)).await
+            };
+            // Not retried: the copy is only handed back.
+            let read_again = || {
+                let policy = policy.clone();
+                async move { Ok(policy) }
+            };
+            let failed = |error| failed("update", error);
+            match write_guarded(1, policy.clone(), change, write, read_again, failed).await {
+                Ok(Guarded::Written { object, .. } | Guarded::Unchanged(object)) => (object, false),
+                Err(GuardedError::Contended { .. }) => {
                     return Err(conflict(&policies, namespace).await);
                 }
-                Err(error) => return Err(failed("update", error)),
+                Err(GuardedError::Failed(error)) => return Err(error),
             }
         }
     };

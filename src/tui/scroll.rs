@@ -6,20 +6,12 @@
 //! scrolls the table then writes a row, not the whole page.
 
 use super::{ConsoleOutput, MuteSwitch};
+pub use crate::app::geometry::layout::TablePosition;
 use ratatui::Terminal;
 use ratatui::backend::{Backend, CrosstermBackend};
 use ratatui::buffer::{Buffer, Cell};
 use ratatui::layout::Rect;
 use std::io::{self, Write};
-
-/// Where the table's rows were and how far it was scrolled.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct TablePosition {
-    /// The rows that show investigations.
-    pub rows: Rect,
-    /// The index of the first investigation shown.
-    pub offset: usize,
-}
 
 /// The last frame drawn while the table was on screen.
 #[derive(Debug)]

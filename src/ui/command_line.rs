@@ -2,8 +2,8 @@
 //! and, for the command line, the completion list above it.
 
 use super::text;
+use crate::app::command::COMMANDS;
 use crate::app::state::{PromptKind, State};
-use crate::app::update::COMMANDS;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};

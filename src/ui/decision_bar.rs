@@ -70,10 +70,10 @@ pub fn header_spans(state: &State) -> Vec<Span<'static>> {
 pub fn footer_hints(state: &State) -> Vec<(Command, &'static str)> {
     let mut hints = Vec::new();
     let write = !state.readonly;
-    let proposal =
-        crate::ui::approvals::proposal_in_focus(state).and_then(|key| state.proposals.get(&key));
+    let proposal = crate::app::geometry::focus::proposal_in_focus(state)
+        .and_then(|key| state.proposals.get(&key));
     if let Some(record) = proposal {
-        let phase = crate::ui::approvals::governing_phase(state, record);
+        let phase = crate::app::geometry::focus::governing_phase(state, record);
         let pending = record.state == ProposalState::Pending;
         if write && pending && phase.allows_approval() {
             hints.push((Command::Approve, "approve"));

@@ -2,6 +2,7 @@
 //! `update` is rendered: a frame costs the same with 1,000 or 100,000 rows.
 
 use super::{format, text};
+use crate::app::geometry::countdown;
 use crate::app::state::{Column, Row, State};
 use crate::domain::InvestigationState;
 use ratatui::Frame;
@@ -153,14 +154,8 @@ pub fn cell(state: &State, row: &Row, column: Column) -> String {
             super::queue::state_cell(state, row)
         }
         Column::State => inv.state.to_string(),
-        Column::Age => format::age(state.now, inv.started),
-        Column::TimeLeft => {
-            if inv.state.is_active() {
-                format::time_left(state.now, inv.deadline)
-            } else {
-                "—".into()
-            }
-        }
+        Column::Age => countdown::age_cell(state, row),
+        Column::TimeLeft => countdown::time_left_cell(state, row),
         Column::Pending => {
             if row.pending > 0 {
                 row.pending.to_string()

@@ -9,25 +9,24 @@ pub mod approvals;
 pub mod audit;
 pub mod command_line;
 pub mod confirm;
-pub mod countdown;
 pub mod decision_bar;
 pub mod detail;
 pub mod footer;
-pub mod format;
 pub mod header;
 pub mod help;
 pub mod highlight;
 pub mod investigations;
-pub mod layout;
 pub mod notices;
 pub mod policies;
 pub mod policy_editor;
 pub mod proposal;
 pub mod queue;
 pub mod reasoning;
-pub mod text;
 pub mod vault;
 
+// What `ui` draws is laid out and measured by `app::geometry`; the views
+// name those modules as their siblings.
+use crate::app::geometry::{format, layout, text};
 use crate::app::state::{Screen, State};
 use ratatui::Frame;
 

@@ -1,12 +1,12 @@
 //! The launcher's queue on screen: a queued row's STATE (`QUEUED #3`) and
 //! why it waits (`#3 · namespace at 3/3`, `cluster cap 20/20`, `halted`),
-//! the queue keys in the footer, and the admit-now and cancel dialogs' text.
+//! and the queue keys in the footer (the admit-now and cancel dialogs' text
+//! is `app::geometry::dialog::queue`).
 
 use crate::app::command::Command;
-use crate::app::state::{QueueDialog, QueueOp, Row, Screen, State};
+use crate::app::state::{Row, Screen, State};
 use crate::domain::InvestigationState;
 use crate::domain::queue::QueueReason;
-use ratatui::text::Line;
 
 /// The STATE cell of a queued row: `QUEUED #3` (`QUEUED` while its position
 /// is not known).
@@ -68,59 +68,5 @@ pub fn footer_hints(state: &State) -> Vec<(Command, &'static str)> {
             (Command::CancelQueued, "cancel"),
         ],
         _ => Vec::new(),
-    }
-}
-
-/// The dialog's title.
-pub fn dialog_title(dialog: &QueueDialog) -> String {
-    match dialog.op {
-        QueueOp::AdmitNow => format!(" admit {} now ", dialog.investigation),
-        QueueOp::Cancel => format!(" cancel queued {} ", dialog.investigation),
-    }
-}
-
-/// What the dialog says above the reason field.
-pub fn dialog_head(state: &State, dialog: &QueueDialog) -> Vec<Line<'static>> {
-    let theme = &state.theme;
-    let place = match dialog.position {
-        Some(position) => format!("#{position} in the queue, waiting: {}", dialog.waiting_for),
-        None => format!("queued, waiting: {}", dialog.waiting_for),
-    };
-    let (what, ask) = match dialog.op {
-        QueueOp::AdmitNow => (
-            format!(
-                "asks the launcher to admit Job {}/{} now, past the namespace and cluster caps (an override, recorded with your name)",
-                dialog.namespace, dialog.job
-            ),
-            "reason (required, recorded with the override):",
-        ),
-        QueueOp::Cancel => (
-            format!(
-                "deletes the queued Job {}/{}: the investigation never runs",
-                dialog.namespace, dialog.job
-            ),
-            "reason (optional, recorded with the cancel):",
-        ),
-    };
-    vec![
-        Line::styled(what, theme.warn),
-        Line::styled(place, theme.dim),
-        Line::styled(ask, theme.title),
-    ]
-}
-
-/// The keys under the field.
-pub fn dialog_hint(dialog: &QueueDialog) -> &'static str {
-    match dialog.op {
-        QueueOp::AdmitNow => "enter admits now · esc cancels",
-        QueueOp::Cancel => "enter cancels the investigation · esc keeps it queued",
-    }
-}
-
-/// What the too-small notice says the dialog decides.
-pub fn dialog_decides(dialog: &QueueDialog) -> &'static str {
-    match dialog.op {
-        QueueOp::AdmitNow => "what this admits",
-        QueueOp::Cancel => "what this cancels",
     }
 }

@@ -249,33 +249,6 @@ fn outlives_deadline(
     }
 }
 
-/// Whether Vault described the watched token (its policies and metadata
-/// then get a row of their own when there is room).
-pub fn token_described(state: &State) -> bool {
-    state
-        .vault
-        .token
-        .as_ref()
-        .is_some_and(|t| matches!(t.last, Some((_, TokenLookup::Found(_)))))
-}
-
-/// Whether the open investigation's token TTL is counting down on screen.
-pub fn counts_down(state: &State) -> bool {
-    state
-        .vault
-        .token
-        .as_ref()
-        .is_some_and(|t| t.expires_at().is_some_and(|at| at > state.now))
-}
-
-/// The clock-dependent text of the token display, for the redraw digest.
-pub fn clock_text(state: &State) -> String {
-    match state.vault.token.as_ref().and_then(|t| t.expires_at()) {
-        Some(at) => format::time_left(state.now, Some(at)),
-        None => String::new(),
-    }
-}
-
 fn policy_list(policies: &[String]) -> String {
     if policies.is_empty() {
         return "no policies".into();

@@ -55,7 +55,9 @@ impl State {
     /// The namespace a write command would act in, on this screen.
     fn write_namespace(&self, right: Right) -> Option<String> {
         match right {
-            Right::Decide => crate::ui::approvals::proposal_in_focus(self).map(|k| k.namespace),
+            Right::Decide => {
+                crate::app::geometry::focus::proposal_in_focus(self).map(|k| k.namespace)
+            }
             Right::Kill | Right::Halt | Right::Queue => {
                 let row = match self.screen() {
                     Screen::Investigations => self.table.selected_row(),

@@ -12,7 +12,7 @@ pub(super) fn tick(state: &mut State, now: Timestamp, out: &mut Out) {
         return;
     }
     state.now = now;
-    let digest = crate::ui::countdown::digest(state);
+    let digest = crate::app::geometry::countdown::digest(state);
     if digest != state.clock_digest {
         state.clock_digest = digest;
         out.redraw();
@@ -21,13 +21,13 @@ pub(super) fn tick(state: &mut State, now: Timestamp, out: &mut Out) {
 
 /// Starts the one-second clock when a countdown is visible, stops it when none is.
 pub(super) fn sync_ticking(state: &mut State, out: &mut Out) {
-    let wanted = !state.quitting && crate::ui::countdown::counts_down(state);
+    let wanted = !state.quitting && crate::app::geometry::countdown::counts_down(state);
     if wanted != state.ticking {
         state.ticking = wanted;
         out.push(Effect::SetTicking(wanted));
     }
     if out.redraw {
         // The frame about to be drawn shows the current times.
-        state.clock_digest = crate::ui::countdown::digest(state);
+        state.clock_digest = crate::app::geometry::countdown::digest(state);
     }
 }

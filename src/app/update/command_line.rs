@@ -1,30 +1,9 @@
 //! The `:` command line: what it accepts, completion, and running a line.
 
 use super::{Out, data, stream};
+use crate::app::command::COMMANDS;
 use crate::app::effect::Effect;
 use crate::app::state::{NoticeLevel, State};
-
-/// The commands the command line accepts: (name, argument, what it does).
-/// A unique prefix is enough (`:inv`).
-pub const COMMANDS: [(&str, &str, &str); 9] = [
-    ("investigations", "", "the investigations table"),
-    ("approvals", "", "proposals waiting for a decision"),
-    ("policies", "", "trust policies per namespace"),
-    ("audit", "", "the audit trail"),
-    ("discard", "", "forget refused decisions (never recorded)"),
-    (
-        "ns",
-        "NAME|all",
-        "watch one namespace, or all (namespace/all: one named all)",
-    ),
-    (
-        "ctx",
-        "NAME",
-        "switch kube context (reads the kubeconfig again)",
-    ),
-    ("help", "", "the key help"),
-    ("q", "", "quit"),
-];
 
 /// Completion candidates for the word being typed in `input`.
 pub fn completions(state: &State, input: &str) -> Vec<String> {

@@ -73,7 +73,7 @@ fn back(state: &mut State, out: &mut Out) {
         Screen::Investigations => {
             if !state.table.filter().is_empty() {
                 state.table.set_filter("");
-                let page = crate::ui::layout::table_page(state);
+                let page = crate::app::geometry::layout::table_page(state);
                 state.table.refresh(page);
                 out.redraw();
             } else if !state.notices.is_empty() {
@@ -115,7 +115,7 @@ pub(super) fn pop(state: &mut State, out: &mut Out) {
 }
 
 fn table(state: &mut State, command: Command, out: &mut Out) {
-    let page = crate::ui::layout::table_page(state);
+    let page = crate::app::geometry::layout::table_page(state);
     let selected = state.table.selected();
     let last = state.table.visible_len().saturating_sub(1);
     let target = match command {
@@ -153,9 +153,10 @@ fn table(state: &mut State, command: Command, out: &mut Out) {
 fn detail(state: &mut State, command: Command, out: &mut Out) {
     let focus = state.detail.as_ref().map(|d| d.focus);
     // The proposals pane takes the keys only while it is on screen.
-    let pane_shown = crate::ui::layout::detail(crate::ui::layout::body(state), state)
-        .proposals
-        .is_some();
+    let pane_shown =
+        crate::app::geometry::layout::detail(crate::app::geometry::layout::body(state), state)
+            .proposals
+            .is_some();
     if focus == Some(DetailFocus::Proposals) && pane_shown && proposals_pane(state, command, out) {
         return;
     }
@@ -193,9 +194,10 @@ fn detail(state: &mut State, command: Command, out: &mut Out) {
 }
 
 fn focus_next(state: &mut State, out: &mut Out) {
-    let has_proposals = crate::ui::layout::detail(crate::ui::layout::body(state), state)
-        .proposals
-        .is_some();
+    let has_proposals =
+        crate::app::geometry::layout::detail(crate::app::geometry::layout::body(state), state)
+            .proposals
+            .is_some();
     let Some(detail) = state.detail.as_mut() else {
         return;
     };

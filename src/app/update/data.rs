@@ -9,7 +9,7 @@ use crate::model::records::{InvestigationRecord, PolicyRecord, ProposalKey, Prop
 use jiff::Timestamp;
 
 fn page(state: &State) -> usize {
-    crate::ui::layout::table_page(state)
+    crate::app::geometry::layout::table_page(state)
 }
 
 /// Marks a source live after it delivered data.

@@ -9,10 +9,10 @@ use super::Out;
 use super::decisions::{
     already_approved, open_approve, refusal, send, send_halt, send_kill, send_resume,
 };
+use crate::app::geometry::dialog::DialogGeometry;
 use crate::app::state::{DialogScroll, EditedAction, Modal, NoticeLevel, Shown, State};
 use crate::domain::{CanonicalAction, ProposedAction, Verdict};
 use crate::model::records::ProposalKey;
-use crate::ui::confirm::DialogGeometry;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui_textarea::TextArea;
 
@@ -83,7 +83,7 @@ fn not_confirmable(
     let Some(geometry) = geometry.filter(|g| !g.too_small) else {
         return Some("the terminal is too small to show what you approve: make it larger".into());
     };
-    let unseen = crate::ui::confirm::unseen_rows(scroll, geometry);
+    let unseen = crate::app::geometry::dialog::unseen_rows(scroll, geometry);
     if unseen > 0 {
         return Some(format!(
             "not yet: {unseen} rows of the change have never been on screen; scroll to the end first"
@@ -94,7 +94,7 @@ fn not_confirmable(
 
 /// Handles one key while a dialog is open.
 pub(super) fn key(state: &mut State, event: KeyEvent, out: &mut Out) {
-    let geometry = crate::ui::confirm::geometry(state);
+    let geometry = crate::app::geometry::dialog::geometry(state);
     let Some(modal) = state.decisions.modal.take() else {
         return;
     };
@@ -532,7 +532,7 @@ fn stale(state: &State) -> Option<Stale> {
     {
         return Some(Stale::Close(format!(
             "{name} expired at {} while your {what} was open (timeout means deny); nothing was sent",
-            crate::ui::format::clock(expired, &state.time_zone)
+            crate::app::geometry::format::clock(expired, &state.time_zone)
         )));
     }
     if record.action.digest != shown.digest {
@@ -585,7 +585,7 @@ pub(super) fn sync(state: &mut State, out: &mut Out) {
         }
         None => {}
     }
-    let Some(geometry) = crate::ui::confirm::geometry(state) else {
+    let Some(geometry) = crate::app::geometry::dialog::geometry(state) else {
         return;
     };
     if let Some(Modal::Approve { scroll, .. } | Modal::Veto { scroll, .. }) =
@@ -623,7 +623,7 @@ fn audit_filter_key(state: &mut State, event: KeyEvent, out: &mut Out) {
 
 /// Pasted text goes into the open dialog's text field.
 pub(super) fn paste(state: &mut State, text: &str, out: &mut Out) {
-    if crate::ui::confirm::geometry(state).is_some_and(|g| g.too_small) {
+    if crate::app::geometry::dialog::geometry(state).is_some_and(|g| g.too_small) {
         // Nothing goes into a field that is not on screen.
         return;
     }

@@ -75,7 +75,7 @@ pub fn refusal(state: &State, record: &ProposalRecord, verdict: Verdict) -> Opti
     };
     if let Err(error) = check_offered(
         &status,
-        crate::ui::approvals::governing_phase(state, record),
+        crate::app::geometry::focus::governing_phase(state, record),
         verdict,
     ) {
         return Some(error.to_string());
@@ -131,13 +131,13 @@ pub(super) fn already_approved(
     Some(format!(
         "you already approved {} (sha256:{digest}) at {}{more}",
         record.key.name,
-        crate::ui::format::clock(mine.at, &state.time_zone)
+        crate::app::geometry::format::clock(mine.at, &state.time_zone)
     ))
 }
 
 /// The proposal to decide on, or a notice saying why there is none.
 fn decidable(state: &mut State, verdict: Verdict, out: &mut Out) -> Option<ProposalKey> {
-    let Some(key) = crate::ui::approvals::proposal_in_focus(state) else {
+    let Some(key) = crate::app::geometry::focus::proposal_in_focus(state) else {
         let hint = if matches!(state.screen(), Screen::Detail) {
             "focus the proposals pane (tab) and pick a proposal first"
         } else {
@@ -305,7 +305,7 @@ fn edit_lines(editable: &str) -> Vec<String> {
 }
 
 fn copy(state: &mut State, out: &mut Out) {
-    let Some(key) = crate::ui::approvals::proposal_in_focus(state) else {
+    let Some(key) = crate::app::geometry::focus::proposal_in_focus(state) else {
         notice(state, "open a proposal to copy its suggestion".into(), out);
         return;
     };
@@ -780,7 +780,12 @@ pub(super) fn open_audit_filter(state: &mut State, out: &mut Out) {
 
 /// Moving and opening in the inbox and the audit view.
 pub(super) fn screen_command(state: &mut State, command: Command, out: &mut Out) {
-    let page = usize::from(crate::ui::layout::body(state).height.saturating_sub(3)).max(1);
+    let page = usize::from(
+        crate::app::geometry::layout::body(state)
+            .height
+            .saturating_sub(3),
+    )
+    .max(1);
     let on_audit = matches!(state.screen(), Screen::Audit);
     let (cursor, len) = if on_audit {
         let audit = &state.decisions.audit;

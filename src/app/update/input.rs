@@ -71,7 +71,7 @@ fn help_key(state: &mut State, chord: KeyChord, out: &mut Out) {
     let Some(scroll) = state.help else {
         return;
     };
-    let max = crate::ui::help::max_scroll(state);
+    let max = crate::app::geometry::help::max_scroll(state);
     let next = match state.keymap.lookup(Scope::Global, chord) {
         Some(Command::Help | Command::Back) => {
             state.help = None;
@@ -165,7 +165,7 @@ fn edited(state: &mut State, out: &mut Out) {
         PromptKind::Filter => {
             let input = prompt.input.clone();
             if state.table.set_filter(&input) {
-                let page = crate::ui::layout::table_page(state);
+                let page = crate::app::geometry::layout::table_page(state);
                 state.table.refresh(page);
             }
         }
@@ -179,7 +179,7 @@ fn cancel(state: &mut State, out: &mut Out) {
     };
     out.redraw();
     if prompt.kind == PromptKind::Filter && state.table.set_filter("") {
-        let page = crate::ui::layout::table_page(state);
+        let page = crate::app::geometry::layout::table_page(state);
         state.table.refresh(page);
     }
 }

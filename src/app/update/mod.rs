@@ -20,7 +20,7 @@ mod scroll;
 mod stream;
 mod vault;
 
-pub use command_line::{COMMANDS, completions};
+pub use command_line::completions;
 
 use super::action::Action;
 use super::effect::Effect;
@@ -168,7 +168,7 @@ fn resize(state: &mut State, columns: u16, rows: u16, out: &mut Out) {
         return;
     }
     state.size = (columns, rows);
-    let page = crate::ui::layout::table_page(state);
+    let page = crate::app::geometry::layout::table_page(state);
     state.table.scroll_into_view(page);
     scroll::stream_into_view(state);
     scroll::clamp_proposal(state);

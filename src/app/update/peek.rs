@@ -18,7 +18,7 @@ pub(super) fn sync(state: &mut State, out: &mut Out) {
         return;
     }
     let now = state.now;
-    let page = crate::ui::layout::table_page(state);
+    let page = crate::app::geometry::layout::table_page(state);
     let due: Vec<String> = state
         .table
         .slice(state.table.offset, page)
@@ -50,7 +50,7 @@ pub(super) fn sync(state: &mut State, out: &mut Out) {
 
 /// Last lines came back.
 pub(super) fn peeked(state: &mut State, lines: Vec<(String, Option<String>)>, out: &mut Out) {
-    let page = crate::ui::layout::table_page(state);
+    let page = crate::app::geometry::layout::table_page(state);
     let mut changed = false;
     for (id, line) in lines {
         let Some(line) = line.map(|l| crate::sanitize::sanitize(&l).into_owned()) else {

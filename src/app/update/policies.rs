@@ -104,7 +104,7 @@ pub fn rows(state: &State) -> Vec<PolicyRow> {
 pub(crate) fn command(state: &mut State, command: Command, out: &mut Out) {
     let view = &mut state.policy_view;
     let last = view.rows.len().saturating_sub(1);
-    let page = crate::ui::layout::table_page(state).max(1);
+    let page = crate::app::geometry::layout::table_page(state).max(1);
     let view = &mut state.policy_view;
     let next = match command {
         Command::Up => view.cursor.saturating_sub(1),
@@ -403,7 +403,7 @@ fn reason_key(state: &mut State, code: KeyCode, ctrl: bool) {
 }
 
 fn diff_key(state: &mut State, code: KeyCode, out: &mut Out) {
-    let extent = crate::ui::policy_editor::review_extent(state);
+    let extent = crate::app::geometry::review::review_extent(state);
     let Some(editor) = state.policy_view.editor.as_mut() else {
         return;
     };
@@ -432,7 +432,7 @@ fn diff_key(state: &mut State, code: KeyCode, out: &mut Out) {
 /// marker says how much is left; a terminal too small to show any of it
 /// gets an error.
 fn review_seen(state: &mut State) -> bool {
-    let extent = crate::ui::policy_editor::review_extent(state);
+    let extent = crate::app::geometry::review::review_extent(state);
     let Some(editor) = state.policy_view.editor.as_mut() else {
         return false;
     };

@@ -3,12 +3,12 @@
 
 use super::Out;
 use crate::app::command::Command;
+use crate::app::geometry::entries::{EntryStyle, entry_height};
 use crate::app::state::{ReasoningBuffer, Screen, State};
-use crate::ui::reasoning::{EntryStyle, entry_height};
 
 /// The text area of the reasoning pane: (columns, rows).
 fn viewport(state: &State) -> (u16, usize) {
-    let area = crate::ui::layout::stream_text_area(state);
+    let area = crate::app::geometry::layout::stream_text_area(state);
     (area.width, usize::from(area.height).max(1))
 }
 
@@ -179,12 +179,12 @@ pub(super) fn proposal_bounds(state: &State) -> (usize, usize) {
     let Some(Screen::Proposal { key, .. }) = state.screens.last() else {
         return (1, 0);
     };
-    let area = crate::ui::layout::proposal_text_area(state);
+    let area = crate::app::geometry::layout::proposal_text_area(state);
     let page = usize::from(area.height).max(1);
     let total = state
         .proposals
         .get(key)
-        .map(|record| crate::ui::proposal::document_height(state, record, area.width))
+        .map(|record| crate::app::geometry::document::document_height(state, record, area.width))
         .unwrap_or(0);
     (page, total.saturating_sub(page))
 }

@@ -127,7 +127,7 @@ pub(super) fn lines(state: &mut State, stream: StreamId, entries: Vec<LogEntry>,
         }
     }
     if matches!(state.table.sort, Column::Cost | Column::LastLine) {
-        let page = crate::ui::layout::table_page(state);
+        let page = crate::app::geometry::layout::table_page(state);
         state.table.refresh(page);
     }
     if state.detail.as_ref().is_some_and(|d| !d.buffer.follow) {

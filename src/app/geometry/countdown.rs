@@ -2,8 +2,8 @@
 //! only while [`counts_down`] says something visible changes with time, and a
 //! tick redraws only when the [`digest`] of those texts changed.
 
-use super::{format, investigations, layout};
-use crate::app::state::{Column, Screen, State};
+use super::{format, layout};
+use crate::app::state::{Row, Screen, State};
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
 
@@ -26,7 +26,7 @@ pub fn counts_down(state: &State) -> bool {
                 .get(&detail.investigation)
                 .is_some_and(|row| row.record.investigation.state.is_active());
             active
-                || super::vault::counts_down(state)
+                || token_counts_down(state)
                 || state
                     .proposals
                     .for_investigation(&detail.investigation)
@@ -37,7 +37,8 @@ pub fn counts_down(state: &State) -> bool {
             .proposals
             .get(key)
             .is_some_and(|p| p.state.is_pending() && p.expires_at.is_some()),
-        Screen::Approvals => super::approvals::counts_down(state),
+        // Anything in the inbox counts down.
+        Screen::Approvals => !state.decisions.inbox.is_empty(),
         Screen::Audit => false,
         // The evidence window slides with time: the rows are recomputed as it
         // moves (a redraw only when a count changes).
@@ -52,8 +53,8 @@ pub fn digest(state: &State) -> u64 {
         Screen::Investigations => {
             let page = layout::table_page(state);
             for row in state.table.slice(state.table.offset, page) {
-                investigations::cell(state, row, Column::Age).hash(&mut hasher);
-                investigations::cell(state, row, Column::TimeLeft).hash(&mut hasher);
+                age_cell(state, row).hash(&mut hasher);
+                time_left_cell(state, row).hash(&mut hasher);
             }
         }
         Screen::Detail => {
@@ -66,7 +67,7 @@ pub fn digest(state: &State) -> u64 {
                 for proposal in state.proposals.for_investigation(&detail.investigation) {
                     format::time_left(state.now, proposal.expires_at).hash(&mut hasher);
                 }
-                super::vault::clock_text(state).hash(&mut hasher);
+                token_clock_text(state).hash(&mut hasher);
             }
         }
         Screen::Proposal { key, .. } => {
@@ -85,4 +86,37 @@ pub fn digest(state: &State) -> u64 {
         Screen::Policies => {}
     }
     hasher.finish()
+}
+
+/// The table's AGE cell: how long ago the investigation started.
+pub fn age_cell(state: &State, row: &Row) -> String {
+    format::age(state.now, row.record.investigation.started)
+}
+
+/// The table's TIME LEFT cell: the time to the deadline while the
+/// investigation is active, else a dash.
+pub fn time_left_cell(state: &State, row: &Row) -> String {
+    let inv = &row.record.investigation;
+    if inv.state.is_active() {
+        format::time_left(state.now, inv.deadline)
+    } else {
+        "—".into()
+    }
+}
+
+/// Whether the open investigation's token TTL is counting down on screen.
+fn token_counts_down(state: &State) -> bool {
+    state
+        .vault
+        .token
+        .as_ref()
+        .is_some_and(|t| t.expires_at().is_some_and(|at| at > state.now))
+}
+
+/// The clock-dependent text of the token display, for the redraw digest.
+fn token_clock_text(state: &State) -> String {
+    match state.vault.token.as_ref().and_then(|t| t.expires_at()) {
+        Some(at) => format::time_left(state.now, Some(at)),
+        None => String::new(),
+    }
 }

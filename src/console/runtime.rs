@@ -2,17 +2,13 @@
 //! draw at most one frame (capped, synchronized). Idle means blocked on the
 //! channel: no frames, no CPU.
 
-mod effects;
-mod setup;
-
-pub use effects::{Executor, Switched};
-pub use setup::{Prepared, context_user, prepare};
-
 use super::ConsoleOptions;
-use super::action::Action;
-use super::effect::Effect;
-use super::state::State;
-use super::update::update;
+use super::effects::{Executor, Switched};
+use super::setup::{Prepared, context_user, prepare};
+use crate::app::action::Action;
+use crate::app::effect::Effect;
+use crate::app::state::State;
+use crate::app::update::update;
 use crate::tui::{FrameWriter, TerminalGuard, spawn_input, spawn_signals};
 use crate::ui::highlight::Highlighter;
 use jiff::Timestamp;
@@ -219,8 +215,9 @@ fn switched(
 /// Draws one frame (see [`FrameWriter::draw`]).
 fn draw(frames: &mut FrameWriter, state: &State) -> crate::Result<()> {
     frames
-        .draw(crate::ui::layout::table_position(state), |frame| {
-            crate::ui::view(state, frame)
-        })
+        .draw(
+            crate::app::geometry::layout::table_position(state),
+            |frame| crate::ui::view(state, frame),
+        )
         .map_err(|e| crate::Error::io("drawing the console", e))
 }

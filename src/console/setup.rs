@@ -1,6 +1,6 @@
 //! The console's starting state, from the options and the environment.
 
-use super::super::ConsoleOptions;
+use super::ConsoleOptions;
 use crate::app::keymap::Keymap;
 use crate::app::state::{State, StateOptions};
 use crate::config::theme::detect_color_depth;

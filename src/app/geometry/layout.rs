@@ -1,8 +1,9 @@
 //! Where everything goes. Pure functions of the terminal size and the
-//! state, shared by the views and by `update` (which needs page heights to
-//! keep cursors on screen).
+//! state, shared by the views (`ui`) and by `update` (which needs page
+//! heights to keep cursors on screen).
 
 use crate::app::state::{Screen, State};
+use crate::cluster::vault_watch::TokenLookup;
 use ratatui::layout::Rect;
 
 /// Terminals at least this wide get the header on one line.
@@ -73,14 +74,23 @@ pub fn body(state: &State) -> Rect {
     areas(screen(state), state).body
 }
 
+/// Where the table's rows are and how far it is scrolled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TablePosition {
+    /// The rows that show investigations.
+    pub rows: Rect,
+    /// The index of the first investigation shown.
+    pub offset: usize,
+}
+
 /// Where the table's investigation rows are and how far it is scrolled,
 /// while the table is on screen with nothing drawn over it.
-pub fn table_position(state: &State) -> Option<crate::tui::TablePosition> {
+pub fn table_position(state: &State) -> Option<TablePosition> {
     if *state.screen() != Screen::Investigations || state.help.is_some() {
         return None;
     }
     let body = body(state);
-    (body.height > 2).then(|| crate::tui::TablePosition {
+    (body.height > 2).then(|| TablePosition {
         rows: Rect::new(body.x, body.y + 2, body.width, body.height - 2),
         offset: state.table.offset,
     })
@@ -107,7 +117,7 @@ pub struct DetailAreas {
 /// Rows of the Job status block at this body height.
 fn info_rows(body: Rect, state: &State) -> u16 {
     match body.height {
-        20.. if super::vault::token_described(state) => 5,
+        20.. if token_described(state) => 5,
         16.. => 4,
         14..=15 => 3,
         _ => 1,
@@ -201,4 +211,14 @@ pub fn centered(area: Rect, columns: u16, rows: u16) -> Rect {
         columns,
         rows,
     )
+}
+
+/// Whether Vault described the watched token (its policies and metadata
+/// then get a row of their own in the detail view when there is room).
+pub fn token_described(state: &State) -> bool {
+    state
+        .vault
+        .token
+        .as_ref()
+        .is_some_and(|t| matches!(t.last, Some((_, TokenLookup::Found(_)))))
 }
