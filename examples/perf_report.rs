@@ -258,9 +258,10 @@ fn draw_synchronized(
     state: &State,
 ) -> Result<usize, Box<dyn Error>> {
     let before = written.get();
-    frames.draw(kubevigil::app::geometry::layout::table_position(state), |f| {
-        kubevigil::ui::view(state, f)
-    })?;
+    frames.draw(
+        kubevigil::app::geometry::layout::table_position(state),
+        |f| kubevigil::ui::view(state, f),
+    )?;
     Ok(written.get() - before)
 }
 

@@ -101,27 +101,26 @@ pub(super) async fn resume_namespace(
     let failed = |error| request.failed(error, None);
     let current = read().await?;
     let retry = Retry::on_conflict_or_gone(POLICY_ATTEMPTS);
-    let (restored, not_restored, policy) = match write_guarded_as(
-        retry, current, change, write, read, failed,
-    )
-    .await
-    {
-        // The patch set the phase from before the halt.
-        Ok(Guarded::Written { object, .. }) => {
-            (object.as_ref().map(|p| p.spec.phase), None, object)
-        }
-        Ok(Guarded::Unchanged(Some(current))) => {
-            let not_restored = restore_phase.then(|| {
+    let (restored, not_restored, policy) =
+        match write_guarded_as(retry, current, change, write, read, failed).await {
+            // The patch set the phase from before the halt.
+            Ok(Guarded::Written { object, .. }) => {
+                (object.as_ref().map(|p| p.spec.phase), None, object)
+            }
+            Ok(Guarded::Unchanged(Some(current))) => {
+                let not_restored = restore_phase.then(|| {
                 format!(
                     "the phase was not restored: the policy is in {} and no halt is recorded on it",
                     current.spec.phase
                 )
             });
-            (None, not_restored, Some(current))
-        }
-        Ok(Guarded::Unchanged(None)) | Err(GuardedError::Contended { .. }) => (None, None, None),
-        Err(GuardedError::Failed(error)) => return Err(error),
-    };
+                (None, not_restored, Some(current))
+            }
+            Ok(Guarded::Unchanged(None)) | Err(GuardedError::Contended { .. }) => {
+                (None, None, None)
+            }
+            Err(GuardedError::Failed(error)) => return Err(error),
+        };
     let mut warnings = Vec::new();
     if restored.is_some() {
         let status = json!({ "status": { "lastChangedBy": identity.user } });

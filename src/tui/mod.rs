@@ -2,6 +2,7 @@
 //! SIGTERM and SIGHUP), the input task, the signal task, and scrolling the
 //! table with the terminal's own scroll region.
 
+pub mod attention;
 mod frames;
 mod guard;
 mod input;

@@ -1,6 +1,7 @@
 //! Everything the console knows, in one value. Only
 //! [`update`](super::update::update) changes it; views only read it.
 
+mod attention;
 mod connection;
 mod decisions;
 mod detail;
@@ -13,6 +14,7 @@ mod rights;
 mod table;
 mod vault;
 
+pub use attention::{Attention, Signal, title_for};
 pub use connection::{Connection, Reload, host_port};
 pub use decisions::{
     AuditView, DecisionsState, Delivery, DialogScroll, EditedAction, Modal, Shown, TrackedDecision,
@@ -237,6 +239,8 @@ pub struct State {
     pub connection: Connection,
     /// What the user may do per namespace (SelfSubjectAccessReviews).
     pub permissions: Permissions,
+    /// What the console called for attention about.
+    pub attention: Attention,
 }
 
 impl State {
@@ -297,6 +301,7 @@ impl State {
             vault: VaultView::default(),
             connection: Connection::default(),
             permissions: Permissions::default(),
+            attention: Attention::default(),
         }
     }
 

@@ -176,6 +176,7 @@ pub(super) fn proposals(
         stream::request_highlights(state, &key, out);
         super::scroll::clamp_proposal(state);
     }
+    super::attention::review(state, out);
     out.redraw();
 }
 

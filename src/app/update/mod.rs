@@ -5,6 +5,7 @@
 //! An action that changes nothing visible returns no [`Effect::Redraw`], so
 //! a no-op key draws no frame.
 
+mod attention;
 mod clock;
 mod command_line;
 mod commands;
@@ -74,6 +75,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             };
             out.redraw_if(state.identity != identity);
             state.identity = identity;
+            attention::review(state, &mut out);
         }
         Action::InvestigationsListed { epoch, records } => {
             data::investigations(state, epoch, records, Vec::new(), true, &mut out)
