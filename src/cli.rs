@@ -133,6 +133,24 @@ impl ScopeArgs {
     }
 }
 
+/// What the console opens first: a deep link, as an alert's runbook can carry it.
+#[derive(Debug, Args, Clone, Default)]
+pub struct OpenArgs {
+    /// Open this investigation as soon as it is listed.
+    #[arg(long, value_name = "ID", value_parser = crate::app::state::DeepLink::investigation, conflicts_with = "proposal")]
+    pub investigation: Option<crate::app::state::DeepLink>,
+    /// Open this proposal (NAMESPACE/NAME) as soon as it is listed, over its investigation.
+    #[arg(long, value_name = "NS/NAME", value_parser = crate::app::state::DeepLink::proposal)]
+    pub proposal: Option<crate::app::state::DeepLink>,
+}
+
+impl OpenArgs {
+    /// The deep link asked for, if any.
+    pub fn link(&self) -> Option<crate::app::state::DeepLink> {
+        self.investigation.clone().or_else(|| self.proposal.clone())
+    }
+}
+
 /// Options of the console on a real cluster.
 #[derive(Debug, Args, Clone, Default)]
 pub struct ConsoleArgs {
@@ -145,6 +163,9 @@ pub struct ConsoleArgs {
     /// Remove every write key; the header says READ-ONLY.
     #[arg(long)]
     pub readonly: bool,
+    /// A deep link to open first.
+    #[command(flatten)]
+    pub open: OpenArgs,
 }
 
 /// The subcommands.
@@ -281,6 +302,9 @@ pub struct DemoArgs {
     /// Remove every write key; the header says READ-ONLY.
     #[arg(long)]
     pub readonly: bool,
+    /// A deep link to open first.
+    #[command(flatten)]
+    pub open: OpenArgs,
 }
 
 /// What `demo` and `sandbox serve` share: the simulated world and its Vault.
@@ -648,6 +672,32 @@ mod tests {
             Some(std::time::Duration::from_secs(30))
         );
         assert_eq!(options.governor_replicas, 2);
+    }
+
+    #[test]
+    fn deep_links_open_an_investigation_or_a_proposal() {
+        let cli =
+            Cli::try_parse_from(["kubevigil", "--investigation", "oom-7f3a9c"]).expect("parses");
+        assert_eq!(
+            cli.console.open.link(),
+            Some(crate::app::state::DeepLink::Investigation(
+                "oom-7f3a9c".into()
+            ))
+        );
+        let cli = Cli::try_parse_from(["kubevigil", "demo", "--proposal", "payments/raise-mem"])
+            .expect("parses");
+        let Some(Command::Demo(demo)) = cli.command else {
+            panic!("demo");
+        };
+        assert!(demo.open.link().is_some());
+        for bad in [
+            &["kubevigil", "--investigation", "a b"][..],
+            &["kubevigil", "--proposal", "no-namespace"],
+            &["kubevigil", "--investigation", "x", "--proposal", "a/b"],
+            &["kubevigil", "crds", "--investigation", "x"],
+        ] {
+            assert!(Cli::try_parse_from(bad).is_err(), "{bad:?}");
+        }
     }
 
     #[test]

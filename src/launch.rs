@@ -179,6 +179,7 @@ pub async fn console(args: &ConsoleArgs, config: LoadedConfig) -> Result<()> {
         kubeconfig_files: Some(target.files),
         config,
         vault: None,
+        open: args.open.link(),
     };
     run_console(options).await
 }
@@ -453,6 +454,7 @@ pub async fn demo(args: &DemoArgs, config: LoadedConfig) -> Result<()> {
         readonly: args.readonly || context_is_readonly(&config, &args.user),
         config,
         vault: sandbox.vault_settings().cloned(),
+        open: args.open.link(),
     };
     let outcome = run_console(options).await;
     sandbox.shutdown().await;

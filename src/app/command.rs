@@ -210,8 +210,13 @@ impl Command {
 
 /// The commands the command line accepts: (name, argument, what it does).
 /// A unique prefix is enough (`:inv`).
-pub const COMMANDS: [(&str, &str, &str); 9] = [
+pub const COMMANDS: [(&str, &str, &str); 10] = [
     ("investigations", "", "the investigations table"),
+    (
+        "open",
+        "ID|NS/PROPOSAL",
+        "open an investigation by id, or a proposal by namespace/name",
+    ),
     ("approvals", "", "proposals waiting for a decision"),
     ("policies", "", "trust policies per namespace"),
     ("audit", "", "the audit trail"),

@@ -4,6 +4,7 @@
 mod attention;
 mod connection;
 mod decisions;
+mod deeplink;
 mod detail;
 mod policies;
 mod prompt;
@@ -19,6 +20,7 @@ pub use connection::{Connection, Reload, host_port};
 pub use decisions::{
     AuditView, DecisionsState, Delivery, DialogScroll, EditedAction, Modal, Shown, TrackedDecision,
 };
+pub use deeplink::DeepLink;
 pub use detail::{Detail, DetailFocus, OlderLines, StreamStatus};
 pub use policies::{EditorStage, FormField, PolicyEditor, PolicyForm, PolicyRow, PolicyView};
 pub use prompt::{Prompt, PromptKind};
@@ -241,6 +243,8 @@ pub struct State {
     pub permissions: Permissions,
     /// What the console called for attention about.
     pub attention: Attention,
+    /// What to open as soon as the data shows it (a deep link).
+    pub pending_link: Option<DeepLink>,
 }
 
 impl State {
@@ -302,6 +306,7 @@ impl State {
             connection: Connection::default(),
             permissions: Permissions::default(),
             attention: Attention::default(),
+            pending_link: None,
         }
     }
 

@@ -121,6 +121,15 @@ pub(super) fn execute(state: &mut State, line: &str, out: &mut Out) {
             state.screens.truncate(1);
             out.redraw();
         }
+        Some("open") => match argument.parse() {
+            Ok(link) => super::deeplink::open(state, link, out),
+            Err(reason) => super::notice::notice(
+                state,
+                NoticeLevel::Warning,
+                format!(":open {reason} (usage: :open ID, or :open NAMESPACE/PROPOSAL)"),
+                out,
+            ),
+        },
         Some("approvals") => super::decisions::open_approvals(state, out),
         Some("policies") => super::policies::open(state, out),
         Some("audit") => super::decisions::open_audit(state, out),

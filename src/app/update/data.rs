@@ -134,6 +134,7 @@ pub(super) fn investigations(
     }
     let page = page(state);
     state.table.refresh(page);
+    super::deeplink::follow(state, out);
     out.redraw();
 }
 
@@ -177,6 +178,7 @@ pub(super) fn proposals(
         super::scroll::clamp_proposal(state);
     }
     super::attention::review(state, out);
+    super::deeplink::follow(state, out);
     out.redraw();
 }
 

@@ -12,6 +12,7 @@ mod commands;
 mod data;
 mod decision_modal;
 mod decisions;
+mod deeplink;
 mod input;
 mod notice;
 mod peek;
