@@ -180,6 +180,7 @@ pub async fn console(args: &ConsoleArgs, config: LoadedConfig) -> Result<()> {
         config,
         vault: None,
         open: args.open.link(),
+        sandbox: false,
     };
     run_console(options).await
 }
@@ -455,6 +456,7 @@ pub async fn demo(args: &DemoArgs, config: LoadedConfig) -> Result<()> {
         config,
         vault: sandbox.vault_settings().cloned(),
         open: args.open.link(),
+        sandbox: true,
     };
     let outcome = run_console(options).await;
     sandbox.shutdown().await;

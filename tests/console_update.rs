@@ -682,6 +682,16 @@ fn esc_on_the_table_dismisses_notices() {
 #[test]
 fn quitting_asks_the_runtime_to_quit() {
     let mut state = world();
+    // `q` on the table asks first (it means back everywhere else): any other
+    // key stays, `y` (or `q` again) quits.
+    assert!(!press(&mut state, KeyCode::Char('q')).contains(&Effect::Quit));
+    assert!(state.asking_quit);
+    assert!(!press(&mut state, KeyCode::Char('n')).contains(&Effect::Quit));
+    assert!(!state.asking_quit && !state.quitting);
+    press(&mut state, KeyCode::Char('q'));
+    assert!(press(&mut state, KeyCode::Char('y')).contains(&Effect::Quit));
+    let mut state = world();
+    press(&mut state, KeyCode::Char('q'));
     assert!(press(&mut state, KeyCode::Char('q')).contains(&Effect::Quit));
     let mut state = world();
     press(&mut state, KeyCode::Enter);

@@ -42,9 +42,13 @@ pub enum Command {
     /// Go back one level: close the overlay, the prompt or the view.
     #[strum(message = "go back / close")]
     Back,
-    /// Leave the console.
+    /// Leave the console at once (ctrl-c, `:q`).
     #[strum(message = "quit kubevigil")]
     Quit,
+    /// Ask whether to leave the console (`q` on the investigations table,
+    /// where `q` elsewhere means back): `y` or `q` again quits.
+    #[strum(message = "quit kubevigil, after asking (y or q again quits)")]
+    AskQuit,
     /// Move the cursor one line up.
     #[strum(message = "up")]
     Up,

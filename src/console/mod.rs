@@ -34,6 +34,8 @@ pub struct ConsoleOptions {
     pub vault: Option<crate::vault::VaultSettings>,
     /// What to open as soon as the data shows it (`--investigation`, `--proposal`).
     pub open: Option<crate::app::state::DeepLink>,
+    /// The cluster is the embedded, simulated sandbox (`demo`).
+    pub sandbox: bool,
 }
 
 impl std::fmt::Debug for ConsoleOptions {

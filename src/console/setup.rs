@@ -61,6 +61,7 @@ pub fn prepare(options: &ConsoleOptions, size: (u16, u16)) -> Prepared {
         .and_then(|k| crate::config::kubeconfig::context_server(k, &options.context))
         .map(|server| crate::app::state::host_port(&server));
     state.pending_link = options.open.clone();
+    state.sandbox = options.sandbox;
     Prepared { state, redactor }
 }
 

@@ -245,6 +245,10 @@ pub struct State {
     pub attention: Attention,
     /// What to open as soon as the data shows it (a deep link).
     pub pending_link: Option<DeepLink>,
+    /// `q` on the investigations table asked whether to quit; the next key answers.
+    pub asking_quit: bool,
+    /// The cluster is the embedded sandbox (`kubevigil demo`): the header says SANDBOX.
+    pub sandbox: bool,
 }
 
 impl State {
@@ -307,6 +311,8 @@ impl State {
             permissions: Permissions::default(),
             attention: Attention::default(),
             pending_link: None,
+            asking_quit: false,
+            sandbox: false,
         }
     }
 

@@ -13,6 +13,10 @@ pub(super) fn run(state: &mut State, command: Command, out: &mut Out) {
             state.quitting = true;
             out.push(Effect::Quit);
         }
+        Command::AskQuit => {
+            state.asking_quit = true;
+            out.redraw();
+        }
         Command::Help => {
             state.help = match state.help {
                 Some(_) => None,
