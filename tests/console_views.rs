@@ -147,6 +147,7 @@ fn command_line_with_completions() {
         let mut state = world(c, r).build();
         press(&mut state, KeyCode::Char(':'));
         press(&mut state, KeyCode::Char('n'));
+        press(&mut state, KeyCode::Char('s'));
         press(&mut state, KeyCode::Tab);
         state
     });

@@ -214,7 +214,7 @@ impl Command {
 
 /// The commands the command line accepts: (name, argument, what it does).
 /// A unique prefix is enough (`:inv`).
-pub const COMMANDS: [(&str, &str, &str); 10] = [
+pub const COMMANDS: [(&str, &str, &str); 11] = [
     ("investigations", "", "the investigations table"),
     (
         "open",
@@ -225,6 +225,11 @@ pub const COMMANDS: [(&str, &str, &str); 10] = [
     ("policies", "", "trust policies per namespace"),
     ("audit", "", "the audit trail"),
     ("discard", "", "forget refused decisions (never recorded)"),
+    (
+        "notices",
+        "",
+        "every notice since the start again (esc: one at a time)",
+    ),
     (
         "ns",
         "NAME|all",

@@ -249,6 +249,9 @@ pub struct State {
     pub asking_quit: bool,
     /// The cluster is the embedded sandbox (`kubevigil demo`): the header says SANDBOX.
     pub sandbox: bool,
+    /// Every notice shown since the console started (the newest last,
+    /// bounded), for `:notices`.
+    pub notice_history: Vec<Notice>,
 }
 
 impl State {
@@ -288,10 +291,10 @@ impl State {
             help: None,
             notices: options
                 .notices
-                .into_iter()
+                .iter()
                 .map(|text| Notice {
                     level: NoticeLevel::Warning,
-                    text,
+                    text: text.clone(),
                     epoch: None,
                 })
                 .collect(),
@@ -313,6 +316,15 @@ impl State {
             pending_link: None,
             asking_quit: false,
             sandbox: false,
+            notice_history: options
+                .notices
+                .into_iter()
+                .map(|text| Notice {
+                    level: NoticeLevel::Warning,
+                    text,
+                    epoch: None,
+                })
+                .collect(),
         }
     }
 

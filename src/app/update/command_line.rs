@@ -134,6 +134,7 @@ pub(super) fn execute(state: &mut State, line: &str, out: &mut Out) {
         Some("policies") => super::policies::open(state, out),
         Some("audit") => super::decisions::open_audit(state, out),
         Some("discard") => super::decisions::discard_failed(state, out),
+        Some("notices") => super::notice::recall(state, out),
         Some("ns") => namespace(state, argument, out),
         Some("ctx") => context(state, argument, out),
         Some("help") => {

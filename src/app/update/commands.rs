@@ -80,9 +80,8 @@ fn back(state: &mut State, out: &mut Out) {
                 let page = crate::app::geometry::layout::table_page(state);
                 state.table.refresh(page);
                 out.redraw();
-            } else if !state.notices.is_empty() {
-                state.notices.clear();
-                out.redraw();
+            } else {
+                super::notice::dismiss_one(state, out);
             }
         }
         Screen::Detail => {
