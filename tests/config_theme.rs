@@ -927,3 +927,13 @@ fn notify_settings_default_to_bell_and_title_and_name_a_bad_value() {
     assert!(desktop[0].contains("off, osc9 or osc777"), "{}", desktop[0]);
     assert_eq!(warnings_mentioning(&loaded, "`notify.bel`").len(), 1);
 }
+
+#[test]
+fn glyphs_are_auto_unicode_or_ascii() {
+    let (_dir, path) = config_dir("glyphs = \"ascii\"\n");
+    assert_eq!(config::load_from(&path).config.glyphs, "ascii");
+    let (_dir, path) = config_dir("glyphs = \"emoji\"\n");
+    let loaded = config::load_from(&path);
+    assert_eq!(loaded.config.glyphs, "auto");
+    assert!(warnings_mentioning(&loaded, "`glyphs`")[0].contains("auto, unicode or ascii"));
+}

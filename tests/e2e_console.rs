@@ -178,3 +178,25 @@ async fn create_investigation(sandbox: &Sandbox, id: &str) {
     .await
     .expect("pod status set");
 }
+
+#[test]
+fn on_the_linux_console_every_symbol_is_drawn_in_ascii() {
+    let mut term = Terminal::spawn(
+        &["demo", "--speed", "3", "--reliable"],
+        120,
+        36,
+        &[("TERM", "linux")],
+    );
+    let screen = term.wait_for("the table with rows", PATIENCE, |s| {
+        s.contains("investigations") && s.contains("LIMITED")
+    });
+    for symbol in ["│", "─", "·", "▌", "●", "↓", "⟳", "◆", "⚙", "✓", "⚠"] {
+        assert!(
+            !screen.contains(symbol),
+            "{symbol} drawn on the Linux console:\n{screen}"
+        );
+    }
+    assert!(screen.contains(" | ") && screen.contains("--"), "{screen}");
+    term.type_keys("\u{3}");
+    assert!(term.wait_exit(PATIENCE));
+}

@@ -85,6 +85,16 @@ fn apply_table(config: &mut Config, table: Table, warnings: &mut Warnings) {
                 Value::Table(vault) => config.vault = vault_config(vault, warnings),
                 other => warnings.wrong_type("vault", "a table", &other),
             },
+            "glyphs" => match value {
+                Value::String(set) if matches!(set.as_str(), "auto" | "unicode" | "ascii") => {
+                    config.glyphs = set;
+                }
+                Value::String(set) => warnings.field(
+                    "glyphs",
+                    format!("`{set}` is not auto, unicode or ascii (keeping auto)"),
+                ),
+                other => warnings.wrong_type("glyphs", "auto, unicode or ascii", &other),
+            },
             "notify" => match value {
                 Value::Table(notify) => apply_notify(config, notify, warnings),
                 other => warnings.wrong_type("notify", "a table", &other),

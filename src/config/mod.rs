@@ -62,6 +62,9 @@ pub struct Config {
     pub frame_rate_cap: u32,
     /// How the console calls for attention when a proposal starts waiting.
     pub notify: NotifyConfig,
+    /// The glyph set: `auto` (ASCII on the Linux console, TERM=linux),
+    /// `unicode` or `ascii`.
+    pub glyphs: String,
 }
 
 impl Default for Config {
@@ -75,6 +78,7 @@ impl Default for Config {
             vault: VaultConfig::default(),
             frame_rate_cap: DEFAULT_FRAME_RATE_CAP,
             notify: NotifyConfig::default(),
+            glyphs: "auto".to_owned(),
         }
     }
 }

@@ -59,6 +59,10 @@ pub async fn run(options: ConsoleOptions) -> crate::Result<()> {
     let Some(frames) = guard.frames() else {
         return Ok(());
     };
+    frames.set_glyphs(crate::tui::glyphs::GlyphSet::choose(
+        &options.config.config.glyphs,
+        std::env::var("TERM").ok().as_deref(),
+    ));
     let keeps_title = state.attention.settings.title;
     if keeps_title {
         let _ = crate::tui::attention::save_title(&mut std::io::stdout());

@@ -14,6 +14,7 @@ use std::io::{self, Stdout, Write};
 pub struct FrameWriter<W: Write = Stdout> {
     terminal: Terminal<CrosstermBackend<ConsoleOutput<W>>>,
     scroll: TableScroll,
+    glyphs: super::glyphs::GlyphSet,
 }
 
 impl<W: Write> std::fmt::Debug for FrameWriter<W> {
@@ -30,6 +31,7 @@ impl FrameWriter<Stdout> {
         Ok(FrameWriter {
             terminal: Terminal::new(backend)?,
             scroll: TableScroll::new(mute),
+            glyphs: super::glyphs::GlyphSet::default(),
         })
     }
 }
@@ -46,7 +48,14 @@ impl<W: Write> FrameWriter<W> {
         Ok(FrameWriter {
             terminal: Terminal::with_options(backend, options)?,
             scroll: TableScroll::new(mute),
+            glyphs: super::glyphs::GlyphSet::default(),
         })
+    }
+
+    /// Draws every later frame with `glyphs` (ASCII stand-ins on a terminal
+    /// whose font lacks the symbols).
+    pub fn set_glyphs(&mut self, glyphs: super::glyphs::GlyphSet) {
+        self.glyphs = glyphs;
     }
 
     /// Draws one frame with `render`, inside a synchronized update. `table`
@@ -59,9 +68,13 @@ impl<W: Write> FrameWriter<W> {
     ) -> io::Result<()> {
         crossterm::queue!(self.terminal.backend_mut(), BeginSynchronizedUpdate)?;
         self.scroll.before_draw(&mut self.terminal, table)?;
+        let glyphs = self.glyphs;
         let frame = self.terminal.draw(|frame| {
             render(frame);
             fit_to_right_edge(frame.buffer_mut());
+            if glyphs == super::glyphs::GlyphSet::Ascii {
+                super::glyphs::to_ascii(frame.buffer_mut());
+            }
         })?;
         self.scroll.after_draw(frame.buffer, table);
         crossterm::execute!(self.terminal.backend_mut(), EndSynchronizedUpdate)?;

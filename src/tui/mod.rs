@@ -4,6 +4,7 @@
 
 pub mod attention;
 mod frames;
+pub mod glyphs;
 mod guard;
 mod input;
 mod output;
