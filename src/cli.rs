@@ -2,6 +2,7 @@
 
 pub use crate::audit::ExportFormat;
 use crate::config::NamespaceScope;
+pub use crate::transcript::TranscriptFormat;
 use clap::{Args, Parser, Subcommand};
 use std::ops::RangeInclusive;
 use std::path::PathBuf;
@@ -37,6 +38,46 @@ fn parse_speed(text: &str) -> Result<f64, String> {
 
 fn parse_scope(text: &str) -> Result<NamespaceScope, String> {
     text.parse()
+}
+
+/// The name usage lines give the program: `kubectl vigil` when it runs as
+/// the kubectl plugin (`kubectl vigil ...` executes `kubectl-vigil`, a
+/// symlink or copy of this binary), else `kubevigil`.
+pub fn invoked_name(argv0: Option<&std::ffi::OsStr>) -> &'static str {
+    let file = argv0
+        .map(std::path::Path::new)
+        .and_then(|path| path.file_stem())
+        .and_then(|stem| stem.to_str());
+    match file {
+        Some(name) if name.starts_with("kubectl-") => "kubectl vigil",
+        _ => "kubevigil",
+    }
+}
+
+/// The command line as clap builds it, its usage lines naming the program
+/// as it was invoked ([`invoked_name`]).
+pub fn command_named(name: &'static str) -> clap::Command {
+    use clap::CommandFactory;
+    Cli::command().bin_name(name).display_name(name)
+}
+
+/// Writes the completion script for `shell` to `out`.
+pub fn write_completions(shell: clap_complete::Shell, out: &mut dyn std::io::Write) {
+    let mut command = command_named("kubevigil");
+    clap_complete::generate(shell, &mut command, "kubevigil", out);
+}
+
+/// The manual page of `kubevigil` (roff).
+pub fn man_page() -> std::io::Result<Vec<u8>> {
+    let mut page = Vec::new();
+    clap_mangen::Man::new(command_named("kubevigil")).render(&mut page)?;
+    Ok(page)
+}
+
+/// Writes `kubevigil.1` and one page per subcommand into `dir`.
+pub fn write_man_pages(dir: &std::path::Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    clap_mangen::generate_to(command_named("kubevigil"), dir)
 }
 
 /// Supervise autonomous AI troubleshooting agents running as Kubernetes Jobs.
@@ -92,6 +133,24 @@ impl ScopeArgs {
     }
 }
 
+/// What the console opens first: a deep link, as an alert's runbook can carry it.
+#[derive(Debug, Args, Clone, Default)]
+pub struct OpenArgs {
+    /// Open this investigation as soon as it is listed.
+    #[arg(long, value_name = "ID", value_parser = crate::app::state::DeepLink::investigation, conflicts_with = "proposal")]
+    pub investigation: Option<crate::app::state::DeepLink>,
+    /// Open this proposal (NAMESPACE/NAME) as soon as it is listed, over its investigation.
+    #[arg(long, value_name = "NS/NAME", value_parser = crate::app::state::DeepLink::proposal)]
+    pub proposal: Option<crate::app::state::DeepLink>,
+}
+
+impl OpenArgs {
+    /// The deep link asked for, if any.
+    pub fn link(&self) -> Option<crate::app::state::DeepLink> {
+        self.investigation.clone().or_else(|| self.proposal.clone())
+    }
+}
+
 /// Options of the console on a real cluster.
 #[derive(Debug, Args, Clone, Default)]
 pub struct ConsoleArgs {
@@ -104,6 +163,9 @@ pub struct ConsoleArgs {
     /// Remove every write key; the header says READ-ONLY.
     #[arg(long)]
     pub readonly: bool,
+    /// A deep link to open first.
+    #[command(flatten)]
+    pub open: OpenArgs,
 }
 
 /// The subcommands.
@@ -132,6 +194,45 @@ pub enum Command {
         /// What to do with the audit trail.
         #[command(subcommand)]
         command: AuditCommand,
+    },
+    /// Work with one investigation.
+    Investigation {
+        /// What to do with the investigation.
+        #[command(subcommand)]
+        command: InvestigationCommand,
+    },
+    /// Print a shell completion script: `source <(kubevigil completions bash)`.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), or write one page per command into a directory.
+    Man {
+        /// Write kubevigil.1, kubevigil-demo.1, ... into this directory instead.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
+}
+
+/// `kubevigil investigation ...`.
+#[derive(Debug, Subcommand)]
+pub enum InvestigationCommand {
+    /// Write the whole investigation for a post-mortem to standard output:
+    /// trigger, reasoning, proposals with the actions that run, every
+    /// decision with who and why, credentials and the outcome, sanitized.
+    Export {
+        /// The investigation id (its Job's kubevigil.io/investigation label).
+        id: String,
+        /// The kubeconfig and context.
+        #[command(flatten)]
+        cluster: ClusterArgs,
+        /// Where to look for it (default: the context's namespace, else every namespace).
+        #[command(flatten)]
+        scope: ScopeArgs,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = TranscriptFormat::Md)]
+        format: TranscriptFormat,
     },
 }
 
@@ -201,6 +302,9 @@ pub struct DemoArgs {
     /// Remove every write key; the header says READ-ONLY.
     #[arg(long)]
     pub readonly: bool,
+    /// A deep link to open first.
+    #[command(flatten)]
+    pub open: OpenArgs,
 }
 
 /// What `demo` and `sandbox serve` share: the simulated world and its Vault.
@@ -568,6 +672,32 @@ mod tests {
             Some(std::time::Duration::from_secs(30))
         );
         assert_eq!(options.governor_replicas, 2);
+    }
+
+    #[test]
+    fn deep_links_open_an_investigation_or_a_proposal() {
+        let cli =
+            Cli::try_parse_from(["kubevigil", "--investigation", "oom-7f3a9c"]).expect("parses");
+        assert_eq!(
+            cli.console.open.link(),
+            Some(crate::app::state::DeepLink::Investigation(
+                "oom-7f3a9c".into()
+            ))
+        );
+        let cli = Cli::try_parse_from(["kubevigil", "demo", "--proposal", "payments/raise-mem"])
+            .expect("parses");
+        let Some(Command::Demo(demo)) = cli.command else {
+            panic!("demo");
+        };
+        assert!(demo.open.link().is_some());
+        for bad in [
+            &["kubevigil", "--investigation", "a b"][..],
+            &["kubevigil", "--proposal", "no-namespace"],
+            &["kubevigil", "--investigation", "x", "--proposal", "a/b"],
+            &["kubevigil", "crds", "--investigation", "x"],
+        ] {
+            assert!(Cli::try_parse_from(bad).is_err(), "{bad:?}");
+        }
     }
 
     #[test]

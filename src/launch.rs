@@ -6,6 +6,7 @@
 
 use crate::cli::{
     ClusterArgs, ConsoleArgs, DemoArgs, ExportFormat, GovernorArgs, ScopeArgs, ServeArgs,
+    TranscriptFormat,
 };
 use crate::config::kubeconfig::{context_namespace, context_server, context_user};
 use crate::config::{KubeconfigFiles, LoadedConfig, NamespaceScope};
@@ -178,6 +179,8 @@ pub async fn console(args: &ConsoleArgs, config: LoadedConfig) -> Result<()> {
         kubeconfig_files: Some(target.files),
         config,
         vault: None,
+        open: args.open.link(),
+        sandbox: false,
     };
     run_console(options).await
 }
@@ -218,6 +221,45 @@ pub async fn audit_export(
     };
     eprintln!(
         "kubevigil: exported {written} audit record{plural} from {from} of {}",
+        host_port(&target.server)
+    );
+    Ok(())
+}
+
+/// Writes the transcript of investigation `id` (`kubevigil investigation
+/// export`) to standard output: looked for in `-n`/`-A`, else the context's
+/// namespace, else every namespace.
+pub async fn investigation_export(
+    cluster: &ClusterArgs,
+    scope: &ScopeArgs,
+    id: &str,
+    format: TranscriptFormat,
+) -> Result<()> {
+    let target = Target::choose(cluster).await?;
+    let namespace = target.namespace(scope);
+    target.probe().await?;
+    let transcript = crate::transcript::collect(
+        &target.client,
+        namespace.as_deref(),
+        id,
+        Some(&target.server),
+    )
+    .await
+    .map_err(|error| match error {
+        Error::Kube(kube) => target.explain(&kube, namespace.as_deref()),
+        other => other,
+    })?;
+    let stdout = std::io::stdout();
+    match crate::transcript::write(&transcript, format, stdout.lock()) {
+        Err(Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::BrokenPipe => {}
+        written => written?,
+    }
+    eprintln!(
+        "kubevigil: wrote the transcript of investigation {} ({} reasoning events, {} proposals, {} audit records) from {}",
+        crate::sanitize::sanitize(id),
+        transcript.reasoning.events.len(),
+        transcript.proposals.len(),
+        transcript.audit.len(),
         host_port(&target.server)
     );
     Ok(())
@@ -413,6 +455,8 @@ pub async fn demo(args: &DemoArgs, config: LoadedConfig) -> Result<()> {
         readonly: args.readonly || context_is_readonly(&config, &args.user),
         config,
         vault: sandbox.vault_settings().cloned(),
+        open: args.open.link(),
+        sandbox: true,
     };
     let outcome = run_console(options).await;
     sandbox.shutdown().await;

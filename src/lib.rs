@@ -25,6 +25,7 @@ pub mod model;
 pub mod policy;
 pub mod sandbox;
 pub mod sanitize;
+pub mod transcript;
 pub mod tui;
 pub mod ui;
 pub mod vault;

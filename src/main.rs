@@ -6,9 +6,9 @@
 //! 2 the command line was wrong, 128 + the signal's number after SIGHUP,
 //! SIGINT, SIGQUIT or SIGTERM.
 
-use clap::Parser;
+use clap::FromArgMatches;
 use clap::error::ErrorKind;
-use kubevigil::cli::{AuditCommand, Cli, Command, SandboxCommand};
+use kubevigil::cli::{AuditCommand, Cli, Command, InvestigationCommand, SandboxCommand};
 use kubevigil::{config, launch};
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
@@ -39,9 +39,14 @@ fn main() -> ExitCode {
     }
     // kube and vaultrs share rustls; pick its crypto provider once, before any client exists.
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let cli = match Cli::try_parse() {
+    let argv0 = std::env::args_os().next();
+    let name = kubevigil::cli::invoked_name(argv0.as_deref());
+    let cli = match kubevigil::cli::command_named(name)
+        .try_get_matches()
+        .and_then(|matches| Cli::from_arg_matches(&matches))
+    {
         Ok(cli) => cli,
-        Err(error) => return usage(&error, colour),
+        Err(error) => return usage(&error, name, colour),
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -105,6 +110,32 @@ async fn run(cli: Cli) -> kubevigil::Result<()> {
                     format,
                 },
         }) => launch::audit_export(&cluster, &scope, &since, format).await,
+        Some(Command::Investigation {
+            command:
+                InvestigationCommand::Export {
+                    id,
+                    cluster,
+                    scope,
+                    format,
+                },
+        }) => launch::investigation_export(&cluster, &scope, &id, format).await,
+        Some(Command::Completions { shell }) => {
+            let mut script = Vec::new();
+            kubevigil::cli::write_completions(shell, &mut script);
+            print_out(&String::from_utf8_lossy(&script))
+        }
+        Some(Command::Man { dir: None }) => {
+            let page = kubevigil::cli::man_page()
+                .map_err(|e| kubevigil::Error::io("rendering the manual page", e))?;
+            print_out(&String::from_utf8_lossy(&page))
+        }
+        Some(Command::Man { dir: Some(dir) }) => {
+            kubevigil::cli::write_man_pages(&dir).map_err(|e| {
+                kubevigil::Error::io(format!("writing manual pages into {}", dir.display()), e)
+            })?;
+            eprintln!("kubevigil: wrote the manual pages into {}", dir.display());
+            Ok(())
+        }
     }
 }
 
@@ -124,7 +155,7 @@ fn print_out(text: &str) -> kubevigil::Result<()> {
 
 /// Reports a command line clap refused (exit 2), or prints the help or
 /// version it was asked for (exit 0).
-fn usage(error: &clap::Error, colour: bool) -> ExitCode {
+fn usage(error: &clap::Error, name: &'static str, colour: bool) -> ExitCode {
     if matches!(
         error.kind(),
         ErrorKind::DisplayHelp
@@ -140,16 +171,15 @@ fn usage(error: &clap::Error, colour: bool) -> ExitCode {
         .find(|line| !line.trim().is_empty())
         .unwrap_or("the command line is not valid");
     let message = first.strip_prefix("error: ").unwrap_or(first);
-    let command = command_path(std::env::args().skip(1));
+    let command = command_path(name, std::env::args().skip(1));
     report(message, Some(&format!("see '{command} --help'")), colour);
     ExitCode::from(USAGE)
 }
 
 /// The subcommand the arguments name, such as `kubevigil sandbox serve`.
-fn command_path(args: impl Iterator<Item = String>) -> String {
-    use clap::CommandFactory;
-    let mut command = Cli::command();
-    let mut path = vec![command.get_name().to_string()];
+fn command_path(name: &'static str, args: impl Iterator<Item = String>) -> String {
+    let mut command = kubevigil::cli::command_named(name);
+    let mut path = vec![name.to_string()];
     for arg in args {
         let Some(sub) = command.find_subcommand(&arg).cloned() else {
             if arg.starts_with('-') {

@@ -907,3 +907,35 @@ fn the_worker_falls_back_to_plain_for_pathological_and_colourless_requests() {
     assert_eq!(result.lines.len(), 25_000);
     assert!(result.lines.iter().all(|l| !has_colour(l)));
 }
+
+#[test]
+fn notify_settings_default_to_bell_and_title_and_name_a_bad_value() {
+    let (_dir, path) = config_dir("");
+    let loaded = config::load_from(&path);
+    assert!(loaded.config.notify.bell && loaded.config.notify.title);
+    assert_eq!(loaded.config.notify.desktop, config::DesktopNotify::Off);
+
+    let (_dir, path) = config_dir("[notify]\nbell = false\ndesktop = \"osc777\"\n");
+    let loaded = config::load_from(&path);
+    assert!(!loaded.config.notify.bell && loaded.config.notify.title);
+    assert_eq!(loaded.config.notify.desktop, config::DesktopNotify::Osc777);
+
+    let (_dir, path) = config_dir("[notify]\ntitle = \"yes\"\ndesktop = \"growl\"\nbel = true\n");
+    let loaded = config::load_from(&path);
+    assert!(loaded.config.notify.title, "a bad value keeps the default");
+    assert_eq!(loaded.config.notify.desktop, config::DesktopNotify::Off);
+    assert_eq!(warnings_mentioning(&loaded, "`notify.title`").len(), 1);
+    let desktop = warnings_mentioning(&loaded, "`notify.desktop`");
+    assert!(desktop[0].contains("off, osc9 or osc777"), "{}", desktop[0]);
+    assert_eq!(warnings_mentioning(&loaded, "`notify.bel`").len(), 1);
+}
+
+#[test]
+fn glyphs_are_auto_unicode_or_ascii() {
+    let (_dir, path) = config_dir("glyphs = \"ascii\"\n");
+    assert_eq!(config::load_from(&path).config.glyphs, "ascii");
+    let (_dir, path) = config_dir("glyphs = \"emoji\"\n");
+    let loaded = config::load_from(&path);
+    assert_eq!(loaded.config.glyphs, "auto");
+    assert!(warnings_mentioning(&loaded, "`glyphs`")[0].contains("auto, unicode or ascii"));
+}

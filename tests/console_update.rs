@@ -398,7 +398,9 @@ fn the_command_line_completes_commands_namespaces_and_contexts() {
         kubevigil::app::command::COMMANDS.len(),
         "every command is offered"
     );
+    // `:n` is both ns and notices: `ns` is enough.
     press(&mut state, KeyCode::Char('n'));
+    press(&mut state, KeyCode::Char('s'));
     press(&mut state, KeyCode::Tab);
     let input = |s: &State| {
         s.prompt
@@ -674,16 +676,50 @@ fn config_key_overrides_take_effect() {
 }
 
 #[test]
-fn esc_on_the_table_dismisses_notices() {
-    let mut state = StateBuilder::new().notice("config: bad theme").build();
-    assert_eq!(state.notices.len(), 1);
+fn esc_on_the_table_dismisses_notices_one_at_a_time_and_notices_recalls_them() {
+    let mut state = StateBuilder::new()
+        .notice("config: bad theme")
+        .notice("config: bad key")
+        .build();
+    assert_eq!(state.notices.len(), 2);
     assert!(redraws(&press(&mut state, KeyCode::Esc)));
+    assert_eq!(
+        state
+            .notices
+            .iter()
+            .map(|n| n.text.as_str())
+            .collect::<Vec<_>>(),
+        ["config: bad theme"],
+        "the newest goes, the next shows"
+    );
+    press(&mut state, KeyCode::Esc);
     assert!(state.notices.is_empty());
+    assert!(!redraws(&press(&mut state, KeyCode::Esc)), "nothing left");
+    update(&mut state, Action::RunCommandLine("notices".into()));
+    assert_eq!(
+        state
+            .notices
+            .iter()
+            .map(|n| n.text.as_str())
+            .collect::<Vec<_>>(),
+        ["config: bad theme", "config: bad key"],
+        ":notices brings every one back"
+    );
 }
 
 #[test]
 fn quitting_asks_the_runtime_to_quit() {
     let mut state = world();
+    // `q` on the table asks first (it means back everywhere else): any other
+    // key stays, `y` (or `q` again) quits.
+    assert!(!press(&mut state, KeyCode::Char('q')).contains(&Effect::Quit));
+    assert!(state.asking_quit);
+    assert!(!press(&mut state, KeyCode::Char('n')).contains(&Effect::Quit));
+    assert!(!state.asking_quit && !state.quitting);
+    press(&mut state, KeyCode::Char('q'));
+    assert!(press(&mut state, KeyCode::Char('y')).contains(&Effect::Quit));
+    let mut state = world();
+    press(&mut state, KeyCode::Char('q'));
     assert!(press(&mut state, KeyCode::Char('q')).contains(&Effect::Quit));
     let mut state = world();
     press(&mut state, KeyCode::Enter);

@@ -149,6 +149,7 @@ fn command_line_with_completions() {
         let mut state = world(c, r).build();
         press(&mut state, KeyCode::Char(':'));
         press(&mut state, KeyCode::Char('n'));
+        press(&mut state, KeyCode::Char('s'));
         press(&mut state, KeyCode::Tab);
         state
     });
@@ -285,7 +286,7 @@ fn bytes_between(before: &Buffer, after: &Buffer) -> usize {
 }
 
 #[test]
-fn a_cursor_move_at_160x48_writes_under_600_bytes() {
+fn a_cursor_move_at_160x48_writes_two_rows_at_most() {
     let mut state = StateBuilder::new()
         .policy("payments", Phase::LimitedWrite)
         .many_investigations(500)
@@ -302,7 +303,9 @@ fn a_cursor_move_at_160x48_writes_under_600_bytes() {
         assert!(effects.contains(&kubevigil::app::effect::Effect::Redraw));
         let after = draw(&state);
         let bytes = bytes_between(&before, &after);
-        assert!(bytes > 0 && bytes < 600, "{code:?} wrote {bytes} bytes");
+        // The old row and the new one, repainted whole (the highlight runs
+        // across the row): about 1 KB at 160 columns.
+        assert!(bytes > 0 && bytes < 1200, "{code:?} wrote {bytes} bytes");
         before = after;
     }
     // A no-op key asks for no frame, and would change no cell anyway.

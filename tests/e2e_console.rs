@@ -22,6 +22,14 @@ fn reasoning_line_count(screen: &str) -> Option<usize> {
 #[test]
 fn demo_opens_an_investigation_and_reasoning_streams_in() {
     let mut term = Terminal::spawn(&["demo", "--speed", "3", "--reliable"], 120, 36, &[]);
+    let first_screen = term.wait_for_text("investigations", PATIENCE);
+    assert!(
+        first_screen
+            .lines()
+            .next()
+            .is_some_and(|l| l.contains(" kubevigil  SANDBOX ")),
+        "the demo says it is a simulated sandbox:\n{first_screen}"
+    );
     term.open_investigation("firewall", PATIENCE);
     let first = term.wait_for("the reasoning pane", PATIENCE, |s| {
         reasoning_line_count(s).is_some()
@@ -37,7 +45,18 @@ fn demo_opens_an_investigation_and_reasoning_streams_in() {
     );
     term.type_keys("q");
     term.wait_for_text("investigations", PATIENCE);
-    term.quit();
+    // On the table `q` asks first; any other key stays.
+    term.type_keys("q");
+    term.wait_for_text("quit kubevigil?", PATIENCE);
+    term.type_keys("n");
+    term.wait_for("the question gone", PATIENCE, |s| {
+        !s.contains("quit kubevigil?")
+    });
+    assert!(term.is_running(), "n stays");
+    term.type_keys("q");
+    term.wait_for_text("quit kubevigil?", PATIENCE);
+    term.type_keys("y");
+    assert!(term.wait_exit(PATIENCE), "y quits");
 }
 
 #[test]
@@ -84,8 +103,11 @@ fn hostile_agent_output_reaches_the_screen_inert() {
         screen.contains("copy") && screen.contains("change"),
         "the visible words remain:\n{screen}"
     );
+    // The only titles are the console's own (`kubevigil (N awaiting)`).
     assert!(
-        term.titles().is_empty(),
+        term.titles()
+            .iter()
+            .all(|t| t == b"kubevigil" || t.starts_with(b"kubevigil (")),
         "an agent line changed the window title: {:?}",
         term.titles()
     );
@@ -157,4 +179,26 @@ async fn create_investigation(sandbox: &Sandbox, id: &str) {
     )
     .await
     .expect("pod status set");
+}
+
+#[test]
+fn on_the_linux_console_every_symbol_is_drawn_in_ascii() {
+    let mut term = Terminal::spawn(
+        &["demo", "--speed", "3", "--reliable"],
+        120,
+        36,
+        &[("TERM", "linux")],
+    );
+    let screen = term.wait_for("the table with rows", PATIENCE, |s| {
+        s.contains("investigations") && s.contains("LIMITED")
+    });
+    for symbol in ["│", "─", "·", "▌", "●", "↓", "⟳", "◆", "⚙", "✓", "⚠"] {
+        assert!(
+            !screen.contains(symbol),
+            "{symbol} drawn on the Linux console:\n{screen}"
+        );
+    }
+    assert!(screen.contains(" | ") && screen.contains("--"), "{screen}");
+    term.type_keys("\u{3}");
+    assert!(term.wait_exit(PATIENCE));
 }

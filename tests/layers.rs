@@ -7,7 +7,7 @@
 //! |---|---|
 //! | 0 contract | `domain`, `sanitize`, `error` |
 //! | 1 model | `model` |
-//! | 2 services | `config`, `cluster`, `vault`, `audit`, `policy`, `decide`, `governor`, `launcher`, `crds` |
+//! | 2 services | `config`, `cluster`, `vault`, `audit`, `policy`, `decide`, `governor`, `launcher`, `crds`, `transcript` |
 //! | 3 console state machine, sandbox | `app`, `sandbox` (neither names the other) |
 //! | 4 drawing | `ui` |
 //! | 5 edge | `console`, `tui`, `cli`, `launch`, `main`, `lib` |
@@ -44,6 +44,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("governor", 2),
     ("launcher", 2),
     ("crds", 2),
+    ("transcript", 2),
     ("app", 3),
     ("sandbox", 3),
     ("ui", 4),

@@ -42,9 +42,13 @@ pub enum Command {
     /// Go back one level: close the overlay, the prompt or the view.
     #[strum(message = "go back / close")]
     Back,
-    /// Leave the console.
+    /// Leave the console at once (ctrl-c, `:q`).
     #[strum(message = "quit kubevigil")]
     Quit,
+    /// Ask whether to leave the console (`q` on the investigations table,
+    /// where `q` elsewhere means back): `y` or `q` again quits.
+    #[strum(message = "quit kubevigil, after asking (y or q again quits)")]
+    AskQuit,
     /// Move the cursor one line up.
     #[strum(message = "up")]
     Up,
@@ -210,12 +214,22 @@ impl Command {
 
 /// The commands the command line accepts: (name, argument, what it does).
 /// A unique prefix is enough (`:inv`).
-pub const COMMANDS: [(&str, &str, &str); 9] = [
+pub const COMMANDS: [(&str, &str, &str); 11] = [
     ("investigations", "", "the investigations table"),
+    (
+        "open",
+        "ID|NS/PROPOSAL",
+        "open an investigation by id, or a proposal by namespace/name",
+    ),
     ("approvals", "", "proposals waiting for a decision"),
     ("policies", "", "trust policies per namespace"),
     ("audit", "", "the audit trail"),
     ("discard", "", "forget refused decisions (never recorded)"),
+    (
+        "notices",
+        "",
+        "every notice since the start again (esc: one at a time)",
+    ),
     (
         "ns",
         "NAME|all",

@@ -12,6 +12,8 @@ pub enum Effect {
     Redraw,
     /// Restore the terminal and leave.
     Quit,
+    /// Call for attention: ring the bell, set the title, notify the desktop.
+    Attention(crate::app::state::Signal),
     /// (Re)start the watchers for investigations, proposals and policies,
     /// stopping any running ones.
     StartWatchers {

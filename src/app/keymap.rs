@@ -165,7 +165,7 @@ const DEFAULTS: &[(Scope, Command, &[&str])] = &[
     (Scope::Global, Command::PageDown, &["pgdn", "ctrl-f"]),
     (Scope::Global, Command::Top, &["g", "home"]),
     (Scope::Global, Command::Bottom, &["G", "end"]),
-    (Scope::Investigations, Command::Quit, &["q"]),
+    (Scope::Investigations, Command::AskQuit, &["q"]),
     (Scope::Investigations, Command::Open, &["enter"]),
     (Scope::Investigations, Command::SortNext, &["s"]),
     (Scope::Investigations, Command::SortReverse, &["S"]),
@@ -393,7 +393,7 @@ mod tests {
         let keymap = Keymap::builtin();
         assert_eq!(
             keymap.lookup(Scope::Investigations, key("q")),
-            Some(Command::Quit)
+            Some(Command::AskQuit)
         );
         assert_eq!(keymap.lookup(Scope::Detail, key("q")), Some(Command::Back));
         assert_eq!(keymap.lookup(Scope::Detail, key("j")), Some(Command::Down));

@@ -21,5 +21,5 @@ pub use cluster::{
 };
 pub use export::{ExportFormat, export, import};
 pub use log::{AuditLog, read_local, set_audit_cluster, stamped, use_audit_file};
-pub use record::AuditRecord;
+pub use record::{AuditRecord, readable_text};
 pub use since::{parse_since, since_ago};

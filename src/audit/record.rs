@@ -173,7 +173,7 @@ pub(crate) fn non_empty(text: &str) -> Option<String> {
 /// again. The result holds no C0 control other than `\n`, no DEL, no C1
 /// control, and no bidi or zero-width character (each shown as `⟨U+XXXX⟩`).
 /// Text without controls or invisible characters comes back unchanged.
-pub(crate) fn readable_text(text: &str) -> String {
+pub fn readable_text(text: &str) -> String {
     text.split('\n')
         .map(|line| {
             let line = line.strip_suffix('\r').unwrap_or(line);

@@ -97,10 +97,10 @@ fn reviewed(text: &str, redactor: &Redactor) -> (String, bool) {
     let lines: Vec<String> = text
         .lines()
         .map(|line| {
-            let cleaned = clean(line, redactor);
-            let revealed = reveal_invisible(&cleaned);
-            revealed_any |= revealed != cleaned;
-            revealed
+            // `clean` shows invisible characters as `⟨U+XXXX⟩` itself; the
+            // flag says whether the raw line held any.
+            revealed_any |= line.chars().any(crate::sanitize::is_shown_as_code);
+            reveal_invisible(&clean(line, redactor))
         })
         .collect();
     (lines.join("\n"), revealed_any)

@@ -85,6 +85,20 @@ fn apply_table(config: &mut Config, table: Table, warnings: &mut Warnings) {
                 Value::Table(vault) => config.vault = vault_config(vault, warnings),
                 other => warnings.wrong_type("vault", "a table", &other),
             },
+            "glyphs" => match value {
+                Value::String(set) if matches!(set.as_str(), "auto" | "unicode" | "ascii") => {
+                    config.glyphs = set;
+                }
+                Value::String(set) => warnings.field(
+                    "glyphs",
+                    format!("`{set}` is not auto, unicode or ascii (keeping auto)"),
+                ),
+                other => warnings.wrong_type("glyphs", "auto, unicode or ascii", &other),
+            },
+            "notify" => match value {
+                Value::Table(notify) => apply_notify(config, notify, warnings),
+                other => warnings.wrong_type("notify", "a table", &other),
+            },
             _ => warnings.unknown(&key),
         }
     }
@@ -263,6 +277,28 @@ fn vault_config(vault: Table, warnings: &mut Warnings) -> VaultConfig {
         }
     }
     config
+}
+
+/// The `[notify]` table: `bell` and `title` (booleans), `desktop` (off,
+/// osc9 or osc777). A bad value keeps that setting's default.
+fn apply_notify(config: &mut Config, notify: Table, warnings: &mut Warnings) {
+    for (key, value) in notify {
+        let field = format!("notify.{key}");
+        match (key.as_str(), value) {
+            ("bell", Value::Boolean(on)) => config.notify.bell = on,
+            ("title", Value::Boolean(on)) => config.notify.title = on,
+            ("bell" | "title", other) => warnings.wrong_type(&field, "true or false", &other),
+            ("desktop", Value::String(text)) => match text.parse() {
+                Ok(desktop) => config.notify.desktop = desktop,
+                Err(reason) => warnings.field(&field, format!("{reason} (keeping the default)")),
+            },
+            ("desktop", Value::Boolean(false)) => {
+                config.notify.desktop = crate::config::DesktopNotify::Off;
+            }
+            ("desktop", other) => warnings.wrong_type(&field, "off, osc9 or osc777", &other),
+            _ => warnings.unknown(&field),
+        }
+    }
 }
 
 /// `~/x` is `x` in the home directory.

@@ -9,6 +9,7 @@
 mod keyspec;
 pub mod kubeconfig;
 mod layer;
+pub mod notify;
 mod paths;
 mod position;
 pub mod scope;
@@ -16,6 +17,7 @@ pub mod theme;
 
 pub use keyspec::parse_key_spec;
 pub use kubeconfig::{KubeconfigError, KubeconfigFiles};
+pub use notify::{DesktopNotify, NotifyConfig};
 pub use paths::{ConfigPaths, themes_dir_for};
 pub(crate) use position::toml_position;
 pub use scope::{NamespaceScope, scope_label};
@@ -58,6 +60,11 @@ pub struct Config {
     pub vault: VaultConfig,
     /// The most frames drawn per second (default 60; 1 to 240).
     pub frame_rate_cap: u32,
+    /// How the console calls for attention when a proposal starts waiting.
+    pub notify: NotifyConfig,
+    /// The glyph set: `auto` (ASCII on the Linux console, TERM=linux),
+    /// `unicode` or `ascii`.
+    pub glyphs: String,
 }
 
 impl Default for Config {
@@ -70,6 +77,8 @@ impl Default for Config {
             contexts: BTreeMap::new(),
             vault: VaultConfig::default(),
             frame_rate_cap: DEFAULT_FRAME_RATE_CAP,
+            notify: NotifyConfig::default(),
+            glyphs: "auto".to_owned(),
         }
     }
 }

@@ -116,6 +116,10 @@ impl Executor {
     pub fn run(&mut self, effect: Effect) {
         match effect {
             Effect::Redraw | Effect::Quit => {}
+            Effect::Attention(signal) => {
+                // A lost bell or title is not worth stopping for.
+                let _ = crate::tui::attention::call(&signal, &mut std::io::stdout());
+            }
             Effect::StartWatchers { namespace, epoch } => {
                 self.watchers = None;
                 self.watchers = Some(watch::spawn(

@@ -32,6 +32,10 @@ pub struct ConsoleOptions {
     /// Vault settings already known (the sandbox's OpenBao); `None` finds Vault
     /// as the Vault CLI does, from the environment and the config file.
     pub vault: Option<crate::vault::VaultSettings>,
+    /// What to open as soon as the data shows it (`--investigation`, `--proposal`).
+    pub open: Option<crate::app::state::DeepLink>,
+    /// The cluster is the embedded, simulated sandbox (`demo`).
+    pub sandbox: bool,
 }
 
 impl std::fmt::Debug for ConsoleOptions {

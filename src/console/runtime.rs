@@ -54,10 +54,19 @@ pub async fn run(options: ConsoleOptions) -> crate::Result<()> {
         options.vault.clone(),
         &options.config.config.vault,
     ));
+    state.attention.settings = options.config.config.notify;
     let mut guard = TerminalGuard::enter()?;
     let Some(frames) = guard.frames() else {
         return Ok(());
     };
+    frames.set_glyphs(crate::tui::glyphs::GlyphSet::choose(
+        &options.config.config.glyphs,
+        std::env::var("TERM").ok().as_deref(),
+    ));
+    let keeps_title = state.attention.settings.title;
+    if keeps_title {
+        let _ = crate::tui::attention::save_title(&mut std::io::stdout());
+    }
     let input = spawn_input(tx.clone());
     let signals = spawn_signals(tx.clone());
     if let Some(user) = options.kubeconfig_user.clone() {
@@ -94,6 +103,9 @@ pub async fn run(options: ConsoleOptions) -> crate::Result<()> {
     input.abort();
     signals.abort();
     drop(executor);
+    if keeps_title {
+        let _ = crate::tui::attention::restore_title(&mut std::io::stdout());
+    }
     drop(guard);
     result
 }

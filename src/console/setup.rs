@@ -60,6 +60,8 @@ pub fn prepare(options: &ConsoleOptions, size: (u16, u16)) -> Prepared {
         .as_ref()
         .and_then(|k| crate::config::kubeconfig::context_server(k, &options.context))
         .map(|server| crate::app::state::host_port(&server));
+    state.pending_link = options.open.clone();
+    state.sandbox = options.sandbox;
     Prepared { state, redactor }
 }
 

@@ -78,6 +78,22 @@ impl Phase {
         }
     }
 
+    /// What the phase lets an agent do, in one line (for help and the header).
+    pub fn meaning(self) -> &'static str {
+        match self {
+            Phase::Shadow => "the agent investigates; its proposals are recorded, never run",
+            Phase::ReadOnlyAssist => {
+                "proposals are suggestions to copy and run yourself; nothing runs"
+            }
+            Phase::LimitedWrite => {
+                "a proposal runs once enough people approve it, with a short-lived credential"
+            }
+            Phase::Autonomous => {
+                "proposals up to the risk ceiling are approved by rule; above it, by people"
+            }
+        }
+    }
+
     /// Parses the resource spelling, case-insensitively, also accepting
     /// spaced and dashed forms such as "read-only assist".
     pub fn parse(text: &str) -> Option<Phase> {

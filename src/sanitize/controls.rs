@@ -36,8 +36,8 @@ const ST_8BIT: char = '\u{9c}';
 /// Text that needs no change (the common case: printable ASCII, or any UTF-8
 /// without controls) is returned borrowed, after one scan of its bytes.
 /// The result never contains a C0 control, DEL or a C1 control, and
-/// `sanitize(sanitize(x)) == sanitize(x)`.
-pub fn sanitize(input: &str) -> Cow<'_, str> {
+/// `strip_controls(strip_controls(x)) == strip_controls(x)`.
+pub fn strip_controls(input: &str) -> Cow<'_, str> {
     if needs_sanitizing(input.as_bytes()) {
         Cow::Owned(sanitize_slow(input))
     } else {
@@ -159,15 +159,15 @@ mod tests {
     use super::*;
 
     fn assert_clean(input: &str, expected: &str) {
-        assert_eq!(sanitize(input), expected, "sanitizing {input:?}");
+        assert_eq!(strip_controls(input), expected, "sanitizing {input:?}");
     }
 
     #[test]
     fn printable_text_is_borrowed_unchanged() {
         let line = "kubectl -n payments get pods -o wide | grep CrashLoop";
-        assert!(matches!(sanitize(line), Cow::Borrowed(s) if s == line));
+        assert!(matches!(strip_controls(line), Cow::Borrowed(s) if s == line));
         let unicode = "ポッドが再起動しています — naïve café ✓";
-        assert!(matches!(sanitize(unicode), Cow::Borrowed(s) if s == unicode));
+        assert!(matches!(strip_controls(unicode), Cow::Borrowed(s) if s == unicode));
     }
 
     #[test]

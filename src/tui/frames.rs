@@ -14,6 +14,7 @@ use std::io::{self, Stdout, Write};
 pub struct FrameWriter<W: Write = Stdout> {
     terminal: Terminal<CrosstermBackend<ConsoleOutput<W>>>,
     scroll: TableScroll,
+    glyphs: super::glyphs::GlyphSet,
 }
 
 impl<W: Write> std::fmt::Debug for FrameWriter<W> {
@@ -30,6 +31,7 @@ impl FrameWriter<Stdout> {
         Ok(FrameWriter {
             terminal: Terminal::new(backend)?,
             scroll: TableScroll::new(mute),
+            glyphs: super::glyphs::GlyphSet::default(),
         })
     }
 }
@@ -46,7 +48,14 @@ impl<W: Write> FrameWriter<W> {
         Ok(FrameWriter {
             terminal: Terminal::with_options(backend, options)?,
             scroll: TableScroll::new(mute),
+            glyphs: super::glyphs::GlyphSet::default(),
         })
+    }
+
+    /// Draws every later frame with `glyphs` (ASCII stand-ins on a terminal
+    /// whose font lacks the symbols).
+    pub fn set_glyphs(&mut self, glyphs: super::glyphs::GlyphSet) {
+        self.glyphs = glyphs;
     }
 
     /// Draws one frame with `render`, inside a synchronized update. `table`
@@ -59,7 +68,14 @@ impl<W: Write> FrameWriter<W> {
     ) -> io::Result<()> {
         crossterm::queue!(self.terminal.backend_mut(), BeginSynchronizedUpdate)?;
         self.scroll.before_draw(&mut self.terminal, table)?;
-        let frame = self.terminal.draw(render)?;
+        let glyphs = self.glyphs;
+        let frame = self.terminal.draw(|frame| {
+            render(frame);
+            fit_to_right_edge(frame.buffer_mut());
+            if glyphs == super::glyphs::GlyphSet::Ascii {
+                super::glyphs::to_ascii(frame.buffer_mut());
+            }
+        })?;
         self.scroll.after_draw(frame.buffer, table);
         crossterm::execute!(self.terminal.backend_mut(), EndSynchronizedUpdate)?;
         Ok(())
@@ -68,5 +84,22 @@ impl<W: Write> FrameWriter<W> {
     /// The terminal (to show the cursor on the way out).
     pub fn terminal_mut(&mut self) -> &mut Terminal<CrosstermBackend<ConsoleOutput<W>>> {
         &mut self.terminal
+    }
+}
+
+/// Blanks every symbol too wide for the columns left before the frame's
+/// right edge (a wide character placed in the last column): a terminal
+/// cannot draw it there, and would wrap it or drop it, so the console's grid
+/// and the terminal's would disagree.
+pub fn fit_to_right_edge(buffer: &mut ratatui::buffer::Buffer) {
+    let area = buffer.area;
+    let Some(last) = area.right().checked_sub(1) else {
+        return;
+    };
+    for y in area.top()..area.bottom() {
+        let cell = &mut buffer[(last, y)];
+        if unicode_width::UnicodeWidthStr::width(cell.symbol()) > 1 {
+            cell.set_symbol(" ");
+        }
     }
 }

@@ -2,14 +2,16 @@
 //! SIGTERM and SIGHUP), the input task, the signal task, and scrolling the
 //! table with the terminal's own scroll region.
 
+pub mod attention;
 mod frames;
+pub mod glyphs;
 mod guard;
 mod input;
 mod output;
 mod scroll;
 mod signals;
 
-pub use frames::FrameWriter;
+pub use frames::{FrameWriter, fit_to_right_edge};
 pub use guard::{TerminalGuard, require_terminal, restore};
 pub use input::spawn_input;
 pub use output::{ConsoleOutput, MuteSwitch};

@@ -89,8 +89,8 @@ fn render_completions(state: &State, frame: &mut Frame, footer: Rect) {
             }
         })
         .collect();
-    let width = rows.iter().map(|r| text::width(r)).max().unwrap_or(0);
-    let width = u16::try_from(width).unwrap_or(u16::MAX).min(footer.width);
+    // Full rows: a narrower box would leave pieces of the notice line beside it.
+    let width = footer.width;
     let height = u16::try_from(rows.len()).unwrap_or(u16::MAX).min(footer.y);
     let area = Rect::new(footer.x, footer.y - height, width, height);
     let lines: Vec<Line<'static>> = shown

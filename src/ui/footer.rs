@@ -18,7 +18,7 @@ fn hints(screen: &Screen) -> &'static [(Command, &'static str)] {
             (Command::SortReverse, "reverse"),
             (Command::CommandLine, "command"),
             (Command::Help, "help"),
-            (Command::Quit, "quit"),
+            (Command::AskQuit, "quit"),
         ],
         Screen::Detail => &[
             (Command::Follow, "follow"),
@@ -64,6 +64,17 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
         return;
     }
     let theme = &state.theme;
+    if state.asking_quit {
+        let line = Line::from(vec![
+            Span::styled(" quit kubevigil? ", theme.warn),
+            Span::styled(" <y>", theme.key_hint),
+            Span::styled(" quit ", theme.dim),
+            Span::styled(" <any other key>", theme.key_hint),
+            Span::styled(" stay ", theme.dim),
+        ]);
+        frame.render_widget(Paragraph::new(line).style(theme.base), area);
+        return;
+    }
     let screen = state.screen();
     let scope = screen.scope();
     let mut spans: Vec<Span<'static>> = Vec::new();

@@ -17,6 +17,10 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     let theme = &state.theme;
     let sep = || Span::styled(" │ ", theme.header);
     let mut identity: Vec<Span<'static>> = vec![Span::styled(" kubevigil", theme.header)];
+    if state.sandbox {
+        identity.push(Span::raw(" "));
+        identity.push(Span::styled(" SANDBOX ", theme.header_warning));
+    }
     if state.readonly {
         identity.push(Span::raw(" "));
         identity.push(Span::styled(" READ-ONLY ", theme.header_warning));

@@ -135,6 +135,13 @@ fn title(state: &State, width: u16) -> Line<'static> {
     }
     if let Some(waiting) = super::queue::selected_waiting(state) {
         label.push_str(&format!("· {waiting} "));
+    } else if let Some(row) = table.selected_row() {
+        // The tooltip row: what the selected row's phase lets its agent do.
+        label.push_str(&format!(
+            "· {}: {} ",
+            row.phase.badge(),
+            row.phase.meaning()
+        ));
     }
     let fill = usize::from(width).saturating_sub(text::width(&label));
     Line::from(vec![
@@ -184,9 +191,9 @@ fn cell_style(state: &State, row: &Row, column: Column) -> Style {
     }
 }
 
-/// Columns drawn in the selection style on the row under the cursor. The
-/// rest of the row keeps its colours, so moving the cursor rewrites about
-/// forty cells (well under the 600-byte budget of a j/k move at 160x48).
+/// Columns drawn wholly in the selection style on the row under the cursor;
+/// the rest of that row keeps its colours on the selection's background, so
+/// the highlight runs across the whole row and badges stay readable.
 const SELECTED_COLUMNS: [Column; 2] = [Column::Id, Column::Target];
 
 fn row_line(
@@ -197,7 +204,17 @@ fn row_line(
     stale: bool,
 ) -> Line<'static> {
     let theme = &state.theme;
-    let mut spans = Vec::with_capacity(columns.len() * 2 + 1);
+    // The selection's background and modifiers, laid over every other cell.
+    let across = selected.then(|| {
+        let mut style = ratatui::style::Style::default().add_modifier(theme.selected.add_modifier);
+        style.bg = theme.selected.bg;
+        style
+    });
+    let over = |style: ratatui::style::Style| match across {
+        Some(across) => style.patch(across),
+        None => style,
+    };
+    let mut spans = Vec::with_capacity(columns.len() * 2 + 2);
     spans.push(if selected {
         Span::styled("▌", theme.selected)
     } else {
@@ -209,20 +226,20 @@ fn row_line(
         let style = if highlighted {
             theme.selected
         } else if stale {
-            theme.stale
+            over(theme.stale)
         } else {
-            cell_style(state, row, *column)
+            over(cell_style(state, row, *column))
         };
         let gap_style = if highlighted {
             theme.selected
         } else {
-            theme.base
+            over(theme.base)
         };
         if *column == Column::Phase {
             let badge = text::fit(&content, *width);
             let rest = width.saturating_sub(text::width(&badge));
             spans.push(Span::styled(badge, style));
-            spans.push(Span::raw(" ".repeat(rest + 1)));
+            spans.push(Span::styled(" ".repeat(rest + 1), over(theme.base)));
         } else {
             spans.push(Span::styled(text::pad(&content, *width), style));
             spans.push(Span::styled(" ", gap_style));

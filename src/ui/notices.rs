@@ -1,5 +1,6 @@
 //! The notice line: the newest message for the operator (done, warnings such
-//! as config problems, failures), until dismissed with esc on the table.
+//! as config problems, failures), until dismissed with esc on the table (one
+//! at a time; `:notices` brings them all back).
 
 use super::text;
 use crate::app::state::{NoticeLevel, State};
@@ -21,9 +22,9 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     };
     let more = state.notices.len() - 1;
     let suffix = if more > 0 {
-        format!("  (+{more} more · esc on the table dismisses)")
+        format!("  (+{more} more · esc dismisses one · :notices recalls)")
     } else {
-        "  (esc on the table dismisses)".to_string()
+        "  (esc dismisses · :notices recalls)".to_string()
     };
     let room = usize::from(area.width).saturating_sub(text::width(&suffix) + 3);
     let line = format!(" {marker} {}{suffix}", text::fit(&notice.text, room));

@@ -14,6 +14,11 @@ pub struct Requests {
     pub titles: Vec<Vec<u8>>,
     /// Clipboard writes it asked for (OSC 52).
     pub clipboard_writes: Vec<Vec<u8>>,
+    /// How many times it rang the bell.
+    pub bells: usize,
+    /// Other OSC sequences (desktop notifications: OSC 9, OSC 777), their
+    /// parameters joined with `;`.
+    pub other_osc: Vec<Vec<u8>>,
 }
 
 impl vt100::Callbacks for Requests {
@@ -23,11 +28,18 @@ impl vt100::Callbacks for Requests {
     fn copy_to_clipboard(&mut self, _: &mut vt100::Screen, _ty: &[u8], data: &[u8]) {
         self.clipboard_writes.push(data.to_vec());
     }
+    fn audible_bell(&mut self, _: &mut vt100::Screen) {
+        self.bells += 1;
+    }
+    fn unhandled_osc(&mut self, _: &mut vt100::Screen, params: &[&[u8]]) {
+        self.other_osc.push(params.join(&b';'));
+    }
 }
 
 /// A running program in a pseudo-terminal, with its screen.
 pub struct Terminal {
     screen: Arc<Mutex<vt100::Parser<Requests>>>,
+    raw: Arc<Mutex<Vec<u8>>>,
     writer: Box<dyn Write + Send>,
     child: Box<dyn portable_pty::Child + Send + Sync>,
     _master: Box<dyn portable_pty::MasterPty + Send>,
@@ -66,17 +78,24 @@ impl Terminal {
             Requests::default(),
         )));
         let feed = Arc::clone(&screen);
+        let raw = Arc::new(Mutex::new(Vec::new()));
+        let record = Arc::clone(&raw);
         std::thread::spawn(move || {
             let mut buf = [0u8; 8192];
             while let Ok(n) = reader.read(&mut buf) {
                 if n == 0 {
                     break;
                 }
+                record
+                    .lock()
+                    .expect("raw lock")
+                    .extend_from_slice(&buf[..n]);
                 feed.lock().expect("screen lock").process(&buf[..n]);
             }
         });
         Terminal {
             screen,
+            raw,
             writer,
             child,
             _master: pty.master,
@@ -141,6 +160,26 @@ impl Terminal {
             .expect("screen lock")
             .callbacks()
             .titles
+            .clone()
+    }
+
+    /// Every byte the program wrote to the terminal so far.
+    pub fn raw(&self) -> Vec<u8> {
+        self.raw.lock().expect("raw lock").clone()
+    }
+
+    /// How many times the program rang the bell so far.
+    pub fn bells(&self) -> usize {
+        self.screen.lock().expect("screen lock").callbacks().bells
+    }
+
+    /// OSC sequences other than titles and clipboard writes, so far.
+    pub fn other_osc(&self) -> Vec<Vec<u8>> {
+        self.screen
+            .lock()
+            .expect("screen lock")
+            .callbacks()
+            .other_osc
             .clone()
     }
 

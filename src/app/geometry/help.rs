@@ -111,6 +111,20 @@ pub fn lines(state: &State) -> Vec<Line<'static>> {
     }
     lines.push(Line::from(""));
     lines.push(Line::styled(
+        " trust phases (the PHASE column; set per namespace in :policies)",
+        theme.title,
+    ));
+    for phase in crate::domain::Phase::ALL {
+        lines.push(Line::from(vec![
+            Span::styled(
+                format!("   {}", text::pad(phase.badge(), KEY_COLUMN)),
+                theme.key_hint,
+            ),
+            Span::styled(phase.meaning().to_string(), theme.base),
+        ]));
+    }
+    lines.push(Line::from(""));
+    lines.push(Line::styled(
         " the table sorts by the column marked ↓ or ↑; keys are set in config.toml [keys]",
         theme.dim,
     ));

@@ -1,8 +1,10 @@
 //! Everything the console knows, in one value. Only
 //! [`update`](super::update::update) changes it; views only read it.
 
+mod attention;
 mod connection;
 mod deciding;
+mod deeplink;
 mod detail;
 mod focus;
 mod policies;
@@ -14,10 +16,12 @@ mod rights;
 mod table;
 mod vault_status;
 
+pub use attention::{Attention, Signal, title_for};
 pub use connection::{Connection, Reload, host_port};
 pub use deciding::{
     AuditView, DecisionsState, Delivery, DialogScroll, EditedAction, Modal, Shown, TrackedDecision,
 };
+pub use deeplink::DeepLink;
 pub use detail::{Detail, DetailFocus, OlderLines, StreamStatus};
 pub use focus::proposal_in_focus;
 pub use policies::{EditorStage, FormField, PolicyEditor, PolicyForm, PolicyRow, PolicyView};
@@ -239,6 +243,17 @@ pub struct State {
     pub connection: Connection,
     /// What the user may do per namespace (SelfSubjectAccessReviews).
     pub permissions: Permissions,
+    /// What the console called for attention about.
+    pub attention: Attention,
+    /// What to open as soon as the data shows it (a deep link).
+    pub pending_link: Option<DeepLink>,
+    /// `q` on the investigations table asked whether to quit; the next key answers.
+    pub asking_quit: bool,
+    /// The cluster is the embedded sandbox (`kubevigil demo`): the header says SANDBOX.
+    pub sandbox: bool,
+    /// Every notice shown since the console started (the newest last,
+    /// bounded), for `:notices`.
+    pub notice_history: Vec<Notice>,
 }
 
 impl State {
@@ -278,10 +293,10 @@ impl State {
             help: None,
             notices: options
                 .notices
-                .into_iter()
+                .iter()
                 .map(|text| Notice {
                     level: NoticeLevel::Warning,
-                    text,
+                    text: text.clone(),
                     epoch: None,
                 })
                 .collect(),
@@ -299,6 +314,19 @@ impl State {
             vault: VaultView::default(),
             connection: Connection::default(),
             permissions: Permissions::default(),
+            attention: Attention::default(),
+            pending_link: None,
+            asking_quit: false,
+            sandbox: false,
+            notice_history: options
+                .notices
+                .into_iter()
+                .map(|text| Notice {
+                    level: NoticeLevel::Warning,
+                    text,
+                    epoch: None,
+                })
+                .collect(),
         }
     }
 

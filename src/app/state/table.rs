@@ -194,6 +194,12 @@ impl InvestigationTable {
         self.by_id.get(id).and_then(|&i| self.rows.get(i))
     }
 
+    /// Where the row with this id stands in display order, when the filter shows it.
+    pub fn position_of(&self, id: &str) -> Option<usize> {
+        let index = *self.by_id.get(id)?;
+        self.order.iter().position(|&i| i == index)
+    }
+
     /// The row with this id, to change it (call [`Self::refresh`] after a change that affects order).
     pub fn get_mut(&mut self, id: &str) -> Option<&mut Row> {
         let index = *self.by_id.get(id)?;

@@ -121,10 +121,20 @@ pub(super) fn execute(state: &mut State, line: &str, out: &mut Out) {
             state.screens.truncate(1);
             out.redraw();
         }
+        Some("open") => match argument.parse() {
+            Ok(link) => super::deeplink::open(state, link, out),
+            Err(reason) => super::notice::notice(
+                state,
+                NoticeLevel::Warning,
+                format!(":open {reason} (usage: :open ID, or :open NAMESPACE/PROPOSAL)"),
+                out,
+            ),
+        },
         Some("approvals") => super::deciding::open_approvals(state, out),
         Some("policies") => super::policies::open(state, out),
         Some("audit") => super::deciding::open_audit(state, out),
         Some("discard") => super::deciding::discard_failed(state, out),
+        Some("notices") => super::notice::recall(state, out),
         Some("ns") => namespace(state, argument, out),
         Some("ctx") => context(state, argument, out),
         Some("help") => {

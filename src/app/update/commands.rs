@@ -13,6 +13,10 @@ pub(super) fn run(state: &mut State, command: Command, out: &mut Out) {
             state.quitting = true;
             out.push(Effect::Quit);
         }
+        Command::AskQuit => {
+            state.asking_quit = true;
+            out.redraw();
+        }
         Command::Help => {
             state.help = match state.help {
                 Some(_) => None,
@@ -76,9 +80,8 @@ fn back(state: &mut State, out: &mut Out) {
                 let page = crate::app::geometry::layout::table_page(state);
                 state.table.refresh(page);
                 out.redraw();
-            } else if !state.notices.is_empty() {
-                state.notices.clear();
-                out.redraw();
+            } else {
+                super::notice::dismiss_one(state, out);
             }
         }
         Screen::Detail => {

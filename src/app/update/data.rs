@@ -134,6 +134,7 @@ pub(super) fn investigations(
     }
     let page = page(state);
     state.table.refresh(page);
+    super::deeplink::follow(state, out);
     out.redraw();
 }
 
@@ -176,6 +177,8 @@ pub(super) fn proposals(
         stream::request_highlights(state, &key, out);
         super::scroll::clamp_proposal(state);
     }
+    super::attention::review(state, out);
+    super::deeplink::follow(state, out);
     out.redraw();
 }
 

@@ -25,6 +25,16 @@ pub(super) fn key(state: &mut State, event: KeyEvent, out: &mut Out) {
         return;
     }
     let chord = KeyChord::from_event(&event);
+    if state.asking_quit {
+        state.asking_quit = false;
+        out.redraw();
+        if matches!(chord.code, KeyCode::Char('y' | 'Y' | 'q'))
+            || state.keymap.lookup(Scope::Global, chord) == Some(Command::Quit)
+        {
+            commands::run(state, Command::Quit, out);
+        }
+        return;
+    }
     if state.help.is_some() {
         help_key(state, chord, out);
         return;

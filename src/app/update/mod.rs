@@ -5,12 +5,14 @@
 //! An action that changes nothing visible returns no [`Effect::Redraw`], so
 //! a no-op key draws no frame.
 
+mod attention;
 mod clock;
 mod command_line;
 mod commands;
 mod data;
 mod deciding;
 mod decision_modal;
+mod deeplink;
 mod input;
 mod notice;
 mod peek;
@@ -74,6 +76,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             };
             out.redraw_if(state.identity != identity);
             state.identity = identity;
+            attention::review(state, &mut out);
         }
         Action::InvestigationsListed { epoch, records } => {
             data::investigations(state, epoch, records, Vec::new(), true, &mut out);
