@@ -3,6 +3,8 @@
 //! plugin (`kubectl-vigil`, the name krew links) the program names itself
 //! `kubectl vigil`; the krew manifest template is complete.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test, bench or example may panic on what it sets up
+
 use std::path::Path;
 use std::process::{Command, Output};
 

@@ -4,6 +4,8 @@
 //! (configured) a desktop notification names it; what waited before is not
 //! rung for, and the operator's own title comes back on exit.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test, bench or example may panic on what it sets up
+
 mod common;
 
 use common::pty::{Terminal, runtime};

@@ -3,6 +3,8 @@
 //! the console on that investigation or proposal; `:open` does the same
 //! from inside; a link to nothing says so.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test, bench or example may panic on what it sets up
+
 mod common;
 
 use common::pty::{Terminal, runtime};

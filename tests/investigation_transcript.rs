@@ -4,6 +4,8 @@
 //! and why, credentials and the outcome — and everything an agent wrote in
 //! it is inert in both formats.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test, bench or example may panic on what it sets up
+
 mod common;
 
 use common::world::{emulator, sandbox_with_bao};

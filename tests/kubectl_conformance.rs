@@ -5,6 +5,8 @@
 //! `auth can-i --list`, `explain`, and a watch that goes through a 410 Gone.
 //! Each test skips (saying so) when `kubectl` is not on PATH.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test, bench or example may panic on what it sets up
+
 use kubevigil::sandbox::api::{ApiConfig, ApiServer};
 use serde_json::{Value, json};
 use std::process::{Output, Stdio};

@@ -4,6 +4,8 @@
 //! deadline fails, a finished one goes after its TTL), an approved action
 //! changes the object for real, and its rollback restores it.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test, bench or example may panic on what it sets up
+
 mod common;
 
 use common::world::{audit_log, sandbox_vault, sandbox_with_bao};

@@ -6,6 +6,8 @@
 //! variation-selector and bidi characters are shown visibly instead of
 //! being left for the terminal to combine (or not) differently.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test, bench or example may panic on what it sets up
+
 use kubevigil::sanitize::sanitize;
 use kubevigil::tui::FrameWriter;
 use proptest::prelude::*;

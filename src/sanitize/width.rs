@@ -40,7 +40,7 @@ pub fn is_shown_as_code(c: char) -> bool {
 /// shown when it has none. Control characters are not this function's
 /// business: it runs after [`super::sanitize`] has removed them.
 pub fn width_true(input: &str) -> Cow<'_, str> {
-    if input.is_ascii() || !input.chars().any(|c| needs_care(c)) {
+    if input.is_ascii() || !input.chars().any(needs_care) {
         return Cow::Borrowed(input);
     }
     let mut out = String::with_capacity(input.len() + 16);

@@ -106,7 +106,10 @@ async fn find_job(client: &Client, namespace: Option<&str>, id: &str) -> Result<
         .await?
         .items;
     jobs.sort_by_key(|job| std::cmp::Reverse(job.creation_timestamp().map(|t| t.0)));
-    let namespaces: BTreeSet<String> = jobs.iter().filter_map(|j| j.namespace()).collect();
+    let namespaces: BTreeSet<String> = jobs
+        .iter()
+        .filter_map(kube::ResourceExt::namespace)
+        .collect();
     if namespaces.len() > 1 {
         return Err(Error::Cluster {
             message: format!(

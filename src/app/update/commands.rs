@@ -75,13 +75,13 @@ fn open_filter(state: &mut State, out: &mut Out) {
 fn back(state: &mut State, out: &mut Out) {
     match state.screen().clone() {
         Screen::Investigations => {
-            if !state.table.filter().is_empty() {
+            if state.table.filter().is_empty() {
+                super::notice::dismiss_one(state, out);
+            } else {
                 state.table.set_filter("");
                 let page = crate::app::geometry::layout::table_page(state);
                 state.table.refresh(page);
                 out.redraw();
-            } else {
-                super::notice::dismiss_one(state, out);
             }
         }
         Screen::Detail => {

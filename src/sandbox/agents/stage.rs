@@ -18,7 +18,7 @@ use serde_json::{Value, json};
 const STAGE_MANAGER: &str = "sandbox-stage";
 
 /// The cluster's Nodes: three workers in two zones.
-const NODES: &str = r#"
+const NODES: &str = r"
 - apiVersion: v1
   kind: Node
   metadata:
@@ -34,7 +34,7 @@ const NODES: &str = r#"
   metadata:
     name: sandbox-pool-b-1
     labels: {kubernetes.io/hostname: sandbox-pool-b-1, kubernetes.io/os: linux, topology.kubernetes.io/zone: zone-b, node.kubernetes.io/instance-type: m6i.2xlarge}
-"#;
+";
 
 /// What every Node's kubelet reports.
 const NODE_STATUS: &str = r#"

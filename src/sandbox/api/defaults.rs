@@ -68,7 +68,7 @@ pub(crate) fn apply(resource: &ResourceType, object: &mut Value) {
             pod_defaults::template(spec, Some("Always"));
         }
         ("", "Service") => {
-            service_spec(child(object::ensure_map(object), "spec"), &namespace, &name)
+            service_spec(child(object::ensure_map(object), "spec"), &namespace, &name);
         }
         ("", "Secret") => fill(object::ensure_map(object), "type", json!("Opaque")),
         ("networking.k8s.io", "NetworkPolicy") => {

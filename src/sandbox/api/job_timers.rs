@@ -60,7 +60,7 @@ fn time(value: Option<&Value>) -> Option<i64> {
     value
         .and_then(Value::as_str)
         .and_then(|t| t.parse::<Timestamp>().ok())
-        .map(|t| t.as_second())
+        .map(jiff::Timestamp::as_second)
 }
 
 /// When the Job finished (`Complete` or `Failed` is True), if it did.
@@ -103,7 +103,7 @@ mod tests {
             "status": {"startTime": "2026-01-01T00:00:00Z"}});
         let start = Timestamp::from_second(1_767_225_600)
             .ok()
-            .map(|t| t.as_second());
+            .map(jiff::Timestamp::as_second);
         assert_eq!(next_due(&running), start.map(|s| (s + 60, Due::Deadline)));
         let finished = json!({"spec": {"activeDeadlineSeconds": 60, "ttlSecondsAfterFinished": 10},
             "status": {"completionTime": "2026-01-01T00:00:30Z",

@@ -157,7 +157,7 @@ pub(super) fn cells(resource: &ResourceType, object: &Value) -> Option<Vec<Value
             let data = object
                 .get("data")
                 .and_then(Value::as_object)
-                .map_or(0, |d| d.len());
+                .map_or(0, serde_json::Map::len);
             vec![name, json!(data), json!(age_of(object))]
         }
         ("", "services") => {
