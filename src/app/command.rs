@@ -259,7 +259,7 @@ mod tests {
         );
         assert_eq!(Command::from_name("teleport"), None);
         assert_eq!(Command::from_name("copy-suggestion"), None);
-        assert_eq!(Command::all().count(), 39);
+        assert_eq!(Command::all().count(), 40);
     }
 
     #[test]

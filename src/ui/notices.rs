@@ -21,10 +21,11 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
         NoticeLevel::Error => (theme.error, "✖"),
     };
     let more = state.notices.len() - 1;
+    // Short, so the message keeps its room; `:notices` is in the help.
     let suffix = if more > 0 {
-        format!("  (+{more} more · esc dismisses one · :notices recalls)")
+        format!("  (+{more} more · esc dismisses one)")
     } else {
-        "  (esc dismisses · :notices recalls)".to_string()
+        "  (esc dismisses)".to_string()
     };
     let room = usize::from(area.width).saturating_sub(text::width(&suffix) + 3);
     let line = format!(" {marker} {}{suffix}", text::fit(&notice.text, room));
