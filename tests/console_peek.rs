@@ -14,7 +14,7 @@ use kubevigil::app::fixtures::{StateBuilder, at, investigation, key};
 use kubevigil::app::state::State;
 use kubevigil::app::update;
 use kubevigil::domain::{InvestigationState, Phase};
-use kubevigil::model::records::PeekTarget;
+use kubevigil::model::records::{Peek, PeekTarget};
 
 fn world() -> State {
     StateBuilder::new()
@@ -68,20 +68,27 @@ fn the_rows_on_screen_are_peeked_at_and_their_last_lines_shown() {
     let effects = update(
         &mut state,
         Action::Peeked(vec![
-            (
-                "oom-7f3a9c".into(),
-                Some("hypothesis 70% The container hits its 512Mi limit\u{1b}[2J".into()),
-            ),
-            ("rollout-99ffee".into(), None),
+            Peek {
+                investigation: "oom-7f3a9c".into(),
+                line: Some("◆ The container hits its 512Mi limit\u{1b}[2J".into()),
+                cost: Some(0.0421),
+            },
+            Peek {
+                investigation: "rollout-99ffee".into(),
+                line: None,
+                cost: None,
+            },
         ]),
     );
     assert!(effects.contains(&Effect::Redraw));
     let text = screen(&state);
-    assert!(
-        text.contains("hypothesis 70% The container hits its"),
-        "{text}"
-    );
+    assert!(text.contains("◆ The container hits its"), "{text}");
     assert!(!text.contains('\u{1b}'));
+    assert_eq!(
+        state.table.get("oom-7f3a9c").and_then(|r| r.cost),
+        Some(0.0421),
+        "the cost of a row never opened in this console"
+    );
 }
 
 #[test]

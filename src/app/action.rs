@@ -192,9 +192,8 @@ pub enum Action {
     Decisions(crate::cluster::decision_tasks::DecisionEvent),
     /// A Vault lookup came back: the operator's identity or a token.
     Vault(crate::cluster::vault_watch::VaultEvent),
-    /// The newest reasoning line of investigations on the table (`None`: no
-    /// pod or log to read yet).
-    Peeked(Vec<(String, Option<String>)>),
+    /// The newest event and the cost so far of investigations on the table.
+    Peeked(Vec<crate::model::records::Peek>),
 }
 
 impl From<WatchEvent> for Action {

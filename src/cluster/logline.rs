@@ -90,6 +90,7 @@ pub fn entry(seq: u64, raw: &[u8], redactor: &Redactor) -> LogEntry {
             input_tokens,
             output_tokens,
             cost_usd,
+            total,
         } => EntryKind::Usage {
             input_tokens,
             output_tokens,
@@ -98,6 +99,9 @@ pub fn entry(seq: u64, raw: &[u8], redactor: &Redactor) -> LogEntry {
             } else {
                 0.0
             },
+            total_cost_usd: total
+                .map(|t| t.cost_usd)
+                .filter(|c| c.is_finite() && *c >= 0.0),
         },
         EventKind::Error { message } => EntryKind::Error(text(&message)),
         EventKind::Text { text: t } => EntryKind::Text(text(&t)),

@@ -243,8 +243,8 @@ impl Executor {
                     self.tx.clone(),
                 );
                 tokio::spawn(async move {
-                    let lines = crate::cluster::peek::peek(client, targets, redactor).await;
-                    let _ = tx.send(Action::Peeked(lines)).await;
+                    let peeks = crate::cluster::peek::peek(client, targets, redactor).await;
+                    let _ = tx.send(Action::Peeked(peeks)).await;
                 });
             }
         }

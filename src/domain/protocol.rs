@@ -7,7 +7,9 @@
 //! `{"type":"hypothesis","text":"...","confidence":0.7}`,
 //! `{"type":"proposal","name":"<ActionProposal name>","summary":"..."}`,
 //! `{"type":"conclusion","text":"...","resolved":true}`,
-//! `{"type":"usage","input_tokens":1200,"output_tokens":300,"cost_usd":0.012}`,
+//! `{"type":"usage","input_tokens":1200,"output_tokens":300,"cost_usd":0.012,`
+//! `"total_input_tokens":5100,"total_output_tokens":900,"total_cost_usd":0.051}`
+//! (the `total_*` fields, the investigation's cumulative usage, are optional),
 //! `{"type":"error","message":"..."}`.
 //! The full reference for agent authors is `docs/protocol.md`.
 //!
@@ -89,7 +91,8 @@ pub enum EventKind {
         /// Whether it believes the problem is resolved.
         resolved: Option<bool>,
     },
-    /// Tokens used and money spent since the previous usage event.
+    /// Tokens used and money spent since the previous usage event, and,
+    /// from agents that say so, the investigation's total so far.
     Usage {
         /// Prompt tokens.
         input_tokens: u64,
@@ -97,6 +100,9 @@ pub enum EventKind {
         output_tokens: u64,
         /// Cost in US dollars.
         cost_usd: f64,
+        /// The investigation's cumulative usage, when the agent reports it
+        /// (`total_cost_usd`, with `total_input_tokens` and `total_output_tokens`).
+        total: Option<UsageTotal>,
     },
     /// The agent reports an error.
     Error {
@@ -108,6 +114,17 @@ pub enum EventKind {
         /// The line, decoded lossily.
         text: String,
     },
+}
+
+/// An investigation's usage since it started, as a usage event reports it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct UsageTotal {
+    /// Prompt tokens.
+    pub input_tokens: u64,
+    /// Completion tokens.
+    pub output_tokens: u64,
+    /// Cost in US dollars.
+    pub cost_usd: f64,
 }
 
 impl ReasoningEvent {
@@ -212,6 +229,12 @@ struct Wire<'a> {
     #[serde(default, borrow)]
     cost_usd: Option<Field<'a>>,
     #[serde(default, borrow)]
+    total_input_tokens: Option<Field<'a>>,
+    #[serde(default, borrow)]
+    total_output_tokens: Option<Field<'a>>,
+    #[serde(default, borrow)]
+    total_cost_usd: Option<Field<'a>>,
+    #[serde(default, borrow)]
     message: Option<Field<'a>>,
 }
 
@@ -264,6 +287,15 @@ impl Wire<'_> {
                 cost_usd: match optional_number(&self.cost_usd)? {
                     Some(cost) if cost < 0.0 => return Err(Invalid),
                     cost => cost.unwrap_or(0.0),
+                },
+                total: match optional_number(&self.total_cost_usd)? {
+                    Some(cost) if cost < 0.0 => return Err(Invalid),
+                    Some(cost) => Some(UsageTotal {
+                        input_tokens: optional_count(&self.total_input_tokens)?.unwrap_or(0),
+                        output_tokens: optional_count(&self.total_output_tokens)?.unwrap_or(0),
+                        cost_usd: cost,
+                    }),
+                    None => None,
                 },
             },
             "error" => EventKind::Error {
@@ -452,11 +484,17 @@ pub fn to_line(event: &ReasoningEvent) -> String {
             input_tokens,
             output_tokens,
             cost_usd,
+            total,
         } => {
             out.kind = "usage";
             out.input_tokens = Some(*input_tokens);
             out.output_tokens = Some(*output_tokens);
             out.cost_usd = Some(*cost_usd).filter(|c| c.is_finite());
+            if let Some(total) = total.filter(|t| t.cost_usd.is_finite()) {
+                out.total_input_tokens = Some(total.input_tokens);
+                out.total_output_tokens = Some(total.output_tokens);
+                out.total_cost_usd = Some(total.cost_usd);
+            }
         }
         EventKind::Error { message } => {
             out.kind = "error";
@@ -499,6 +537,12 @@ struct WireOut<'a> {
     output_tokens: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     cost_usd: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    total_input_tokens: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    total_output_tokens: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    total_cost_usd: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     message: Option<&'a str>,
 }
@@ -570,7 +614,23 @@ mod tests {
             EventKind::Usage {
                 input_tokens: 1200,
                 output_tokens: 300,
-                cost_usd: 0.012
+                cost_usd: 0.012,
+                total: None
+            }
+        );
+        assert_eq!(
+            kind(
+                r#"{"type":"usage","input_tokens":10,"output_tokens":3,"cost_usd":0.001,"total_input_tokens":5100,"total_output_tokens":900,"total_cost_usd":0.051}"#
+            ),
+            EventKind::Usage {
+                input_tokens: 10,
+                output_tokens: 3,
+                cost_usd: 0.001,
+                total: Some(UsageTotal {
+                    input_tokens: 5100,
+                    output_tokens: 900,
+                    cost_usd: 0.051
+                })
             }
         );
         assert_eq!(
@@ -604,7 +664,8 @@ mod tests {
             EventKind::Usage {
                 input_tokens: 0,
                 output_tokens: 0,
-                cost_usd: 0.0
+                cost_usd: 0.0,
+                total: None
             }
         );
         assert_eq!(
@@ -847,6 +908,11 @@ mod tests {
                 input_tokens: 1200,
                 output_tokens: 300,
                 cost_usd: 0.0126,
+                total: Some(UsageTotal {
+                    input_tokens: 4000,
+                    output_tokens: 700,
+                    cost_usd: 0.05,
+                }),
             },
             EventKind::Error {
                 message: "boom".into(),

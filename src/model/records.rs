@@ -298,6 +298,8 @@ pub enum EntryKind {
         output_tokens: u64,
         /// US dollars.
         cost_usd: f64,
+        /// The investigation's total cost so far, when the agent reports it.
+        total_cost_usd: Option<f64>,
     },
     /// An error the agent reported.
     Error(String),
@@ -331,6 +333,28 @@ impl EntryKind {
         }
     }
 
+    /// The entry in one line as the stream shows it: the kind's mark and what
+    /// it says, never a tool's raw input or output (a tool call is its name,
+    /// a result its size); `None` for usage, which the COST column shows.
+    pub fn glance(&self) -> Option<String> {
+        Some(match self {
+            EntryKind::Thought(text) | EntryKind::Text(text) => text.clone(),
+            EntryKind::Error(text) => format!("✖ {text}"),
+            EntryKind::ToolCall { tool, .. } => format!("⚙ {tool}"),
+            EntryKind::ToolResult { id, lines, .. } => {
+                let n = lines.len();
+                format!("↳ result {id} ({n} line{})", if n == 1 { "" } else { "s" })
+            }
+            EntryKind::Hypothesis { text, .. } => format!("◆ {text}"),
+            EntryKind::Conclusion { text, .. } => format!("✔ {text}"),
+            EntryKind::Proposal { name, summary } => match summary {
+                Some(summary) => format!("⚑ {name}: {summary}"),
+                None => format!("⚑ {name}"),
+            },
+            EntryKind::Usage { .. } => return None,
+        })
+    }
+
     /// Whether `needle` (lowercase) occurs in the entry's text, case-insensitively.
     pub fn contains(&self, needle: &str) -> bool {
         let hit = |text: &str| text.to_ascii_lowercase().contains(needle);
@@ -346,6 +370,7 @@ impl EntryKind {
                 input_tokens,
                 output_tokens,
                 cost_usd,
+                ..
             } => hit(&format!(
                 "usage +{input_tokens} in +{output_tokens} out tokens ${cost_usd}"
             )),
@@ -388,6 +413,19 @@ pub struct PeekTarget {
     pub investigation: String,
     /// The Job's namespace.
     pub namespace: String,
+}
+
+/// What a peek at the tail of an investigation's log found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Peek {
+    /// The investigation id.
+    pub investigation: String,
+    /// The newest event, as the stream shows it in one line (`None`: no pod
+    /// or log to read yet, or nothing but usage in the tail).
+    pub line: Option<String>,
+    /// The investigation's total cost so far, from the newest usage event in
+    /// the tail that carries it.
+    pub cost: Option<f64>,
 }
 
 /// The longest last reasoning line a row keeps for the LAST LINE column.

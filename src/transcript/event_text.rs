@@ -48,12 +48,20 @@ pub(super) fn text(event: &ReasoningEvent) -> String {
             input_tokens,
             output_tokens,
             cost_usd,
-        } => format!("{input_tokens} tokens in, {output_tokens} out, ${cost_usd:.4}"),
+            total,
+        } => match total {
+            Some(total) => format!(
+                "{input_tokens} tokens in, {output_tokens} out, ${cost_usd:.4} (total ${:.4})",
+                total.cost_usd
+            ),
+            None => format!("{input_tokens} tokens in, {output_tokens} out, ${cost_usd:.4}"),
+        },
         EventKind::Error { message } => message.clone(),
     }
 }
 
-/// Tokens and dollars the log accounts for, summed over its usage events.
+/// Tokens and dollars the log accounts for: the newest running total an
+/// agent reported, else the sum of its usage events.
 pub(super) fn usage_total(events: &[ReasoningEvent]) -> Option<(u64, u64, f64)> {
     let mut total = None;
     for event in events {
@@ -61,12 +69,18 @@ pub(super) fn usage_total(events: &[ReasoningEvent]) -> Option<(u64, u64, f64)> 
             input_tokens,
             output_tokens,
             cost_usd,
+            total: reported,
         } = &event.kind
         {
-            let (i, o, c) = total.get_or_insert((0u64, 0u64, 0.0f64));
-            *i = i.saturating_add(*input_tokens);
-            *o = o.saturating_add(*output_tokens);
-            *c += cost_usd;
+            let sum = total.get_or_insert((0u64, 0u64, 0.0f64));
+            *sum = match reported {
+                Some(r) => (r.input_tokens, r.output_tokens, r.cost_usd),
+                None => (
+                    sum.0.saturating_add(*input_tokens),
+                    sum.1.saturating_add(*output_tokens),
+                    sum.2 + cost_usd,
+                ),
+            };
         }
     }
     total

@@ -200,12 +200,16 @@ pub fn entry_lines(entry: &LogEntry, expanded: bool, style: &EntryStyle<'_>) -> 
             input_tokens,
             output_tokens,
             cost_usd,
+            total_cost_usd,
         } => head.push(Span::styled(
             format!(
-                "$ usage +{} in / +{} out tokens, {}",
+                "$ usage +{} in / +{} out tokens, {}{}",
                 format::count(*input_tokens),
                 format::count(*output_tokens),
-                format::cost(*cost_usd)
+                format::cost(*cost_usd),
+                total_cost_usd
+                    .map(|total| format!(" (total {})", format::cost(total)))
+                    .unwrap_or_default()
             ),
             theme.event_usage,
         )),

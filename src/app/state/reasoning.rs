@@ -144,11 +144,14 @@ impl ReasoningBuffer {
                 input_tokens,
                 output_tokens,
                 cost_usd,
+                total_cost_usd,
             } = entry.kind
             {
                 self.usage.input_tokens = self.usage.input_tokens.saturating_add(input_tokens);
                 self.usage.output_tokens = self.usage.output_tokens.saturating_add(output_tokens);
-                self.usage.cost_usd += cost_usd;
+                // An agent's own running total wins over the sum of what this
+                // console happened to read (lines dropped or read late).
+                self.usage.cost_usd = total_cost_usd.unwrap_or(self.usage.cost_usd + cost_usd);
                 self.usage.events += 1;
             }
             self.entries.push_back(entry);

@@ -156,7 +156,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         }
         Action::Decisions(event) => deciding::event(state, event, &mut out),
         Action::Vault(event) => vault_lookups::event(state, event, &mut out),
-        Action::Peeked(lines) => peek::peeked(state, lines, &mut out),
+        Action::Peeked(peeks) => peek::peeked(state, peeks, &mut out),
     }
     policies::refresh(state, &mut out);
     deciding::sync(state, &mut out);

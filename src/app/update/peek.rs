@@ -1,12 +1,12 @@
-//! The table's LAST LINE column: which investigations on screen to ask for
-//! their newest reasoning line, and the answers. A running investigation is
+//! The table's LAST LINE and COST columns: which investigations on screen
+//! to ask for their newest event and cost so far, and the answers. A running investigation is
 //! asked again every [`PEEK_AGAIN`]; a finished one once more after it ended
 //! (for its conclusion), then never.
 
 use super::Out;
 use crate::app::effect::Effect;
 use crate::app::state::{Column, Screen, State};
-use crate::model::records::PeekTarget;
+use crate::model::records::{Peek, PeekTarget};
 use jiff::SignedDuration;
 
 /// How often a running investigation on screen is peeked at again.
@@ -48,25 +48,39 @@ pub(super) fn sync(state: &mut State, out: &mut Out) {
     out.push(Effect::PeekLastLines(targets));
 }
 
-/// Last lines came back.
-pub(super) fn peeked(state: &mut State, lines: Vec<(String, Option<String>)>, out: &mut Out) {
+/// Last lines and costs came back.
+pub(super) fn peeked(state: &mut State, peeks: Vec<Peek>, out: &mut Out) {
     let page = crate::app::geometry::layout::table_page(state);
-    let mut changed = false;
-    for (id, line) in lines {
-        let Some(line) = line.map(|l| crate::sanitize::sanitize(&l).into_owned()) else {
+    let mut lines_changed = false;
+    let mut costs_changed = false;
+    for peek in peeks {
+        let id = peek.investigation;
+        let streaming = state.detail.as_ref().is_some_and(|d| d.investigation == id);
+        let Some(row) = state.table.get_mut(&id) else {
             continue;
         };
-        let streaming = state.detail.as_ref().is_some_and(|d| d.investigation == id);
-        if let Some(row) = state.table.get_mut(&id)
-            && !streaming
+        if streaming {
+            // The open stream is newer than any tail.
+            continue;
+        }
+        if let Some(cost) = peek.cost.filter(|c| c.is_finite() && *c >= 0.0)
+            && row.cost != Some(cost)
+        {
+            row.cost = Some(cost);
+            costs_changed = true;
+        }
+        if let Some(line) = peek.line.map(|l| crate::sanitize::sanitize(&l).into_owned())
             && row.last_line.as_deref() != Some(line.as_str())
         {
             row.last_line = Some(line);
-            changed = true;
+            lines_changed = true;
         }
     }
-    if changed && state.table.sort == Column::LastLine {
+    if (lines_changed && state.table.sort == Column::LastLine)
+        || (costs_changed && state.table.sort == Column::Cost)
+    {
         state.table.refresh(page);
     }
+    let changed = lines_changed || costs_changed;
     out.redraw_if(changed && *state.screen() == Screen::Investigations);
 }

@@ -48,6 +48,8 @@ pub(super) struct Agent {
     life: LifeWatch,
     calls: u32,
     paused: bool,
+    /// What the investigation has cost so far, reported with each usage event.
+    spent: crate::domain::protocol::UsageTotal,
     /// The sandbox's Vault (acting as this agent's read identity), when on.
     pub vault: Option<Arc<crate::vault::Vault>>,
     /// This investigation's age X25519 identity (`AGE-SECRET-KEY-1...`),
@@ -79,6 +81,11 @@ impl Agent {
             life,
             calls: 0,
             paused: false,
+            spent: crate::domain::protocol::UsageTotal {
+                input_tokens: 0,
+                output_tokens: 0,
+                cost_usd: 0.0,
+            },
             vault: None,
             age_identity,
             recipient,
@@ -129,10 +136,17 @@ impl Agent {
         let input_tokens: u64 = random_range(1_500..7_000);
         let output_tokens: u64 = random_range(80..600);
         let cost = (input_tokens as f64 * 3.0 + output_tokens as f64 * 15.0) / 1_000_000.0;
+        let cost_usd = (cost * 1_000_000.0).round() / 1_000_000.0;
+        // The running total rides along, so the last lines of the log (what
+        // the console's table peeks at) always carry the investigation's cost.
+        self.spent.input_tokens += input_tokens;
+        self.spent.output_tokens += output_tokens;
+        self.spent.cost_usd = ((self.spent.cost_usd + cost_usd) * 1_000_000.0).round() / 1_000_000.0;
         self.say(EventKind::Usage {
             input_tokens,
             output_tokens,
-            cost_usd: (cost * 1_000_000.0).round() / 1_000_000.0,
+            cost_usd,
+            total: Some(self.spent),
         })
         .await;
     }

@@ -317,6 +317,11 @@ fn push_running(
             input_tokens: 2_140,
             output_tokens: 212,
             cost_usd: 0.009_6,
+            total: Some(crate::domain::protocol::UsageTotal {
+                input_tokens: 2_140,
+                output_tokens: 212,
+                cost_usd: 0.009_6,
+            }),
         },
     ];
     for (offset, kind) in events.into_iter().enumerate() {
