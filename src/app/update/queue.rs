@@ -3,7 +3,7 @@
 //! cancel one (a dialog confirms; the reason is optional). All IO is a
 //! [`DecisionEffect::Queue`]; what comes back is applied by [`done`].
 
-use super::decision_modal::typed_text;
+use super::decision_modal::{Keys, Outcome, typed_text};
 use super::{Out, notice};
 use crate::app::command::Command;
 use crate::app::effect::Effect;
@@ -110,47 +110,48 @@ pub(super) fn command(state: &mut State, command: Command, out: &mut Out) {
 
 /// Keys while an admit-now or cancel dialog is open: enter confirms (an
 /// admit-now needs a reason), esc closes, the rest is typed.
-pub(super) fn key(
-    state: &mut State,
-    mut dialog: Box<QueueDialog>,
-    event: KeyEvent,
-    cancel: bool,
-    too_small: bool,
-    out: &mut Out,
-) {
-    if cancel {
+pub(super) fn key(state: &mut State, event: KeyEvent, keys: &Keys, out: &mut Out) {
+    let Some(Modal::Queue(dialog)) = state.decisions.modal.as_mut() else {
         return;
-    }
-    if too_small {
-        // Nothing is typed into, or sent from, a field not on screen.
-        state.decisions.modal = Some(Modal::Queue(dialog));
-        return;
-    }
-    if event.code == KeyCode::Enter {
-        let reason = typed_text(&dialog.reason);
-        let change = match dialog.op {
-            QueueOp::AdmitNow if reason.is_empty() => {
-                dialog.error =
-                    Some("an override needs a reason: it is recorded with who admitted it".into());
-                state.decisions.modal = Some(Modal::Queue(dialog));
-                return;
-            }
-            QueueOp::AdmitNow => QueueChange::AdmitNow { reason },
-            QueueOp::Cancel => QueueChange::Cancel {
-                reason: (!reason.is_empty()).then_some(reason),
-            },
-        };
+    };
+    let outcome = 'step: {
+        if keys.cancel {
+            break 'step Outcome::Close;
+        }
+        if keys.too_small {
+            // Nothing is typed into, or sent from, a field not on screen.
+            break 'step Outcome::Keep;
+        }
+        if event.code == KeyCode::Enter {
+            let reason = typed_text(&dialog.reason);
+            let change = match dialog.op {
+                QueueOp::AdmitNow if reason.is_empty() => {
+                    dialog.error = Some(
+                        "an override needs a reason: it is recorded with who admitted it".into(),
+                    );
+                    break 'step Outcome::Keep;
+                }
+                QueueOp::AdmitNow => QueueChange::AdmitNow { reason },
+                QueueOp::Cancel => QueueChange::Cancel {
+                    reason: (!reason.is_empty()).then_some(reason),
+                },
+            };
+            break 'step Outcome::Submit(change);
+        }
+        dialog.reason.input(event);
+        dialog.error = None;
+        Outcome::Keep
+    };
+    if let Some(change) = keys.apply(state, outcome)
+        && let Some(Modal::Queue(dialog)) = state.decisions.modal.take()
+    {
         let doing = match dialog.op {
             QueueOp::AdmitNow => format!("admitting {} now", dialog.investigation),
             QueueOp::Cancel => format!("cancelling {}", dialog.investigation),
         };
         let QueueDialog { namespace, job, .. } = *dialog;
         send(state, doing, namespace, job, change, out);
-        return;
     }
-    dialog.reason.input(event);
-    dialog.error = None;
-    state.decisions.modal = Some(Modal::Queue(dialog));
 }
 
 fn identity(state: &State) -> Option<Identity> {

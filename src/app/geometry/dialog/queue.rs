@@ -1,5 +1,7 @@
-//! The queue dialogs (admit now, cancel queued): their words.
+//! The queue dialogs (admit now, cancel queued): their words, content and
+//! the rows under the field.
 
+use super::{Content, error_lines, hint, wrapped};
 use crate::app::state::{QueueDialog, QueueOp, State};
 use ratatui::text::Line;
 
@@ -55,4 +57,27 @@ pub fn dialog_decides(dialog: &QueueDialog) -> &'static str {
         QueueOp::AdmitNow => "what this admits",
         QueueOp::Cancel => "what this cancels",
     }
+}
+
+/// The admit-now or cancel dialog: what it does, where the investigation
+/// waits, and the reason.
+pub(super) fn content<'s>(state: &State, dialog: &'s QueueDialog, width: u16) -> Content<'s> {
+    Content {
+        title: dialog_title(dialog),
+        head: wrapped(dialog_head(state, dialog), width),
+        body: Vec::new(),
+        prompt: Vec::new(),
+        field: Some((&dialog.reason, 2)),
+        min_body: 0,
+        decides: dialog_decides(dialog),
+        confirm_key: "enter",
+        cancel: "esc cancels",
+    }
+}
+
+/// The rows under the field: why the reason was refused, and the keys.
+pub(super) fn below(state: &State, dialog: &QueueDialog) -> Vec<Line<'static>> {
+    let mut lines = error_lines(state, &dialog.error);
+    lines.push(hint(state, dialog_hint(dialog)));
+    lines
 }

@@ -1,0 +1,59 @@
+//! The halt dialog: what stops, then the optional reason; under it, the keys.
+
+use super::{Content, DialogGeometry, hint, wrapped};
+use crate::app::state::{Modal, State};
+use ratatui::text::Line;
+
+/// The halt dialog: what stops, then the optional reason.
+pub(super) fn content<'s>(state: &'s State, modal: &'s Modal, width: u16) -> Option<Content<'s>> {
+    let Modal::Halt { namespace, reason } = modal else {
+        return None;
+    };
+    let theme = &state.theme;
+    let mut head = vec![Line::styled(
+        format!(
+            "sets {namespace}'s TrustPolicy to Shadow, suspends its running investigations and expires its pending and approved-but-not-executed proposals"
+        ),
+        theme.warn,
+    )];
+    if reason.is_some() {
+        head.push(Line::styled(
+            "reason (recorded with the halt):",
+            theme.title,
+        ));
+    }
+    Some(Content {
+        title: format!(" halt namespace {namespace} "),
+        head: wrapped(head, width),
+        body: Vec::new(),
+        prompt: Vec::new(),
+        field: reason.as_ref().map(|area| (area, 2)),
+        min_body: 0,
+        decides: "what this halts",
+        confirm_key: if reason.is_some() { "enter" } else { "y" },
+        cancel: if reason.is_some() {
+            "esc cancels"
+        } else {
+            "any other key closes"
+        },
+    })
+}
+
+/// The keys, under the reason.
+pub(super) fn below(
+    state: &State,
+    modal: &Modal,
+    _geometry: Option<&DialogGeometry>,
+) -> Vec<Line<'static>> {
+    let Modal::Halt { reason, .. } = modal else {
+        return Vec::new();
+    };
+    vec![hint(
+        state,
+        if reason.is_some() {
+            "enter halts · esc cancels"
+        } else {
+            "press y to continue · any other key cancels"
+        },
+    )]
+}
