@@ -364,6 +364,48 @@ fn kill_needs_the_investigation_id_typed() {
 }
 
 #[test]
+fn halt_needs_the_namespaces_name_typed_then_a_reason() {
+    let mut state = world(Risk::Low).build();
+    press(&mut state, KeyCode::Char('H'));
+    assert!(matches!(state.decisions.modal, Some(Modal::Halt { .. })));
+    assert!(
+        screen_text(&state).contains("type the namespace's name (payments)"),
+        "{}",
+        screen_text(&state)
+    );
+    let halted = |effects: &[Effect]| {
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::Decisions(DecisionEffect::Halt { .. })))
+    };
+    // y alone no longer halts: it is only a letter of a wrong name.
+    press(&mut state, KeyCode::Char('y'));
+    let wrong = press(&mut state, KeyCode::Enter);
+    assert!(!halted(&wrong), "a wrong name halts nothing");
+    assert!(screen_text(&state).contains("type payments exactly to halt it"));
+    assert!(
+        state.decisions.modal.is_some(),
+        "a wrong name keeps the dialog"
+    );
+    press(&mut state, KeyCode::Backspace);
+    type_text(&mut state, "payments");
+    let named = press(&mut state, KeyCode::Enter);
+    assert!(
+        !halted(&named),
+        "the name leads to the reason, not the halt"
+    );
+    assert!(screen_text(&state).contains("reason (recorded with the halt)"));
+    type_text(&mut state, "checking by hand");
+    let sent = press(&mut state, KeyCode::Enter);
+    assert!(sent.iter().any(|e| matches!(
+        e,
+        Effect::Decisions(DecisionEffect::Halt { namespace, reason, .. })
+            if namespace == "payments" && reason.as_deref() == Some("checking by hand")
+    )));
+    assert!(state.decisions.modal.is_none());
+}
+
+#[test]
 fn the_header_says_when_rbac_allows_no_decisions() {
     let mut state = world(Risk::Low).build();
     // Every namespace in view answers no to every right.

@@ -6,9 +6,7 @@
 //! (or, for a veto, updates) saying what changed.
 
 use super::Out;
-use super::deciding::{
-    already_approved, open_approve, refusal, send, send_halt, send_kill, send_resume,
-};
+use super::deciding::{already_approved, open_approve, refusal, send, send_kill, send_resume};
 use crate::app::geometry::dialog::DialogGeometry;
 use crate::app::state::{DialogScroll, EditedAction, Modal, NoticeLevel, Shown, State};
 use crate::domain::{CanonicalAction, ProposedAction, Verdict};
@@ -399,38 +397,8 @@ pub(super) fn key(state: &mut State, event: KeyEvent, out: &mut Out) {
                 error,
             });
         }
-        Modal::Halt {
-            namespace,
-            reason: None,
-        } => {
-            if is_plain(&event, 'y') {
-                let reason = (!too_small).then(|| {
-                    let mut reason = TextArea::default();
-                    reason.set_placeholder_text("why (recorded with the halt)");
-                    reason
-                });
-                state.decisions.modal = Some(Modal::Halt { namespace, reason });
-            }
-        }
-        Modal::Halt {
-            namespace,
-            reason: Some(mut reason),
-        } => {
-            if cancel {
-                return;
-            }
-            if event.code == KeyCode::Enter && !too_small {
-                let text = typed_text(&reason);
-                send_halt(state, namespace, (!text.is_empty()).then_some(text), out);
-                return;
-            }
-            if !too_small && event.code != KeyCode::Enter {
-                reason.input(event);
-            }
-            state.decisions.modal = Some(Modal::Halt {
-                namespace,
-                reason: Some(reason),
-            });
+        modal @ Modal::Halt { .. } => {
+            super::halt_dialog::key(state, modal, event, cancel, too_small, out);
         }
         Modal::Resume {
             namespace,
@@ -649,6 +617,11 @@ pub(super) fn paste(state: &mut State, text: &str, out: &mut Out) {
             reason: Some(reason),
             ..
         }) => Some(reason),
+        Some(Modal::Halt {
+            reason: None,
+            typed,
+            ..
+        }) => Some(&mut **typed),
         _ => None,
     };
     if let Some(area) = area {

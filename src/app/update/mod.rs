@@ -13,6 +13,7 @@ mod data;
 mod deciding;
 mod decision_modal;
 mod deeplink;
+mod halt_dialog;
 mod input;
 mod notice;
 mod peek;

@@ -615,7 +615,13 @@ fn kill<'s>(state: &'s State, modal: &'s Modal, width: u16) -> Option<Content<'s
 
 /// The halt dialog: what stops, then the optional reason.
 fn halt<'s>(state: &'s State, modal: &'s Modal, width: u16) -> Option<Content<'s>> {
-    let Modal::Halt { namespace, reason } = modal else {
+    let Modal::Halt {
+        namespace,
+        reason,
+        typed,
+        ..
+    } = modal
+    else {
         return None;
     };
     let theme = &state.theme;
@@ -630,21 +636,22 @@ fn halt<'s>(state: &'s State, modal: &'s Modal, width: u16) -> Option<Content<'s
             "reason (recorded with the halt):",
             theme.title,
         ));
+    } else {
+        head.push(Line::styled(
+            format!("type the namespace's name ({namespace}) to confirm:"),
+            theme.title,
+        ));
     }
     Some(Content {
         title: format!(" halt namespace {namespace} "),
         head: wrapped(head, width),
         body: Vec::new(),
         prompt: Vec::new(),
-        field: reason.as_ref().map(|area| (area, 2)),
+        field: Some(reason.as_ref().map_or((&**typed, 1), |area| (area, 2))),
         min_body: 0,
         decides: "what this halts",
-        confirm_key: if reason.is_some() { "enter" } else { "y" },
-        cancel: if reason.is_some() {
-            "esc cancels"
-        } else {
-            "any other key closes"
-        },
+        confirm_key: "enter",
+        cancel: "esc cancels",
     })
 }
 
@@ -789,14 +796,18 @@ fn below_lines(
             lines.push(hint(state, "enter kills · esc cancels"));
             lines
         }
-        Modal::Halt { reason, .. } => vec![hint(
-            state,
-            if reason.is_some() {
-                "enter halts · esc cancels"
-            } else {
-                "press y to continue · any other key cancels"
-            },
-        )],
+        Modal::Halt { reason, error, .. } => {
+            let mut lines = error_lines(state, error);
+            lines.push(hint(
+                state,
+                if reason.is_some() {
+                    "enter halts · esc cancels"
+                } else {
+                    "enter continues to the reason · esc cancels"
+                },
+            ));
+            lines
+        }
         Modal::Resume { phase_step, .. } => vec![hint(
             state,
             if *phase_step {
