@@ -1,6 +1,6 @@
 //! Snapshots of the deciding views at 160x48, 80x24 and 40x12: the approvals
 //! inbox (with who else is here and an unrecorded decision), the approval
-//! confirmations (normal and high risk; a JSON patch hiding an operation
+//! confirmations (normal and critical risk, naming it; a JSON patch hiding an operation
 //! behind whitespace or a long string, scrolled; the edited action a second
 //! approver sees; an action that does not parse), the veto and edit text
 //! fields, an approved proposal not run yet and its veto, the halt dialog

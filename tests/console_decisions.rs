@@ -99,7 +99,7 @@ fn high_risk_needs_the_proposals_name_typed() {
         decisions_sent(&after_y).is_empty(),
         "y alone does not approve high risk"
     );
-    assert!(screen_text(&state).contains("type the proposal's name"));
+    assert!(screen_text(&state).contains("high risk: type the proposal's name"));
     type_text(&mut state, "raise-mem");
     let wrong = press(&mut state, KeyCode::Enter);
     assert!(
@@ -112,6 +112,21 @@ fn high_risk_needs_the_proposals_name_typed() {
     let sent = decisions_sent(&press(&mut state, KeyCode::Enter));
     assert_eq!(sent.len(), 1, "the typed name approves");
     assert!(state.decisions.modal.is_none());
+}
+
+#[test]
+fn the_name_prompt_names_the_proposals_own_risk() {
+    for (risk, said, not_said) in [
+        (Risk::High, "high risk:", "critical risk"),
+        (Risk::Critical, "critical risk:", "high risk"),
+    ] {
+        let mut state = inbox(world(risk));
+        press(&mut state, KeyCode::Char('a'));
+        press(&mut state, KeyCode::Char('y'));
+        let screen = screen_text(&state);
+        assert!(screen.contains(said), "{risk}:\n{screen}");
+        assert!(!screen.contains(not_said), "{risk}:\n{screen}");
+    }
 }
 
 #[test]
@@ -906,7 +921,7 @@ fn the_typed_name_is_refused_when_the_dialog_became_too_small() {
     update(&mut state, Action::Resize(160, 48));
     let screen = screen_text(&state);
     assert!(
-        screen.contains("high risk: type the proposal's name"),
+        screen.contains("critical risk: type the proposal's name"),
         "{screen}"
     );
     assert!(

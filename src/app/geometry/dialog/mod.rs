@@ -417,7 +417,7 @@ fn content<'s>(state: &'s State, modal: &'s Modal, width: u16, rows: u16) -> Opt
     }
 }
 
-/// The approve dialog: what runs, all of the change, and for high risk the typed name.
+/// The approve dialog: what runs, all of the change, and for high or critical risk the typed name.
 fn approve<'s>(state: &'s State, modal: &'s Modal, width: u16) -> Option<Content<'s>> {
     let Modal::Approve {
         key,
@@ -456,9 +456,12 @@ fn approve<'s>(state: &'s State, modal: &'s Modal, width: u16) -> Option<Content
     }
     let mut prompt = Vec::new();
     let field = typed.as_ref().map(|area| {
+        // The proposal's own risk (high or critical) is named.
+        let risk = record.map(|r| format!("{} risk: ", r.risk));
         prompt.push(Line::styled(
             format!(
-                "high risk: type the proposal's name ({}) to approve:",
+                "{}type the proposal's name ({}) to approve:",
+                risk.unwrap_or_default(),
                 key.name
             ),
             theme.error,
