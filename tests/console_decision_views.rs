@@ -1,9 +1,10 @@
 //! Snapshots of the deciding views at 160x48, 80x24 and 40x12: the approvals
 //! inbox (with who else is here and an unrecorded decision), the approval
-//! confirmations (normal and high risk; a JSON patch hiding an operation
+//! confirmations (normal and critical risk, naming it; a JSON patch hiding an operation
 //! behind whitespace or a long string, scrolled; the edited action a second
 //! approver sees; an action that does not parse), the veto and edit text
-//! fields, an approved proposal not run yet and its veto, and the audit view.
+//! fields, an approved proposal not run yet and its veto, the halt dialog
+//! refusing a mistyped namespace name, and the audit view.
 //! A property test reads every operation of any JSON patch in the approve
 //! dialog, scrolled through with its keys.
 
@@ -135,6 +136,18 @@ fn high_risk_confirmation_asks_for_the_name() {
         ) {
             type_text(&mut state, "raise-");
         }
+        state
+    });
+}
+
+#[test]
+fn halt_asks_for_the_namespaces_name() {
+    snapshot_at_every_size("halt_typed_name", |c, r| {
+        let mut state = world(c, r, Risk::Medium);
+        update(&mut state, Action::RunCommandLine("investigations".into()));
+        press(&mut state, KeyCode::Char('H'));
+        type_text(&mut state, "pay");
+        press(&mut state, KeyCode::Enter);
         state
     });
 }

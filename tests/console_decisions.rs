@@ -99,7 +99,7 @@ fn high_risk_needs_the_proposals_name_typed() {
         decisions_sent(&after_y).is_empty(),
         "y alone does not approve high risk"
     );
-    assert!(screen_text(&state).contains("type the proposal's name"));
+    assert!(screen_text(&state).contains("high risk: type the proposal's name"));
     type_text(&mut state, "raise-mem");
     let wrong = press(&mut state, KeyCode::Enter);
     assert!(
@@ -112,6 +112,21 @@ fn high_risk_needs_the_proposals_name_typed() {
     let sent = decisions_sent(&press(&mut state, KeyCode::Enter));
     assert_eq!(sent.len(), 1, "the typed name approves");
     assert!(state.decisions.modal.is_none());
+}
+
+#[test]
+fn the_name_prompt_names_the_proposals_own_risk() {
+    for (risk, said, not_said) in [
+        (Risk::High, "high risk:", "critical risk"),
+        (Risk::Critical, "critical risk:", "high risk"),
+    ] {
+        let mut state = inbox(world(risk));
+        press(&mut state, KeyCode::Char('a'));
+        press(&mut state, KeyCode::Char('y'));
+        let screen = screen_text(&state);
+        assert!(screen.contains(said), "{risk}:\n{screen}");
+        assert!(!screen.contains(not_said), "{risk}:\n{screen}");
+    }
 }
 
 #[test]
@@ -363,6 +378,48 @@ fn kill_needs_the_investigation_id_typed() {
         e,
         Effect::Decisions(DecisionEffect::Kill { job, .. }) if job == "inv-oom-7f3a9c"
     )));
+}
+
+#[test]
+fn halt_needs_the_namespaces_name_typed_then_a_reason() {
+    let mut state = world(Risk::Low).build();
+    press(&mut state, KeyCode::Char('H'));
+    assert!(matches!(state.decisions.modal, Some(Modal::Halt { .. })));
+    assert!(
+        screen_text(&state).contains("type the namespace's name (payments)"),
+        "{}",
+        screen_text(&state)
+    );
+    let halted = |effects: &[Effect]| {
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::Decisions(DecisionEffect::Halt { .. })))
+    };
+    // y alone no longer halts: it is only a letter of a wrong name.
+    press(&mut state, KeyCode::Char('y'));
+    let wrong = press(&mut state, KeyCode::Enter);
+    assert!(!halted(&wrong), "a wrong name halts nothing");
+    assert!(screen_text(&state).contains("type payments exactly to halt it"));
+    assert!(
+        state.decisions.modal.is_some(),
+        "a wrong name keeps the dialog"
+    );
+    press(&mut state, KeyCode::Backspace);
+    type_text(&mut state, "payments");
+    let named = press(&mut state, KeyCode::Enter);
+    assert!(
+        !halted(&named),
+        "the name leads to the reason, not the halt"
+    );
+    assert!(screen_text(&state).contains("reason (recorded with the halt)"));
+    type_text(&mut state, "checking by hand");
+    let sent = press(&mut state, KeyCode::Enter);
+    assert!(sent.iter().any(|e| matches!(
+        e,
+        Effect::Decisions(DecisionEffect::Halt { namespace, reason, .. })
+            if namespace == "payments" && reason.as_deref() == Some("checking by hand")
+    )));
+    assert!(state.decisions.modal.is_none());
 }
 
 #[test]
@@ -866,7 +923,7 @@ fn the_typed_name_is_refused_when_the_dialog_became_too_small() {
     update(&mut state, Action::Resize(160, 48));
     let screen = screen_text(&state);
     assert!(
-        screen.contains("high risk: type the proposal's name"),
+        screen.contains("critical risk: type the proposal's name"),
         "{screen}"
     );
     assert!(

@@ -1,5 +1,6 @@
 //! Snapshots of every console view at 160x48, 80x24 and 40x12, rendered to a
-//! `TestBackend` and compared as text; no panic at 1x1; agent escape
+//! `TestBackend` and compared as text (the table after a halt keeps the
+//! phase each investigation ran under); no panic at 1x1; agent escape
 //! sequences reach the screen inert.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test, bench or example may panic on what it sets up
@@ -7,18 +8,18 @@
 mod common;
 
 use common::keys::{press, type_text};
-use common::scene::four_investigations;
+use common::scene::{four_investigations, oom_investigation};
 use common::screen::{draw, text};
 use crossterm::event::KeyCode;
 use kubevigil::app::action::Action;
 use kubevigil::app::command::Command;
 use kubevigil::app::fixtures::{
-    EVERY_EVENT, StateBuilder, at, key, log_entries, open_with_log, proposal,
+    EVERY_EVENT, StateBuilder, at, investigation, key, log_entries, open_with_log, proposal,
 };
 use kubevigil::app::state::State;
 use kubevigil::app::update;
-use kubevigil::domain::{Phase, ProposalState, Risk};
-use kubevigil::model::records::Source;
+use kubevigil::domain::{InvestigationState, Phase, ProposalState, Risk};
+use kubevigil::model::records::{InvestigationRecord, Source};
 use ratatui::buffer::Buffer;
 
 const SIZES: [(u16, u16); 3] = [(160, 48), (80, 24), (40, 12)];
@@ -49,6 +50,72 @@ fn snapshot_at_every_size(name: &str, scene: impl Fn(u16, u16) -> State) {
 #[test]
 fn investigations_table() {
     snapshot_at_every_size("table", |c, r| world(c, r).build());
+}
+
+/// payments was halted (LimitedWrite to Shadow) after two of its
+/// investigations ran; checkout has not moved; cert-0a1b2c's Job predates
+/// the phase annotation.
+fn after_a_halt(columns: u16, rows: u16) -> State {
+    let ran = |mut record: InvestigationRecord, phase: Phase| {
+        record.investigation.phase = Some(phase);
+        record
+    };
+    StateBuilder::new()
+        .size(columns, rows)
+        .policy("payments", Phase::Shadow)
+        .policy("checkout", Phase::Autonomous)
+        .investigation(ran(oom_investigation(), Phase::LimitedWrite))
+        .investigation(ran(
+            investigation(
+                "crashloop-b2d4e1",
+                "checkout",
+                InvestigationState::Pending,
+                20,
+            ),
+            Phase::Autonomous,
+        ))
+        .investigation(investigation(
+            "cert-0a1b2c",
+            "search",
+            InvestigationState::Failed,
+            4000,
+        ))
+        .investigation(ran(
+            investigation(
+                "rollout-99ffee",
+                "payments",
+                InvestigationState::Succeeded,
+                7200,
+            ),
+            Phase::LimitedWrite,
+        ))
+        .build()
+}
+
+#[test]
+fn investigations_keep_the_phase_they_ran_under_after_a_halt() {
+    snapshot_at_every_size("table_after_halt", after_a_halt);
+    let screen = text(&draw(&after_a_halt(160, 48)));
+    let line = |id: &str| {
+        screen
+            .lines()
+            .find(|l| l.contains(id))
+            .unwrap_or_default()
+            .to_string()
+    };
+    for id in ["oom-7f3a9c", "rollout-99ffee"] {
+        assert!(line(id).contains("LIMITED→SHADOW"), "{screen}");
+    }
+    assert!(line("crashloop-b2d4e1").contains("AUTO "), "{screen}");
+    assert!(!line("crashloop-b2d4e1").contains('→'), "{screen}");
+    // On oom-7f3a9c (the second row), the tooltip row says both.
+    let mut state = after_a_halt(160, 48);
+    press(&mut state, KeyCode::Down);
+    let screen = text(&draw(&state));
+    assert!(
+        screen.contains("· ran under LIMITED, now SHADOW: the agent investigates"),
+        "{screen}"
+    );
 }
 
 #[test]

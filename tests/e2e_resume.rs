@@ -78,8 +78,8 @@ fn halt_then_resume_restores_the_phase_only_after_the_second_confirmation() {
     term.type_keys("\r");
 
     term.type_keys("H");
-    term.wait_for_text("press y to continue", PATIENCE);
-    term.type_keys("y");
+    term.wait_for_text("type the namespace's name", PATIENCE);
+    term.type_keys("payments\r");
     term.wait_for_text("enter halts", PATIENCE);
     term.type_keys("checking the firewall change by hand\r");
     term.wait_for_text("halted payments", PATIENCE);

@@ -118,6 +118,15 @@ async fn alerts_become_jobs_the_launcher_admits_up_to_the_namespace_cap() {
         annotation(waiting, labels::QUEUE_REASON).as_deref(),
         Some("namespace payments at 3/3")
     );
+    // Admission records the phase it runs under (payments: LimitedWrite),
+    // so a later halt does not rewrite its history; the queued one has none yet.
+    assert_eq!(annotation(waiting, labels::PHASE), None);
+    for job in launched.iter().filter(|j| !std::ptr::eq(*j, waiting)) {
+        assert_eq!(
+            annotation(job, labels::PHASE).as_deref(),
+            Some("LimitedWrite")
+        );
+    }
     for job in &launched {
         assert_eq!(label(job, labels::ALERTNAME).as_deref(), Some("firewall"));
         assert_eq!(

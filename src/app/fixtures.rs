@@ -53,6 +53,7 @@ pub fn investigation(
             started: Some(started),
             deadline: started.checked_add(SignedDuration::from_secs(900)).ok(),
             queue: None,
+            phase: None,
         },
         resources: Some("cpu 500m, memory 512Mi".to_string()),
         service_account: Some("kubevigil-agent".to_string()),

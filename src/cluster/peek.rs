@@ -25,18 +25,12 @@ const TAIL_BYTES: i64 = 64 * 1024;
 
 /// Peeks at every target. An investigation without a started pod, or whose
 /// log cannot be read, reports nothing (the row keeps what it showed).
-pub async fn peek(
-    client: Client,
-    targets: Vec<PeekTarget>,
-    redactor: Arc<Redactor>,
-) -> Vec<Peek> {
+pub async fn peek(client: Client, targets: Vec<PeekTarget>, redactor: Arc<Redactor>) -> Vec<Peek> {
     futures::stream::iter(targets)
         .map(|target| {
             let (client, redactor) = (client.clone(), Arc::clone(&redactor));
             async move {
-                let (line, cost) = tail(client, &target, &redactor)
-                    .await
-                    .unwrap_or_default();
+                let (line, cost) = tail(client, &target, &redactor).await.unwrap_or_default();
                 Peek {
                     investigation: target.investigation,
                     line,
@@ -117,6 +111,10 @@ mod tests {
         assert_eq!(cost, Some(0.0421));
         let old_agent = r#"2026-12-06T07:00:00Z {"type":"usage","input_tokens":10,"output_tokens":2,"cost_usd":0.001}"#;
         let (line, cost) = glance_at(old_agent, &Redactor::default());
-        assert_eq!((line, cost), (None, None), "per-call usage alone is no total");
+        assert_eq!(
+            (line, cost),
+            (None, None),
+            "per-call usage alone is no total"
+        );
     }
 }

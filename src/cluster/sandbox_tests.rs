@@ -219,8 +219,6 @@ async fn peeking_reads_the_newest_reasoning_line_without_a_stream() {
             (None, None)
         );
         if found.line.as_deref() == Some("newest-marker") {
-            // The agent's usage events carry its running total: the tail has it.
-            assert!(found.cost.is_some_and(|c| c > 0.0), "{found:?}");
             break;
         }
         assert!(

@@ -67,6 +67,9 @@ pub struct Investigation {
     pub deadline: Option<Timestamp>,
     /// Its place in the launcher's queue and why it waits, while queued.
     pub queue: Option<QueueMark>,
+    /// The phase it ran under (`kubevigil.io/phase`, written at admission);
+    /// `None` for a Job not admitted yet or made before the annotation.
+    pub phase: Option<super::Phase>,
 }
 
 impl Investigation {
@@ -109,6 +112,7 @@ impl Investigation {
             started,
             deadline,
             queue,
+            phase: lookup(labels::PHASE).and_then(|p| super::Phase::from_name(&p)),
         })
     }
 }
@@ -167,6 +171,25 @@ mod tests {
             }),
             status: Some(status),
         }
+    }
+
+    #[test]
+    fn reads_the_phase_it_ran_under() {
+        let mut j = job(&[(labels::INVESTIGATION, "abc")], JobStatus::default());
+        assert_eq!(Investigation::from_job(&j).and_then(|i| i.phase), None);
+        j.metadata
+            .annotations
+            .get_or_insert_default()
+            .insert(labels::PHASE.into(), "LimitedWrite".into());
+        assert_eq!(
+            Investigation::from_job(&j).and_then(|i| i.phase),
+            Some(crate::domain::Phase::LimitedWrite)
+        );
+        j.metadata
+            .annotations
+            .get_or_insert_default()
+            .insert(labels::PHASE.into(), "Sideways".into());
+        assert_eq!(Investigation::from_job(&j).and_then(|i| i.phase), None);
     }
 
     #[test]

@@ -8,6 +8,10 @@ pub const TARGET_NAMESPACE: &str = "kubevigil.io/target-namespace";
 pub const TRIGGER: &str = "kubevigil.io/trigger";
 /// Label or annotation: the severity of the triggering alert.
 pub const SEVERITY: &str = "kubevigil.io/severity";
+/// Annotation written by the launcher when it admits the Job: the target
+/// namespace's TrustPolicy phase then (`Shadow`, `ReadOnlyAssist`,
+/// `LimitedWrite`, `Autonomous`), the phase the investigation ran under.
+pub const PHASE: &str = "kubevigil.io/phase";
 /// Annotation: accessor of the investigation's Vault token.
 pub const VAULT_ACCESSOR: &str = "kubevigil.io/vault-accessor";
 /// Annotation on a TrustPolicy: the last change made to it (who, what, why) as JSON.

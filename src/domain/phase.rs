@@ -68,6 +68,12 @@ impl Phase {
         matches!(self, Phase::LimitedWrite | Phase::Autonomous)
     }
 
+    /// The phase named `name` as [`fmt::Display`] writes it
+    /// (`LimitedWrite`), if it names one.
+    pub fn from_name(name: &str) -> Option<Phase> {
+        Self::ALL.into_iter().find(|p| p.to_string() == name.trim())
+    }
+
     /// A short label for badges.
     pub fn badge(self) -> &'static str {
         match self {

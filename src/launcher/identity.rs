@@ -32,6 +32,8 @@ pub(super) async fn admit(
     let (namespace, name) = key;
     let mut annotations = serde_json::Map::new();
     annotations.insert(labels::QUEUE_REASON.into(), serde_json::Value::Null);
+    // The phase it runs under, kept on the Job for after the namespace moves.
+    annotations.insert(labels::PHASE.into(), phase.to_string().into());
     let mut minted: Option<String> = None;
     if let Some(vault) = &shared.vault {
         let request = IdentityRequest {

@@ -25,18 +25,29 @@ const PRIORITY: [(Column, usize); 10] = [
     (Column::LastLine, 12),
 ];
 
+/// The PHASE column's width when a row on screen shows two phases
+/// (`LIMITED→SHADOW`: the longest badge twice and the arrow).
+pub const TWO_PHASES_WIDTH: usize = 15;
+
 /// The columns shown at `width`, left to right, with their widths. The
 /// last line (or else the trigger) takes the remaining room.
 pub fn columns(width: u16) -> Vec<(Column, usize)> {
+    columns_for(width, false)
+}
+
+/// [`columns`], the PHASE column widened to [`TWO_PHASES_WIDTH`] when
+/// `two_phases` (a row on screen ran under another phase than its
+/// namespace's now).
+pub fn columns_for(width: u16, two_phases: bool) -> Vec<(Column, usize)> {
     let width = usize::from(width);
     let mut chosen: Vec<(Column, usize)> = Vec::new();
     let mut used = 1;
     for (column, columns) in PRIORITY {
         // Ids such as `certificate-qhgx2z` fit whole on wide terminals.
-        let columns = if column == Column::Id && width >= 100 {
-            20
-        } else {
-            columns
+        let columns = match column {
+            Column::Id if width >= 100 => 20,
+            Column::Phase if two_phases => TWO_PHASES_WIDTH,
+            _ => columns,
         };
         if used + columns < width {
             chosen.push((column, columns));
@@ -68,7 +79,12 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     let table = &state.table;
     let mut lines: Vec<Line<'static>> = Vec::with_capacity(usize::from(area.height));
     lines.push(title(state, area.width));
-    let columns = columns(area.width);
+    let page = usize::from(area.height.saturating_sub(2));
+    // Widened only while a row on screen needs both phases.
+    let two_phases = table
+        .slice(table.offset, page)
+        .any(|row| row.phase_now_if_moved().is_some());
+    let columns = columns_for(area.width, two_phases);
     if area.height >= 2 {
         let mut heading = String::from(" ");
         for (column, width) in &columns {
@@ -81,7 +97,6 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
         }
         lines.push(Line::styled(heading, theme.title));
     }
-    let page = usize::from(area.height.saturating_sub(2));
     if table.visible_len() == 0 && area.height >= 3 {
         lines.push(Line::styled(empty_message(state), theme.dim));
     }
@@ -136,12 +151,22 @@ fn title(state: &State, width: u16) -> Line<'static> {
     if let Some(waiting) = super::queue::selected_waiting(state) {
         label.push_str(&format!("· {waiting} "));
     } else if let Some(row) = table.selected_row() {
-        // The tooltip row: what the selected row's phase lets its agent do.
-        label.push_str(&format!(
-            "· {}: {} ",
-            row.phase.badge(),
-            row.phase.meaning()
-        ));
+        // The tooltip row: what the selected row's phase lets its agent do
+        // (now; and which phase it ran under, where that differs).
+        if let Some(now) = row.phase_now_if_moved() {
+            label.push_str(&format!(
+                "· ran under {}, now {}: {} ",
+                row.ran_under().badge(),
+                now.badge(),
+                now.meaning()
+            ));
+        } else {
+            label.push_str(&format!(
+                "· {}: {} ",
+                row.phase.badge(),
+                row.phase.meaning()
+            ));
+        }
     }
     let fill = usize::from(width).saturating_sub(text::width(&label));
     Line::from(vec![
@@ -156,7 +181,10 @@ pub fn cell(state: &State, row: &Row, column: Column) -> String {
     match column {
         Column::Id => inv.id.clone(),
         Column::Target => inv.target_namespace.clone(),
-        Column::Phase => row.phase.badge().to_string(),
+        Column::Phase => match row.phase_now_if_moved() {
+            Some(now) => format!("{}→{}", row.ran_under().badge(), now.badge()),
+            None => row.ran_under().badge().to_string(),
+        },
         Column::State if inv.state == InvestigationState::Queued => {
             super::queue::state_cell(state, row)
         }
@@ -182,7 +210,7 @@ fn cell_style(state: &State, row: &Row, column: Column) -> Style {
     let theme = &state.theme;
     let inv = &row.record.investigation;
     match column {
-        Column::Phase => theme.phase(row.phase),
+        Column::Phase => theme.phase(row.ran_under()),
         Column::State => theme.investigation_state(inv.state),
         Column::Pending if row.pending > 0 => theme.warn,
         Column::TimeLeft if inv.state == InvestigationState::Running => theme.accent,
@@ -236,9 +264,18 @@ fn row_line(
             over(theme.base)
         };
         if *column == Column::Phase {
-            let badge = text::fit(&content, *width);
-            let rest = width.saturating_sub(text::width(&badge));
+            // The phase it ran under as a badge; the namespace's phase now,
+            // where it moved since, dimmed beside it.
+            let ran = row.ran_under().badge();
+            let badge = text::fit(ran, *width);
+            let mut rest = width.saturating_sub(text::width(&badge));
             spans.push(Span::styled(badge, style));
+            if let Some(now) = row.phase_now_if_moved().filter(|_| rest > 0) {
+                let moved = text::fit(&format!("→{}", now.badge()), rest);
+                rest = rest.saturating_sub(text::width(&moved));
+                let dim = if stale { theme.stale } else { theme.dim };
+                spans.push(Span::styled(moved, over(dim)));
+            }
             spans.push(Span::styled(" ".repeat(rest + 1), over(theme.base)));
         } else {
             spans.push(Span::styled(text::pad(&content, *width), style));

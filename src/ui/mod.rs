@@ -17,6 +17,7 @@ pub mod help;
 pub mod highlight;
 pub mod investigations;
 pub mod notices;
+pub mod picture;
 pub mod policies;
 pub mod policy_editor;
 pub mod proposal;

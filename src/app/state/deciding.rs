@@ -156,12 +156,17 @@ pub enum Modal {
         /// Why the typed id was refused.
         error: Option<String>,
     },
-    /// Halting a namespace: `y` first, then an optional reason.
+    /// Halting a namespace: its name typed first (as kill's id), then an
+    /// optional reason.
     Halt {
         /// The namespace.
         namespace: String,
-        /// The reason, once `y` was pressed.
+        /// The reason, once the namespace's name was typed.
         reason: Option<TextArea<'static>>,
+        /// The namespace's name as typed.
+        typed: Box<TextArea<'static>>,
+        /// Why the typed name was refused.
+        error: Option<String>,
     },
     /// Resuming a halted namespace: `y` un-suspends its Jobs; then, when the
     /// phase before the halt is known, a second `y` also restores it.

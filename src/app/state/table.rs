@@ -13,7 +13,8 @@ pub enum Column {
     Id,
     /// The namespace being investigated.
     Target,
-    /// The trust phase of the target namespace.
+    /// The trust phase the investigation ran under (and the target
+    /// namespace's phase now, where it differs).
     Phase,
     /// Pending, running, succeeded...
     State,
@@ -109,17 +110,31 @@ impl Row {
         &self.record.investigation.id
     }
 
+    /// The phase the investigation ran under: the one recorded on its Job
+    /// at admission, else (not admitted yet, or an older Job) the target
+    /// namespace's phase now.
+    pub fn ran_under(&self) -> Phase {
+        self.record.investigation.phase.unwrap_or(self.phase)
+    }
+
+    /// The target namespace's phase now, when it is not the one the
+    /// investigation ran under (a halt, a promotion since).
+    pub fn phase_now_if_moved(&self) -> Option<Phase> {
+        (self.ran_under() != self.phase).then_some(self.phase)
+    }
+
     fn refresh_haystack(&mut self) {
         let inv = &self.record.investigation;
         self.haystack = format!(
-            "{} {} {} {} {} {} {}",
+            "{} {} {} {} {} {} {} {}",
             inv.id,
             inv.namespace,
             inv.target_namespace,
             inv.trigger,
             inv.state,
             self.phase,
-            inv.severity
+            inv.severity,
+            self.ran_under()
         )
         .to_lowercase();
     }
@@ -409,7 +424,10 @@ fn compare(column: Column, a: &Row, b: &Row) -> Ordering {
     match column {
         Column::Id => ia.id.cmp(&ib.id),
         Column::Target => ia.target_namespace.cmp(&ib.target_namespace),
-        Column::Phase => b.phase.cmp(&a.phase),
+        Column::Phase => b
+            .ran_under()
+            .cmp(&a.ran_under())
+            .then_with(|| b.phase.cmp(&a.phase)),
         Column::State => state_rank(ia.state)
             .cmp(&state_rank(ib.state))
             .then_with(|| {

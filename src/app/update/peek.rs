@@ -69,7 +69,9 @@ pub(super) fn peeked(state: &mut State, peeks: Vec<Peek>, out: &mut Out) {
             row.cost = Some(cost);
             costs_changed = true;
         }
-        if let Some(line) = peek.line.map(|l| crate::sanitize::sanitize(&l).into_owned())
+        if let Some(line) = peek
+            .line
+            .map(|l| crate::sanitize::sanitize(&l).into_owned())
             && row.last_line.as_deref() != Some(line.as_str())
         {
             row.last_line = Some(line);

@@ -141,7 +141,8 @@ impl Agent {
         // the console's table peeks at) always carry the investigation's cost.
         self.spent.input_tokens += input_tokens;
         self.spent.output_tokens += output_tokens;
-        self.spent.cost_usd = ((self.spent.cost_usd + cost_usd) * 1_000_000.0).round() / 1_000_000.0;
+        self.spent.cost_usd =
+            ((self.spent.cost_usd + cost_usd) * 1_000_000.0).round() / 1_000_000.0;
         self.say(EventKind::Usage {
             input_tokens,
             output_tokens,

@@ -92,6 +92,7 @@ pub fn job_manifest(inv: &InvestigationRef, alert: Alert<'_>, phase: Phase) -> J
     ]);
     let annotations = BTreeMap::from([
         (labels::TRIGGER.to_string(), alert.trigger.to_string()),
+        (labels::PHASE.to_string(), phase.to_string()),
         (
             labels::VAULT_ACCESSOR.to_string(),
             format!("hmac-{}", random_suffix(24)),

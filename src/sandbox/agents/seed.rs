@@ -257,11 +257,21 @@ fn finished_job(template: &Value, index: usize, now: Timestamp) -> Value {
     annotations[labels::VAULT_ACCESSOR] =
         Value::String(format!("hmac-{}", seed.uid.replace('-', "")));
     annotations[labels::TRIGGER] = Value::String(seed.trigger);
+    annotations[labels::PHASE] = Value::String(phase_of(seed.namespace).to_string());
     let template_labels = &mut job["spec"]["template"]["metadata"]["labels"];
     template_labels[labels::INVESTIGATION] = text(&seed.id);
     template_labels["job-name"] = Value::String(seed.job_name);
     job["status"] = finished_status(started.to_string(), ended.to_string(), succeeded);
     job
+}
+
+/// The phase of `namespace` in the sandbox's world: what its seeded
+/// investigations ran under.
+fn phase_of(namespace: &str) -> Phase {
+    super::world::namespaces()
+        .into_iter()
+        .find(|(name, _)| *name == namespace)
+        .map_or(Phase::Shadow, |(_, policy)| policy.phase)
 }
 
 /// A running Job with its pod and a few lines of reasoning.
@@ -272,12 +282,7 @@ fn push_running(
     uid: &str,
     started: Timestamp,
 ) {
-    let phase = super::world::namespaces()
-        .into_iter()
-        .find(|(name, _)| *name == inv.namespace)
-        .map(|(_, policy)| policy.phase)
-        .unwrap_or(Phase::Shadow);
-    let mut job = job::job_manifest(inv, alert, phase);
+    let mut job = job::job_manifest(inv, alert, phase_of(&inv.namespace));
     job.metadata.uid = Some(uid.to_string());
     job.metadata.creation_timestamp = Some(k8s_openapi::apimachinery::pkg::apis::meta::v1::Time(
         started,

@@ -65,9 +65,12 @@ pub(super) fn content<'s>(state: &'s State, modal: &'s Modal, width: u16) -> Opt
     }
     let mut prompt = Vec::new();
     let field = typed.as_ref().map(|area| {
+        // The proposal's own risk (high or critical) is named.
+        let risk = record.map(|r| format!("{} risk: ", r.risk));
         prompt.push(Line::styled(
             format!(
-                "high risk: type the proposal's name ({}) to approve:",
+                "{}type the proposal's name ({}) to approve:",
+                risk.unwrap_or_default(),
                 key.name
             ),
             theme.error,

@@ -1,12 +1,19 @@
-//! The halt dialog: what stops, then the optional reason; under it, the keys.
+//! The halt dialog: what stops, the namespace's name typed (as kill's id),
+//! then the optional reason; under it, the keys.
 
-use super::{Content, DialogGeometry, hint, wrapped};
+use super::{Content, DialogGeometry, error_lines, hint, wrapped};
 use crate::app::state::{Modal, State};
 use ratatui::text::Line;
 
 /// The halt dialog: what stops, then the optional reason.
 pub(super) fn content<'s>(state: &'s State, modal: &'s Modal, width: u16) -> Option<Content<'s>> {
-    let Modal::Halt { namespace, reason } = modal else {
+    let Modal::Halt {
+        namespace,
+        reason,
+        typed,
+        ..
+    } = modal
+    else {
         return None;
     };
     let theme = &state.theme;
@@ -21,21 +28,22 @@ pub(super) fn content<'s>(state: &'s State, modal: &'s Modal, width: u16) -> Opt
             "reason (recorded with the halt):",
             theme.title,
         ));
+    } else {
+        head.push(Line::styled(
+            format!("type the namespace's name ({namespace}) to confirm:"),
+            theme.title,
+        ));
     }
     Some(Content {
         title: format!(" halt namespace {namespace} "),
         head: wrapped(head, width),
         body: Vec::new(),
         prompt: Vec::new(),
-        field: reason.as_ref().map(|area| (area, 2)),
+        field: Some(reason.as_ref().map_or((&**typed, 1), |area| (area, 2))),
         min_body: 0,
         decides: "what this halts",
-        confirm_key: if reason.is_some() { "enter" } else { "y" },
-        cancel: if reason.is_some() {
-            "esc cancels"
-        } else {
-            "any other key closes"
-        },
+        confirm_key: "enter",
+        cancel: "esc cancels",
     })
 }
 
@@ -45,15 +53,17 @@ pub(super) fn below(
     modal: &Modal,
     _geometry: Option<&DialogGeometry>,
 ) -> Vec<Line<'static>> {
-    let Modal::Halt { reason, .. } = modal else {
+    let Modal::Halt { reason, error, .. } = modal else {
         return Vec::new();
     };
-    vec![hint(
+    let mut lines = error_lines(state, error);
+    lines.push(hint(
         state,
         if reason.is_some() {
             "enter halts · esc cancels"
         } else {
-            "press y to continue · any other key cancels"
+            "enter continues to the reason · esc cancels"
         },
-    )]
+    ));
+    lines
 }

@@ -56,9 +56,13 @@ pub(in crate::app::update) fn start_halt(state: &mut State, out: &mut Out) {
         );
         return;
     };
+    let mut typed = TextArea::default();
+    typed.set_placeholder_text(namespace.clone());
     state.decisions.modal = Some(Modal::Halt {
         namespace,
         reason: None,
+        typed: Box::new(typed),
+        error: None,
     });
     out.redraw();
 }

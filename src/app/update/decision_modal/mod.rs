@@ -175,6 +175,11 @@ pub(super) fn paste(state: &mut State, text: &str, out: &mut Out) {
             reason: Some(reason),
             ..
         }) => Some(reason),
+        Some(Modal::Halt {
+            reason: None,
+            typed,
+            ..
+        }) => Some(&mut **typed),
         _ => None,
     };
     if let Some(area) = area {
