@@ -331,8 +331,20 @@ async fn an_expiry_revokes_the_credential_the_proposal_holds() {
         expired.decisions().last().map(|d| d.by.as_str()),
         Some(TIMEOUT_RULE)
     );
-    let lookup = vault.lookup_accessor(&minted.wrapped_accessor).await;
-    assert!(matches!(lookup, Err(VaultError::Api { .. })), "{lookup:?}");
+    // The expiry is written first and the runner revokes right after it:
+    // the token goes within moments of the status saying so.
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        let lookup = vault.lookup_accessor(&minted.wrapped_accessor).await;
+        if matches!(lookup, Err(VaultError::Api { .. })) {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "still live 15 s after the expiry: {lookup:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 /// A `bao server -dev` started late on a port chosen up front, killed on drop.
