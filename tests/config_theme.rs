@@ -111,7 +111,11 @@ fn a_missing_config_file_gives_the_defaults_without_a_warning() {
     assert_eq!(loaded.config, Config::default());
     assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
     assert_eq!(loaded.source, None);
-    assert_eq!(loaded.config.theme, "dark");
+    assert_eq!(
+        loaded.config.theme, "auto",
+        "the theme follows the terminal"
+    );
+    assert!(loaded.config.mouse);
     assert_eq!(loaded.config.log_buffer_lines, 10_000);
     assert_eq!(loaded.config.frame_rate_cap, 60);
 }
@@ -190,7 +194,7 @@ fn an_unknown_key_is_named_and_the_rest_still_applies() {
         loaded.warnings
     );
     assert_eq!(loaded.config.frame_rate_cap, 20);
-    assert_eq!(loaded.config.theme, "dark");
+    assert_eq!(loaded.config.theme, "auto");
 }
 
 #[test]
@@ -312,10 +316,11 @@ fn a_file_that_does_not_parse_is_reported_with_line_and_column_and_all_defaults_
 }
 
 #[test]
-fn an_unknown_theme_falls_back_to_dark_and_a_user_theme_is_accepted() {
+fn an_unknown_theme_falls_back_to_auto_and_a_user_theme_is_accepted() {
     let (_dir, path) = config_dir("theme = \"solarised-typo\"\n");
     let loaded = config::load_from(&path);
-    assert_eq!(loaded.config.theme, "dark");
+    assert_eq!(loaded.config.theme, "auto");
+    assert!(loaded.warnings[0].contains("following the terminal's background"));
     assert_eq!(
         warnings_mentioning(&loaded, "solarised-typo").len(),
         1,
@@ -346,10 +351,42 @@ fn a_broken_user_theme_is_reported_and_the_console_still_gets_a_theme() {
         "[styles]\nselected = { bg = \"purpleish\" }\n",
     );
     let loaded = config::load_from(&path);
-    assert_eq!(loaded.config.theme, "dark");
+    assert_eq!(loaded.config.theme, "auto");
     let warning = warnings_mentioning(&loaded, "styles.selected.bg");
     assert_eq!(warning.len(), 1, "{:?}", loaded.warnings);
     assert_eq!(loaded.theme(), Theme::builtin("dark").expect("dark"));
+}
+
+#[test]
+fn auto_picks_light_or_dark_by_the_background_and_user_overrides_still_layer() {
+    use kubevigil::config::theme::Background;
+    let (dir, path) = config_dir("");
+    let loaded = config::load_from(&path);
+    assert!(loaded.follows_background());
+    assert_eq!(loaded.theme_for(Some(Background::Light)).name, "light");
+    assert_eq!(loaded.theme_for(Some(Background::Dark)).name, "dark");
+    assert_eq!(loaded.theme_for(None).name, "dark", "no answer: dark");
+    // A user's light.toml layers over the built-in light one `auto` picks.
+    write_theme(dir.path(), "light", "[palette]\nblue = \"#0000ff\"\n");
+    let loaded = config::load_from(&path);
+    assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
+    let light = loaded.theme_for(Some(Background::Light));
+    assert_eq!(light.title.fg, Some(Color::Rgb(0, 0, 255)));
+    // A theme named in the file is never swapped.
+    let (_dir, path) = config_dir("theme = \"mono\"\nmouse = false\n");
+    let loaded = config::load_from(&path);
+    assert!(!loaded.follows_background() && !loaded.config.mouse);
+    assert_eq!(loaded.theme_for(Some(Background::Light)).name, "mono");
+    // A mouse setting that is not a boolean is named and keeps the default.
+    let (_dir, path) = config_dir("mouse = \"yes\"\n");
+    let loaded = config::load_from(&path);
+    assert!(loaded.config.mouse);
+    assert_eq!(
+        warnings_mentioning(&loaded, "`mouse`").len(),
+        1,
+        "{:?}",
+        loaded.warnings
+    );
 }
 
 #[test]

@@ -16,7 +16,7 @@ use crate::model::highlight::HighlightResult;
 use crate::model::records::{
     InvestigationRecord, LogEntry, PolicyRecord, ProposalKey, ProposalRecord, Source, StreamId,
 };
-use crossterm::event::KeyEvent;
+use crossterm::event::{KeyEvent, MouseEvent};
 use jiff::Timestamp;
 
 /// One thing that happened.
@@ -26,6 +26,9 @@ pub enum Action {
     Key(KeyEvent),
     /// Text was pasted into the terminal (bracketed paste).
     Paste(String),
+    /// The mouse wheel turned or the left button was pressed (only when
+    /// `mouse` is on in the config).
+    Mouse(MouseEvent),
     /// The terminal now has this many columns and rows.
     Resize(u16, u16),
     /// The clock moved on: countdowns and ages may need redrawing.

@@ -4,7 +4,8 @@
 use super::keyspec::parse_key_spec;
 use super::position::toml_position;
 use super::{
-    Config, ContextConfig, DEFAULT_THEME, FRAME_RATE_CAP_RANGE, LOG_BUFFER_LINES_RANGE, VaultConfig,
+    AUTO_THEME, Config, ContextConfig, DEFAULT_THEME, FRAME_RATE_CAP_RANGE, LOG_BUFFER_LINES_RANGE,
+    VaultConfig,
 };
 use crate::config::theme::Theme;
 use crate::sanitize::Redactor;
@@ -94,6 +95,10 @@ fn apply_table(config: &mut Config, table: Table, warnings: &mut Warnings) {
                     format!("`{set}` is not auto, unicode or ascii (keeping auto)"),
                 ),
                 other => warnings.wrong_type("glyphs", "auto, unicode or ascii", &other),
+            },
+            "mouse" => match value {
+                Value::Boolean(on) => config.mouse = on,
+                other => warnings.wrong_type("mouse", "true or false", &other),
             },
             "notify" => match value {
                 Value::Table(notify) => apply_notify(config, notify, warnings),
@@ -310,13 +315,24 @@ fn expand_home(path: &str) -> PathBuf {
     }
 }
 
-/// A theme that does not load falls back to the built-in `dark`.
+/// A theme that does not load falls back to following the terminal's
+/// background (`auto`). For `auto`, the user's `dark.toml` and `light.toml`
+/// (which layer over the built-ins it picks) are checked.
 fn check_theme(config: &mut Config, themes_dir: &Path, warnings: &mut Warnings) {
-    if let Err(error) = Theme::load(&config.theme, Some(themes_dir)) {
-        warnings.field(
-            "theme",
-            format!("{error}; using the built-in `{DEFAULT_THEME}` theme"),
-        );
-        config.theme = DEFAULT_THEME.to_owned();
+    let names: Vec<String> = if config.theme == AUTO_THEME {
+        vec!["dark".to_owned(), "light".to_owned()]
+    } else {
+        vec![config.theme.clone()]
+    };
+    for name in names {
+        if let Err(error) = Theme::load(&name, Some(themes_dir)) {
+            let fallback = if config.theme == AUTO_THEME {
+                format!("using the built-in `{name}` theme")
+            } else {
+                "following the terminal's background (`auto`)".to_owned()
+            };
+            warnings.field("theme", format!("{error}; {fallback}"));
+            config.theme = DEFAULT_THEME.to_owned();
+        }
     }
 }

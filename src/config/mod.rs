@@ -30,8 +30,11 @@ use std::path::{Path, PathBuf};
 /// The commented example configuration: every setting with its default.
 pub const EXAMPLE_CONFIG: &str = include_str!("../../assets/config.example.toml");
 
-/// The default theme.
-pub const DEFAULT_THEME: &str = "dark";
+/// The theme name that follows the terminal's background: `light` on a
+/// light background, else `dark`.
+pub const AUTO_THEME: &str = "auto";
+/// The default theme: follow the terminal's background.
+pub const DEFAULT_THEME: &str = AUTO_THEME;
 /// The default number of reasoning lines kept per stream.
 pub const DEFAULT_LOG_BUFFER_LINES: usize = 10_000;
 /// The accepted range of `log_buffer_lines`.
@@ -44,7 +47,8 @@ pub const FRAME_RATE_CAP_RANGE: std::ops::RangeInclusive<u32> = 1..=240;
 /// The console's settings, after layering the config file over the defaults.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Config {
-    /// The theme: a built-in name or a user theme file name (default `dark`).
+    /// The theme: `auto` (the default: `light` or `dark` by the terminal's
+    /// background), a built-in name or a user theme file name.
     pub theme: String,
     /// Reasoning lines kept per stream (default 10,000; 100 to 1,000,000).
     pub log_buffer_lines: usize,
@@ -65,6 +69,9 @@ pub struct Config {
     /// The glyph set: `auto` (ASCII on the Linux console, TERM=linux),
     /// `unicode` or `ascii`.
     pub glyphs: String,
+    /// Whether the mouse wheel scrolls and a click selects (default on;
+    /// the terminal's own text selection then needs shift held).
+    pub mouse: bool,
 }
 
 impl Default for Config {
@@ -79,6 +86,7 @@ impl Default for Config {
             frame_rate_cap: DEFAULT_FRAME_RATE_CAP,
             notify: NotifyConfig::default(),
             glyphs: "auto".to_owned(),
+            mouse: true,
         }
     }
 }
@@ -141,14 +149,29 @@ impl LoadedConfig {
         }
     }
 
-    /// The configured theme, loaded from the user's file or the built-ins
-    /// (not yet adapted to the terminal). Never fails: a theme that does not
-    /// load (already reported in [`LoadedConfig::warnings`]) falls back to the
-    /// built-in theme of that name, else to `dark`.
+    /// The configured theme for a terminal whose background is not known
+    /// (`auto` gives `dark`); see [`Self::theme_for`].
     pub fn theme(&self) -> Theme {
-        Theme::load(&self.config.theme, self.themes_dir().as_deref())
+        self.theme_for(None)
+    }
+
+    /// Whether the theme follows the terminal's background (`theme = "auto"`),
+    /// so the console should ask the terminal for it.
+    pub fn follows_background(&self) -> bool {
+        self.config.theme == AUTO_THEME
+    }
+
+    /// The configured theme, loaded from the user's file or the built-ins
+    /// (not yet adapted to the terminal); `auto` is `light` on a light
+    /// `background` and `dark` otherwise (a user `light.toml` or `dark.toml`
+    /// still layers over it). Never fails: a theme that does not load
+    /// (already reported in [`LoadedConfig::warnings`]) falls back to the
+    /// built-in theme of that name, else to `dark`.
+    pub fn theme_for(&self, background: Option<theme::Background>) -> Theme {
+        let name = theme::Background::theme_name(&self.config.theme, background);
+        Theme::load(name, self.themes_dir().as_deref())
             .ok()
-            .or_else(|| Theme::builtin(&self.config.theme))
+            .or_else(|| Theme::builtin(name))
             .unwrap_or_default()
     }
 }

@@ -9,14 +9,19 @@
 //! name, else `dark`) and overrides only the palette entries and styles it
 //! names.
 //!
+//! `theme = "auto"` (the default) picks `light` or `dark` by the terminal's
+//! [`Background`], which the console asks the terminal for at start.
+//!
 //! [`Theme::adapted`] fits a theme to what the terminal can show
 //! ([`detect_color_depth`]): RGB becomes the nearest of 256 or 16 colours, and
 //! [`ColorDepth::Mono`] (for `NO_COLOR`) drops colour but keeps bold, reverse
 //! and underline so selection and badges stay readable.
 
+mod background;
 mod depth;
 mod file;
 
+pub use background::Background;
 pub use depth::{ColorDepth, detect_color_depth, to_ansi16, to_ansi256};
 
 use crate::domain::{InvestigationState, Phase, Risk};

@@ -24,10 +24,16 @@ const BATCH_BUDGET: Duration = Duration::from_millis(12);
 /// Runs the console (see [`super::run_console`]).
 pub async fn run(options: ConsoleOptions) -> crate::Result<()> {
     let size = crossterm::terminal::size().unwrap_or((80, 24));
+    // Asked before raw mode and the input task, so the answer is never read as keys.
+    let background = if options.config.follows_background() {
+        crate::tui::background::detect_background(crate::tui::background::BACKGROUND_QUERY_TIMEOUT)
+    } else {
+        None
+    };
     let Prepared {
         mut state,
         redactor,
-    } = prepare(&options, size);
+    } = prepare(&options, size, background);
     let frame_gap =
         Duration::from_secs_f64(1.0 / f64::from(options.config.config.frame_rate_cap.max(1)));
     let (tx, mut rx) = mpsc::channel::<Action>(CHANNEL_CAPACITY);
@@ -63,11 +69,14 @@ pub async fn run(options: ConsoleOptions) -> crate::Result<()> {
         &options.config.config.glyphs,
         std::env::var("TERM").ok().as_deref(),
     ));
+    if options.config.config.mouse {
+        let _ = crate::tui::mouse::enable_mouse(&mut std::io::stdout());
+    }
     let keeps_title = state.attention.settings.title;
     if keeps_title {
         let _ = crate::tui::attention::save_title(&mut std::io::stdout());
     }
-    let input = spawn_input(tx.clone());
+    let input = spawn_input(tx.clone(), options.config.config.mouse);
     let signals = spawn_signals(tx.clone());
     if let Some(user) = options.kubeconfig_user.clone() {
         let effects = update(

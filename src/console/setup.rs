@@ -16,13 +16,18 @@ pub struct Prepared {
     pub redactor: Redactor,
 }
 
-/// The theme, keymap and redactor from the config, with every problem as a notice.
-pub fn prepare(options: &ConsoleOptions, size: (u16, u16)) -> Prepared {
+/// The theme (for the terminal's `background`, when it said), keymap and
+/// redactor from the config, with every problem as a notice.
+pub fn prepare(
+    options: &ConsoleOptions,
+    size: (u16, u16),
+    background: Option<crate::config::theme::Background>,
+) -> Prepared {
     let loaded = &options.config;
     let config = &loaded.config;
     let mut notices: Vec<String> = loaded.warnings.clone();
     // Theme problems are already among the config warnings.
-    let theme = loaded.theme();
+    let theme = loaded.theme_for(background);
     let depth = detect_color_depth(&|name| std::env::var(name).ok());
     let theme = theme.adapted(depth);
     let (keymap, key_warnings) = Keymap::with_overrides(&config.keys);

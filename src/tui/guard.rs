@@ -92,6 +92,7 @@ pub fn require_terminal() -> crate::Result<()> {
 /// Leaves raw mode and the alternate screen and shows the cursor. Safe to
 /// call more than once, and when the terminal is gone (errors are ignored).
 pub fn restore() {
+    let _ = super::mouse::disable_mouse(&mut stdout());
     let _ = execute!(
         stdout(),
         EndSynchronizedUpdate,

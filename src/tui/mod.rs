@@ -3,10 +3,12 @@
 //! table with the terminal's own scroll region.
 
 pub mod attention;
+pub mod background;
 mod frames;
 pub mod glyphs;
 mod guard;
 mod input;
+pub mod mouse;
 mod output;
 mod scroll;
 mod signals;

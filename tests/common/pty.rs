@@ -36,18 +36,67 @@ impl vt100::Callbacks for Requests {
     }
 }
 
+/// The background colour a terminal reports by default (OSC 11): black.
+pub const DARK_BACKGROUND: &str = "rgb:0000/0000/0000";
+
+/// The answers a terminal gives to the queries the console may send at
+/// start (`ESC ] 11 ; ?` for the background colour, `ESC [ c` for device
+/// attributes), found in what the program wrote so far (`pending`, of which
+/// a trailing partial query is kept for the next read).
+fn answer_queries(pending: &mut Vec<u8>, background: Option<&str>) -> Vec<u8> {
+    const OSC11: &[u8] = b"\x1b]11;?";
+    const DA1: &[u8] = b"\x1b[c";
+    let mut replies = Vec::new();
+    let mut consumed = 0;
+    let mut at = 0;
+    while at < pending.len() {
+        let rest = &pending[at..];
+        if rest.starts_with(OSC11) {
+            if let Some(colour) = background {
+                replies.extend_from_slice(format!("\x1b]11;{colour}\x1b\\").as_bytes());
+            }
+            at += OSC11.len();
+            consumed = at;
+        } else if rest.starts_with(DA1) {
+            replies.extend_from_slice(b"\x1b[?62;22c");
+            at += DA1.len();
+            consumed = at;
+        } else {
+            at += 1;
+        }
+    }
+    let keep_from = consumed.max(pending.len().saturating_sub(OSC11.len()));
+    pending.drain(..keep_from);
+    replies
+}
+
 /// A running program in a pseudo-terminal, with its screen.
 pub struct Terminal {
     screen: Arc<Mutex<vt100::Parser<Requests>>>,
     raw: Arc<Mutex<Vec<u8>>>,
-    writer: Box<dyn Write + Send>,
+    writer: Arc<Mutex<Box<dyn Write + Send>>>,
     child: Box<dyn portable_pty::Child + Send + Sync>,
     _master: Box<dyn portable_pty::MasterPty + Send>,
 }
 
 impl Terminal {
-    /// Starts the kubevigil binary with `args` in a `cols` x `rows` terminal.
+    /// Starts the kubevigil binary with `args` in a `cols` x `rows` terminal
+    /// with a black background (which it reports when asked).
     pub fn spawn(args: &[&str], cols: u16, rows: u16, env: &[(&str, &str)]) -> Terminal {
+        Terminal::spawn_on(args, cols, rows, env, Some(DARK_BACKGROUND))
+    }
+
+    /// Starts the kubevigil binary in a terminal that reports `background`
+    /// (an XParseColor spec such as `rgb:ffff/ffff/ffff`) when asked with
+    /// OSC 11, or that ignores the question (`None`; it still answers the
+    /// device-attributes query, as every terminal does).
+    pub fn spawn_on(
+        args: &[&str],
+        cols: u16,
+        rows: u16,
+        env: &[(&str, &str)],
+        background: Option<&'static str>,
+    ) -> Terminal {
         let pty = native_pty_system()
             .openpty(PtySize {
                 rows,
@@ -70,7 +119,8 @@ impl Terminal {
         }
         let child = pty.slave.spawn_command(cmd).expect("spawn kubevigil");
         let mut reader = pty.master.try_clone_reader().expect("pty reader");
-        let writer = pty.master.take_writer().expect("pty writer");
+        let writer = Arc::new(Mutex::new(pty.master.take_writer().expect("pty writer")));
+        let answerer = Arc::clone(&writer);
         let screen = Arc::new(Mutex::new(vt100::Parser::new_with_callbacks(
             rows,
             cols,
@@ -82,9 +132,17 @@ impl Terminal {
         let record = Arc::clone(&raw);
         std::thread::spawn(move || {
             let mut buf = [0u8; 8192];
+            let mut pending = Vec::new();
             while let Ok(n) = reader.read(&mut buf) {
                 if n == 0 {
                     break;
+                }
+                pending.extend_from_slice(&buf[..n]);
+                let replies = answer_queries(&mut pending, background);
+                if !replies.is_empty() {
+                    let mut writer = answerer.lock().expect("writer lock");
+                    let _ = writer.write_all(&replies);
+                    let _ = writer.flush();
                 }
                 record
                     .lock()
@@ -153,6 +211,13 @@ impl Terminal {
             .contents_formatted()
     }
 
+    /// The foreground and background colour of the cell at `row`, `col`.
+    pub fn cell_colors(&self, row: u16, col: u16) -> Option<(vt100::Color, vt100::Color)> {
+        let parser = self.screen.lock().expect("screen lock");
+        let cell = parser.screen().cell(row, col)?;
+        Some((cell.fgcolor(), cell.bgcolor()))
+    }
+
     /// Window titles the program set so far.
     pub fn titles(&self) -> Vec<Vec<u8>> {
         self.screen
@@ -195,8 +260,9 @@ impl Terminal {
 
     /// Types `text` as keystrokes.
     pub fn type_keys(&mut self, text: &str) {
-        self.writer.write_all(text.as_bytes()).expect("write keys");
-        self.writer.flush().expect("flush keys");
+        let mut writer = self.writer.lock().expect("writer lock");
+        writer.write_all(text.as_bytes()).expect("write keys");
+        writer.flush().expect("flush keys");
     }
 
     /// Waits until the screen satisfies `check`, panicking with the screen after `timeout`.

@@ -14,6 +14,7 @@ mod deciding;
 mod decision_modal;
 mod deeplink;
 mod input;
+mod mouse;
 mod notice;
 mod peek;
 mod policies;
@@ -65,6 +66,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
     match action {
         Action::Key(key) => input::key(state, key, &mut out),
         Action::Paste(text) => input::paste(state, &text, &mut out),
+        Action::Mouse(event) => mouse::mouse(state, event, &mut out),
         Action::Resize(columns, rows) => resize(state, columns, rows, &mut out),
         Action::Tick(now) => clock::tick(state, now, &mut out),
         Action::Command(command) => commands::run(state, command, &mut out),
