@@ -128,6 +128,10 @@ pub fn lines(state: &State) -> Vec<Line<'static>> {
         " the table sorts by the column marked ↓ or ↑; keys are set in config.toml [keys]",
         theme.dim,
     ));
+    lines.push(Line::styled(
+        " the mouse wheel scrolls; a click selects a row, a second click opens it (mouse = false: off)",
+        theme.dim,
+    ));
     lines
 }
 
