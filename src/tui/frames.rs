@@ -81,6 +81,13 @@ impl<W: Write> FrameWriter<W> {
         Ok(())
     }
 
+    /// Forgets what the screen shows (another program drew on it): the next
+    /// frame clears the screen and draws everything.
+    pub fn invalidate(&mut self) -> io::Result<()> {
+        self.scroll = TableScroll::new(self.scroll.mute());
+        self.terminal.clear()
+    }
+
     /// The terminal (to show the cursor on the way out).
     pub fn terminal_mut(&mut self) -> &mut Terminal<CrosstermBackend<ConsoleOutput<W>>> {
         &mut self.terminal
