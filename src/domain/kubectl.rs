@@ -63,7 +63,7 @@ pub fn kubectl_command(action: &ProposedAction) -> Result<String, String> {
             }
             if args
                 .iter()
-                .any(|a| a.chars().any(|c| super::canonical::is_invisible(c)))
+                .any(|a| a.chars().any(super::canonical::is_invisible))
             {
                 return Err(
                     "the command holds control or invisible characters: copy the change instead"
