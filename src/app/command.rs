@@ -127,9 +127,13 @@ pub enum Command {
     /// Edit the proposal's action, then approve it.
     #[strum(message = "edit the action, then approve", props(write = "true"))]
     EditApprove,
-    /// Copy the proposal's patch or command to the clipboard (OSC 52).
+    /// Copy the proposal's patch or command, or the equivalent `kubectl`
+    /// command, to the clipboard (OSC 52): the next key chooses.
     #[serde(rename = "copy")]
-    #[strum(serialize = "copy", message = "copy the patch/command (OSC 52)")]
+    #[strum(
+        serialize = "copy",
+        message = "copy: c the change, k a kubectl command (OSC 52)"
+    )]
     CopySuggestion,
     /// Kill the investigation in focus (asks for its id).
     #[strum(
