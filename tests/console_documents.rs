@@ -125,7 +125,10 @@ fn y_asks_for_the_selected_investigations_job_and_pod() {
 fn the_yaml_view_at_every_size() {
     for (columns, rows) in SIZES {
         let state = yaml_open(columns, rows);
-        insta::assert_snapshot!(format!("document_yaml_{columns}x{rows}"), text(&draw(&state)));
+        insta::assert_snapshot!(
+            format!("document_yaml_{columns}x{rows}"),
+            text(&draw(&state))
+        );
     }
     // Nothing panics on a terminal of one cell.
     let state = yaml_open(1, 1);
@@ -167,7 +170,10 @@ fn a_stale_answer_is_dropped_and_a_refusal_is_said() {
             }),
         }),
     );
-    assert!(!text(&draw(&state)).contains("kind: Job"), "the answer to y came after l");
+    assert!(
+        !text(&draw(&state)).contains("kind: Job"),
+        "the answer to y came after l"
+    );
     update(
         &mut state,
         Action::DocumentFetched(DocumentFetched {
@@ -230,12 +236,19 @@ fn ctrl_o_and_ctrl_e_hand_the_document_to_the_pager_and_the_editor() {
     assert_eq!(opened[0].program, ExternalProgram::Pager);
     assert!(opened[0].text.contains("kind: Job"));
     assert!(opened[0].text.contains("# managedFields are left out"));
-    assert_eq!(opened[0].file_name, "job-kubevigil-agents-inv-oom-7f3a9c.yaml");
+    assert_eq!(
+        opened[0].file_name,
+        "job-kubevigil-agents-inv-oom-7f3a9c.yaml"
+    );
     let effects = update(
         &mut state,
         key_with(KeyCode::Char('e'), KeyModifiers::CONTROL),
     );
-    assert!(effects.iter().any(|e| matches!(e, Effect::External(d) if d.program == ExternalProgram::Editor)));
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::External(d) if d.program == ExternalProgram::Editor))
+    );
     // Back from the editor: the notice says nothing was applied.
     update(
         &mut state,
@@ -244,7 +257,12 @@ fn ctrl_o_and_ctrl_e_hand_the_document_to_the_pager_and_the_editor() {
             result: Ok(()),
         },
     );
-    assert!(state.notices.iter().any(|n| n.text.contains("edits are not applied")));
+    assert!(
+        state
+            .notices
+            .iter()
+            .any(|n| n.text.contains("edits are not applied"))
+    );
     // A pager that fails is one line, and the console is still here.
     let effects = update(
         &mut state,
@@ -267,7 +285,12 @@ fn ctrl_o_and_ctrl_e_hand_the_document_to_the_pager_and_the_editor() {
         key_with(KeyCode::Char('o'), KeyModifiers::CONTROL),
     );
     assert!(!effects.iter().any(|e| matches!(e, Effect::External(_))));
-    assert!(table.notices.iter().any(|n| n.text.contains("opens a document")));
+    assert!(
+        table
+            .notices
+            .iter()
+            .any(|n| n.text.contains("opens a document"))
+    );
 }
 
 #[test]
@@ -281,7 +304,8 @@ fn the_reasoning_stream_and_a_proposal_open_as_text() {
         &mut state,
         key_with(KeyCode::Char('o'), KeyModifiers::CONTROL),
     );
-    let Some(Effect::External(doc)) = effects.iter().find(|e| matches!(e, Effect::External(_))) else {
+    let Some(Effect::External(doc)) = effects.iter().find(|e| matches!(e, Effect::External(_)))
+    else {
         panic!("the stream opens: {effects:?}");
     };
     assert!(doc.text.contains("memory grows under load"), "{}", doc.text);
@@ -294,10 +318,16 @@ fn the_reasoning_stream_and_a_proposal_open_as_text() {
         &mut state,
         key_with(KeyCode::Char('e'), KeyModifiers::CONTROL),
     );
-    let Some(Effect::External(doc)) = effects.iter().find(|e| matches!(e, Effect::External(_))) else {
+    let Some(Effect::External(doc)) = effects.iter().find(|e| matches!(e, Effect::External(_)))
+    else {
         panic!("the proposal opens: {effects:?}");
     };
-    assert!(doc.text.contains("patch (strategic) apps/v1 Deployment payments/api"), "{}", doc.text);
+    assert!(
+        doc.text
+            .contains("patch (strategic) apps/v1 Deployment payments/api"),
+        "{}",
+        doc.text
+    );
     assert!(doc.text.contains("1Gi"), "{}", doc.text);
 }
 
@@ -307,7 +337,11 @@ fn copy_offers_the_change_or_a_kubectl_command() {
     press(&mut state, KeyCode::Enter);
     press(&mut state, KeyCode::Tab);
     press(&mut state, KeyCode::Enter);
-    assert!(press(&mut state, KeyCode::Char('c')).iter().all(|e| !matches!(e, Effect::Decisions(_))));
+    assert!(
+        press(&mut state, KeyCode::Char('c'))
+            .iter()
+            .all(|e| !matches!(e, Effect::Decisions(_)))
+    );
     let footer = text(&draw(&state));
     assert!(footer.contains("<k> a kubectl command"), "{footer}");
     let copied = |effects: Vec<Effect>| -> Vec<String> {
@@ -322,7 +356,9 @@ fn copy_offers_the_change_or_a_kubectl_command() {
     let kubectl = copied(press(&mut state, KeyCode::Char('k')));
     assert_eq!(
         kubectl,
-        ["kubectl patch deployment.v1.apps api -n payments --type=strategic -p '{\"spec\":{\"template\":{\"spec\":{\"containers\":[{\"name\":\"api\",\"resources\":{\"limits\":{\"memory\":\"1Gi\"}}}]}}}}'"]
+        [
+            "kubectl patch deployment.v1.apps api -n payments --type=strategic -p '{\"spec\":{\"template\":{\"spec\":{\"containers\":[{\"name\":\"api\",\"resources\":{\"limits\":{\"memory\":\"1Gi\"}}}]}}}}'"
+        ]
     );
     assert!(state.copy_choice.is_none());
     press(&mut state, KeyCode::Char('c'));
@@ -361,7 +397,9 @@ fn export_asks_for_the_transcript_of_the_investigation_in_focus() {
     assert_eq!(asked[0].path.as_deref(), Some("/tmp/post mortem.jsonl"));
     update(
         &mut state,
-        Action::TranscriptExported(Ok("wrote the transcript of oom-7f3a9c to /x/kubevigil-oom-7f3a9c.md".into())),
+        Action::TranscriptExported(Ok(
+            "wrote the transcript of oom-7f3a9c to /x/kubevigil-oom-7f3a9c.md".into(),
+        )),
     );
     assert!(text(&draw(&state)).contains("wrote the transcript of oom-7f3a9c"));
 }

@@ -69,7 +69,15 @@ fn check_patch(value: &Value) {
     let argv = argv_in_sh(&line);
     assert_eq!(
         argv[..7],
-        ["patch", "deployment.v1.apps", "api", "-n", "payments", "--type=merge", "-p"],
+        [
+            "patch",
+            "deployment.v1.apps",
+            "api",
+            "-n",
+            "payments",
+            "--type=merge",
+            "-p"
+        ],
         "{line}"
     );
     assert_eq!(argv.len(), 8, "one word for the patch: {argv:?}");
@@ -111,7 +119,16 @@ fn hostile_exec_arguments_stay_their_own_words_or_are_refused() {
                 let argv = argv_in_sh(&line);
                 assert_eq!(
                     argv,
-                    ["exec", "deployment.v1.apps/api", "-n", "payments", "--", "sh", "-c", text]
+                    [
+                        "exec",
+                        "deployment.v1.apps/api",
+                        "-n",
+                        "payments",
+                        "--",
+                        "sh",
+                        "-c",
+                        text
+                    ]
                 );
             }
             Err(why) => assert!(
