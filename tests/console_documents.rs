@@ -209,7 +209,7 @@ fn what_the_cluster_holds_reaches_the_screen_inert() {
     let buffer = draw(&state);
     for cell in buffer.content() {
         assert!(
-            !cell.symbol().chars().any(|c| c.is_control()),
+            !cell.symbol().chars().any(char::is_control),
             "a control character reached the screen"
         );
     }
