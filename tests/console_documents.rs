@@ -122,6 +122,57 @@ fn y_asks_for_the_selected_investigations_job_and_pod() {
 }
 
 #[test]
+fn the_yaml_is_highlighted_and_the_log_is_not() {
+    let mut state = one_investigation(120, 30);
+    let asked = requests(&press(&mut state, KeyCode::Char('y')))[0].request;
+    let effects = update(
+        &mut state,
+        Action::DocumentFetched(DocumentFetched {
+            request: asked,
+            result: Ok(FetchedDocument {
+                lines: vec!["kind: Job".into()],
+                notes: Vec::new(),
+            }),
+        }),
+    );
+    assert!(
+        effects.iter().any(|e| matches!(
+            e,
+            Effect::Highlight { syntax: kubevigil::model::highlight::Syntax::Yaml, text, .. }
+                if text.as_ref() == "kind: Job"
+        )),
+        "{effects:?}"
+    );
+    let asked = requests(&press(&mut state, KeyCode::Char('l')))[0].request;
+    let effects = update(
+        &mut state,
+        Action::DocumentFetched(DocumentFetched {
+            request: asked,
+            result: Ok(FetchedDocument {
+                lines: vec!["{\"type\":\"thought\",\"text\":\"hm\"}".into()],
+                notes: vec![
+                    "pod inv-oom-7f3a9c-x7k2p · the last 1 line of its log (at most 500), raw"
+                        .into(),
+                ],
+            }),
+        }),
+    );
+    assert!(
+        !effects
+            .iter()
+            .any(|e| matches!(e, Effect::Highlight { .. }))
+    );
+    insta::assert_snapshot!(
+        "document_log_80x12",
+        text(&draw(&{
+            let mut shown = state;
+            update(&mut shown, Action::Resize(80, 12));
+            shown
+        }))
+    );
+}
+
+#[test]
 fn the_yaml_view_at_every_size() {
     for (columns, rows) in SIZES {
         let state = yaml_open(columns, rows);
