@@ -2,7 +2,8 @@
 //! shows the investigation's Job YAML (and its Pod, without
 //! managedFields), `l` its raw pod log; ctrl-o hands the log to `$PAGER`
 //! (a script that copies its file to a marker) with the console
-//! suspended, and the console comes back drawn as it was; a failing
+//! suspended (a SIGINT to the foreground group meanwhile is the pager's),
+//! and the console comes back drawn as it was; a failing
 //! `$EDITOR` is one notice; `E` writes the transcript, decisions included,
 //! and a second `E` never overwrites the first file.
 
@@ -82,7 +83,9 @@ fn yaml_log_pager_editor_and_export_from_the_console() {
     let pager = dir.path().join("pager.sh");
     std::fs::write(
         &pager,
-        "#!/bin/sh\ncat \"$1\" > \"$MARKER.part\" && mv \"$MARKER.part\" \"$MARKER\"\n",
+        // As a ctrl-c in the pager would, interrupt the whole foreground
+        // group (the console included) before copying the file.
+        "#!/bin/sh\ntrap '' INT\nkill -INT 0\ncat \"$1\" > \"$MARKER.part\" && mv \"$MARKER.part\" \"$MARKER\"\n",
     )
     .expect("pager script");
     std::fs::set_permissions(&pager, std::fs::Permissions::from_mode(0o755)).expect("chmod");
@@ -138,6 +141,10 @@ fn yaml_log_pager_editor_and_export_from_the_console() {
     term.wait_for("the log view drawn again", PATIENCE, |s| {
         below_header(s) == before
     });
+    assert!(
+        term.is_running(),
+        "the pager's SIGINT was the pager's, not the console's"
+    );
     let raw = term.raw();
     let after = &raw[raw_before.len()..];
     let left = after

@@ -1,7 +1,7 @@
 //! ctrl-e / ctrl-o: a document opened in the operator's editor or pager.
 //! The text goes to a read-only file in a private temporary directory
 //! (removed after); the program is run as git runs `$EDITOR`, through
-//! `sh -c '<program> "$1"'`, so a variable holding arguments (`code
+//! `sh -c 'exec <program> "$1"'`, so a variable holding arguments (`code
 //! --wait`, `less -R`) works and the file name is never parsed by the
 //! shell. The caller suspends the console around it.
 
@@ -42,7 +42,7 @@ async fn run_in(dir: &std::path::Path, document: &ExternalDocument) -> Result<()
     let program = command_line(document.program);
     let status = tokio::process::Command::new("sh")
         .arg("-c")
-        .arg(format!("{program} \"$1\""))
+        .arg(format!("exec {program} \"$1\""))
         .arg("sh")
         .arg(&path)
         .kill_on_drop(true)
