@@ -270,6 +270,8 @@ fn read_only_assist_offers_copying_not_approving() {
     );
     let footer = screen_text(&state);
     assert!(!footer.contains("<a> approve"), "{footer}");
+    // `c` asks which form; `c` again copies the change itself.
+    press(&mut state, KeyCode::Char('c'));
     let copied: Vec<String> = press(&mut state, KeyCode::Char('c'))
         .into_iter()
         .filter_map(|e| match e {

@@ -197,6 +197,18 @@ pub enum Action {
     Vault(crate::cluster::vault_watch::VaultEvent),
     /// The newest event and the cost so far of investigations on the table.
     Peeked(Vec<crate::model::records::Peek>),
+    /// A cluster document came back (the Job and Pod as YAML, the raw log), or why not.
+    DocumentFetched(crate::cluster::objects::DocumentFetched),
+    /// The editor or pager the console was suspended for has exited: the
+    /// console is back (redrawn in full); an error says why it failed.
+    ExternalClosed {
+        /// Which program it was.
+        program: super::effect::ExternalProgram,
+        /// `Ok` when it ran and exited cleanly; why not otherwise.
+        result: Result<(), String>,
+    },
+    /// A transcript was written (the path) or not (why).
+    TranscriptExported(Result<String, String>),
 }
 
 impl From<WatchEvent> for Action {

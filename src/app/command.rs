@@ -127,9 +127,13 @@ pub enum Command {
     /// Edit the proposal's action, then approve it.
     #[strum(message = "edit the action, then approve", props(write = "true"))]
     EditApprove,
-    /// Copy the proposal's patch or command to the clipboard (OSC 52).
+    /// Copy the proposal's patch or command, or the equivalent `kubectl`
+    /// command, to the clipboard (OSC 52): the next key chooses.
     #[serde(rename = "copy")]
-    #[strum(serialize = "copy", message = "copy the patch/command (OSC 52)")]
+    #[strum(
+        serialize = "copy",
+        message = "copy: c the change, k a kubectl command (OSC 52)"
+    )]
     CopySuggestion,
     /// Kill the investigation in focus (asks for its id).
     #[strum(
@@ -182,6 +186,35 @@ pub enum Command {
     /// Read the view's data again from the cluster.
     #[strum(message = "reload from the cluster")]
     Refresh,
+    /// Show the investigation's Job and Pod as YAML (managedFields left out).
+    #[serde(rename = "yaml")]
+    #[strum(
+        serialize = "yaml",
+        message = "the investigation's Job and Pod as YAML"
+    )]
+    ShowYaml,
+    /// Show the last lines of the investigation's pod log, raw.
+    #[serde(rename = "log")]
+    #[strum(serialize = "log", message = "the pod's raw log (the last lines)")]
+    ShowLog,
+    /// Open the document on screen in `$EDITOR` (a read-only copy).
+    #[serde(rename = "editor")]
+    #[strum(
+        serialize = "editor",
+        message = "open this document in $EDITOR (a copy: edits are not applied)"
+    )]
+    OpenInEditor,
+    /// Open the document on screen in `$PAGER` (`less` by default).
+    #[serde(rename = "pager")]
+    #[strum(serialize = "pager", message = "open this document in $PAGER (less)")]
+    OpenInPager,
+    /// Write the investigation's transcript to `./kubevigil-<id>.md`.
+    #[serde(rename = "export")]
+    #[strum(
+        serialize = "export",
+        message = "write the transcript to ./kubevigil-<id>.md (:export)"
+    )]
+    ExportTranscript,
 }
 
 impl Command {
@@ -214,7 +247,7 @@ impl Command {
 
 /// The commands the command line accepts: (name, argument, what it does).
 /// A unique prefix is enough (`:inv`).
-pub const COMMANDS: [(&str, &str, &str); 11] = [
+pub const COMMANDS: [(&str, &str, &str); 12] = [
     ("investigations", "", "the investigations table"),
     (
         "open",
@@ -240,6 +273,11 @@ pub const COMMANDS: [(&str, &str, &str); 11] = [
         "NAME",
         "switch kube context (reads the kubeconfig again)",
     ),
+    (
+        "export",
+        "[md|jsonl] [PATH]",
+        "write the investigation's transcript to a file (never overwrites)",
+    ),
     ("help", "", "the key help"),
     ("q", "", "quit"),
 ];
@@ -259,7 +297,7 @@ mod tests {
         );
         assert_eq!(Command::from_name("teleport"), None);
         assert_eq!(Command::from_name("copy-suggestion"), None);
-        assert_eq!(Command::all().count(), 40);
+        assert_eq!(Command::all().count(), 45);
     }
 
     #[test]

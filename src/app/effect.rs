@@ -82,4 +82,60 @@ pub enum Effect {
     /// Read the newest reasoning line of these investigations (the table's
     /// LAST LINE column); the lines come back as `Action::Peeked`.
     PeekLastLines(Vec<PeekTarget>),
+    /// Fetch a cluster document (the Job and Pod as YAML, the raw pod log);
+    /// the answer comes back as `Action::DocumentFetched`.
+    FetchDocument(crate::cluster::objects::DocumentRequest),
+    /// Suspend the console, open a document in the operator's editor or
+    /// pager, and restore the console after; `Action::ExternalClosed` says
+    /// how it went.
+    External(ExternalDocument),
+    /// Write an investigation's transcript to a file;
+    /// `Action::TranscriptExported` says where.
+    ExportTranscript(ExportRequest),
+}
+
+/// The program a document is opened in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExternalProgram {
+    /// `$VISUAL`, else `$EDITOR`, else `vi`: a read-only copy, edits are not applied.
+    Editor,
+    /// `$PAGER`, else `less`.
+    Pager,
+}
+
+impl ExternalProgram {
+    /// `$EDITOR` or `$PAGER`, as the notices name it.
+    pub fn label(self) -> &'static str {
+        match self {
+            ExternalProgram::Editor => "$EDITOR",
+            ExternalProgram::Pager => "$PAGER",
+        }
+    }
+}
+
+/// A document to open outside the console.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExternalDocument {
+    /// The editor or the pager.
+    pub program: ExternalProgram,
+    /// A name for the temporary file (`job-payments-inv-1.yaml`), plain characters only.
+    pub file_name: String,
+    /// The text (sanitized: it came from the screen).
+    pub text: String,
+}
+
+/// A transcript to write.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExportRequest {
+    /// The investigation id.
+    pub investigation: String,
+    /// Its namespace.
+    pub namespace: String,
+    /// Markdown or JSON lines.
+    pub format: crate::transcript::TranscriptFormat,
+    /// Where to write: the path given, which must not exist yet; `None`:
+    /// `./kubevigil-<id>.<ext>`, or with `-1`, `-2`... added when taken.
+    pub path: Option<String>,
+    /// The cluster's server (`host:port`), named in the transcript.
+    pub server: Option<String>,
 }

@@ -23,16 +23,19 @@ pub enum Scope {
     Proposal,
     /// The trust policies view.
     Policies,
+    /// A cluster document: an investigation's YAML or raw pod log.
+    Document,
 }
 
 impl Scope {
     /// Every scope, in help-overlay order.
-    pub const ALL: [Scope; 5] = [
+    pub const ALL: [Scope; 6] = [
         Scope::Global,
         Scope::Investigations,
         Scope::Detail,
         Scope::Proposal,
         Scope::Policies,
+        Scope::Document,
     ];
 
     /// The heading used in the help overlay.
@@ -43,6 +46,7 @@ impl Scope {
             Scope::Detail => "investigation detail",
             Scope::Proposal => "proposal and other views",
             Scope::Policies => "trust policies",
+            Scope::Document => "job yaml and pod log",
         }
     }
 }
@@ -208,6 +212,19 @@ const DEFAULTS: &[(Scope, Command, &[&str])] = &[
     (Scope::Policies, Command::EditPolicy, &["e"]),
     (Scope::Policies, Command::NewPolicy, &["n"]),
     (Scope::Policies, Command::Resume, &["U"]),
+    (Scope::Investigations, Command::ShowYaml, &["y"]),
+    (Scope::Investigations, Command::ShowLog, &["l"]),
+    (Scope::Investigations, Command::ExportTranscript, &["E"]),
+    (Scope::Detail, Command::ShowYaml, &["y"]),
+    (Scope::Detail, Command::ShowLog, &["l"]),
+    (Scope::Detail, Command::ExportTranscript, &["E"]),
+    (Scope::Document, Command::Back, &["q"]),
+    (Scope::Document, Command::ShowYaml, &["y"]),
+    (Scope::Document, Command::ShowLog, &["l"]),
+    (Scope::Document, Command::Refresh, &["r"]),
+    (Scope::Document, Command::ExportTranscript, &["E"]),
+    (Scope::Global, Command::OpenInEditor, &["ctrl-e"]),
+    (Scope::Global, Command::OpenInPager, &["ctrl-o"]),
 ];
 
 impl Default for Keymap {

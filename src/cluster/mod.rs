@@ -12,6 +12,7 @@ pub mod guarded;
 pub mod identity;
 pub mod logline;
 pub mod logs;
+pub mod objects;
 pub mod peek;
 pub mod trim;
 pub mod vault_watch;

@@ -115,7 +115,26 @@ impl Executor {
     /// Runs one effect ([`Effect::Redraw`] and [`Effect::Quit`] are the loop's).
     pub fn run(&mut self, effect: Effect) {
         match effect {
-            Effect::Redraw | Effect::Quit => {}
+            // The loop suspends the console for these itself.
+            Effect::Redraw | Effect::Quit | Effect::External(_) => {}
+            Effect::FetchDocument(request) => {
+                let (client, redactor, tx) = (
+                    self.client.clone(),
+                    Arc::clone(&self.redactor),
+                    self.tx.clone(),
+                );
+                tokio::spawn(async move {
+                    let answer = crate::cluster::objects::fetch(client, request, &redactor).await;
+                    let _ = tx.send(Action::DocumentFetched(answer)).await;
+                });
+            }
+            Effect::ExportTranscript(request) => {
+                let (client, tx) = (self.client.clone(), self.tx.clone());
+                tokio::spawn(async move {
+                    let result = super::export::write(&client, request).await;
+                    let _ = tx.send(Action::TranscriptExported(result)).await;
+                });
+            }
             Effect::Attention(signal) => {
                 // A lost bell or title is not worth stopping for.
                 let _ = crate::tui::attention::call(&signal, &mut std::io::stdout());

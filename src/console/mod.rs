@@ -5,6 +5,8 @@
 //! (frame rate capped, synchronized output, through [`crate::tui`]).
 
 mod effects;
+mod export;
+mod external;
 mod runtime;
 mod setup;
 

@@ -6,7 +6,7 @@ use super::ConsoleOptions;
 use super::effects::{Executor, Switched};
 use super::setup::{Prepared, context_user, prepare};
 use crate::app::action::Action;
-use crate::app::effect::Effect;
+use crate::app::effect::{Effect, ExternalDocument};
 use crate::app::state::State;
 use crate::app::update::update;
 use crate::tui::{FrameWriter, TerminalGuard, spawn_input, spawn_signals};
@@ -76,7 +76,7 @@ pub async fn run(options: ConsoleOptions) -> crate::Result<()> {
     if keeps_title {
         let _ = crate::tui::attention::save_title(&mut std::io::stdout());
     }
-    let input = spawn_input(tx.clone(), options.config.config.mouse);
+    let mut input = spawn_input(tx.clone(), options.config.config.mouse);
     let signals = spawn_signals(tx.clone());
     if let Some(user) = options.kubeconfig_user.clone() {
         let effects = update(
@@ -101,10 +101,14 @@ pub async fn run(options: ConsoleOptions) -> crate::Result<()> {
     ));
     let result = event_loop(
         &mut state,
-        frames,
-        &mut executor,
-        &mut rx,
-        &mut switched_rx,
+        Loop {
+            frames,
+            executor: &mut executor,
+            rx: &mut rx,
+            switched_rx: &mut switched_rx,
+            input: &mut input,
+            tx: &tx,
+        },
         &options,
         frame_gap,
     )
@@ -119,18 +123,56 @@ pub async fn run(options: ConsoleOptions) -> crate::Result<()> {
     result
 }
 
+/// What the loop drives: the terminal, the effects, the funnel.
+struct Loop<'a> {
+    frames: &'a mut FrameWriter,
+    executor: &'a mut Executor,
+    rx: &'a mut mpsc::Receiver<Action>,
+    switched_rx: &'a mut mpsc::Receiver<Switched>,
+    /// The input task, stopped while an editor or pager has the terminal.
+    input: &'a mut tokio::task::JoinHandle<()>,
+    tx: &'a mpsc::Sender<Action>,
+}
+
 async fn event_loop(
     state: &mut State,
-    frames: &mut FrameWriter,
-    executor: &mut Executor,
-    rx: &mut mpsc::Receiver<Action>,
-    switched_rx: &mut mpsc::Receiver<Switched>,
+    parts: Loop<'_>,
     options: &ConsoleOptions,
     frame_gap: Duration,
 ) -> crate::Result<()> {
+    let Loop {
+        frames,
+        executor,
+        rx,
+        switched_rx,
+        input,
+        tx,
+    } = parts;
     let mut dirty = true;
     let mut last_frame: Option<Instant> = None;
+    let mut external: Vec<ExternalDocument> = Vec::new();
     loop {
+        for document in external.drain(..) {
+            let mouse = options.config.config.mouse;
+            let result = suspended(frames, input, tx, &document, mouse).await?;
+            let size = crossterm::terminal::size().unwrap_or(state.size);
+            let _ = apply(
+                state,
+                executor,
+                Action::Resize(size.0, size.1),
+                &mut dirty,
+                &mut Vec::new(),
+            );
+            let closed = Action::ExternalClosed {
+                program: document.program,
+                result,
+            };
+            if apply(state, executor, closed, &mut dirty, &mut Vec::new()) {
+                return Ok(());
+            }
+            dirty = true;
+            last_frame = None;
+        }
         if dirty {
             let due = last_frame.map(|at| at + frame_gap);
             if due.is_none_or(|due| Instant::now() >= due) {
@@ -158,11 +200,18 @@ async fn event_loop(
             return Ok(());
         };
         let started = Instant::now();
-        let mut quit = apply(state, executor, Action::Tick(Timestamp::now()), &mut dirty);
-        quit |= apply(state, executor, first, &mut dirty);
-        while !quit && started.elapsed() < BATCH_BUDGET {
+        let ext = &mut external;
+        let mut quit = apply(
+            state,
+            executor,
+            Action::Tick(Timestamp::now()),
+            &mut dirty,
+            ext,
+        );
+        quit |= apply(state, executor, first, &mut dirty, ext);
+        while !quit && ext.is_empty() && started.elapsed() < BATCH_BUDGET {
             match rx.try_recv() {
-                Ok(action) => quit |= apply(state, executor, action, &mut dirty),
+                Ok(action) => quit |= apply(state, executor, action, &mut dirty, ext),
                 Err(_) => break,
             }
         }
@@ -172,17 +221,51 @@ async fn event_loop(
     }
 }
 
-/// Updates with one action and runs its effects; returns whether to quit.
-fn apply(state: &mut State, executor: &mut Executor, action: Action, dirty: &mut bool) -> bool {
+/// Updates with one action and runs its effects (documents to open outside
+/// the console are kept in `external` for the loop); returns whether to quit.
+fn apply(
+    state: &mut State,
+    executor: &mut Executor,
+    action: Action,
+    dirty: &mut bool,
+    external: &mut Vec<ExternalDocument>,
+) -> bool {
     let mut quit = false;
     for effect in update(state, action) {
         match effect {
             Effect::Redraw => *dirty = true,
             Effect::Quit => quit = true,
+            Effect::External(document) => external.push(document),
             other => executor.run(other),
         }
     }
     quit
+}
+
+/// Hands the terminal to the editor or pager for `document` and takes it
+/// back: the input task stops (so no key is read from under the program),
+/// the alternate screen and raw mode are left, the program runs, then the
+/// console comes back and is drawn again in full.
+async fn suspended(
+    frames: &mut FrameWriter,
+    input: &mut tokio::task::JoinHandle<()>,
+    tx: &mpsc::Sender<Action>,
+    document: &ExternalDocument,
+    mouse: bool,
+) -> crate::Result<Result<(), String>> {
+    input.abort();
+    let _ = (&mut *input).await;
+    crate::tui::suspend();
+    let result = super::external::run(document).await;
+    crate::tui::resume()?;
+    if mouse {
+        let _ = crate::tui::mouse::enable_mouse(&mut std::io::stdout());
+    }
+    frames
+        .invalidate()
+        .map_err(|e| crate::Error::io("drawing the console", e))?;
+    *input = spawn_input(tx.clone(), mouse);
+    Ok(result)
 }
 
 /// A context switch finished: swap the client and tell the state machine.

@@ -461,7 +461,7 @@ fn escape_line(line: &str) -> String {
 
 /// Characters that draw nothing or move the cursor: controls, bidi controls,
 /// zero-width and other format characters, tags, line and paragraph separators.
-fn is_invisible(c: char) -> bool {
+pub(crate) fn is_invisible(c: char) -> bool {
     c.is_control()
         || matches!(u32::from(c),
             0x00AD | 0x034F | 0x061C | 0x115F | 0x1160 | 0x17B4 | 0x17B5 | 0x180E

@@ -5,6 +5,7 @@
 pub mod canonical;
 pub mod change;
 pub mod investigation;
+pub mod kubectl;
 pub mod labels;
 pub mod matcher;
 pub mod phase;

@@ -81,6 +81,28 @@ impl<W: Write> FrameWriter<W> {
         Ok(())
     }
 
+    /// Forgets what the screen shows (another program drew on it): the next
+    /// frame clears the screen and draws everything.
+    pub fn invalidate(&mut self) -> io::Result<()> {
+        let mute = self.scroll.mute();
+        self.scroll = TableScroll::new(mute.clone());
+        // ratatui's own clear asks the terminal where its cursor is, which
+        // needs the input reader; clear the screen here instead and tell
+        // ratatui, through a muted flush, that it now shows a blank frame.
+        crossterm::execute!(
+            self.terminal.backend_mut(),
+            crossterm::terminal::Clear(crossterm::terminal::ClearType::All)
+        )?;
+        let area = self.terminal.current_buffer_mut().area;
+        *self.terminal.current_buffer_mut() = ratatui::buffer::Buffer::empty(area);
+        mute.set(true);
+        let told = self.terminal.flush();
+        mute.set(false);
+        told?;
+        self.terminal.swap_buffers();
+        Ok(())
+    }
+
     /// The terminal (to show the cursor on the way out).
     pub fn terminal_mut(&mut self) -> &mut Terminal<CrosstermBackend<ConsoleOutput<W>>> {
         &mut self.terminal

@@ -103,6 +103,32 @@ pub fn restore() {
     let _ = disable_raw_mode();
 }
 
+/// Hands the terminal to another program (an editor, a pager): leaves the
+/// alternate screen and raw mode and shows the cursor, as on exit. Keys go
+/// to that program only once the input task has been stopped.
+pub fn suspend() {
+    super::signals::set_suspended(true);
+    restore();
+}
+
+/// Takes the terminal back after [`suspend`]: raw mode, the alternate
+/// screen, bracketed paste, the cursor hidden. The caller redraws in full
+/// ([`super::FrameWriter::invalidate`]).
+pub fn resume() -> crate::Result<()> {
+    let result = enable_raw_mode()
+        .and_then(|()| {
+            execute!(
+                stdout(),
+                EnterAlternateScreen,
+                EnableBracketedPaste,
+                cursor::Hide
+            )
+        })
+        .map_err(|e| crate::Error::io("taking the terminal back", e));
+    super::signals::set_suspended(false);
+    result
+}
+
 /// Restores the terminal before the previous panic hook prints the panic.
 fn install_panic_hook() {
     static INSTALL: Once = Once::new();

@@ -14,7 +14,7 @@ mod scroll;
 mod signals;
 
 pub use frames::{FrameWriter, fit_to_right_edge};
-pub use guard::{TerminalGuard, require_terminal, restore};
+pub use guard::{TerminalGuard, require_terminal, restore, resume, suspend};
 pub use input::spawn_input;
 pub use output::{ConsoleOutput, MuteSwitch};
 pub use scroll::{TablePosition, TableScroll};

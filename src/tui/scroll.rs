@@ -26,6 +26,11 @@ impl TableScroll {
         TableScroll { last: None, mute }
     }
 
+    /// The switch that mutes the terminal's output.
+    pub fn mute(&self) -> MuteSwitch {
+        self.mute.clone()
+    }
+
     /// Before a frame: when the table is still in the same place but
     /// scrolled by fewer rows than it shows, scrolls the terminal's table
     /// rows by as much and makes ratatui's previous frame match the screen.

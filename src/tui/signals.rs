@@ -4,7 +4,7 @@
 
 use crate::app::action::Action;
 use crate::app::command::Command;
-use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc::Sender;
 use tokio::task::JoinHandle;
@@ -20,6 +20,16 @@ pub const SIGTERM: i32 = 15;
 
 /// The first terminating signal this process received (0: none).
 static RECEIVED: AtomicI32 = AtomicI32::new(0);
+
+/// Whether the console is suspended for an editor or a pager: ctrl-c and
+/// ctrl-\\ there are that program's (the terminal sends SIGINT and SIGQUIT
+/// to the whole foreground group), not a request to leave the console.
+static SUSPENDED: AtomicBool = AtomicBool::new(false);
+
+/// Says whether the console is suspended for an editor or a pager.
+pub fn set_suspended(suspended: bool) {
+    SUSPENDED.store(suspended, Ordering::SeqCst);
+}
 
 /// Notes that `signal` asked this process to stop (the first one counts).
 pub fn note_signal(signal: i32) {
@@ -58,10 +68,32 @@ pub async fn wait_for_termination() -> i32 {
 }
 
 /// Sends a quit action on SIGTERM, SIGHUP, SIGINT (a `kill -INT`; ctrl-c
-/// in raw mode is a key) or SIGQUIT, and notes the signal.
+/// in raw mode is a key) or SIGQUIT, and notes the signal. While the
+/// console is suspended for an editor or a pager, SIGINT and SIGQUIT are
+/// that program's and are let pass.
 pub fn spawn_signals(tx: Sender<Action>) -> JoinHandle<()> {
     tokio::spawn(async move {
-        wait_for_termination().await;
+        let (Ok(mut term), Ok(mut hup), Ok(mut int), Ok(mut quit)) = (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::hangup()),
+            signal(SignalKind::interrupt()),
+            signal(SignalKind::quit()),
+        ) else {
+            return;
+        };
+        let received = loop {
+            let received = tokio::select! {
+                _ = term.recv() => SIGTERM,
+                _ = hup.recv() => SIGHUP,
+                _ = int.recv() => SIGINT,
+                _ = quit.recv() => SIGQUIT,
+            };
+            if matches!(received, SIGINT | SIGQUIT) && SUSPENDED.load(Ordering::SeqCst) {
+                continue;
+            }
+            break received;
+        };
+        note_signal(received);
         let _ = tx.send(Action::Command(Command::Quit)).await;
     })
 }

@@ -55,6 +55,16 @@ fn hints(screen: &Screen) -> &'static [(Command, &'static str)] {
             (Command::Back, "back"),
             (Command::Help, "help"),
         ],
+        Screen::Document { .. } => &[
+            (Command::Down, "scroll"),
+            (Command::ShowYaml, "yaml"),
+            (Command::ShowLog, "log"),
+            (Command::Refresh, "reload"),
+            (Command::OpenInPager, "pager"),
+            (Command::OpenInEditor, "editor"),
+            (Command::Back, "back"),
+            (Command::Help, "help"),
+        ],
     }
 }
 
@@ -64,6 +74,19 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
         return;
     }
     let theme = &state.theme;
+    if let Some(key) = &state.copy_choice {
+        let line = Line::from(vec![
+            Span::styled(format!(" copy {}: ", key.name), theme.accent),
+            Span::styled(" <c>", theme.key_hint),
+            Span::styled(" the change ", theme.dim),
+            Span::styled(" <k>", theme.key_hint),
+            Span::styled(" a kubectl command ", theme.dim),
+            Span::styled(" <esc>", theme.key_hint),
+            Span::styled(" cancel ", theme.dim),
+        ]);
+        frame.render_widget(Paragraph::new(line).style(theme.base), area);
+        return;
+    }
     if state.asking_quit {
         let line = Line::from(vec![
             Span::styled(" quit kubevigil? ", theme.warn),

@@ -7,6 +7,7 @@
 
 pub mod approvals;
 pub mod audit;
+pub mod cluster_doc;
 pub mod command_line;
 pub mod confirm;
 pub mod decision_bar;
@@ -50,6 +51,7 @@ pub fn view(state: &State, frame: &mut Frame) {
         Screen::Policies => policies::render(state, frame, areas.body),
         Screen::Approvals => approvals::render(state, frame, areas.body),
         Screen::Audit => audit::render(state, frame, areas.body),
+        Screen::Document { .. } => cluster_doc::render(state, frame, areas.body),
     }
     if let Some(area) = areas.notice {
         notices::render(state, frame, area);

@@ -39,7 +39,7 @@ pub fn counts_down(state: &State) -> bool {
             .is_some_and(|p| p.state.is_pending() && p.expires_at.is_some()),
         // Anything in the inbox counts down.
         Screen::Approvals => !state.decisions.inbox.is_empty(),
-        Screen::Audit => false,
+        Screen::Audit | Screen::Document { .. } => false,
         // The evidence window slides with time: the rows are recomputed as it
         // moves (a redraw only when a count changes).
         Screen::Policies => !state.policy_view.rows.is_empty(),
@@ -82,7 +82,7 @@ pub fn digest(state: &State) -> u64 {
                 }
             }
         }
-        Screen::Audit => {}
+        Screen::Audit | Screen::Document { .. } => {}
         Screen::Policies => {}
     }
     hasher.finish()

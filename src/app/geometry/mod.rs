@@ -8,6 +8,7 @@
 //! a height. It reads the [`State`](crate::app::state::State) and never
 //! imports `update`, `ui` or the terminal.
 
+pub mod cluster_doc;
 pub mod countdown;
 pub mod dialog;
 pub mod document;

@@ -6,6 +6,7 @@ mod connection;
 mod deciding;
 mod deeplink;
 mod detail;
+mod documents;
 mod focus;
 mod policies;
 mod prompt;
@@ -23,6 +24,7 @@ pub use deciding::{
 };
 pub use deeplink::DeepLink;
 pub use detail::{Detail, DetailFocus, OlderLines, StreamStatus};
+pub use documents::{DocumentContent, DocumentKind, DocumentView};
 pub use focus::proposal_in_focus;
 pub use policies::{EditorStage, FormField, PolicyEditor, PolicyForm, PolicyRow, PolicyView};
 pub use prompt::{Prompt, PromptKind};
@@ -66,6 +68,12 @@ pub enum Screen {
     Audit,
     /// The trust policies of every namespace in scope ([`State::policy_view`]).
     Policies,
+    /// A cluster document of an investigation ([`State::document`]): its
+    /// Job and Pod as YAML, or its pod's raw log.
+    Document {
+        /// The first line shown.
+        scroll: usize,
+    },
 }
 
 impl Screen {
@@ -77,6 +85,7 @@ impl Screen {
             Screen::Proposal { .. } => Scope::Proposal,
             Screen::Approvals | Screen::Audit => Scope::Proposal,
             Screen::Policies => Scope::Policies,
+            Screen::Document { .. } => Scope::Document,
         }
     }
 }
@@ -254,6 +263,12 @@ pub struct State {
     /// Every notice shown since the console started (the newest last,
     /// bounded), for `:notices`.
     pub notice_history: Vec<Notice>,
+    /// The cluster document open, while [`Screen::Document`] is in the stack.
+    pub document: Option<DocumentView>,
+    /// The id the next document request gets.
+    pub next_request: u64,
+    /// `c` asked which form of this proposal's action to copy; the next key answers.
+    pub copy_choice: Option<ProposalKey>,
 }
 
 impl State {
@@ -318,6 +333,9 @@ impl State {
             pending_link: None,
             asking_quit: false,
             sandbox: false,
+            document: None,
+            next_request: 1,
+            copy_choice: None,
             notice_history: options
                 .notices
                 .into_iter()

@@ -137,6 +137,7 @@ pub(super) fn execute(state: &mut State, line: &str, out: &mut Out) {
         Some("notices") => super::notice::recall(state, out),
         Some("ns") => namespace(state, argument, out),
         Some("ctx") => context(state, argument, out),
+        Some("export") => super::export::start(state, Some(argument), out),
         Some("help") => {
             state.help = Some(0);
             out.redraw();

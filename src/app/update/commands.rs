@@ -2,8 +2,8 @@
 
 use super::{Out, command_line, scroll, stream};
 use crate::app::command::Command;
-use crate::app::effect::Effect;
-use crate::app::state::{DetailFocus, Prompt, PromptKind, Screen, State};
+use crate::app::effect::{Effect, ExternalProgram};
+use crate::app::state::{DetailFocus, DocumentKind, Prompt, PromptKind, Screen, State};
 use crate::model::records::EntryKind;
 
 /// Runs one command on the current screen.
@@ -32,6 +32,14 @@ pub(super) fn run(state: &mut State, command: Command, out: &mut Out) {
         }
         Command::Filter => open_filter(state, out),
         Command::Back => back(state, out),
+        Command::ShowYaml => super::documents::open(state, DocumentKind::Yaml, out),
+        Command::ShowLog => super::documents::open(state, DocumentKind::Log, out),
+        Command::OpenInEditor => super::external::open(state, ExternalProgram::Editor, out),
+        Command::OpenInPager => super::external::open(state, ExternalProgram::Pager, out),
+        Command::ExportTranscript => super::export::start(state, None, out),
+        Command::Refresh if matches!(state.screen(), Screen::Document { .. }) => {
+            super::documents::refresh(state, out);
+        }
         Command::Approve
         | Command::Veto
         | Command::EditApprove
@@ -52,6 +60,7 @@ pub(super) fn run(state: &mut State, command: Command, out: &mut Out) {
                 super::deciding::screen_command(state, command, out);
             }
             Screen::Policies => super::policies::command(state, command, out),
+            Screen::Document { .. } => super::documents::command(state, command, out),
         },
     }
 }
@@ -101,7 +110,7 @@ fn back(state: &mut State, out: &mut Out) {
         }
         Screen::Proposal { .. } => pop(state, out),
         Screen::Approvals | Screen::Audit => pop(state, out),
-        Screen::Policies => pop(state, out),
+        Screen::Policies | Screen::Document { .. } => pop(state, out),
     }
 }
 
@@ -113,6 +122,13 @@ pub(super) fn pop(state: &mut State, out: &mut Out) {
     state.screens.pop();
     if !state.screens.contains(&Screen::Detail) {
         stream::close(state, out);
+    }
+    if !state
+        .screens
+        .iter()
+        .any(|s| matches!(s, Screen::Document { .. }))
+    {
+        state.document = None;
     }
     out.redraw();
 }

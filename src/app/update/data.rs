@@ -309,6 +309,9 @@ pub(super) fn highlighted(state: &mut State, result: HighlightResult, out: &mut 
             .proposals
             .get(key)
             .is_some_and(|p| p.payloads().any(|payload| payload.key == result.key)),
+        Some(Screen::Document { .. }) => state.document.as_ref().is_some_and(|d| {
+            matches!(&d.content, crate::app::state::DocumentContent::Loaded { payload, .. } if payload.key == result.key)
+        }),
         _ => false,
     };
     state.highlights.insert(result);

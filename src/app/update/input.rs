@@ -35,6 +35,10 @@ pub(super) fn key(state: &mut State, event: KeyEvent, out: &mut Out) {
         }
         return;
     }
+    if state.copy_choice.is_some() {
+        super::deciding::choice_key(state, chord.code, out);
+        return;
+    }
     if state.help.is_some() {
         help_key(state, chord, out);
         return;

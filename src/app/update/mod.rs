@@ -13,6 +13,9 @@ mod data;
 mod deciding;
 mod decision_modal;
 mod deeplink;
+mod documents;
+mod export;
+mod external;
 mod input;
 mod mouse;
 mod notice;
@@ -159,6 +162,11 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         Action::Decisions(event) => deciding::event(state, event, &mut out),
         Action::Vault(event) => vault_lookups::event(state, event, &mut out),
         Action::Peeked(peeks) => peek::peeked(state, peeks, &mut out),
+        Action::DocumentFetched(answer) => documents::fetched(state, answer, &mut out),
+        Action::ExternalClosed { program, result } => {
+            external::closed(state, program, result, &mut out);
+        }
+        Action::TranscriptExported(result) => export::exported(state, result, &mut out),
     }
     policies::refresh(state, &mut out);
     deciding::sync(state, &mut out);
@@ -177,5 +185,6 @@ fn resize(state: &mut State, columns: u16, rows: u16, out: &mut Out) {
     state.table.scroll_into_view(page);
     scroll::stream_into_view(state);
     scroll::clamp_proposal(state);
+    documents::clamp(state);
     out.redraw();
 }

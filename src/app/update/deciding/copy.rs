@@ -1,4 +1,6 @@
-//! `c`: the action copied as it would run (the patch, the command line).
+//! `c`: the action copied as it would run, after a small choice: `c` (or
+//! enter) the change itself (the patch, the command line), `k` the
+//! equivalent `kubectl` command ([`crate::domain::kubectl`]).
 
 use super::*;
 use crate::app::effect::Effect;
@@ -7,25 +9,63 @@ use crate::app::update::Out;
 use crate::cluster::decision_tasks::DecisionEffect;
 use crate::domain::ActionKind;
 use crate::model::records::ProposalRecord;
+use crossterm::event::KeyCode;
 
+use crate::domain::kubectl::shell_word;
+
+/// `c`: asks which form to copy (the change or the kubectl command).
 pub(in crate::app::update) fn copy(state: &mut State, out: &mut Out) {
     let Some(key) = crate::app::state::proposal_in_focus(state) else {
         notice(state, "open a proposal to copy its suggestion".into(), out);
         return;
     };
-    let text = state.proposals.get(&key).and_then(copy_text);
-    match text {
-        Some(text) => {
-            out.push(Effect::Decisions(DecisionEffect::Copy { text }));
-            let text = format!(
-                "copied the suggestion of {} to the clipboard (OSC 52)",
-                key.name
-            );
-            done(state, text, &[], out);
-        }
-        None => notice(
+    if state.proposals.get(&key).and_then(copy_text).is_none() {
+        notice(
             state,
             format!("{} has no patch or command to copy", key.name),
+            out,
+        );
+        return;
+    }
+    state.copy_choice = Some(key);
+    out.redraw();
+}
+
+/// The key that answers the copy choice: `c` or enter copies the change,
+/// `k` the kubectl command, anything else cancels.
+pub(in crate::app::update) fn choice_key(state: &mut State, code: KeyCode, out: &mut Out) {
+    let Some(key) = state.copy_choice.take() else {
+        return;
+    };
+    out.redraw();
+    let Some(record) = state.proposals.get(&key) else {
+        notice(
+            state,
+            format!("{} is no longer in the cluster", key.name),
+            out,
+        );
+        return;
+    };
+    let (text, what) = match code {
+        KeyCode::Char('c') | KeyCode::Enter => (
+            copy_text(record).ok_or_else(|| "it has no patch or command".to_string()),
+            "the change",
+        ),
+        KeyCode::Char('k') => (
+            crate::domain::kubectl::kubectl_command(&record.effective_action),
+            "a kubectl command",
+        ),
+        _ => return,
+    };
+    match text {
+        Ok(text) => {
+            out.push(Effect::Decisions(DecisionEffect::Copy { text }));
+            let text = format!("copied {what} of {} to the clipboard (OSC 52)", key.name);
+            done(state, text, &[], out);
+        }
+        Err(why) => notice(
+            state,
+            format!("cannot copy {what} of {}: {why}", key.name),
             out,
         ),
     }
@@ -48,18 +88,4 @@ pub(in crate::app::update) fn copy_text(record: &ProposalRecord) -> Option<Strin
             _ => canonical.text.to_string(),
         },
     )
-}
-
-/// `arg` as one shell word: bare when it holds only plain characters,
-/// single-quoted otherwise.
-pub(in crate::app::update) fn shell_word(arg: &str) -> String {
-    let plain = !arg.is_empty()
-        && arg
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "_./=:,@%+-".contains(c));
-    if plain {
-        arg.to_string()
-    } else {
-        format!("'{}'", arg.replace('\'', "'\\''"))
-    }
 }
