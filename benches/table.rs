@@ -54,7 +54,12 @@ fn new_jobs(round: usize) -> Vec<InvestigationRecord> {
     (0..BATCH)
         .map(|i| {
             let age = i64::try_from((i * 7919 + round) % 86_400).unwrap_or(0);
-            investigation(&format!("new-{i:03}"), "payments", InvestigationState::Running, age)
+            investigation(
+                &format!("new-{i:03}"),
+                "payments",
+                InvestigationState::Running,
+                age,
+            )
         })
         .collect()
 }
@@ -65,7 +70,10 @@ fn bench_table(c: &mut Criterion) {
     let epoch = state.epoch;
     // Put the cursor in the middle, as an operator might.
     for _ in 0..3 {
-        update(&mut state, kubevigil::app::fixtures::key(crossterm::event::KeyCode::PageDown));
+        update(
+            &mut state,
+            kubevigil::app::fixtures::key(crossterm::event::KeyCode::PageDown),
+        );
     }
 
     let mut round = 0;
@@ -138,8 +146,12 @@ fn bench_table(c: &mut Criterion) {
         b.iter_custom(|iters| {
             let mut total = Duration::ZERO;
             for _ in 0..iters {
-                let records: Vec<InvestigationRecord> =
-                    state.table.rows().iter().map(|r| r.record.clone()).collect();
+                let records: Vec<InvestigationRecord> = state
+                    .table
+                    .rows()
+                    .iter()
+                    .map(|r| r.record.clone())
+                    .collect();
                 let mut pages: Vec<Action> = records
                     .chunks(500)
                     .enumerate()
