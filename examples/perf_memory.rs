@@ -65,7 +65,7 @@ fn generated(i: usize) -> kubevigil::model::records::InvestigationRecord {
     const NAMESPACES: [&str; 6] = [
         "payments", "checkout", "search", "auth", "billing", "ledger",
     ];
-    let state = if i % 8 == 0 {
+    let state = if i.is_multiple_of(8) {
         InvestigationState::Running
     } else if i % 20 == 1 {
         InvestigationState::Failed

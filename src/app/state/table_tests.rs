@@ -89,8 +89,12 @@ fn ids_in_order(table: &InvestigationTable) -> Vec<String> {
         .collect()
 }
 
+/// The ids in display order, the (running, failed) counts and each queued
+/// id's position.
+type Expected = (Vec<String>, (usize, usize), Vec<(String, usize)>);
+
 /// The order, counts and queue a table built from nothing would have.
-fn from_scratch(table: &InvestigationTable) -> (Vec<String>, (usize, usize), Vec<(String, usize)>) {
+fn from_scratch(table: &InvestigationTable) -> Expected {
     let mut scratch = String::new();
     let mut shown: Vec<&Row> = table
         .rows()
@@ -152,7 +156,7 @@ fn run(table: &mut InvestigationTable, op: Op) {
         }
         Op::LastLine(n, line) => {
             table.update_row(&id(n), |row| {
-                row.last_line = line.map(|l| format!("line {l}"))
+                row.last_line = line.map(|l| format!("line {l}"));
             });
         }
         Op::Sort(column) => {
