@@ -5,6 +5,10 @@
 //! and prints the process's resident memory from `/proc/self/status`.
 //!
 //! Run with `cargo run --profile bench --example perf_memory [STREAMS]`.
+//!
+//! `perf_memory table [N]` instead reports the resident memory of a state
+//! with N investigations (default 100,000) and no stream open (issue 17: under
+//! 80 MiB at 100,000), listed the way the watcher sends them: pages of 500.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test, bench or example may panic on what it sets up
 
@@ -54,7 +58,70 @@ fn full_buffer(stream: usize, lines: usize, redactor: &Redactor) -> ReasoningBuf
     buffer
 }
 
+/// Investigation `i` as `StateBuilder::many_investigations` makes it (six
+/// namespaces, one in eight running, one in twenty failed).
+fn generated(i: usize) -> kubevigil::model::records::InvestigationRecord {
+    use kubevigil::domain::InvestigationState;
+    const NAMESPACES: [&str; 6] = [
+        "payments", "checkout", "search", "auth", "billing", "ledger",
+    ];
+    let state = if i.is_multiple_of(8) {
+        InvestigationState::Running
+    } else if i % 20 == 1 {
+        InvestigationState::Failed
+    } else {
+        InvestigationState::Succeeded
+    };
+    let age = 60 + i64::try_from(i).unwrap_or(0) * 37 % 86_400;
+    kubevigil::app::fixtures::investigation(
+        &format!("inv-{i:05}"),
+        NAMESPACES[i % NAMESPACES.len()],
+        state,
+        age,
+    )
+}
+
+/// A state with `count` investigations and nothing else open, listed the
+/// way the watcher sends them: pages of 500 through `update`, each page
+/// made just before it is sent (as it comes off the wire).
+fn table_only(count: usize) -> Result<(), Box<dyn Error>> {
+    use kubevigil::app::{Action, update};
+    report("start")?;
+    let mut state = StateBuilder::new().build();
+    let epoch = state.epoch;
+    let mut start = 0;
+    while start < count {
+        let end = (start + 500).min(count);
+        let records = (start..end).map(generated).collect();
+        let action = if end < count {
+            Action::InvestigationsPage {
+                epoch,
+                records,
+                first: start == 0,
+                total: Some(count as u64),
+            }
+        } else {
+            Action::InvestigationsListed { epoch, records }
+        };
+        update(&mut state, action);
+        start = end;
+    }
+    report(&format!(
+        "{} investigations in the table, no stream open",
+        state.table.rows().len()
+    ))?;
+    black_box(&state);
+    Ok(())
+}
+
 fn main() -> Result<(), Box<dyn Error>> {
+    if std::env::args().nth(1).as_deref() == Some("table") {
+        let count = std::env::args()
+            .nth(2)
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(100_000);
+        return table_only(count);
+    }
     let streams: usize = std::env::args()
         .nth(1)
         .and_then(|n| n.parse().ok())

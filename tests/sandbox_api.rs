@@ -571,6 +571,42 @@ async fn label_selectors_and_pagination_return_every_item_exactly_once() {
     assert_eq!(in_one_namespace.items.len(), 1);
 }
 
+/// As the API server does: a page with a next one of an unfiltered list
+/// says how many items remain; a filtered list (or the last page) does not.
+#[tokio::test]
+async fn an_unfiltered_page_says_how_many_items_remain() {
+    let server = server().await;
+    server.seed((0..1200).map(seeded_job).collect());
+    let jobs: Api<Job> = Api::all(server.client("viewer").unwrap());
+    let first = jobs.list(&ListParams::default().limit(500)).await.unwrap();
+    assert_eq!(first.items.len(), 500);
+    assert_eq!(first.metadata.remaining_item_count, Some(700));
+    let token = first.metadata.continue_.clone().unwrap();
+    let second = jobs
+        .list(&ListParams::default().limit(500).continue_token(&token))
+        .await
+        .unwrap();
+    assert_eq!(second.metadata.remaining_item_count, Some(200));
+    let token = second.metadata.continue_.clone().unwrap();
+    let last = jobs
+        .list(&ListParams::default().limit(500).continue_token(&token))
+        .await
+        .unwrap();
+    assert_eq!(last.items.len(), 200);
+    assert_eq!(last.metadata.remaining_item_count, None);
+    let filtered = jobs
+        .list(&ListParams::default().labels("tier=web").limit(10))
+        .await
+        .unwrap();
+    assert!(filtered.metadata.continue_.is_some());
+    assert_eq!(filtered.metadata.remaining_item_count, None);
+    let one_namespace = Api::<Job>::namespaced(server.client("viewer").unwrap(), "ns-1")
+        .list(&ListParams::default().limit(1))
+        .await
+        .unwrap();
+    assert_eq!(one_namespace.metadata.remaining_item_count, Some(299));
+}
+
 #[tokio::test]
 async fn self_subject_review_returns_the_user_and_groups() {
     let server = server().await;

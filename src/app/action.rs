@@ -44,12 +44,27 @@ pub enum Action {
         /// Whether the API server confirmed it (SelfSubjectReview).
         verified: bool,
     },
-    /// A watcher (re)listed everything: these are all the investigations there are.
+    /// A watcher (re)listed everything: these (and the pages of the listing
+    /// sent before, [`Action::InvestigationsPage`]) are all the
+    /// investigations there are.
     InvestigationsListed {
         /// The watcher generation (ignored when stale).
         epoch: u64,
         /// Every investigation.
         records: Vec<InvestigationRecord>,
+    },
+    /// A page of a listing under way: its rows show at once; the listing
+    /// ends with [`Action::InvestigationsListed`] (its last rows), which
+    /// removes the rows the listing did not see.
+    InvestigationsPage {
+        /// The watcher generation.
+        epoch: u64,
+        /// The page's investigations.
+        records: Vec<InvestigationRecord>,
+        /// Whether it is the first page of a new listing.
+        first: bool,
+        /// How many investigations there are, when the server said.
+        total: Option<u64>,
     },
     /// Investigations added, changed or deleted since the last batch.
     InvestigationsChanged {
@@ -217,6 +232,17 @@ impl From<WatchEvent> for Action {
             WatchEvent::InvestigationsListed { epoch, records } => {
                 Action::InvestigationsListed { epoch, records }
             }
+            WatchEvent::InvestigationsPage {
+                epoch,
+                records,
+                first,
+                total,
+            } => Action::InvestigationsPage {
+                epoch,
+                records,
+                first,
+                total,
+            },
             WatchEvent::InvestigationsChanged {
                 epoch,
                 applied,

@@ -228,3 +228,66 @@ async fn peeking_reads_the_newest_reasoning_line_without_a_stream() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
+
+fn labelled_job(i: usize) -> serde_json::Value {
+    serde_json::json!({
+        "apiVersion": "batch/v1", "kind": "Job",
+        "metadata": {"name": format!("inv-{i:05}"), "namespace": "kubevigil-agents",
+            "labels": {"kubevigil.io/investigation": format!("inv-{i:05}")}},
+        "spec": {"template": {"spec": {"restartPolicy": "Never",
+            "containers": [{"name": "agent", "image": "agent:1"}]}}}
+    })
+}
+
+/// Issue 17: a list longer than a page arrives page by page, the first
+/// page saying a listing begins and how many Jobs there are; after a 410
+/// the relist begins again with a first page.
+#[tokio::test]
+async fn a_long_list_arrives_page_by_page_and_a_relist_begins_again() {
+    use crate::sandbox::api::{ApiConfig, ApiServer};
+    let api = ApiServer::start(ApiConfig {
+        watch_history: 500,
+        ..ApiConfig::default()
+    })
+    .await
+    .expect("an emulator");
+    api.seed((0..1200).map(labelled_job).collect());
+    let client = api.client("oncall-1").expect("a client");
+    let (tx, mut rx) = mpsc::channel(1024);
+    let _watchers = watch::spawn(client, None, 3, tx, Arc::new(Redactor::default()));
+    let mut pages = Vec::new();
+    let last = wait_for(&mut rx, |a| match a {
+        WatchEvent::InvestigationsPage {
+            records,
+            first,
+            total,
+            ..
+        } => {
+            pages.push((records.len(), *first, *total));
+            None
+        }
+        WatchEvent::InvestigationsListed { records, .. } => Some(records.len()),
+        _ => None,
+    })
+    .await;
+    // Two full pages first; the total (asked for beside the list) is known
+    // by the second at the latest.
+    assert_eq!(pages.len(), 2, "{pages:?}");
+    assert_eq!((pages[0].0, pages[0].1), (500, true), "{pages:?}");
+    assert_eq!(pages[1], (500, false, Some(1200)), "{pages:?}");
+    assert_eq!(last, 200);
+    // 6,000 more at once: the watch falls behind its 500 changes of history,
+    // gets 410 and relists, beginning a new listing.
+    api.seed((1200..7200).map(labelled_job).collect());
+    let first = wait_for(&mut rx, |a| match a {
+        WatchEvent::InvestigationsPage {
+            first: true,
+            records,
+            ..
+        } => Some(records.len()),
+        _ => None,
+    })
+    .await;
+    assert_eq!(first, 500);
+    api.shutdown().await;
+}

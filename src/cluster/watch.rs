@@ -10,9 +10,11 @@ use crate::model::records::{
     InvestigationRecord, PolicyRecord, ProposalKey, ProposalRecord, Source,
 };
 use crate::sanitize::Redactor;
-use futures::StreamExt;
+use futures::future::BoxFuture;
+use futures::{FutureExt, StreamExt};
 use jiff::Timestamp;
 use k8s_openapi::api::batch::v1::Job;
+use kube::api::ListParams;
 use kube::runtime::WatchStreamExt;
 use kube::runtime::watcher::{self, Event};
 use kube::{Api, Client, Resource, ResourceExt};
@@ -27,6 +29,10 @@ use tokio::task::JoinHandle;
 
 /// How long changes are collected before they are sent as one action.
 const BATCH_WINDOW: Duration = Duration::from_millis(50);
+
+/// Objects a list page holds (kube's default, set here so that a full page
+/// of investigations is known when it has arrived).
+const PAGE_SIZE: u32 = 500;
 
 /// The running watchers; dropping this stops them.
 #[derive(Debug, Default)]
@@ -46,12 +52,28 @@ impl Drop for Watchers {
 /// (`From<WatchEvent>`), so the watchers need nothing of the console.
 #[derive(Debug, Clone, PartialEq)]
 pub enum WatchEvent {
-    /// A watcher (re)listed everything: these are all the investigations there are.
+    /// A watcher (re)listed everything: these (and the pages of the listing
+    /// sent before, [`WatchEvent::InvestigationsPage`]) are all the
+    /// investigations there are.
     InvestigationsListed {
         /// The watcher generation (ignored when stale).
         epoch: u64,
         /// Every investigation.
         records: Vec<InvestigationRecord>,
+    },
+    /// A page of a listing under way, sent as it arrives so the first rows
+    /// show before the whole list is in; the listing ends with
+    /// [`WatchEvent::InvestigationsListed`] (its last rows).
+    InvestigationsPage {
+        /// The watcher generation.
+        epoch: u64,
+        /// The page's investigations.
+        records: Vec<InvestigationRecord>,
+        /// Whether it is the first page of a new listing.
+        first: bool,
+        /// How many there are, when the server said (an estimate: see
+        /// [`list_total`]).
+        total: Option<u64>,
     },
     /// Investigations added, changed or deleted since the last batch.
     InvestigationsChanged {
@@ -139,15 +161,27 @@ pub fn spawn<M: From<WatchEvent> + Send + 'static>(
         namespace,
         tx,
     };
+    let counted = jobs.clone();
     let tasks = vec![
         tokio::spawn(run(
             jobs,
-            watcher::Config::default().labels(INVESTIGATION_SELECTOR),
+            watcher::Config::default()
+                .labels(INVESTIGATION_SELECTOR)
+                .page_size(PAGE_SIZE),
             scope.clone(),
             Kind {
                 source: Source::Investigations,
                 trim: Box::new(trim::investigation),
                 key: Box::new(|job: &Job| job.labels().get(INVESTIGATION).cloned()),
+                pages: Some(Pages {
+                    page: |epoch, records, first, total| WatchEvent::InvestigationsPage {
+                        epoch,
+                        records,
+                        first,
+                        total,
+                    },
+                    total: Box::new(move || Box::pin(list_total(counted.clone()))),
+                }),
                 listed: |epoch, records| WatchEvent::InvestigationsListed { epoch, records },
                 changed: |epoch, applied, deleted| WatchEvent::InvestigationsChanged {
                     epoch,
@@ -166,6 +200,7 @@ pub fn spawn<M: From<WatchEvent> + Send + 'static>(
                 key: Box::new(|p: &ActionProposal| {
                     Some(ProposalKey::new(p.namespace()?, p.metadata.name.clone()?))
                 }),
+                pages: None,
                 listed: |epoch, records| WatchEvent::ProposalsListed { epoch, records },
                 changed: |epoch, applied, deleted| WatchEvent::ProposalsChanged {
                     epoch,
@@ -182,6 +217,7 @@ pub fn spawn<M: From<WatchEvent> + Send + 'static>(
                 source: Source::Policies,
                 trim: Box::new(trim::policy),
                 key: Box::new(|p: &TrustPolicy| p.namespace()),
+                pages: None,
                 listed: |epoch, records| WatchEvent::PoliciesListed { epoch, records },
                 changed: |epoch, applied, deleted| WatchEvent::PoliciesChanged {
                     epoch,
@@ -225,13 +261,87 @@ impl<M> Clone for Scope<M> {
 /// A function of an object, shared with the watcher task.
 type Extract<K, T> = Box<dyn Fn(&K) -> Option<T> + Send + Sync>;
 
+/// A future of how many objects a listing will hold, when the server says.
+type Total = Box<dyn Fn() -> BoxFuture<'static, Option<u64>> + Send + Sync>;
+
 /// How one kind of object becomes actions.
 struct Kind<K, R, Key> {
     source: Source,
     trim: Extract<K, R>,
     key: Extract<K, Key>,
+    /// Sends a listing page by page (else whole, at its end).
+    pages: Option<Pages<R>>,
     listed: fn(u64, Vec<R>) -> WatchEvent,
     changed: fn(u64, Vec<R>, Vec<Key>) -> WatchEvent,
+}
+
+/// How a listing is sent page by page.
+struct Pages<R> {
+    /// A page: epoch, records, whether it is the first, the total if known.
+    page: fn(u64, Vec<R>, bool, Option<u64>) -> WatchEvent,
+    /// Asks how many there are, beside the listing.
+    total: Total,
+}
+
+/// How many Jobs the scope holds, from the `remainingItemCount` of a
+/// one-item list. The list has no label selector, as the API server counts
+/// only unfiltered lists: it counts every Job in scope, not only
+/// investigations, so it is an upper estimate (exact where, as usual, the
+/// agents' namespace holds only investigations). `None` when the server
+/// does not say.
+pub async fn list_total(api: Api<Job>) -> Option<u64> {
+    let list = api.list(&ListParams::default().limit(1)).await.ok()?;
+    let items = list.items.len() as u64;
+    match list.metadata.remaining_item_count {
+        Some(remaining) => u64::try_from(remaining).ok().map(|r| r + items),
+        None if list.metadata.continue_.as_deref().is_none_or(str::is_empty) => Some(items),
+        None => None,
+    }
+}
+
+/// The listing under way, as the watcher task sends it.
+struct Listing<R> {
+    /// Records not sent yet.
+    records: Vec<R>,
+    /// Objects received since the last page was sent.
+    in_page: u32,
+    /// Whether a page of this listing was sent.
+    paged: bool,
+    /// The total, asked for beside the listing.
+    total: Option<JoinHandle<Option<u64>>>,
+    /// The total once known.
+    known: Option<u64>,
+}
+
+impl<R> Listing<R> {
+    fn new(total: Option<JoinHandle<Option<u64>>>) -> Self {
+        Listing {
+            records: Vec::new(),
+            in_page: 0,
+            paged: false,
+            total,
+            known: None,
+        }
+    }
+
+    /// The total, if the question was answered by now.
+    fn total(&mut self) -> Option<u64> {
+        if let Some(handle) = self.total.as_mut()
+            && handle.is_finished()
+        {
+            self.known = handle.now_or_never().and_then(Result::ok).flatten();
+            self.total = None;
+        }
+        self.known
+    }
+}
+
+impl<R> Drop for Listing<R> {
+    fn drop(&mut self) {
+        if let Some(handle) = &self.total {
+            handle.abort();
+        }
+    }
 }
 
 /// Whether a watcher error is the API server refusing the user (403).
@@ -272,7 +382,10 @@ async fn run<K, R, Key, M>(
 {
     let stream = watcher::watcher(api, config).default_backoff();
     futures::pin_mut!(stream);
-    let mut listing: Option<Vec<R>> = None;
+    let mut listing: Option<Listing<R>> = None;
+    // A page of a listing that never finished was sent: the next listing
+    // must say it begins, even if it sends no page of its own.
+    let mut unfinished = false;
     let mut pending: HashMap<Key, Option<R>> = HashMap::new();
     let mut flush_at: Option<tokio::time::Instant> = None;
     let mut failing = false;
@@ -334,16 +447,48 @@ async fn run<K, R, Key, M>(
             }
         }
         match event {
-            Event::Init => listing = Some(Vec::new()),
+            Event::Init => {
+                let total = kind.pages.as_ref().map(|p| tokio::spawn((p.total)()));
+                listing = Some(Listing::new(total));
+            }
             Event::InitApply(object) => {
+                let listing = listing.get_or_insert_with(|| Listing::new(None));
                 if let Some(record) = (kind.trim)(&object) {
-                    listing.get_or_insert_with(Vec::new).push(record);
+                    listing.records.push(record);
+                }
+                listing.in_page += 1;
+                if let Some(pages) = &kind.pages
+                    && listing.in_page >= PAGE_SIZE
+                {
+                    // A whole page has arrived: show it now.
+                    listing.in_page = 0;
+                    let records = std::mem::take(&mut listing.records);
+                    let first = !listing.paged;
+                    listing.paged = true;
+                    unfinished = true;
+                    let page = (pages.page)(epoch, records, first, listing.total());
+                    if scope.tx.send(M::from(page)).await.is_err() {
+                        return;
+                    }
                 }
             }
             Event::InitDone => {
                 pending.clear();
                 flush_at = None;
-                let records = listing.take().unwrap_or_default();
+                let mut done = listing.take().unwrap_or_else(|| Listing::new(None));
+                if let Some(pages) = &kind.pages
+                    && unfinished
+                    && !done.paged
+                {
+                    // Rows of an earlier, unfinished listing are on the
+                    // table: this listing begins here, and replaces them.
+                    let page = (pages.page)(epoch, Vec::new(), true, done.total());
+                    if scope.tx.send(M::from(page)).await.is_err() {
+                        return;
+                    }
+                }
+                unfinished = false;
+                let records = std::mem::take(&mut done.records);
                 if scope
                     .tx
                     .send(M::from((kind.listed)(epoch, records)))

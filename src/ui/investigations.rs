@@ -142,6 +142,19 @@ fn title(state: &State, width: u16) -> Line<'static> {
         format::count(table.visible_len() as u64),
         format::count(table.rows().len() as u64)
     );
+    if let Some(loading) = table.loading() {
+        // While a listing is under way: how far it has come.
+        let loaded = format::count(loading.loaded as u64);
+        match loading.total {
+            Some(total) if total >= loading.loaded => {
+                label.push_str(&format!(
+                    "· loading {loaded}/{} ",
+                    format::count(total as u64)
+                ));
+            }
+            _ => label.push_str(&format!("· loading {loaded}… ")),
+        }
+    }
     if !table.filter().is_empty() {
         label.push_str(&format!("· filter “{}” ", table.filter()));
     }

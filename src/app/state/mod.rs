@@ -8,12 +8,15 @@ mod deeplink;
 mod detail;
 mod documents;
 mod focus;
+mod order;
 mod policies;
 mod prompt;
 mod proposals;
 mod queue;
 mod reasoning;
 mod rights;
+mod row;
+mod sorting;
 mod table;
 mod vault_status;
 
@@ -32,7 +35,8 @@ pub use proposals::ProposalStore;
 pub use queue::{QueueDialog, QueueOp, QueuePositions};
 pub use reasoning::{ReasoningBuffer, UsageTotals};
 pub use rights::{Permissions, Withheld, right_of};
-pub use table::{Column, InvestigationTable, Row};
+pub use row::Row;
+pub use table::{Column, InvestigationTable, Loading};
 pub use vault_status::{VaultStatus, VaultView, WatchedToken};
 
 use super::keymap::{Keymap, Scope};

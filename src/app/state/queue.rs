@@ -1,51 +1,35 @@
 //! The launcher's queue as the console shows it: each queued row's position
-//! (computed over the queued rows with [`crate::domain::queue::compare`],
-//! never stored), and the dialogs of the queue keys (admit now, cancel).
+//! (kept by the table in [`crate::domain::queue::compare`] order, never
+//! stored on a row), and the dialogs of the queue keys (admit now, cancel).
 
-use super::table::Row;
-use crate::domain::queue::compare;
+use super::table::InvestigationTable;
 use ratatui_textarea::TextArea;
-use std::collections::HashMap;
 
 /// The position of every queued row, 1 for the next one admitted.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct QueuePositions {
-    by_id: HashMap<String, usize>,
+#[derive(Debug, Clone, Copy)]
+pub struct QueuePositions<'a> {
+    table: &'a InvestigationTable,
 }
 
-impl QueuePositions {
-    /// The positions of the queued rows among `rows`.
-    pub fn compute<'a>(rows: impl IntoIterator<Item = &'a Row>) -> QueuePositions {
-        let mut queued: Vec<(&crate::domain::queue::QueueKey, &str)> = rows
-            .into_iter()
-            .filter_map(|row| {
-                let inv = &row.record.investigation;
-                inv.queue.as_ref().map(|mark| (&mark.key, inv.id.as_str()))
-            })
-            .collect();
-        queued.sort_by(|(a, _), (b, _)| compare(a, b));
-        QueuePositions {
-            by_id: queued
-                .into_iter()
-                .enumerate()
-                .map(|(i, (_, id))| (id.to_string(), i + 1))
-                .collect(),
-        }
+impl<'a> QueuePositions<'a> {
+    /// The positions of the queued rows of `table`.
+    pub fn new(table: &'a InvestigationTable) -> QueuePositions<'a> {
+        QueuePositions { table }
     }
 
     /// The position of investigation `id`, when it is queued.
     pub fn position(&self, id: &str) -> Option<usize> {
-        self.by_id.get(id).copied()
+        self.table.queue_position(id)
     }
 
     /// How many investigations are queued.
     pub fn len(&self) -> usize {
-        self.by_id.len()
+        self.table.queued_len()
     }
 
     /// Whether none is queued.
     pub fn is_empty(&self) -> bool {
-        self.by_id.is_empty()
+        self.len() == 0
     }
 }
 

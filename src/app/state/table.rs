@@ -1,6 +1,10 @@
 //! The investigations table: every row, plus the filtered and sorted order
 //! kept up to date by `update`, so a frame renders only the visible slice.
 
+use super::order::Blocks;
+use super::queue::QueuePositions;
+use super::row::Row;
+use super::sorting;
 use crate::domain::{InvestigationState, Phase};
 use crate::model::records::InvestigationRecord;
 use std::cmp::Ordering;
@@ -70,96 +74,49 @@ impl Column {
     }
 }
 
-/// One row of the table: the investigation and what the console learned about it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Row {
-    /// The trimmed Job.
-    pub record: InvestigationRecord,
-    /// The trust phase of its target namespace.
-    pub phase: Phase,
-    /// Proposals waiting for a decision.
-    pub pending: u32,
-    /// Money spent so far, from the usage events seen while streaming.
-    pub cost: Option<f64>,
-    /// The last reasoning line seen while streaming or peeking.
-    pub last_line: Option<String>,
-    /// When its last line was last asked for (the LAST LINE column), and
-    /// whether the investigation was still running then.
-    pub peeked_at: Option<(jiff::Timestamp, bool)>,
-    haystack: String,
-}
-
-impl Row {
-    /// A row for a newly seen investigation.
-    pub fn new(record: InvestigationRecord, phase: Phase) -> Row {
-        let mut row = Row {
-            record,
-            phase,
-            pending: 0,
-            cost: None,
-            last_line: None,
-            peeked_at: None,
-            haystack: String::new(),
-        };
-        row.refresh_haystack();
-        row
-    }
-
-    /// The investigation id.
-    pub fn id(&self) -> &str {
-        &self.record.investigation.id
-    }
-
-    /// The phase the investigation ran under: the one recorded on its Job
-    /// at admission, else (not admitted yet, or an older Job) the target
-    /// namespace's phase now.
-    pub fn ran_under(&self) -> Phase {
-        self.record.investigation.phase.unwrap_or(self.phase)
-    }
-
-    /// The target namespace's phase now, when it is not the one the
-    /// investigation ran under (a halt, a promotion since).
-    pub fn phase_now_if_moved(&self) -> Option<Phase> {
-        (self.ran_under() != self.phase).then_some(self.phase)
-    }
-
-    fn refresh_haystack(&mut self) {
-        let inv = &self.record.investigation;
-        self.haystack = format!(
-            "{} {} {} {} {} {} {} {}",
-            inv.id,
-            inv.namespace,
-            inv.target_namespace,
-            inv.trigger,
-            inv.state,
-            self.phase,
-            inv.severity,
-            self.ran_under()
-        )
-        .to_lowercase();
-    }
-
-    fn matches(&self, needle: &str) -> bool {
-        needle.is_empty() || self.haystack.contains(needle)
-    }
+/// How far a listing has come, while one is under way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Loading {
+    /// Investigations received so far.
+    pub loaded: usize,
+    /// How many the server said there are, when it said.
+    pub total: Option<usize>,
 }
 
 /// The table's rows, order, filter and cursor.
+///
+/// The filtered, sorted order is kept up to date as rows change: a changed
+/// row leaves its place and is put back by binary search, so a watch batch
+/// costs a few steps per changed row however many rows there are. The whole
+/// order is built again only when the sort column, its direction or the
+/// filter changed (at the next [`Self::refresh`]), or for a batch that
+/// touches a large share of the rows.
 #[derive(Debug, Clone)]
 pub struct InvestigationTable {
     rows: Vec<Row>,
     by_id: HashMap<String, usize>,
-    order: Vec<usize>,
+    /// Indices into `rows` of the rows the filter shows, in display order,
+    /// as of `built`.
+    order: Blocks,
+    /// The sort and filter `order` was built with; `None` when it must be built again.
+    built: Option<(Column, bool, String)>,
     /// The column sorted by.
     pub sort: Column,
     /// Whether the natural order of the column is reversed.
     pub reverse: bool,
     filter: String,
     selected: usize,
+    /// The id under the cursor when it was last placed.
+    cursor: Option<String>,
     /// The first visible position in the order.
     pub offset: usize,
     counts: (usize, usize),
-    queue: super::queue::QueuePositions,
+    /// Indices of the queued rows, in admission order.
+    queued: Blocks,
+    /// The current listing's number (rows carry the last that saw them).
+    generation: u32,
+    loading: Option<Loading>,
+    scratch: String,
 }
 
 impl Default for InvestigationTable {
@@ -167,17 +124,28 @@ impl Default for InvestigationTable {
         InvestigationTable {
             rows: Vec::new(),
             by_id: HashMap::new(),
-            order: Vec::new(),
+            order: Blocks::default(),
+            built: None,
             sort: Column::Age,
             reverse: false,
             filter: String::new(),
             selected: 0,
+            cursor: None,
             offset: 0,
             counts: (0, 0),
-            queue: Default::default(),
+            queued: Blocks::default(),
+            generation: 0,
+            loading: None,
+            scratch: String::new(),
         }
     }
 }
+
+/// A batch larger than this share of the table (and than [`BULK_ROWS`])
+/// rebuilds the order once instead of placing each row.
+const BULK_SHARE: usize = 4;
+/// See [`BULK_SHARE`].
+const BULK_ROWS: usize = 2_000;
 
 impl InvestigationTable {
     /// Every row, in storage order.
@@ -192,16 +160,15 @@ impl InvestigationTable {
 
     /// The `n`-th row in display order.
     pub fn row_at(&self, position: usize) -> Option<&Row> {
-        self.order.get(position).and_then(|&i| self.rows.get(i))
+        self.order.get(position).and_then(|i| self.row(i))
     }
 
     /// The rows from `start`, in display order, at most `len` of them.
     pub fn slice(&self, start: usize, len: usize) -> impl Iterator<Item = &Row> {
         self.order
-            .iter()
-            .skip(start)
+            .iter_from(start)
             .take(len)
-            .filter_map(|&i| self.rows.get(i))
+            .filter_map(|i| self.row(i))
     }
 
     /// The row with this id.
@@ -212,13 +179,21 @@ impl InvestigationTable {
     /// Where the row with this id stands in display order, when the filter shows it.
     pub fn position_of(&self, id: &str) -> Option<usize> {
         let index = *self.by_id.get(id)?;
-        self.order.iter().position(|&i| i == index)
+        if !self.indexed() {
+            return None;
+        }
+        self.find(index)
     }
 
-    /// The row with this id, to change it (call [`Self::refresh`] after a change that affects order).
-    pub fn get_mut(&mut self, id: &str) -> Option<&mut Row> {
+    /// Changes the row with this id through `change`, then puts it back in
+    /// its place in the order, the queue and the counts. `change` must not
+    /// change the id. Returns what `change` returned, `None` without such a row.
+    pub fn update_row<T>(&mut self, id: &str, change: impl FnOnce(&mut Row) -> T) -> Option<T> {
         let index = *self.by_id.get(id)?;
-        self.rows.get_mut(index)
+        self.unindex(index);
+        let result = self.rows.get_mut(index).map(change);
+        self.index(index);
+        result
     }
 
     /// The cursor's position in display order.
@@ -236,75 +211,113 @@ impl InvestigationTable {
         &self.filter
     }
 
-    /// Replaces every row (after a watcher relisted), keeping what streaming learned.
-    pub fn replace_all(
-        &mut self,
-        records: Vec<InvestigationRecord>,
-        phase_of: impl Fn(&str) -> Phase,
-    ) {
-        let mut old: HashMap<String, Row> = self
-            .rows
-            .drain(..)
-            .map(|row| (row.id().to_string(), row))
-            .collect();
-        self.by_id.clear();
-        for record in records {
-            let phase = phase_of(&record.investigation.target_namespace);
-            let mut row = Row::new(record, phase);
-            if let Some(previous) = old.remove(row.id()) {
-                row.cost = previous.cost;
-                row.last_line = previous.last_line;
-                row.peeked_at = previous.peeked_at;
-                row.pending = previous.pending;
-            }
-            self.insert_row(row);
+    /// How far the listing under way has come; `None` when none is.
+    pub fn loading(&self) -> Option<Loading> {
+        self.loading
+    }
+
+    /// A listing begins: the rows it does not list are removed at its end
+    /// ([`Self::end_listing`]); until then every row stays on screen.
+    pub fn begin_listing(&mut self, total: Option<usize>) {
+        self.generation = self.generation.wrapping_add(1);
+        self.loading = Some(Loading { loaded: 0, total });
+    }
+
+    /// The listing under way got `records` more rows (and perhaps a total).
+    pub fn listed_page(&mut self, records: usize, total: Option<usize>) {
+        if let Some(loading) = self.loading.as_mut() {
+            loading.loaded += records;
+            loading.total = total.or(loading.total);
         }
     }
 
-    /// Adds or replaces one investigation.
-    pub fn apply(&mut self, record: InvestigationRecord, phase: Phase) {
+    /// The listing is complete: removes the rows it did not list.
+    pub fn end_listing(&mut self) {
+        self.loading = None;
+        let generation = self.generation;
+        let gone: Vec<String> = self
+            .rows
+            .iter()
+            .filter(|row| row.listed != generation)
+            .map(|row| row.id().to_string())
+            .collect();
+        if gone.len() > BULK_ROWS && gone.len() * BULK_SHARE > self.rows.len() {
+            self.built = None;
+        }
+        for id in gone {
+            self.remove(&id);
+        }
+    }
+
+    /// Prepares for a batch of `len` changes: a large one (a listing's
+    /// pages at start) builds the order once at the next refresh rather
+    /// than placing every row.
+    pub fn expect_batch(&mut self, len: usize) {
+        if len > BULK_ROWS && len * BULK_SHARE > self.rows.len() {
+            self.built = None;
+        }
+    }
+
+    /// Adds or replaces one investigation (seen by the current listing).
+    pub fn apply(&mut self, record: InvestigationRecord, phase: Phase, pending: u32) {
+        let generation = self.generation;
         match self.by_id.get(&record.investigation.id).copied() {
             Some(index) => {
+                self.unindex(index);
                 if let Some(row) = self.rows.get_mut(index) {
                     row.record = record;
                     row.phase = phase;
-                    row.refresh_haystack();
+                    row.pending = pending;
+                    row.listed = generation;
                 }
+                self.index(index);
             }
-            None => self.insert_row(Row::new(record, phase)),
-        }
-    }
-
-    fn insert_row(&mut self, row: Row) {
-        if let Some(&index) = self.by_id.get(row.id()) {
-            if let Some(slot) = self.rows.get_mut(index) {
-                *slot = row;
+            None => {
+                let mut row = Row::new(record, phase);
+                row.pending = pending;
+                row.listed = generation;
+                let index = self.rows.len();
+                self.by_id.insert(row.id().to_string(), index);
+                self.rows.push(row);
+                self.index(index);
             }
-            return;
         }
-        self.by_id.insert(row.id().to_string(), self.rows.len());
-        self.rows.push(row);
     }
 
     /// Removes an investigation.
     pub fn remove(&mut self, id: &str) {
-        let Some(index) = self.by_id.remove(id) else {
+        let Some(&index) = self.by_id.get(id) else {
             return;
         };
+        self.unindex(index);
+        let last = self.rows.len() - 1;
+        if index != last {
+            // The last row moves into the freed slot: repoint its entries.
+            self.repoint(last, index);
+        }
+        self.by_id.remove(id);
         self.rows.swap_remove(index);
         if let Some(moved) = self.rows.get(index) {
             self.by_id.insert(moved.id().to_string(), index);
         }
     }
 
-    /// Sets the phase of every row targeting `namespace`.
+    /// Sets the phase of every row from its target namespace.
     pub fn set_phases(&mut self, phase_of: impl Fn(&str) -> Phase) {
-        for row in &mut self.rows {
-            let phase = phase_of(&row.record.investigation.target_namespace);
-            if row.phase != phase {
-                row.phase = phase;
-                row.refresh_haystack();
+        let changed: Vec<usize> = self
+            .rows
+            .iter()
+            .enumerate()
+            .filter(|(_, row)| phase_of(&row.record.investigation.target_namespace) != row.phase)
+            .map(|(i, _)| i)
+            .collect();
+        self.expect_batch(changed.len());
+        for index in changed {
+            self.unindex(index);
+            if let Some(row) = self.rows.get_mut(index) {
+                row.phase = phase_of(&row.record.investigation.target_namespace);
             }
+            self.index(index);
         }
     }
 
@@ -319,36 +332,23 @@ impl InvestigationTable {
         true
     }
 
-    /// Recomputes the filtered, sorted order, keeping the cursor on the same
-    /// investigation when it is still shown. `page` is the number of visible
-    /// rows, to keep the cursor on screen.
+    /// Brings the order up to date with the sort and the filter (building
+    /// it again only when one of them changed), keeping the cursor on the
+    /// same investigation when it is still shown. `page` is the number of
+    /// visible rows, to keep the cursor on screen.
     pub fn refresh(&mut self, page: usize) {
-        let selected_id = self.selected_row().map(|r| r.id().to_string());
-        let needle = self.filter.clone();
-        let rows = &self.rows;
-        let mut order: Vec<usize> = (0..rows.len())
-            .filter(|&i| rows.get(i).is_some_and(|r| r.matches(&needle)))
-            .collect();
-        let (column, reverse) = (self.sort, self.reverse);
-        order.sort_by(|&a, &b| match (rows.get(a), rows.get(b)) {
-            (Some(a), Some(b)) => {
-                let natural = compare(column, a, b);
-                let natural = if reverse { natural.reverse() } else { natural };
-                natural.then_with(|| a.id().cmp(b.id()))
-            }
-            _ => Ordering::Equal,
-        });
-        self.order = order;
-        self.counts = self.count_states();
-        self.queue = super::queue::QueuePositions::compute(&self.rows);
-        self.selected = selected_id
-            .and_then(|id| {
-                self.order
-                    .iter()
-                    .position(|&i| self.rows.get(i).is_some_and(|r| r.id() == id))
-            })
+        if !self.indexed() {
+            self.rebuild();
+        }
+        let found = self
+            .cursor
+            .as_deref()
+            .and_then(|id| self.by_id.get(id).copied())
+            .and_then(|index| self.find(index));
+        self.selected = found
             .unwrap_or(self.selected)
             .min(self.order.len().saturating_sub(1));
+        self.remember_cursor();
         self.scroll_into_view(page);
     }
 
@@ -358,6 +358,7 @@ impl InvestigationTable {
         let position = position.min(self.order.len().saturating_sub(1));
         let before = (self.selected, self.offset);
         self.selected = position;
+        self.remember_cursor();
         self.scroll_into_view(page);
         before != (self.selected, self.offset)
     }
@@ -374,24 +375,33 @@ impl InvestigationTable {
         self.offset = self.offset.min(max_offset);
     }
 
-    /// How many investigations are (running, failed), as of the last [`Self::refresh`].
+    /// How many investigations are (running, failed).
     pub fn counts(&self) -> (usize, usize) {
         self.counts
     }
 
-    /// The queued investigations' positions, as of the last [`Self::refresh`].
-    pub fn queue(&self) -> &super::queue::QueuePositions {
-        &self.queue
+    /// The queued investigations' positions.
+    pub fn queue(&self) -> QueuePositions<'_> {
+        QueuePositions::new(self)
     }
 
-    fn count_states(&self) -> (usize, usize) {
-        self.rows.iter().fold((0, 0), |(running, failed), row| {
-            match row.record.investigation.state {
-                InvestigationState::Running => (running + 1, failed),
-                InvestigationState::Failed => (running, failed + 1),
-                _ => (running, failed),
-            }
-        })
+    /// How many investigations are queued.
+    pub(super) fn queued_len(&self) -> usize {
+        self.queued.len()
+    }
+
+    /// The admission position of investigation `id` (1 for the next), when it is queued.
+    pub(super) fn queue_position(&self, id: &str) -> Option<usize> {
+        let index = *self.by_id.get(id)?;
+        let row = self.rows.get(index)?;
+        row.record.investigation.queue.as_ref()?;
+        self.queued
+            .search(|e| {
+                self.row(e)
+                    .map_or(Ordering::Less, |r| sorting::queue(r, row))
+            })
+            .ok()
+            .map(|p| p + 1)
     }
 
     /// Empties the table (switching context or namespace).
@@ -399,64 +409,171 @@ impl InvestigationTable {
         self.rows.clear();
         self.by_id.clear();
         self.order.clear();
+        self.built = None;
         self.selected = 0;
+        self.cursor = None;
         self.offset = 0;
         self.counts = (0, 0);
-        self.queue = Default::default();
+        self.queued.clear();
+        self.loading = None;
     }
-}
 
-fn state_rank(state: InvestigationState) -> u8 {
-    match state {
-        InvestigationState::Running => 0,
-        InvestigationState::Pending => 1,
-        InvestigationState::Queued => 2,
-        InvestigationState::Suspended => 3,
-        InvestigationState::Failed => 4,
-        InvestigationState::Succeeded => 5,
+    fn row(&self, index: u32) -> Option<&Row> {
+        self.rows.get(index as usize)
     }
-}
 
-/// The natural order of a column: text ascending, newest first, soonest
-/// deadline first, most pending and most expensive first; unknown values last.
-fn compare(column: Column, a: &Row, b: &Row) -> Ordering {
-    let (ia, ib) = (&a.record.investigation, &b.record.investigation);
-    match column {
-        Column::Id => ia.id.cmp(&ib.id),
-        Column::Target => ia.target_namespace.cmp(&ib.target_namespace),
-        Column::Phase => b
-            .ran_under()
-            .cmp(&a.ran_under())
-            .then_with(|| b.phase.cmp(&a.phase)),
-        Column::State => state_rank(ia.state)
-            .cmp(&state_rank(ib.state))
-            .then_with(|| {
-                // Queued ones in the order they will be admitted.
-                match (&ia.queue, &ib.queue) {
-                    (Some(x), Some(y)) => crate::domain::queue::compare(&x.key, &y.key),
-                    _ => Ordering::Equal,
-                }
-            }),
-        Column::Age => none_last(ia.started, ib.started, |x, y| y.cmp(&x)),
-        Column::TimeLeft => {
-            let left =
-                |inv: &crate::domain::Investigation| inv.deadline.filter(|_| inv.state.is_active());
-            none_last(left(ia), left(ib), |x, y| x.cmp(&y))
+    /// Whether `order` is kept for the current sort and filter.
+    fn indexed(&self) -> bool {
+        self.built
+            .as_ref()
+            .is_some_and(|(c, r, f)| *c == self.sort && *r == self.reverse && *f == self.filter)
+    }
+
+    /// The display position of the row at `index`, when the filter shows it.
+    fn find(&self, index: usize) -> Option<usize> {
+        let row = self.rows.get(index)?;
+        let (column, reverse) = (self.sort, self.reverse);
+        self.order
+            .search(|e| {
+                self.row(e).map_or(Ordering::Less, |r| {
+                    sorting::display(column, reverse, r, row)
+                })
+            })
+            .ok()
+    }
+
+    /// Takes the row at `index` out of the order, the queue and the counts
+    /// (before it changes).
+    fn unindex(&mut self, index: usize) {
+        let Some(row) = self.rows.get(index) else {
+            return;
+        };
+        let state = row.record.investigation.state;
+        self.counts = count(self.counts, state, false);
+        if row.record.investigation.queue.is_some()
+            && let Some(position) = self.queue_place(row).ok()
+        {
+            self.queued.remove(position);
         }
-        Column::Pending => b.pending.cmp(&a.pending),
-        Column::Cost => none_last(a.cost, b.cost, |x, y| y.total_cmp(&x)),
-        Column::Trigger => ia.trigger.cmp(&ib.trigger),
-        Column::LastLine => none_last(a.last_line.as_deref(), b.last_line.as_deref(), |x, y| {
-            x.cmp(y)
-        }),
+        if !self.indexed() {
+            self.built = None;
+        } else if let Some(position) = self.find(index) {
+            self.order.remove(position);
+        }
+    }
+
+    /// Puts the row at `index` back in the order, the queue and the counts
+    /// (after it changed).
+    fn index(&mut self, index: usize) {
+        let Some(row) = self.rows.get(index) else {
+            return;
+        };
+        let entry = u32::try_from(index).unwrap_or(u32::MAX);
+        self.counts = count(self.counts, row.record.investigation.state, true);
+        if row.record.investigation.queue.is_some()
+            && let Err(position) = self.queue_place(row)
+        {
+            self.queued.insert(position, entry);
+        }
+        if !self.indexed() {
+            self.built = None;
+        } else if row.matches(&self.filter, &mut self.scratch) {
+            let (column, reverse) = (self.sort, self.reverse);
+            let rows = &self.rows;
+            if let Err(position) = self.order.search(|e| {
+                rows.get(e as usize).map_or(Ordering::Less, |r| {
+                    sorting::display(column, reverse, r, row)
+                })
+            }) {
+                self.order.insert(position, entry);
+            }
+        }
+    }
+
+    fn queue_place(&self, row: &Row) -> Result<usize, usize> {
+        self.queued.search(|e| {
+            self.row(e)
+                .map_or(Ordering::Less, |r| sorting::queue(r, row))
+        })
+    }
+
+    /// The row at `from` is moving to slot `to`: its entries follow.
+    fn repoint(&mut self, from: usize, to: usize) {
+        let Some(row) = self.rows.get(from) else {
+            return;
+        };
+        let entry = u32::try_from(to).unwrap_or(u32::MAX);
+        if row.record.investigation.queue.is_some()
+            && let Ok(position) = self.queue_place(row)
+        {
+            self.queued.set(position, entry);
+        }
+        if !self.indexed() {
+            self.built = None;
+        } else if let Some(position) = self.find(from) {
+            self.order.set(position, entry);
+        }
+    }
+
+    /// Builds the order from every row: filtered from the current order
+    /// when only the filter narrowed (the sort is unchanged), else filtered
+    /// and sorted from scratch.
+    fn rebuild(&mut self) {
+        let (column, reverse) = (self.sort, self.reverse);
+        let needle = self.filter.clone();
+        let mut scratch = std::mem::take(&mut self.scratch);
+        let rows = &self.rows;
+        let narrowed = self
+            .built
+            .as_ref()
+            .is_some_and(|(c, r, f)| *c == column && *r == reverse && needle.contains(f.as_str()));
+        let order: Vec<u32> = if narrowed {
+            self.order
+                .iter_from(0)
+                .filter(|&e| {
+                    rows.get(e as usize)
+                        .is_some_and(|r| r.matches(&needle, &mut scratch))
+                })
+                .collect()
+        } else {
+            let mut order: Vec<u32> = (0..rows.len())
+                .filter(|&i| {
+                    rows.get(i)
+                        .is_some_and(|r| r.matches(&needle, &mut scratch))
+                })
+                .filter_map(|i| u32::try_from(i).ok())
+                .collect();
+            order.sort_unstable_by(
+                |&a, &b| match (rows.get(a as usize), rows.get(b as usize)) {
+                    (Some(a), Some(b)) => sorting::display(column, reverse, a, b),
+                    _ => Ordering::Equal,
+                },
+            );
+            order
+        };
+        self.scratch = scratch;
+        self.order = Blocks::from_sorted(&order);
+        self.built = Some((column, reverse, needle));
+    }
+
+    fn remember_cursor(&mut self) {
+        let id = self.row_at(self.selected).map(Row::id);
+        if self.cursor.as_deref() != id {
+            self.cursor = id.map(str::to_string);
+        }
     }
 }
 
-fn none_last<T>(a: Option<T>, b: Option<T>, cmp: impl Fn(T, T) -> Ordering) -> Ordering {
-    match (a, b) {
-        (Some(a), Some(b)) => cmp(a, b),
-        (Some(_), None) => Ordering::Less,
-        (None, Some(_)) => Ordering::Greater,
-        (None, None) => Ordering::Equal,
+/// `counts` with one row in `state` added or taken away.
+fn count(counts: (usize, usize), state: InvestigationState, add: bool) -> (usize, usize) {
+    let step = |n: usize| if add { n + 1 } else { n.saturating_sub(1) };
+    match state {
+        InvestigationState::Running => (step(counts.0), counts.1),
+        InvestigationState::Failed => (counts.0, step(counts.1)),
+        _ => counts,
     }
 }
+
+#[cfg(test)]
+#[path = "table_tests.rs"]
+mod tests;

@@ -84,13 +84,33 @@ pub(super) fn credentials_reloaded(
     out.redraw();
 }
 
-/// Investigations listed (`reset`) or changed.
+/// What a batch of investigations is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Batch {
+    /// Changes since the last batch.
+    Changed,
+    /// A page of a listing under way (`first`: a new listing begins), with
+    /// the total when the server said it.
+    Page {
+        /// Whether it is the first page of a new listing.
+        first: bool,
+        /// How many investigations there are, when known.
+        total: Option<usize>,
+    },
+    /// The end of a listing: these and the pages before them are every
+    /// investigation there is.
+    Listed,
+}
+
+/// Investigations listed (page by page, then the end) or changed. A
+/// listing shows its pages as they come and removes the rows it did not
+/// list only at its end, so a relist never empties the table meanwhile.
 pub(super) fn investigations(
     state: &mut State,
     epoch: u64,
     applied: Vec<InvestigationRecord>,
     deleted: Vec<String>,
-    reset: bool,
+    batch: Batch,
     out: &mut Out,
 ) {
     if epoch != state.epoch {
@@ -102,35 +122,31 @@ pub(super) fn investigations(
         remember_namespace(state, &inv.namespace, out);
         remember_namespace(state, &inv.target_namespace, out);
     }
-    let policies = state.policies.clone();
-    let phase_of = |ns: &str| policies.get(ns).map(|p| p.phase).unwrap_or_default();
-    if reset {
-        state.table.replace_all(applied, phase_of);
-        let ids: Vec<String> = state
-            .table
-            .rows()
-            .iter()
-            .map(|r| r.id().to_string())
-            .collect();
-        for id in ids {
-            let pending = state.proposals.pending_for(&id);
-            if let Some(row) = state.table.get_mut(&id) {
-                row.pending = pending;
+    match batch {
+        Batch::Page { first, total } => {
+            if first || state.table.loading().is_none() {
+                state.table.begin_listing(total);
             }
+            state.table.listed_page(applied.len(), total);
         }
-    } else {
-        for record in applied {
-            let phase = phase_of(&record.investigation.target_namespace);
-            let id = record.investigation.id.clone();
-            state.table.apply(record, phase);
-            let pending = state.proposals.pending_for(&id);
-            if let Some(row) = state.table.get_mut(&id) {
-                row.pending = pending;
-            }
-        }
-        for id in deleted {
-            state.table.remove(&id);
-        }
+        Batch::Listed if state.table.loading().is_none() => state.table.begin_listing(None),
+        Batch::Listed | Batch::Changed => {}
+    }
+    state.table.expect_batch(applied.len() + deleted.len());
+    for record in applied {
+        let phase = state
+            .policies
+            .get(&record.investigation.target_namespace)
+            .map(|p| p.phase)
+            .unwrap_or_default();
+        let pending = state.proposals.pending_for(&record.investigation.id);
+        state.table.apply(record, phase, pending);
+    }
+    for id in deleted {
+        state.table.remove(&id);
+    }
+    if batch == Batch::Listed {
+        state.table.end_listing();
     }
     let page = page(state);
     state.table.refresh(page);
@@ -165,9 +181,7 @@ pub(super) fn proposals(
     touched.dedup();
     for id in &touched {
         let pending = state.proposals.pending_for(id);
-        if let Some(row) = state.table.get_mut(id) {
-            row.pending = pending;
-        }
+        state.table.update_row(id, |row| row.pending = pending);
     }
     if state.table.sort == crate::app::state::Column::Pending {
         let page = page(state);

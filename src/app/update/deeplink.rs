@@ -19,11 +19,14 @@ pub(super) fn follow(state: &mut State, out: &mut Out) {
     let Some(link) = state.pending_link.clone() else {
         return;
     };
+    // Listed: live, and (for investigations) no listing still under way,
+    // as the link's row may come in a later page.
     let listed = |state: &State, source: Source| {
         state
             .sources
             .get(&source)
             .is_some_and(|s| matches!(s, SourceState::Live))
+            && (source != Source::Investigations || state.table.loading().is_none())
     };
     match &link {
         DeepLink::Investigation(id) => {

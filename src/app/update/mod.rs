@@ -84,13 +84,27 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             attention::review(state, &mut out);
         }
         Action::InvestigationsListed { epoch, records } => {
-            data::investigations(state, epoch, records, Vec::new(), true, &mut out);
+            let batch = data::Batch::Listed;
+            data::investigations(state, epoch, records, Vec::new(), batch, &mut out);
+        }
+        Action::InvestigationsPage {
+            epoch,
+            records,
+            first,
+            total,
+        } => {
+            let total = total.and_then(|t| usize::try_from(t).ok());
+            let batch = data::Batch::Page { first, total };
+            data::investigations(state, epoch, records, Vec::new(), batch, &mut out);
         }
         Action::InvestigationsChanged {
             epoch,
             applied,
             deleted,
-        } => data::investigations(state, epoch, applied, deleted, false, &mut out),
+        } => {
+            let batch = data::Batch::Changed;
+            data::investigations(state, epoch, applied, deleted, batch, &mut out);
+        }
         Action::ProposalsListed { epoch, records } => {
             data::proposals(state, epoch, records, Vec::new(), true, &mut out);
         }

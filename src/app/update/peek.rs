@@ -37,11 +37,14 @@ pub(super) fn sync(state: &mut State, out: &mut Out) {
     }
     let mut targets = Vec::with_capacity(due.len());
     for id in due {
-        if let Some(row) = state.table.get_mut(&id) {
+        let namespace = state.table.update_row(&id, |row| {
             row.peeked_at = Some((now, row.record.investigation.state.is_active()));
+            row.record.investigation.namespace.clone()
+        });
+        if let Some(namespace) = namespace {
             targets.push(PeekTarget {
                 investigation: id,
-                namespace: row.record.investigation.namespace.clone(),
+                namespace,
             });
         }
     }
@@ -56,31 +59,37 @@ pub(super) fn peeked(state: &mut State, peeks: Vec<Peek>, out: &mut Out) {
     for peek in peeks {
         let id = peek.investigation;
         let streaming = state.detail.as_ref().is_some_and(|d| d.investigation == id);
-        let Some(row) = state.table.get_mut(&id) else {
-            continue;
-        };
         if streaming {
             // The open stream is newer than any tail.
             continue;
         }
-        if let Some(cost) = peek.cost.filter(|c| c.is_finite() && *c >= 0.0)
-            && row.cost != Some(cost)
-        {
-            row.cost = Some(cost);
-            costs_changed = true;
-        }
-        if let Some(line) = peek
+        let Some(row) = state.table.get(&id) else {
+            continue;
+        };
+        let cost = peek
+            .cost
+            .filter(|c| c.is_finite() && *c >= 0.0 && row.cost != Some(*c));
+        let line = peek
             .line
             .map(|l| crate::sanitize::sanitize(&l).into_owned())
-            && row.last_line.as_deref() != Some(line.as_str())
-        {
-            row.last_line = Some(line);
-            lines_changed = true;
+            .filter(|line| row.last_line.as_deref() != Some(line.as_str()));
+        costs_changed |= cost.is_some();
+        lines_changed |= line.is_some();
+        if cost.is_some() || line.is_some() {
+            state.table.update_row(&id, |row| {
+                if cost.is_some() {
+                    row.cost = cost;
+                }
+                if line.is_some() {
+                    row.last_line = line;
+                }
+            });
         }
     }
     if (lines_changed && state.table.sort == Column::LastLine)
         || (costs_changed && state.table.sort == Column::Cost)
     {
+        // The rows moved as they changed: only the cursor follows.
         state.table.refresh(page);
     }
     let changed = lines_changed || costs_changed;

@@ -118,14 +118,14 @@ pub(super) fn lines(state: &mut State, stream: StreamId, entries: Vec<LogEntry>,
                 .take(crate::model::records::LAST_LINE_CHARS)
                 .collect::<String>()
         });
-    if let Some(row) = state.table.get_mut(&id) {
+    state.table.update_row(&id, |row| {
         if usage.events > 0 {
             row.cost = Some(usage.cost_usd);
         }
         if last_line.is_some() {
             row.last_line = last_line;
         }
-    }
+    });
     if matches!(state.table.sort, Column::Cost | Column::LastLine) {
         let page = crate::app::geometry::layout::table_page(state);
         state.table.refresh(page);

@@ -148,7 +148,7 @@ pub(crate) fn delete_collection(call: &Call) -> Result<Response, StatusError> {
         .map(|(_, object)| object.clone())
         .collect();
     let revision = call.inner.store.read().revision;
-    let body = representation::render_list(call.repr, call.resource, &items, revision, None)
+    let body = representation::render_list(call.repr, call.resource, &items, revision, None, None)
         .map_err(|e| StatusError::internal(e.to_string()))?;
     Ok(json_reply(StatusCode::OK, body.into()))
 }

@@ -84,6 +84,10 @@ pub(crate) struct Page {
     pub revision: u64,
     /// The token for the next page, when there is one.
     pub continue_token: Option<String>,
+    /// How many matching objects come after this page: set, as the API
+    /// server sets it, only for a page with a next one of a list without a
+    /// label or field selector.
+    pub remaining: Option<u64>,
 }
 
 /// Reads one page of matching objects without copying any object.
@@ -113,14 +117,21 @@ pub(crate) fn page(call: &Call, filter: &Filter) -> Result<Page, StatusError> {
             break;
         }
     }
+    let mut remaining = None;
     let continue_token = match last_key {
-        Some(key) if matching.next().is_some() => Some(encode_continue(revision, &key)),
+        Some(key) if matching.next().is_some() => {
+            if filter.labels.0.is_empty() && filter.fields.0.is_empty() {
+                remaining = Some(1 + matching.count() as u64);
+            }
+            Some(encode_continue(revision, &key))
+        }
         _ => None,
     };
     Ok(Page {
         items,
         revision,
         continue_token,
+        remaining,
     })
 }
 
@@ -134,6 +145,7 @@ pub(crate) fn list(call: &Call) -> Result<Response, StatusError> {
         &page.items,
         page.revision,
         page.continue_token,
+        page.remaining,
     )
     .map_err(|e| StatusError::internal(e.to_string()))?;
     Ok(json_reply(StatusCode::OK, body.into()))

@@ -117,10 +117,14 @@ pub(crate) fn render_list(
     items: &[Arc<Value>],
     revision: u64,
     continue_token: Option<String>,
+    remaining: Option<u64>,
 ) -> Result<Vec<u8>, serde_json::Error> {
     let mut list_meta = json!({"resourceVersion": revision.to_string()});
     if let Some(token) = continue_token {
         list_meta["continue"] = json!(token);
+    }
+    if let Some(remaining) = remaining {
+        list_meta["remainingItemCount"] = json!(remaining);
     }
     match repr {
         Representation::Table(include) => {
