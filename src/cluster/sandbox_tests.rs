@@ -150,7 +150,7 @@ async fn the_log_stream_follows_the_pod_and_older_lines_come_back() {
     let EntryKind::Thought(text) = &entry.kind else {
         panic!("a thought");
     };
-    assert_eq!(text, "marker-line");
+    assert_eq!(&**text, "marker-line");
     assert!(entry.logged_at.is_some(), "timestamps were asked for");
     task.abort();
 

@@ -50,10 +50,13 @@ pub async fn run(options: ConsoleOptions) -> crate::Result<()> {
         highlighter,
     );
     executor.kubeconfig_files = options.kubeconfig_files.clone();
-    executor.set_vault(crate::cluster::vault_watch::ConsoleVault::find(
-        options.vault.clone(),
-        &options.config.config.vault,
-    ));
+    executor.set_vault(
+        crate::cluster::vault_watch::ConsoleVault::find(
+            options.vault.clone(),
+            &options.config.config.vault,
+        ),
+        options.vault_starting,
+    );
     state.attention.settings = options.config.config.notify;
     let mut guard = TerminalGuard::enter()?;
     let Some(frames) = guard.frames() else {

@@ -6,6 +6,7 @@ use crate::domain::{
     ActionKind, Investigation, Phase, ProposalState, ProposedAction, Risk, Verdict,
 };
 use crate::model::highlight::{HighlightKey, Syntax};
+pub use crate::model::lines::TextLines;
 use jiff::Timestamp;
 use ratatui::text::Line;
 use std::sync::Arc;
@@ -244,49 +245,51 @@ pub struct LogEntry {
 
 /// The sanitized content of a reasoning event (see
 /// [`crate::domain::protocol::EventKind`]). Multi-line fields are split into
-/// lines before sanitizing, because the sanitizer turns line breaks into spaces.
+/// lines before sanitizing, because the sanitizer turns line breaks into spaces,
+/// and kept as one [`TextLines`]. Texts are `Box<str>`: a buffer holds up to
+/// 10,000 entries per stream, so an entry is kept small.
 #[derive(Debug, Clone, PartialEq)]
 pub enum EntryKind {
     /// A step of thinking.
-    Thought(String),
+    Thought(Box<str>),
     /// A tool call.
     ToolCall {
         /// Pairs the call with its result.
-        id: String,
+        id: Box<str>,
         /// The tool's name.
-        tool: String,
+        tool: Box<str>,
         /// The input on one line.
-        input: String,
+        input: Box<str>,
         /// The input pretty-printed, line by line (shown unfolded).
-        input_lines: Vec<String>,
+        input_lines: TextLines,
     },
     /// A tool result.
     ToolResult {
         /// The call it answers.
-        id: String,
+        id: Box<str>,
         /// The output, line by line.
-        lines: Vec<String>,
+        lines: TextLines,
         /// Whether the tool failed.
         is_error: bool,
     },
     /// A hypothesis.
     Hypothesis {
         /// The hypothesis.
-        text: String,
+        text: Box<str>,
         /// Confidence from 0 to 1.
         confidence: Option<f64>,
     },
     /// A proposal was created.
     Proposal {
         /// The ActionProposal's name.
-        name: String,
+        name: Box<str>,
         /// Its summary.
-        summary: Option<String>,
+        summary: Option<Box<str>>,
     },
     /// The conclusion.
     Conclusion {
         /// What was concluded.
-        text: String,
+        text: Box<str>,
         /// Whether the problem is resolved.
         resolved: Option<bool>,
     },
@@ -302,9 +305,9 @@ pub enum EntryKind {
         total_cost_usd: Option<f64>,
     },
     /// An error the agent reported.
-    Error(String),
+    Error(Box<str>),
     /// Anything else the agent printed.
-    Text(String),
+    Text(Box<str>),
 }
 
 impl EntryKind {
@@ -320,15 +323,17 @@ impl EntryKind {
     pub fn headline(&self) -> String {
         match self {
             EntryKind::Thought(text) | EntryKind::Error(text) | EntryKind::Text(text) => {
-                text.clone()
+                text.to_string()
             }
             EntryKind::ToolCall { tool, input, .. } => format!("{tool} {input}"),
-            EntryKind::ToolResult { lines, .. } => lines.first().cloned().unwrap_or_default(),
-            EntryKind::Hypothesis { text, .. } | EntryKind::Conclusion { text, .. } => text.clone(),
-            EntryKind::Proposal { name, summary } => summary
-                .clone()
-                .map(|s| format!("{name}: {s}"))
-                .unwrap_or_else(|| name.clone()),
+            EntryKind::ToolResult { lines, .. } => lines.first().unwrap_or_default().to_string(),
+            EntryKind::Hypothesis { text, .. } | EntryKind::Conclusion { text, .. } => {
+                text.to_string()
+            }
+            EntryKind::Proposal { name, summary } => match summary {
+                Some(s) => format!("{name}: {s}"),
+                None => name.to_string(),
+            },
             EntryKind::Usage { cost_usd, .. } => format!("usage ${cost_usd:.4}"),
         }
     }
@@ -338,7 +343,7 @@ impl EntryKind {
     /// a result its size); `None` for usage, which the COST column shows.
     pub fn glance(&self) -> Option<String> {
         Some(match self {
-            EntryKind::Thought(text) | EntryKind::Text(text) => text.clone(),
+            EntryKind::Thought(text) | EntryKind::Text(text) => text.to_string(),
             EntryKind::Error(text) => format!("✖ {text}"),
             EntryKind::ToolCall { tool, .. } => format!("⚙ {tool}"),
             EntryKind::ToolResult { id, lines, .. } => {
@@ -361,7 +366,7 @@ impl EntryKind {
         match self {
             EntryKind::Thought(t) | EntryKind::Error(t) | EntryKind::Text(t) => hit(t),
             EntryKind::ToolCall { tool, input, .. } => hit(tool) || hit(input),
-            EntryKind::ToolResult { lines, .. } => lines.iter().any(|l| hit(l)),
+            EntryKind::ToolResult { lines, .. } => lines.iter().any(hit),
             EntryKind::Hypothesis { text, .. } | EntryKind::Conclusion { text, .. } => hit(text),
             EntryKind::Proposal { name, summary } => {
                 hit(name) || summary.as_deref().is_some_and(hit)

@@ -109,11 +109,11 @@ pub fn entry_lines(entry: &LogEntry, expanded: bool, style: &EntryStyle<'_>) -> 
                 body.extend(input_lines.iter().map(|l| {
                     Line::from(vec![
                         Span::raw(indent.clone()),
-                        Span::styled(l.clone(), theme.event_tool_call),
+                        Span::styled(l.to_string(), theme.event_tool_call),
                     ])
                 }));
             } else {
-                head.push(Span::styled(input.clone(), theme.dim));
+                head.push(Span::styled(input.to_string(), theme.dim));
             }
         }
         EntryKind::ToolResult {
@@ -141,7 +141,7 @@ pub fn entry_lines(entry: &LogEntry, expanded: bool, style: &EntryStyle<'_>) -> 
                 body.extend(lines.iter().map(|l| {
                     Line::from(vec![
                         Span::raw(indent.clone()),
-                        Span::styled(l.clone(), line_style),
+                        Span::styled(l.to_string(), line_style),
                     ])
                 }));
             } else if let Some(first) = lines.first() {
@@ -159,7 +159,7 @@ pub fn entry_lines(entry: &LogEntry, expanded: bool, style: &EntryStyle<'_>) -> 
                     theme.event_hypothesis,
                 ));
             }
-            head.push(Span::styled(hypothesis.clone(), theme.event_hypothesis));
+            head.push(Span::styled(hypothesis.to_string(), theme.event_hypothesis));
         }
         EntryKind::Proposal { name, summary } => {
             head.push(Span::styled(
@@ -217,7 +217,7 @@ pub fn entry_lines(entry: &LogEntry, expanded: bool, style: &EntryStyle<'_>) -> 
             format!("✖ error: {message}"),
             theme.event_error,
         )),
-        EntryKind::Text(plain) => head.push(Span::styled(plain.clone(), theme.dim)),
+        EntryKind::Text(plain) => head.push(Span::styled(plain.to_string(), theme.dim)),
     }
     let mut lines = Vec::with_capacity(1 + body.len());
     let head = Line::from(head);
