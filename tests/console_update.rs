@@ -319,7 +319,7 @@ fn enter_and_space_fold_tool_calls() {
     press(&mut state, KeyCode::Char('j'));
     assert!(matches!(
         cursor_kind(&state),
-        Some(EntryKind::ToolCall { .. })
+        Some(EntryKind::ToolCall(_))
     ));
     let expanded = |s: &State| {
         s.detail

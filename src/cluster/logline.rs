@@ -2,7 +2,7 @@
 //! reasoning entry.
 
 use crate::domain::protocol::{EventKind, parse_line};
-use crate::model::records::{EntryKind, LogEntry, TextLines};
+use crate::model::records::{EntryKind, LogEntry, TextLines, ToolCallEntry};
 use crate::sanitize::{Redactor, clean};
 use jiff::Timestamp;
 
@@ -66,12 +66,12 @@ pub fn entry(seq: u64, raw: &[u8], redactor: &Redactor) -> LogEntry {
     let text = |s: &str| clean(s, redactor).into_boxed_str();
     let kind = match event.kind {
         EventKind::Thought { text: t } => EntryKind::Thought(text(&t)),
-        EventKind::ToolCall { id, tool, input } => EntryKind::ToolCall {
+        EventKind::ToolCall { id, tool, input } => EntryKind::ToolCall(Box::new(ToolCallEntry {
             id: text(&id),
             tool: text(&tool),
             input_lines: pretty_json(&input, redactor),
             input: text(&input),
-        },
+        })),
         EventKind::ToolResult {
             id,
             output,
@@ -116,12 +116,7 @@ pub fn entry(seq: u64, raw: &[u8], redactor: &Redactor) -> LogEntry {
         EventKind::Error { message } => EntryKind::Error(text(&message)),
         EventKind::Text { text: t } => EntryKind::Text(text(&t)),
     };
-    LogEntry {
-        seq,
-        logged_at,
-        ts: event.ts.or(logged_at),
-        kind,
-    }
+    LogEntry::new(seq, logged_at, event.ts.or(logged_at), kind)
 }
 
 #[cfg(test)]

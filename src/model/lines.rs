@@ -89,4 +89,14 @@ mod tests {
         assert_eq!(one_empty.len(), 1);
         assert_eq!(TextLines::new(["a\nb"]).len(), 1, "a line stays one line");
     }
+
+    #[test]
+    fn an_entry_stays_small_and_keeps_its_times() {
+        use crate::model::records::{EntryKind, LogEntry};
+        assert!(size_of::<LogEntry>() <= 72, "{}", size_of::<LogEntry>());
+        let at: jiff::Timestamp = "2026-11-27T02:00:01.123456789Z".parse().expect("time");
+        let entry = LogEntry::new(3, Some(at), None, EntryKind::Text("x".into()));
+        assert_eq!(entry.logged_at(), Some(at));
+        assert_eq!(entry.ts(), None);
+    }
 }

@@ -230,17 +230,83 @@ pub struct PolicyRecord {
     pub halted_from: Option<Phase>,
 }
 
-/// One line of an agent's reasoning stream, parsed and sanitized.
+/// One line of an agent's reasoning stream, parsed and sanitized. Kept
+/// small (72 bytes besides its text): a buffer holds up to 10,000 of them
+/// per stream.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LogEntry {
     /// Position in the pod log, counting from 0.
     pub seq: u64,
-    /// When the kubelet logged it.
-    pub logged_at: Option<Timestamp>,
+    /// When the kubelet logged it, in nanoseconds since the epoch.
+    logged_at: CompactTime,
     /// When the agent says it happened (falls back to `logged_at`).
-    pub ts: Option<Timestamp>,
+    ts: CompactTime,
     /// What it says.
     pub kind: EntryKind,
+}
+
+impl LogEntry {
+    /// Line `seq`, logged by the kubelet at `logged_at`, which the agent says
+    /// happened at `ts`.
+    pub fn new(
+        seq: u64,
+        logged_at: Option<Timestamp>,
+        ts: Option<Timestamp>,
+        kind: EntryKind,
+    ) -> LogEntry {
+        LogEntry {
+            seq,
+            logged_at: CompactTime::new(logged_at),
+            ts: CompactTime::new(ts),
+            kind,
+        }
+    }
+
+    /// When the kubelet logged it.
+    pub fn logged_at(&self) -> Option<Timestamp> {
+        self.logged_at.get()
+    }
+
+    /// When the agent says it happened (falls back to [`LogEntry::logged_at`]).
+    pub fn ts(&self) -> Option<Timestamp> {
+        self.ts.get()
+    }
+}
+
+/// An optional instant in 8 bytes (an `Option<Timestamp>` takes 24):
+/// nanoseconds since the Unix epoch, `i64::MIN` for none. Instants outside
+/// 1678-2262 are kept as none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct CompactTime(i64);
+
+impl CompactTime {
+    const NONE: CompactTime = CompactTime(i64::MIN);
+
+    fn new(at: Option<Timestamp>) -> CompactTime {
+        at.and_then(|at| i64::try_from(at.as_nanosecond()).ok())
+            .filter(|&n| n != i64::MIN)
+            .map_or(CompactTime::NONE, CompactTime)
+    }
+
+    fn get(self) -> Option<Timestamp> {
+        if self == CompactTime::NONE {
+            return None;
+        }
+        Timestamp::from_nanosecond(i128::from(self.0)).ok()
+    }
+}
+
+/// A tool call in the reasoning stream.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ToolCallEntry {
+    /// Pairs the call with its result.
+    pub id: Box<str>,
+    /// The tool's name.
+    pub tool: Box<str>,
+    /// The input on one line.
+    pub input: Box<str>,
+    /// The input pretty-printed, line by line (shown unfolded).
+    pub input_lines: TextLines,
 }
 
 /// The sanitized content of a reasoning event (see
@@ -252,17 +318,8 @@ pub struct LogEntry {
 pub enum EntryKind {
     /// A step of thinking.
     Thought(Box<str>),
-    /// A tool call.
-    ToolCall {
-        /// Pairs the call with its result.
-        id: Box<str>,
-        /// The tool's name.
-        tool: Box<str>,
-        /// The input on one line.
-        input: Box<str>,
-        /// The input pretty-printed, line by line (shown unfolded).
-        input_lines: TextLines,
-    },
+    /// A tool call (boxed: its four texts would double every entry's size).
+    ToolCall(Box<ToolCallEntry>),
     /// A tool result.
     ToolResult {
         /// The call it answers.
@@ -315,7 +372,7 @@ impl EntryKind {
     pub fn is_foldable(&self) -> bool {
         matches!(
             self,
-            EntryKind::ToolCall { .. } | EntryKind::ToolResult { .. }
+            EntryKind::ToolCall(_) | EntryKind::ToolResult { .. }
         )
     }
 
@@ -325,7 +382,7 @@ impl EntryKind {
             EntryKind::Thought(text) | EntryKind::Error(text) | EntryKind::Text(text) => {
                 text.to_string()
             }
-            EntryKind::ToolCall { tool, input, .. } => format!("{tool} {input}"),
+            EntryKind::ToolCall(call) => format!("{} {}", call.tool, call.input),
             EntryKind::ToolResult { lines, .. } => lines.first().unwrap_or_default().to_string(),
             EntryKind::Hypothesis { text, .. } | EntryKind::Conclusion { text, .. } => {
                 text.to_string()
@@ -345,7 +402,7 @@ impl EntryKind {
         Some(match self {
             EntryKind::Thought(text) | EntryKind::Text(text) => text.to_string(),
             EntryKind::Error(text) => format!("✖ {text}"),
-            EntryKind::ToolCall { tool, .. } => format!("⚙ {tool}"),
+            EntryKind::ToolCall(call) => format!("⚙ {}", call.tool),
             EntryKind::ToolResult { id, lines, .. } => {
                 let n = lines.len();
                 format!("↳ result {id} ({n} line{})", if n == 1 { "" } else { "s" })
@@ -365,7 +422,7 @@ impl EntryKind {
         let hit = |text: &str| text.to_ascii_lowercase().contains(needle);
         match self {
             EntryKind::Thought(t) | EntryKind::Error(t) | EntryKind::Text(t) => hit(t),
-            EntryKind::ToolCall { tool, input, .. } => hit(tool) || hit(input),
+            EntryKind::ToolCall(call) => hit(&call.tool) || hit(&call.input),
             EntryKind::ToolResult { lines, .. } => lines.iter().any(hit),
             EntryKind::Hypothesis { text, .. } | EntryKind::Conclusion { text, .. } => hit(text),
             EntryKind::Proposal { name, summary } => {

@@ -7,7 +7,7 @@ use super::{format, text};
 use crate::app::state::State;
 use crate::config::theme::Theme;
 use crate::domain::ProposalState;
-use crate::model::records::{EntryKind, LogEntry};
+use crate::model::records::{EntryKind, LogEntry, ToolCallEntry};
 use jiff::tz::TimeZone;
 use ratatui::text::{Line, Span};
 
@@ -71,7 +71,7 @@ impl<'a> EntryStyle<'a> {
 }
 
 fn time_prefix(entry: &LogEntry, style: &EntryStyle<'_>) -> Span<'static> {
-    let text = match entry.ts {
+    let text = match entry.ts() {
         Some(ts) => format!("{} ", format::clock(ts, style.zone)),
         None => "         ".to_string(),
     };
@@ -94,12 +94,13 @@ pub fn entry_lines(entry: &LogEntry, expanded: bool, style: &EntryStyle<'_>) -> 
         EntryKind::Thought(thought) => {
             head.push(Span::styled(format!("· {thought}"), theme.event_thought));
         }
-        EntryKind::ToolCall {
-            tool,
-            input,
-            input_lines,
-            ..
-        } => {
+        EntryKind::ToolCall(call) => {
+            let ToolCallEntry {
+                tool,
+                input,
+                input_lines,
+                ..
+            } = &**call;
             head.push(Span::styled(
                 format!("{}⚙ {tool} ", fold_marker(expanded)),
                 theme.event_tool_call,

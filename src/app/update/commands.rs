@@ -267,7 +267,7 @@ fn open_entry(state: &mut State, out: &mut Out) {
         return;
     };
     match &entry.kind {
-        EntryKind::ToolCall { .. } | EntryKind::ToolResult { .. } => toggle_fold(state, out),
+        EntryKind::ToolCall(_) | EntryKind::ToolResult { .. } => toggle_fold(state, out),
         EntryKind::Proposal { name, .. } => {
             let key =
                 crate::model::records::ProposalKey::new(detail.namespace.clone(), name.to_string());
