@@ -651,13 +651,14 @@ fn a_tick_redraws_when_a_visible_age_crosses_a_kubectl_boundary() {
     assert!(state.ticking, "a finished row's age still moves on");
     assert!(redraws(&update(&mut state, Action::Tick(at(1)))));
     // Nothing visible changes again before the next minute.
-    for second in 2..60 {
+    for second in 2..61 {
         assert!(
             !redraws(&update(&mut state, Action::Tick(at(second)))),
             "second {second}"
         );
     }
-    assert!(redraws(&update(&mut state, Action::Tick(at(60)))));
+    // 720 s: "12m".
+    assert!(redraws(&update(&mut state, Action::Tick(at(61)))));
 }
 
 #[test]
