@@ -467,16 +467,15 @@ fn launcher_config() -> crate::launcher::LauncherConfig {
     config
 }
 
-/// Starts `bao server -dev` (its log in the temporary directory) and writes
-/// the write policy of every sandbox namespace.
-/// Spawns the OpenBao dev server; it answers a few hundred milliseconds later.
+/// Spawns `bao server -dev` (its log in the temporary directory); it answers
+/// a few hundred milliseconds later ([`set_up_vault`] waits for it).
 fn spawn_bao(bao: &Path) -> Result<crate::vault::DevServer> {
     let log = std::env::temp_dir().join(format!("kubevigil-bao-{}.log", std::process::id()));
     crate::vault::DevServer::spawn(bao, &log).map_err(vault_error)
 }
 
-/// Waits for OpenBao to answer, then writes its policies and stores each
-/// namespace writer's credential in it.
+/// Waits for OpenBao to answer, then writes the write policy of every
+/// sandbox namespace and stores each namespace writer's credential in it.
 async fn set_up_vault(
     server: &crate::vault::DevServer,
     vault: &crate::vault::Vault,
