@@ -75,7 +75,7 @@ pub struct Sandbox {
     api: ApiServer,
     vault: Option<Arc<crate::vault::Vault>>,
     vault_server: Option<Arc<crate::vault::DevServer>>,
-    /// `Some` once OpenBao's setup ended (`Err`: why it failed); absent
+    /// How OpenBao's setup ended, once it did (`Err`: why it failed); `None`
     /// without Vault.
     vault_ready: Option<VaultReady>,
     speed: f64,
