@@ -9,7 +9,8 @@
 //!   the bytes written and the CPU time used (utime + stime from
 //!   `/proc/PID/stat`), and prints the peak resident memory (`VmHWM`).
 //! - `perf_pty scale [--sizes 1000,10000,100000] [--settle SECONDS]
-//!   [--idle SECONDS] [--load-timeout SECONDS] -- KUBEVIGIL [CONSOLE ARGS...]`: measured like
+//!   [--idle SECONDS] [--load-timeout SECONDS] [--keys TEXT] -- KUBEVIGIL
+//!   [CONSOLE ARGS...]`: measured like
 //!   a user, once per size N: starts `KUBEVIGIL sandbox serve
 //!   --investigations N` (waits until it has written its kubeconfig), then
 //!   the console on it in the pseudo-terminal, and reports the time from
@@ -19,7 +20,8 @@
 //!   least N and no `loading` on screen); then, `--settle` seconds (default
 //!   10) after the load, the frames and bytes written per minute and the CPU
 //!   share over `--idle` seconds (default 30), and `VmRSS`/`VmHWM` at the
-//!   end. Prints a Markdown table.
+//!   end; `--keys` are typed once the list is loaded (`S` shows the oldest
+//!   rows first). Prints a Markdown table.
 //!
 //! Run with `cargo run --profile bench --example perf_pty -- ...`.
 
@@ -27,7 +29,7 @@
 
 use portable_pty::{Child, CommandBuilder, PtySize, native_pty_system};
 use std::error::Error;
-use std::io::Read;
+use std::io::{Read, Write};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -72,7 +74,10 @@ impl Output {
         let now = Instant::now();
         if self.first_frame.is_none() {
             let start = find(&self.bytes, FRAME_START, 0);
-            if start.and_then(|s| find(&self.bytes, FRAME_END, s)).is_some() {
+            if start
+                .and_then(|s| find(&self.bytes, FRAME_END, s))
+                .is_some()
+            {
                 self.first_frame = Some(now);
             }
         }
@@ -113,6 +118,7 @@ fn table_counts(screen: &str) -> Option<(u64, u64)> {
 /// A program running in a pseudo-terminal.
 struct Running {
     child: Box<dyn Child + Send + Sync>,
+    writer: Box<dyn Write + Send>,
     output: Arc<Mutex<Output>>,
     spawned: Instant,
     _master: Box<dyn portable_pty::MasterPty + Send>,
@@ -155,6 +161,7 @@ fn spawn_expecting(program: &[String], expected: Option<u64>) -> Result<Running,
     command.env("XDG_DATA_HOME", home.join("data"));
     command.cwd(&home);
     let mut reader = pty.master.try_clone_reader()?;
+    let writer = pty.master.take_writer()?;
     let output = Arc::new(Mutex::new(Output {
         expected,
         ..Output::default()
@@ -174,6 +181,7 @@ fn spawn_expecting(program: &[String], expected: Option<u64>) -> Result<Running,
     });
     Ok(Running {
         child,
+        writer,
         output,
         spawned,
         _master: pty.master,
@@ -308,7 +316,11 @@ impl Drop for Serving {
 
 /// Starts `binary sandbox serve --investigations size` and waits until it
 /// has written `kubeconfig` (it prints the path once the sandbox serves).
-fn serve(binary: &str, size: usize, kubeconfig: &std::path::Path) -> Result<Serving, Box<dyn Error>> {
+fn serve(
+    binary: &str,
+    size: usize,
+    kubeconfig: &std::path::Path,
+) -> Result<Serving, Box<dyn Error>> {
     use std::io::BufRead;
     let _ = std::fs::remove_file(kubeconfig);
     let mut child = std::process::Command::new(binary)
@@ -337,6 +349,7 @@ fn serve(binary: &str, size: usize, kubeconfig: &std::path::Path) -> Result<Serv
 fn scale_one(
     size: usize,
     (settle_seconds, idle_seconds, load_timeout): (u64, u64, u64),
+    keys: &str,
     program: &[String],
 ) -> Result<ScaleRow, Box<dyn Error>> {
     let (binary, console_args) = program.split_first().ok_or("no binary given after --")?;
@@ -378,6 +391,11 @@ fn scale_one(
         let out = running.output.lock().map_err(|_| "lock")?;
         Ok((out.bytes.len(), count(&out.bytes, FRAME_START)))
     };
+    if !keys.is_empty() {
+        // Keys typed once the list is loaded (`S`: oldest first, say).
+        running.writer.write_all(keys.as_bytes())?;
+        running.writer.flush()?;
+    }
     // The first peeks at the rows' last lines and their answers come just
     // after the load; idle is what follows.
     std::thread::sleep(Duration::from_secs(settle_seconds));
@@ -425,7 +443,12 @@ fn scale(options: &[String], program: &[String]) -> Outcome {
     let settle_seconds: u64 = option("--settle").map_or(Ok(10), |n| n.parse())?;
     let mut rows = Vec::new();
     for size in sizes {
-        let row = scale_one(size, (settle_seconds, idle_seconds, load_timeout), program)?;
+        let row = scale_one(
+            size,
+            (settle_seconds, idle_seconds, load_timeout),
+            option("--keys").map_or("", String::as_str),
+            program,
+        )?;
         eprintln!(
             "{size}: first rows {:?}, loaded {:?}, {} frames / {} bytes in {:.1} s",
             row.first_rows, row.loaded, row.frames, row.bytes, row.idle_seconds
@@ -475,6 +498,6 @@ fn main() -> Outcome {
             program,
         ),
         Some("scale") => scale(&options[1..], program),
-        _ => Err("usage: perf_pty startup RUNS -- PROGRAM... | perf_pty idle SETTLE MEASURE -- PROGRAM... | perf_pty scale [--sizes 1000,10000,100000] [--settle SECONDS] [--idle SECONDS] [--load-timeout SECONDS] -- KUBEVIGIL [ARGS...]".into()),
+        _ => Err("usage: perf_pty startup RUNS -- PROGRAM... | perf_pty idle SETTLE MEASURE -- PROGRAM... | perf_pty scale [--sizes 1000,10000,100000] [--settle SECONDS] [--idle SECONDS] [--load-timeout SECONDS] [--keys TEXT] -- KUBEVIGIL [ARGS...]".into()),
     }
 }

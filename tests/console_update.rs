@@ -317,10 +317,7 @@ fn enter_and_space_fold_tool_calls() {
     open_with_log(&mut state, &EVERY_EVENT);
     press(&mut state, KeyCode::Char('g'));
     press(&mut state, KeyCode::Char('j'));
-    assert!(matches!(
-        cursor_kind(&state),
-        Some(EntryKind::ToolCall(_))
-    ));
+    assert!(matches!(cursor_kind(&state), Some(EntryKind::ToolCall(_))));
     let expanded = |s: &State| {
         s.detail
             .as_ref()
@@ -680,7 +677,10 @@ fn a_countdown_scrolled_off_screen_draws_nothing() {
         ));
     }
     let mut state = builder.build();
-    assert!(redraws(&update(&mut state, Action::Tick(at(1)))), "on screen");
+    assert!(
+        redraws(&update(&mut state, Action::Tick(at(1)))),
+        "on screen"
+    );
     for _ in 0..79 {
         press(&mut state, KeyCode::Char('j'));
     }

@@ -9,12 +9,12 @@ use crate::decide::{
     may_decide, spawn_presence_task, watch_presence,
 };
 use crate::vault::Vault;
-use std::sync::atomic::{AtomicBool, Ordering};
 use futures::StreamExt;
 use jiff::{SignedDuration, Timestamp};
 use kube::Client;
 use std::io::Write;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use tokio::sync::mpsc::Sender;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -384,4 +384,3 @@ mod tests {
         assert_eq!(osc52("hi"), "\u{1b}]52;c;aGk=\u{7}");
     }
 }
-

@@ -101,7 +101,8 @@ impl Executor {
         } else {
             tasks
         };
-        self.decisions.set_vault_starting(self.vault.starting_flag());
+        self.decisions
+            .set_vault_starting(self.vault.starting_flag());
     }
 
     /// Stops watchers, the log stream and pending fetches.

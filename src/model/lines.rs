@@ -41,7 +41,10 @@ impl TextLines {
 
     /// The lines, in order.
     pub fn iter(&self) -> impl DoubleEndedIterator<Item = &str> + '_ {
-        self.0.as_deref().into_iter().flat_map(|text| text.split('\n'))
+        self.0
+            .as_deref()
+            .into_iter()
+            .flat_map(|text| text.split('\n'))
     }
 
     /// How many lines there are.

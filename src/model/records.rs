@@ -370,10 +370,7 @@ pub enum EntryKind {
 impl EntryKind {
     /// Whether the entry folds (tool calls and results).
     pub fn is_foldable(&self) -> bool {
-        matches!(
-            self,
-            EntryKind::ToolCall(_) | EntryKind::ToolResult { .. }
-        )
+        matches!(self, EntryKind::ToolCall(_) | EntryKind::ToolResult { .. })
     }
 
     /// The entry's main text on one line, as the table's "last line" column shows it.

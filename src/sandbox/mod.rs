@@ -245,9 +245,7 @@ impl Sandbox {
     /// The OpenBao dev server's address and root token, when Vault is on
     /// (give them to consoles as `VAULT_ADDR` and `VAULT_TOKEN`).
     pub fn vault_settings(&self) -> Option<&crate::vault::VaultSettings> {
-        self.vault_server
-            .as_ref()
-            .map(|server| server.settings())
+        self.vault_server.as_ref().map(|server| server.settings())
     }
 
     /// Waits until OpenBao answers with its policies and the writers'
@@ -505,7 +503,12 @@ async fn wait_ready(ready: Option<&VaultReady>) -> Result<()> {
         .wait_for(Option::is_some)
         .await
         .map(|ended| ended.clone())
-        .map_err(|_| Error::io("sandbox OpenBao", std::io::Error::other("its setup was stopped")))?;
+        .map_err(|_| {
+            Error::io(
+                "sandbox OpenBao",
+                std::io::Error::other("its setup was stopped"),
+            )
+        })?;
     match ended {
         Some(Err(error)) => Err(Error::io("sandbox OpenBao", std::io::Error::other(error))),
         _ => Ok(()),

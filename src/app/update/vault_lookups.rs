@@ -18,7 +18,11 @@ pub(super) fn event(state: &mut State, event: VaultEvent, out: &mut Out) {
                 state.vault.status,
                 VaultStatus::Unknown | VaultStatus::Starting(_)
             ) {
-                set_status(state, VaultStatus::Starting(sanitize(&addr).into_owned()), out);
+                set_status(
+                    state,
+                    VaultStatus::Starting(sanitize(&addr).into_owned()),
+                    out,
+                );
             }
         }
         VaultEvent::Misconfigured(why) => {
