@@ -77,9 +77,10 @@ fn update_batch(c: &mut Criterion) {
                 let entries: Vec<LogEntry> = template
                     .iter()
                     .enumerate()
-                    .map(|(i, entry)| LogEntry {
-                        seq: next_seq + i as u64,
-                        ..entry.clone()
+                    .map(|(i, entry)| {
+                        let mut entry = entry.clone();
+                        entry.seq = next_seq + i as u64;
+                        entry
                     })
                     .collect();
                 next_seq += BATCH as u64;

@@ -179,6 +179,7 @@ pub async fn console(args: &ConsoleArgs, config: LoadedConfig) -> Result<()> {
         kubeconfig_files: Some(target.files),
         config,
         vault: None,
+        vault_starting: false,
         open: args.open.link(),
         sandbox: false,
     };
@@ -440,7 +441,9 @@ pub async fn demo(args: &DemoArgs, config: LoadedConfig) -> Result<()> {
     })?;
     crate::audit::use_audit_file(paths.demo_audit_log);
     let bao = sandbox_bao(args.sandbox.bao.as_deref())?;
-    let sandbox = Sandbox::start_with_vault(args.sandbox.options(0), bao.as_deref()).await?;
+    // OpenBao starts beside the console: the first frame does not wait for it.
+    let sandbox =
+        Sandbox::start_vault_in_background(args.sandbox.options(0), bao.as_deref()).await?;
     let kubeconfig = Kubeconfig::from_yaml(&sandbox.api().kubeconfig_yaml(&args.user))
         .map_err(|e| invalid("sandbox kubeconfig", e))?;
     let server = context_server(&kubeconfig, &args.user).unwrap_or_else(|| sandbox.api().url());
@@ -455,6 +458,7 @@ pub async fn demo(args: &DemoArgs, config: LoadedConfig) -> Result<()> {
         readonly: args.readonly || context_is_readonly(&config, &args.user),
         config,
         vault: sandbox.vault_settings().cloned(),
+        vault_starting: !sandbox.is_vault_ready(),
         open: args.open.link(),
         sandbox: true,
     };

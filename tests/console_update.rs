@@ -317,10 +317,7 @@ fn enter_and_space_fold_tool_calls() {
     open_with_log(&mut state, &EVERY_EVENT);
     press(&mut state, KeyCode::Char('g'));
     press(&mut state, KeyCode::Char('j'));
-    assert!(matches!(
-        cursor_kind(&state),
-        Some(EntryKind::ToolCall { .. })
-    ));
+    assert!(matches!(cursor_kind(&state), Some(EntryKind::ToolCall(_))));
     let expanded = |s: &State| {
         s.detail
             .as_ref()
@@ -597,15 +594,8 @@ fn watcher_changes_apply_and_delete() {
 
 #[test]
 fn the_clock_runs_only_while_something_counts_down() {
-    let mut state = StateBuilder::new()
-        .investigation(investigation(
-            "done-1",
-            "payments",
-            InvestigationState::Succeeded,
-            600,
-        ))
-        .build();
-    assert!(!state.ticking, "finished investigations do not count down");
+    let mut state = StateBuilder::new().build();
+    assert!(!state.ticking, "an empty table shows no time");
     let epoch = state.epoch;
     let effects = update(
         &mut state,
@@ -642,6 +632,65 @@ fn a_tick_that_changes_no_visible_text_draws_nothing() {
         .checked_add(jiff::SignedDuration::from_millis(200))
         .expect("time");
     assert!(!redraws(&update(&mut state, Action::Tick(later))));
+}
+
+#[test]
+fn a_tick_redraws_when_a_visible_age_crosses_a_kubectl_boundary() {
+    // 659 s reads "10m", as kubectl prints it; at 660 s it reads "11m".
+    let mut state = StateBuilder::new()
+        .investigation(investigation(
+            "done-1",
+            "payments",
+            InvestigationState::Succeeded,
+            659,
+        ))
+        .build();
+    assert!(state.ticking, "a finished row's age still moves on");
+    assert!(redraws(&update(&mut state, Action::Tick(at(1)))));
+    // Nothing visible changes again before the next minute.
+    for second in 2..61 {
+        assert!(
+            !redraws(&update(&mut state, Action::Tick(at(second)))),
+            "second {second}"
+        );
+    }
+    // 720 s: "12m".
+    assert!(redraws(&update(&mut state, Action::Tick(at(61)))));
+}
+
+#[test]
+fn a_countdown_scrolled_off_screen_draws_nothing() {
+    // One young running row (its age counts seconds) on top of 80 rows
+    // finished days ago, whose ages change once an hour.
+    let mut builder = StateBuilder::new().investigation(investigation(
+        "young-1",
+        "payments",
+        InvestigationState::Running,
+        30,
+    ));
+    for i in 0..80 {
+        builder = builder.investigation(investigation(
+            &format!("old-{i:02}"),
+            "payments",
+            InvestigationState::Succeeded,
+            3 * 86_400 + 1000 + i,
+        ));
+    }
+    let mut state = builder.build();
+    assert!(
+        redraws(&update(&mut state, Action::Tick(at(1)))),
+        "on screen"
+    );
+    for _ in 0..79 {
+        press(&mut state, KeyCode::Char('j'));
+    }
+    assert!(state.table.offset > 0, "the young row scrolled out of view");
+    for second in 2..10 {
+        assert!(
+            !redraws(&update(&mut state, Action::Tick(at(second)))),
+            "second {second}"
+        );
+    }
 }
 
 #[test]

@@ -42,3 +42,49 @@ fn the_demo_with_openbao_shows_the_vault_identity_and_the_investigation_token() 
     );
     term.quit();
 }
+
+/// The screen of the first complete frame the console wrote.
+fn first_frame(raw: &[u8]) -> Option<String> {
+    const END: &[u8] = b"\x1b[?2026l";
+    let end = raw.windows(END.len()).position(|w| w == END)? + END.len();
+    let mut screen = vt100::Parser::new(48, 160, 0);
+    screen.process(&raw[..end]);
+    Some(screen.screen().contents())
+}
+
+#[test]
+fn the_demo_draws_before_openbao_answers_and_then_shows_its_identity() {
+    let bao = bao_binary();
+    let bao = bao.to_string_lossy();
+    let mut term = Terminal::spawn(
+        &["demo", "--speed", "3", "--reliable", "--bao", &bao],
+        160,
+        48,
+        &[],
+    );
+    let deadline = std::time::Instant::now() + PATIENCE;
+    let first = loop {
+        if let Some(first) = first_frame(&term.raw()) {
+            break first;
+        }
+        assert!(std::time::Instant::now() < deadline, "no first frame");
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    let header = first.lines().next().unwrap_or_default().to_string();
+    // OpenBao takes a few hundred milliseconds to answer; the console does
+    // not wait for it. On a fast machine it may have answered already.
+    assert!(
+        header.contains("vault starting") || header.contains("vault root token"),
+        "the first frame's header says Vault is starting:\n{first}"
+    );
+    assert!(
+        !header.contains('⚠'),
+        "a starting Vault is no failure:\n{first}"
+    );
+    term.wait_for("the Vault identity in the header", PATIENCE, |s| {
+        s.lines()
+            .next()
+            .is_some_and(|l| l.contains("vault root token"))
+    });
+    term.quit();
+}

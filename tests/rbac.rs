@@ -581,7 +581,7 @@ async fn console_reads(w: &World, client: Client) {
     wait_for(&mut rx, |a| match a {
         Action::LogLines { stream: 9, entries } => entries
             .iter()
-            .any(|e| matches!(&e.kind, EntryKind::Thought(t) if t == "second"))
+            .any(|e| matches!(&e.kind, EntryKind::Thought(t) if &**t == "second"))
             .then_some(()),
         Action::StreamEnded { stream: 9, error } => panic!("the log stream ended: {error:?}"),
         _ => None,

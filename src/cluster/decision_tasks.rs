@@ -14,6 +14,7 @@ use jiff::{SignedDuration, Timestamp};
 use kube::Client;
 use std::io::Write;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use tokio::sync::mpsc::Sender;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -40,6 +41,8 @@ pub struct DecisionTasks {
     presence: Option<PresenceTasks>,
     /// Vault, when the console found it on (minting on approval, revoking).
     vault: Option<Arc<Vault>>,
+    /// Set while that Vault is still starting (the sandbox's OpenBao).
+    vault_starting: Arc<AtomicBool>,
 }
 
 impl Drop for DecisionTasks {
@@ -73,6 +76,13 @@ impl DecisionTasks {
         self.vault = vault;
     }
 
+    /// Shares the flag that says Vault is still starting: a decision made
+    /// meanwhile waits (shown as under way) until Vault answers, rather than
+    /// fail to mint its credential.
+    pub fn set_vault_starting(&mut self, starting: Arc<AtomicBool>) {
+        self.vault_starting = starting;
+    }
+
     /// The decider for `identity`'s acts: this console's audit log and
     /// Vault; or why the audit log cannot be opened.
     fn decider(&mut self, client: &Client, identity: &Identity) -> Result<Decider, String> {
@@ -97,9 +107,16 @@ impl DecisionTasks {
                 after,
             } => {
                 let decider = self.decider(&client, &request.identity);
+                let starting = self
+                    .vault
+                    .clone()
+                    .filter(|_| self.vault_starting.load(Ordering::Relaxed));
                 tokio::spawn(async move {
                     if let Some(wait) = after {
                         tokio::time::sleep(wait).await;
+                    }
+                    if let Some(vault) = starting {
+                        wait_until_answering(&vault).await;
                     }
                     let result = match decider {
                         // With Vault on, a decision that completes the
@@ -342,6 +359,15 @@ pub fn osc52(text: &str) -> String {
 pub fn base64(bytes: &[u8]) -> String {
     use base64::Engine as _;
     base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+/// Waits until a starting Vault answers (30 s at most: then the decision
+/// goes ahead and a failure to mint is noted on the proposal as usual).
+async fn wait_until_answering(vault: &Vault) {
+    let patience = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
+    while tokio::time::Instant::now() < patience && !vault.is_healthy().await {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 //! reasoning entry.
 
 use crate::domain::protocol::{EventKind, parse_line};
-use crate::model::records::{EntryKind, LogEntry};
+use crate::model::records::{EntryKind, LogEntry, TextLines, ToolCallEntry};
 use crate::sanitize::{Redactor, clean};
 use jiff::Timestamp;
 
@@ -25,27 +25,37 @@ pub fn split_timestamp(raw: &[u8]) -> (Option<Timestamp>, &[u8]) {
     }
 }
 
-fn lines_of(text: &str, redactor: &Redactor, limit: usize) -> Vec<String> {
-    let total = text.lines().count();
-    let mut lines: Vec<String> = text
-        .lines()
-        .take(limit)
-        .map(|l| clean(l, redactor))
-        .collect();
-    if total > limit {
-        lines.push(format!("… {} more lines", total - limit));
+fn lines_of(text: &str, redactor: &Redactor, limit: usize) -> TextLines {
+    let mut total = 0;
+    let mut joined = String::with_capacity(text.len().min(64 * 1024));
+    for line in text.lines() {
+        if total < limit {
+            if total > 0 {
+                joined.push('\n');
+            }
+            joined.push_str(&clean(line, redactor));
+        }
+        total += 1;
     }
-    lines
+    if total > limit {
+        joined.push('\n');
+        joined.push_str(&format!("… {} more lines", total - limit));
+    }
+    if total == 0 {
+        TextLines::default()
+    } else {
+        TextLines::from_joined(joined)
+    }
 }
 
-fn pretty_json(compact: &str, redactor: &Redactor) -> Vec<String> {
+fn pretty_json(compact: &str, redactor: &Redactor) -> TextLines {
     match serde_json::from_str::<serde_json::Value>(compact) {
         Ok(value @ (serde_json::Value::Object(_) | serde_json::Value::Array(_))) => {
             let pretty =
                 serde_json::to_string_pretty(&value).unwrap_or_else(|_| compact.to_string());
             lines_of(&pretty, redactor, MAX_RESULT_LINES)
         }
-        _ => vec![clean(compact, redactor)],
+        _ => TextLines::new([clean(compact, redactor)]),
     }
 }
 
@@ -53,15 +63,15 @@ fn pretty_json(compact: &str, redactor: &Redactor) -> Vec<String> {
 pub fn entry(seq: u64, raw: &[u8], redactor: &Redactor) -> LogEntry {
     let (logged_at, line) = split_timestamp(raw);
     let event = parse_line(line);
-    let text = |s: &str| clean(s, redactor);
+    let text = |s: &str| clean(s, redactor).into_boxed_str();
     let kind = match event.kind {
         EventKind::Thought { text: t } => EntryKind::Thought(text(&t)),
-        EventKind::ToolCall { id, tool, input } => EntryKind::ToolCall {
+        EventKind::ToolCall { id, tool, input } => EntryKind::ToolCall(Box::new(ToolCallEntry {
             id: text(&id),
             tool: text(&tool),
             input_lines: pretty_json(&input, redactor),
             input: text(&input),
-        },
+        })),
         EventKind::ToolResult {
             id,
             output,
@@ -106,12 +116,7 @@ pub fn entry(seq: u64, raw: &[u8], redactor: &Redactor) -> LogEntry {
         EventKind::Error { message } => EntryKind::Error(text(&message)),
         EventKind::Text { text: t } => EntryKind::Text(text(&t)),
     };
-    LogEntry {
-        seq,
-        logged_at,
-        ts: event.ts.or(logged_at),
-        kind,
-    }
+    LogEntry::new(seq, logged_at, event.ts.or(logged_at), kind)
 }
 
 #[cfg(test)]
@@ -152,7 +157,7 @@ mod tests {
             entry.kind,
             EntryKind::ToolResult {
                 id: "c1".into(),
-                lines: vec!["NAME READY".into(), "api-0 0/1".into()],
+                lines: TextLines::new(["NAME READY", "api-0 0/1"]),
                 is_error: false
             }
         );

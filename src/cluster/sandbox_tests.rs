@@ -150,8 +150,8 @@ async fn the_log_stream_follows_the_pod_and_older_lines_come_back() {
     let EntryKind::Thought(text) = &entry.kind else {
         panic!("a thought");
     };
-    assert_eq!(text, "marker-line");
-    assert!(entry.logged_at.is_some(), "timestamps were asked for");
+    assert_eq!(&**text, "marker-line");
+    assert!(entry.logged_at().is_some(), "timestamps were asked for");
     task.abort();
 
     // Fetch (up to) the two lines before the marker again.
@@ -161,7 +161,7 @@ async fn the_log_stream_follows_the_pod_and_older_lines_come_back() {
         OlderRequest {
             namespace: inv.namespace.clone(),
             pod: inv.pod.clone(),
-            before: entry.logged_at,
+            before: entry.logged_at(),
             count,
             tail_lines: 10_000,
             first_seq: entry.seq - count as u64,
@@ -173,7 +173,7 @@ async fn the_log_stream_follows_the_pod_and_older_lines_come_back() {
     assert_eq!(older.len(), count);
     if let Some(last) = older.last() {
         assert_eq!(last.seq + 1, entry.seq);
-        assert!(last.logged_at <= entry.logged_at);
+        assert!(last.logged_at() <= entry.logged_at());
     }
     sandbox.shutdown().await;
 }

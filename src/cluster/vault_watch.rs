@@ -8,6 +8,7 @@ use crate::config::VaultConfig;
 use crate::vault::{Vault, VaultSettings};
 use jiff::Timestamp;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use tokio::sync::mpsc::Sender;
 use tokio::task::JoinHandle;
@@ -21,6 +22,10 @@ pub use messages::{TOKEN_REFRESH, TokenLookup, VaultEffect, VaultEvent, VaultFai
 const IDENTITY_REFRESH: Duration = Duration::from_secs(60);
 /// How often it is tried again while Vault does not answer.
 const IDENTITY_RETRY: Duration = Duration::from_secs(15);
+/// How often it is tried while a server said to be starting has not answered yet.
+const STARTING_RETRY: Duration = Duration::from_millis(100);
+/// How long a server said to be starting may take before its silence is a failure.
+const STARTING_PATIENCE: Duration = Duration::from_secs(30);
 
 /// The Vault the console uses, as found at start.
 #[derive(Debug, Clone)]
@@ -62,6 +67,8 @@ impl ConsoleVault {
 /// The running identity and token lookups.
 pub struct VaultTasks {
     vault: ConsoleVault,
+    /// The server is still starting (until it first answers).
+    starting: Arc<AtomicBool>,
     identity: Option<JoinHandle<()>>,
     token: Option<JoinHandle<()>>,
 }
@@ -82,6 +89,7 @@ impl VaultTasks {
     pub fn new(vault: ConsoleVault) -> VaultTasks {
         VaultTasks {
             vault,
+            starting: Arc::new(AtomicBool::new(false)),
             identity: None,
             token: None,
         }
@@ -90,6 +98,20 @@ impl VaultTasks {
     /// The client, when Vault is on.
     pub fn client(&self) -> Option<Arc<Vault>> {
         self.vault.client()
+    }
+
+    /// Says the server is still starting (the sandbox's OpenBao, started
+    /// beside the console): the identity lookup then reports
+    /// [`VaultEvent::Starting`] and tries again every 100 ms, without
+    /// reporting failures, until it answers (30 s at most).
+    pub fn still_starting(self) -> VaultTasks {
+        self.starting.store(true, Ordering::Relaxed);
+        self
+    }
+
+    /// The flag [`VaultTasks::still_starting`] sets; cleared once the server answers.
+    pub fn starting_flag(&self) -> Arc<AtomicBool> {
+        Arc::clone(&self.starting)
     }
 
     /// Runs one effect; results go to `tx`.
@@ -109,7 +131,11 @@ impl VaultTasks {
                     ConsoleVault::Misconfigured(why) => {
                         tokio::spawn(send(tx, VaultEvent::Misconfigured(why.clone())))
                     }
-                    ConsoleVault::On(vault) => tokio::spawn(watch_identity(Arc::clone(vault), tx)),
+                    ConsoleVault::On(vault) => tokio::spawn(watch_identity(
+                        Arc::clone(vault),
+                        Arc::clone(&self.starting),
+                        tx,
+                    )),
                 });
             }
             VaultEffect::WatchToken { accessor } => {
@@ -130,7 +156,13 @@ async fn send<M: From<VaultEvent>>(tx: Sender<M>, event: VaultEvent) {
 
 /// Looks up the operator's identity now and again, for as long as the
 /// console runs; first says so when the server's certificate goes unchecked.
-async fn watch_identity<M: From<VaultEvent>>(vault: Arc<Vault>, tx: Sender<M>) {
+/// While the server is `starting`, says so and asks often, keeping quiet
+/// about the refusals until it answers or [`STARTING_PATIENCE`] ran out.
+async fn watch_identity<M: From<VaultEvent>>(
+    vault: Arc<Vault>,
+    starting: Arc<AtomicBool>,
+    tx: Sender<M>,
+) {
     if vault.settings().skip_verify {
         let event = VaultEvent::TlsUnverified {
             addr: vault.addr().to_string(),
@@ -138,6 +170,19 @@ async fn watch_identity<M: From<VaultEvent>>(vault: Arc<Vault>, tx: Sender<M>) {
         if tx.send(M::from(event)).await.is_err() {
             return;
         }
+    }
+    if starting.load(Ordering::Relaxed) {
+        let event = VaultEvent::Starting {
+            addr: vault.addr().to_string(),
+        };
+        if tx.send(M::from(event)).await.is_err() {
+            return;
+        }
+        let patience = tokio::time::Instant::now() + STARTING_PATIENCE;
+        while tokio::time::Instant::now() < patience && !vault.is_healthy().await {
+            tokio::time::sleep(STARTING_RETRY).await;
+        }
+        starting.store(false, Ordering::Relaxed);
     }
     loop {
         let result = vault.identity().await.map_err(|e| VaultFailure::from(&e));

@@ -93,9 +93,16 @@ impl Executor {
     }
 
     /// Uses `vault` for decisions, the header and the token display.
-    pub fn set_vault(&mut self, vault: crate::cluster::vault_watch::ConsoleVault) {
+    pub fn set_vault(&mut self, vault: crate::cluster::vault_watch::ConsoleVault, starting: bool) {
         self.decisions.set_vault(vault.client());
-        self.vault = crate::cluster::vault_watch::VaultTasks::new(vault);
+        let tasks = crate::cluster::vault_watch::VaultTasks::new(vault);
+        self.vault = if starting {
+            tasks.still_starting()
+        } else {
+            tasks
+        };
+        self.decisions
+            .set_vault_starting(self.vault.starting_flag());
     }
 
     /// Stops watchers, the log stream and pending fetches.

@@ -34,6 +34,9 @@ pub struct ConsoleOptions {
     /// Vault settings already known (the sandbox's OpenBao); `None` finds Vault
     /// as the Vault CLI does, from the environment and the config file.
     pub vault: Option<crate::vault::VaultSettings>,
+    /// The Vault of [`ConsoleOptions::vault`] is still starting (the
+    /// sandbox's OpenBao): the header says "vault starting" until it answers.
+    pub vault_starting: bool,
     /// What to open as soon as the data shows it (`--investigation`, `--proposal`).
     pub open: Option<crate::app::state::DeepLink>,
     /// The cluster is the embedded, simulated sandbox (`demo`).

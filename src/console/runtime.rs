@@ -56,11 +56,23 @@ pub async fn run(options: ConsoleOptions) -> crate::Result<()> {
         highlighter,
     );
     executor.kubeconfig_files = options.kubeconfig_files.clone();
-    executor.set_vault(crate::cluster::vault_watch::ConsoleVault::find(
-        options.vault.clone(),
-        &options.config.config.vault,
-    ));
+    executor.set_vault(
+        crate::cluster::vault_watch::ConsoleVault::find(
+            options.vault.clone(),
+            &options.config.config.vault,
+        ),
+        options.vault_starting,
+    );
     state.attention.settings = options.config.config.notify;
+    if let (true, Some(vault)) = (options.vault_starting, options.vault.as_ref()) {
+        // The first frame already says so; the identity task confirms it.
+        let _ = update(
+            &mut state,
+            Action::Vault(crate::cluster::vault_watch::VaultEvent::Starting {
+                addr: vault.addr.clone(),
+            }),
+        );
+    }
     let mut guard = TerminalGuard::enter()?;
     let Some(frames) = guard.frames() else {
         return Ok(());

@@ -4,4 +4,5 @@
 //! services (cluster, policy) build these and the console keeps them.
 
 pub mod highlight;
+pub mod lines;
 pub mod records;

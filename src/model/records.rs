@@ -6,6 +6,7 @@ use crate::domain::{
     ActionKind, Investigation, Phase, ProposalState, ProposedAction, Risk, Verdict,
 };
 use crate::model::highlight::{HighlightKey, Syntax};
+pub use crate::model::lines::TextLines;
 use jiff::Timestamp;
 use ratatui::text::Line;
 use std::sync::Arc;
@@ -229,64 +230,123 @@ pub struct PolicyRecord {
     pub halted_from: Option<Phase>,
 }
 
-/// One line of an agent's reasoning stream, parsed and sanitized.
+/// One line of an agent's reasoning stream, parsed and sanitized. Kept
+/// small (72 bytes besides its text): a buffer holds up to 10,000 of them
+/// per stream.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LogEntry {
     /// Position in the pod log, counting from 0.
     pub seq: u64,
-    /// When the kubelet logged it.
-    pub logged_at: Option<Timestamp>,
+    /// When the kubelet logged it, in nanoseconds since the epoch.
+    logged_at: CompactTime,
     /// When the agent says it happened (falls back to `logged_at`).
-    pub ts: Option<Timestamp>,
+    ts: CompactTime,
     /// What it says.
     pub kind: EntryKind,
 }
 
+impl LogEntry {
+    /// Line `seq`, logged by the kubelet at `logged_at`, which the agent says
+    /// happened at `ts`.
+    pub fn new(
+        seq: u64,
+        logged_at: Option<Timestamp>,
+        ts: Option<Timestamp>,
+        kind: EntryKind,
+    ) -> LogEntry {
+        LogEntry {
+            seq,
+            logged_at: CompactTime::new(logged_at),
+            ts: CompactTime::new(ts),
+            kind,
+        }
+    }
+
+    /// When the kubelet logged it.
+    pub fn logged_at(&self) -> Option<Timestamp> {
+        self.logged_at.get()
+    }
+
+    /// When the agent says it happened (falls back to [`LogEntry::logged_at`]).
+    pub fn ts(&self) -> Option<Timestamp> {
+        self.ts.get()
+    }
+}
+
+/// An optional instant in 8 bytes (an `Option<Timestamp>` takes 24):
+/// nanoseconds since the Unix epoch, `i64::MIN` for none. Instants outside
+/// 1678-2262 are kept as none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct CompactTime(i64);
+
+impl CompactTime {
+    const NONE: CompactTime = CompactTime(i64::MIN);
+
+    fn new(at: Option<Timestamp>) -> CompactTime {
+        at.and_then(|at| i64::try_from(at.as_nanosecond()).ok())
+            .filter(|&n| n != i64::MIN)
+            .map_or(CompactTime::NONE, CompactTime)
+    }
+
+    fn get(self) -> Option<Timestamp> {
+        if self == CompactTime::NONE {
+            return None;
+        }
+        Timestamp::from_nanosecond(i128::from(self.0)).ok()
+    }
+}
+
+/// A tool call in the reasoning stream.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ToolCallEntry {
+    /// Pairs the call with its result.
+    pub id: Box<str>,
+    /// The tool's name.
+    pub tool: Box<str>,
+    /// The input on one line.
+    pub input: Box<str>,
+    /// The input pretty-printed, line by line (shown unfolded).
+    pub input_lines: TextLines,
+}
+
 /// The sanitized content of a reasoning event (see
 /// [`crate::domain::protocol::EventKind`]). Multi-line fields are split into
-/// lines before sanitizing, because the sanitizer turns line breaks into spaces.
+/// lines before sanitizing, because the sanitizer turns line breaks into spaces,
+/// and kept as one [`TextLines`]. Texts are `Box<str>`: a buffer holds up to
+/// 10,000 entries per stream, so an entry is kept small.
 #[derive(Debug, Clone, PartialEq)]
 pub enum EntryKind {
     /// A step of thinking.
-    Thought(String),
-    /// A tool call.
-    ToolCall {
-        /// Pairs the call with its result.
-        id: String,
-        /// The tool's name.
-        tool: String,
-        /// The input on one line.
-        input: String,
-        /// The input pretty-printed, line by line (shown unfolded).
-        input_lines: Vec<String>,
-    },
+    Thought(Box<str>),
+    /// A tool call (boxed: its four texts would double every entry's size).
+    ToolCall(Box<ToolCallEntry>),
     /// A tool result.
     ToolResult {
         /// The call it answers.
-        id: String,
+        id: Box<str>,
         /// The output, line by line.
-        lines: Vec<String>,
+        lines: TextLines,
         /// Whether the tool failed.
         is_error: bool,
     },
     /// A hypothesis.
     Hypothesis {
         /// The hypothesis.
-        text: String,
+        text: Box<str>,
         /// Confidence from 0 to 1.
         confidence: Option<f64>,
     },
     /// A proposal was created.
     Proposal {
         /// The ActionProposal's name.
-        name: String,
+        name: Box<str>,
         /// Its summary.
-        summary: Option<String>,
+        summary: Option<Box<str>>,
     },
     /// The conclusion.
     Conclusion {
         /// What was concluded.
-        text: String,
+        text: Box<str>,
         /// Whether the problem is resolved.
         resolved: Option<bool>,
     },
@@ -302,33 +362,32 @@ pub enum EntryKind {
         total_cost_usd: Option<f64>,
     },
     /// An error the agent reported.
-    Error(String),
+    Error(Box<str>),
     /// Anything else the agent printed.
-    Text(String),
+    Text(Box<str>),
 }
 
 impl EntryKind {
     /// Whether the entry folds (tool calls and results).
     pub fn is_foldable(&self) -> bool {
-        matches!(
-            self,
-            EntryKind::ToolCall { .. } | EntryKind::ToolResult { .. }
-        )
+        matches!(self, EntryKind::ToolCall(_) | EntryKind::ToolResult { .. })
     }
 
     /// The entry's main text on one line, as the table's "last line" column shows it.
     pub fn headline(&self) -> String {
         match self {
             EntryKind::Thought(text) | EntryKind::Error(text) | EntryKind::Text(text) => {
-                text.clone()
+                text.to_string()
             }
-            EntryKind::ToolCall { tool, input, .. } => format!("{tool} {input}"),
-            EntryKind::ToolResult { lines, .. } => lines.first().cloned().unwrap_or_default(),
-            EntryKind::Hypothesis { text, .. } | EntryKind::Conclusion { text, .. } => text.clone(),
-            EntryKind::Proposal { name, summary } => summary
-                .clone()
-                .map(|s| format!("{name}: {s}"))
-                .unwrap_or_else(|| name.clone()),
+            EntryKind::ToolCall(call) => format!("{} {}", call.tool, call.input),
+            EntryKind::ToolResult { lines, .. } => lines.first().unwrap_or_default().to_string(),
+            EntryKind::Hypothesis { text, .. } | EntryKind::Conclusion { text, .. } => {
+                text.to_string()
+            }
+            EntryKind::Proposal { name, summary } => match summary {
+                Some(s) => format!("{name}: {s}"),
+                None => name.to_string(),
+            },
             EntryKind::Usage { cost_usd, .. } => format!("usage ${cost_usd:.4}"),
         }
     }
@@ -338,9 +397,9 @@ impl EntryKind {
     /// a result its size); `None` for usage, which the COST column shows.
     pub fn glance(&self) -> Option<String> {
         Some(match self {
-            EntryKind::Thought(text) | EntryKind::Text(text) => text.clone(),
+            EntryKind::Thought(text) | EntryKind::Text(text) => text.to_string(),
             EntryKind::Error(text) => format!("✖ {text}"),
-            EntryKind::ToolCall { tool, .. } => format!("⚙ {tool}"),
+            EntryKind::ToolCall(call) => format!("⚙ {}", call.tool),
             EntryKind::ToolResult { id, lines, .. } => {
                 let n = lines.len();
                 format!("↳ result {id} ({n} line{})", if n == 1 { "" } else { "s" })
@@ -360,8 +419,8 @@ impl EntryKind {
         let hit = |text: &str| text.to_ascii_lowercase().contains(needle);
         match self {
             EntryKind::Thought(t) | EntryKind::Error(t) | EntryKind::Text(t) => hit(t),
-            EntryKind::ToolCall { tool, input, .. } => hit(tool) || hit(input),
-            EntryKind::ToolResult { lines, .. } => lines.iter().any(|l| hit(l)),
+            EntryKind::ToolCall(call) => hit(&call.tool) || hit(&call.input),
+            EntryKind::ToolResult { lines, .. } => lines.iter().any(hit),
             EntryKind::Hypothesis { text, .. } | EntryKind::Conclusion { text, .. } => hit(text),
             EntryKind::Proposal { name, summary } => {
                 hit(name) || summary.as_deref().is_some_and(hit)

@@ -74,7 +74,10 @@ impl Default for SandboxOptions {
 pub struct Sandbox {
     api: ApiServer,
     vault: Option<Arc<crate::vault::Vault>>,
-    vault_server: Option<crate::vault::DevServer>,
+    vault_server: Option<Arc<crate::vault::DevServer>>,
+    /// How OpenBao's setup ended, once it did (`Err`: why it failed); `None`
+    /// without Vault.
+    vault_ready: Option<VaultReady>,
     speed: f64,
     governors: Arc<governors::Governors>,
     alerts: firer::AlertSender,
@@ -82,6 +85,9 @@ pub struct Sandbox {
     background: Vec<JoinHandle<()>>,
     started_agents: Mutex<Vec<AbortHandle>>,
 }
+
+/// The end of the sandbox's OpenBao setup, once it ended.
+type VaultReady = tokio::sync::watch::Receiver<Option<std::result::Result<(), String>>>;
 
 /// An investigation started with [`Sandbox::start_investigation`].
 #[derive(Debug)]
@@ -111,8 +117,30 @@ impl Sandbox {
     /// verify, unwrap and use the credentials approvals mint. Without `bao`,
     /// Vault is off.
     pub async fn start_with_vault(options: SandboxOptions, bao: Option<&Path>) -> Result<Sandbox> {
+        Sandbox::start_inner(options, bao, true).await
+    }
+
+    /// [`Sandbox::start_with_vault`], returning as soon as the emulator
+    /// serves its world, while OpenBao is still starting: the dev server is
+    /// spawned first, its address and root token are known at once, and its
+    /// policies and the writers' credentials are set up in the background
+    /// ([`Sandbox::vault_ready`] says when). Meanwhile Vault calls fail and
+    /// are retried as during any outage (the launchers' admissions, the
+    /// governors' credential work); the scenarios' alerts wait for it.
+    pub async fn start_vault_in_background(
+        options: SandboxOptions,
+        bao: Option<&Path>,
+    ) -> Result<Sandbox> {
+        Sandbox::start_inner(options, bao, false).await
+    }
+
+    async fn start_inner(
+        options: SandboxOptions,
+        bao: Option<&Path>,
+        wait_for_vault: bool,
+    ) -> Result<Sandbox> {
         let vault_server = match bao {
-            Some(bao) => Some(start_bao(bao).await?),
+            Some(bao) => Some(Arc::new(spawn_bao(bao)?)),
             None => None,
         };
         let vault = match &vault_server {
@@ -126,12 +154,30 @@ impl Sandbox {
             ..ApiConfig::default()
         };
         let api = ApiServer::start(config).await.map_err(api_error)?;
+        let mut background = Vec::new();
+        let vault_ready = match (&vault_server, &vault) {
+            (Some(server), Some(vault)) => {
+                let (tx, rx) = tokio::sync::watch::channel(None);
+                let (server, vault, api) = (Arc::clone(server), Arc::clone(vault), api.clone());
+                background.push(tokio::spawn(async move {
+                    let result = set_up_vault(&server, &vault, &api)
+                        .await
+                        .map_err(|e| e.to_string());
+                    if let Err(error) = &result {
+                        tracing::warn!(%error, "sandbox: OpenBao is not usable");
+                    }
+                    let _ = tx.send(Some(result));
+                }));
+                Some(rx)
+            }
+            _ => None,
+        };
         let agent_client = api.client(AGENT_USER).map_err(api_error)?;
         agents::world::create(&agent_client).await?;
         template::apply(&agent_client).await?;
         stage_world(&api, &agent_client).await?;
-        if let Some(vault) = &vault {
-            register_writers(&api, vault).await?;
+        if wait_for_vault {
+            wait_ready(vault_ready.as_ref()).await?;
         }
         if options.extra_investigations > 0 {
             agents::seed::seed(
@@ -152,7 +198,6 @@ impl Sandbox {
             options.lease_duration,
         )
         .await;
-        let mut background = Vec::new();
         if let Some(every) = options.kill_leader_every {
             background.push(tokio::spawn(governors.clone().kill_leader_every(every)));
         }
@@ -175,12 +220,19 @@ impl Sandbox {
         );
         background.push(tokio::spawn(runtime.run()));
         if options.scenarios {
-            background.push(tokio::spawn(firer::run(alerts.clone(), options.speed)));
+            let (alerts, ready, speed) = (alerts.clone(), vault_ready.clone(), options.speed);
+            background.push(tokio::spawn(async move {
+                // An alert fired before Vault answers would only queue its
+                // investigation behind failed admissions.
+                let _ = wait_ready(ready.as_ref()).await;
+                firer::run(alerts, speed).await;
+            }));
         }
         Ok(Sandbox {
             api,
             vault,
             vault_server,
+            vault_ready,
             speed: options.speed,
             governors,
             alerts,
@@ -193,9 +245,21 @@ impl Sandbox {
     /// The OpenBao dev server's address and root token, when Vault is on
     /// (give them to consoles as `VAULT_ADDR` and `VAULT_TOKEN`).
     pub fn vault_settings(&self) -> Option<&crate::vault::VaultSettings> {
-        self.vault_server
+        self.vault_server.as_ref().map(|server| server.settings())
+    }
+
+    /// Waits until OpenBao answers with its policies and the writers'
+    /// credentials in place (at once without Vault); fails when it could not
+    /// be started.
+    pub async fn vault_ready(&self) -> Result<()> {
+        wait_ready(self.vault_ready.as_ref()).await
+    }
+
+    /// Whether OpenBao is set up (also true without Vault).
+    pub fn is_vault_ready(&self) -> bool {
+        self.vault_ready
             .as_ref()
-            .map(crate::vault::DevServer::settings)
+            .is_none_or(|ready| matches!(*ready.borrow(), Some(Ok(()))))
     }
 
     /// The governor replicas.
@@ -401,14 +465,21 @@ fn launcher_config() -> crate::launcher::LauncherConfig {
     config
 }
 
-/// Starts `bao server -dev` (its log in the temporary directory) and writes
-/// the write policy of every sandbox namespace.
-async fn start_bao(bao: &Path) -> Result<crate::vault::DevServer> {
+/// Spawns `bao server -dev` (its log in the temporary directory); it answers
+/// a few hundred milliseconds later ([`set_up_vault`] waits for it).
+fn spawn_bao(bao: &Path) -> Result<crate::vault::DevServer> {
     let log = std::env::temp_dir().join(format!("kubevigil-bao-{}.log", std::process::id()));
-    let server = crate::vault::DevServer::start(bao, &log)
-        .await
-        .map_err(vault_error)?;
-    let vault = server.vault().map_err(vault_error)?;
+    crate::vault::DevServer::spawn(bao, &log).map_err(vault_error)
+}
+
+/// Waits for OpenBao to answer, then writes the write policy of every
+/// sandbox namespace and stores each namespace writer's credential in it.
+async fn set_up_vault(
+    server: &crate::vault::DevServer,
+    vault: &crate::vault::Vault,
+    api: &ApiServer,
+) -> Result<()> {
+    server.wait_healthy().await.map_err(vault_error)?;
     vault
         .write_investigation_policy()
         .await
@@ -419,7 +490,29 @@ async fn start_bao(bao: &Path) -> Result<crate::vault::DevServer> {
             .await
             .map_err(vault_error)?;
     }
-    Ok(server)
+    register_writers(api, vault).await
+}
+
+/// Waits for the end of OpenBao's setup (at once without Vault).
+async fn wait_ready(ready: Option<&VaultReady>) -> Result<()> {
+    let Some(ready) = ready else {
+        return Ok(());
+    };
+    let mut ready = ready.clone();
+    let ended = ready
+        .wait_for(Option::is_some)
+        .await
+        .map(|ended| ended.clone())
+        .map_err(|_| {
+            Error::io(
+                "sandbox OpenBao",
+                std::io::Error::other("its setup was stopped"),
+            )
+        })?;
+    match ended {
+        Some(Err(error)) => Err(Error::io("sandbox OpenBao", std::io::Error::other(error))),
+        _ => Ok(()),
+    }
 }
 
 fn vault_error(error: crate::vault::VaultError) -> Error {

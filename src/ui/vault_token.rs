@@ -30,6 +30,13 @@ pub fn header_variants(state: &State) -> Vec<Vec<Span<'static>>> {
     let mut variants: Vec<Vec<Span<'static>>> = match &state.vault.status {
         VaultStatus::Unknown => vec![vec![plain("vault …".into())]],
         VaultStatus::Off => vec![vec![plain("vault off".into())]],
+        VaultStatus::Starting(addr) => vec![
+            vec![plain(format!(
+                "vault starting at {}",
+                crate::app::state::host_port(addr)
+            ))],
+            vec![plain("vault starting".into())],
+        ],
         VaultStatus::Misconfigured(_) => {
             vec![vec![Span::styled("vault ⚠ misconfigured", warning)]]
         }
@@ -112,6 +119,9 @@ pub fn token_rows(
     let plain = |text: String| (vec![Span::styled(text, theme.dim)], Vec::new());
     match &state.vault.status {
         VaultStatus::Unknown => return plain(" vault …".into()),
+        VaultStatus::Starting(_) => {
+            return plain(" vault starting: the token shows once it answers".into());
+        }
         VaultStatus::Off => {
             return plain(" vault off: approvals are recorded but mint no credentials".into());
         }

@@ -37,6 +37,15 @@ impl DevServer {
     /// port with a random root token, its output going to `log`, and waits
     /// until it answers healthy.
     pub async fn start(bao: &Path, log: &Path) -> Result<DevServer, VaultError> {
+        let server = DevServer::spawn(bao, log)?;
+        server.wait_healthy().await?;
+        Ok(server)
+    }
+
+    /// Starts `bao` as [`DevServer::start`] does, without waiting for it: the
+    /// address and root token are known at once, the server answers a few
+    /// hundred milliseconds later ([`DevServer::wait_healthy`]).
+    pub fn spawn(bao: &Path, log: &Path) -> Result<DevServer, VaultError> {
         let port = free_port()?;
         let root_token = format!("root-{:032x}", rand::random::<u128>());
         let addr = format!("http://127.0.0.1:{port}");
@@ -75,20 +84,28 @@ impl DevServer {
             log: log.to_path_buf(),
             home,
         };
-        let vault = server.vault()?;
+        Ok(server)
+    }
+
+    /// Waits until the server answers healthy; fails when it exits first or
+    /// does not answer within the start timeout.
+    pub async fn wait_healthy(&self) -> Result<(), VaultError> {
+        let vault = self.vault()?;
         let deadline = Instant::now() + START_TIMEOUT;
         while !vault.is_healthy().await {
-            let exited = server.child.as_ref().and_then(Keeper::try_wait);
+            let exited = self.child.as_ref().and_then(Keeper::try_wait);
             if exited.is_some() || Instant::now() > deadline {
-                let tail = std::fs::read_to_string(log).unwrap_or_default();
+                let tail = std::fs::read_to_string(&self.log).unwrap_or_default();
                 let tail: String = tail.lines().rev().take(5).collect::<Vec<_>>().join(" | ");
-                return Err(failed(format!(
-                    "the dev server did not become healthy: {tail}"
-                )));
+                return Err(VaultError::Unreachable {
+                    addr: self.settings.addr.clone(),
+                    doing: "start the OpenBao dev server".to_string(),
+                    reason: format!("the dev server did not become healthy: {tail}"),
+                });
             }
-            tokio::time::sleep(Duration::from_millis(100)).await;
+            tokio::time::sleep(Duration::from_millis(25)).await;
         }
-        Ok(server)
+        Ok(())
     }
 
     /// Settings acting with the root token.

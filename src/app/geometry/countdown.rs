@@ -7,15 +7,20 @@ use crate::app::state::{Row, Screen, State};
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
 
-/// Whether a visible text changes as time passes (an age, a time left, an expiry).
+/// Whether a visible text changes as time passes (an age, a time left, an
+/// expiry). Only the rows on screen count: a countdown scrolled out of view
+/// neither runs the clock nor draws.
 pub fn counts_down(state: &State) -> bool {
     match state.screen() {
+        // Every visible age moves on, finished rows' too (coarser the older
+        // they are, as `kubectl get` prints them); the digest keeps the ticks
+        // that change no visible text from drawing.
         Screen::Investigations => {
             let page = layout::table_page(state);
-            state
-                .table
-                .slice(state.table.offset, page)
-                .any(|row| row.record.investigation.state.is_active())
+            state.table.slice(state.table.offset, page).any(|row| {
+                let inv = &row.record.investigation;
+                inv.state.is_active() || inv.started.is_some()
+            })
         }
         Screen::Detail => {
             let Some(detail) = state.detail.as_ref() else {

@@ -7,7 +7,7 @@ use super::{format, text};
 use crate::app::state::State;
 use crate::config::theme::Theme;
 use crate::domain::ProposalState;
-use crate::model::records::{EntryKind, LogEntry};
+use crate::model::records::{EntryKind, LogEntry, ToolCallEntry};
 use jiff::tz::TimeZone;
 use ratatui::text::{Line, Span};
 
@@ -71,7 +71,7 @@ impl<'a> EntryStyle<'a> {
 }
 
 fn time_prefix(entry: &LogEntry, style: &EntryStyle<'_>) -> Span<'static> {
-    let text = match entry.ts {
+    let text = match entry.ts() {
         Some(ts) => format!("{} ", format::clock(ts, style.zone)),
         None => "         ".to_string(),
     };
@@ -94,12 +94,13 @@ pub fn entry_lines(entry: &LogEntry, expanded: bool, style: &EntryStyle<'_>) -> 
         EntryKind::Thought(thought) => {
             head.push(Span::styled(format!("· {thought}"), theme.event_thought));
         }
-        EntryKind::ToolCall {
-            tool,
-            input,
-            input_lines,
-            ..
-        } => {
+        EntryKind::ToolCall(call) => {
+            let ToolCallEntry {
+                tool,
+                input,
+                input_lines,
+                ..
+            } = &**call;
             head.push(Span::styled(
                 format!("{}⚙ {tool} ", fold_marker(expanded)),
                 theme.event_tool_call,
@@ -109,11 +110,11 @@ pub fn entry_lines(entry: &LogEntry, expanded: bool, style: &EntryStyle<'_>) -> 
                 body.extend(input_lines.iter().map(|l| {
                     Line::from(vec![
                         Span::raw(indent.clone()),
-                        Span::styled(l.clone(), theme.event_tool_call),
+                        Span::styled(l.to_string(), theme.event_tool_call),
                     ])
                 }));
             } else {
-                head.push(Span::styled(input.clone(), theme.dim));
+                head.push(Span::styled(input.to_string(), theme.dim));
             }
         }
         EntryKind::ToolResult {
@@ -141,7 +142,7 @@ pub fn entry_lines(entry: &LogEntry, expanded: bool, style: &EntryStyle<'_>) -> 
                 body.extend(lines.iter().map(|l| {
                     Line::from(vec![
                         Span::raw(indent.clone()),
-                        Span::styled(l.clone(), line_style),
+                        Span::styled(l.to_string(), line_style),
                     ])
                 }));
             } else if let Some(first) = lines.first() {
@@ -159,7 +160,7 @@ pub fn entry_lines(entry: &LogEntry, expanded: bool, style: &EntryStyle<'_>) -> 
                     theme.event_hypothesis,
                 ));
             }
-            head.push(Span::styled(hypothesis.clone(), theme.event_hypothesis));
+            head.push(Span::styled(hypothesis.to_string(), theme.event_hypothesis));
         }
         EntryKind::Proposal { name, summary } => {
             head.push(Span::styled(
@@ -217,7 +218,7 @@ pub fn entry_lines(entry: &LogEntry, expanded: bool, style: &EntryStyle<'_>) -> 
             format!("✖ error: {message}"),
             theme.event_error,
         )),
-        EntryKind::Text(plain) => head.push(Span::styled(plain.clone(), theme.dim)),
+        EntryKind::Text(plain) => head.push(Span::styled(plain.to_string(), theme.dim)),
     }
     let mut lines = Vec::with_capacity(1 + body.len());
     let head = Line::from(head);

@@ -23,10 +23,68 @@ pub fn compact_duration(duration: SignedDuration) -> String {
     }
 }
 
-/// How long ago `then` was: `3m05s`, or `—` when unknown.
+/// A duration as `kubectl get` prints an AGE (apimachinery's
+/// `duration.HumanDuration`): seconds under two minutes (`95s`), minutes and
+/// seconds under ten (`3m12s`, `4m`), minutes under three hours (`45m`),
+/// hours and minutes under eight (`5h7m`), hours under two days (`30h`), days
+/// and hours under eight days (`3d4h`), days under two years (`120d`), then
+/// years and days (`2y15d`) and years (`9y`). The older a row, the more
+/// seldom its text changes: past ten minutes once a minute, past three hours
+/// once an hour at most.
+pub fn human_duration(duration: SignedDuration) -> String {
+    const MINUTE: i64 = 60;
+    const HOUR: i64 = 60 * MINUTE;
+    const DAY: i64 = 24 * HOUR;
+    // kubectl tolerates a second of clock skew as "now".
+    let secs = duration.as_secs().max(0);
+    if secs < 2 * MINUTE {
+        return format!("{secs}s");
+    }
+    let minutes = secs / MINUTE;
+    if minutes < 10 {
+        return match secs % MINUTE {
+            0 => format!("{minutes}m"),
+            s => format!("{minutes}m{s}s"),
+        };
+    }
+    if minutes < 3 * 60 {
+        return format!("{minutes}m");
+    }
+    let hours = secs / HOUR;
+    if hours < 8 {
+        return match minutes % 60 {
+            0 => format!("{hours}h"),
+            m => format!("{hours}h{m}m"),
+        };
+    }
+    if hours < 48 {
+        return format!("{hours}h");
+    }
+    let days = secs / DAY;
+    if hours < 24 * 8 {
+        return match hours % 24 {
+            0 => format!("{days}d"),
+            h => format!("{days}d{h}h"),
+        };
+    }
+    if days < 365 * 2 {
+        return format!("{days}d");
+    }
+    let years = days / 365;
+    if days < 365 * 8 {
+        return match days % 365 {
+            0 => format!("{years}y"),
+            d => format!("{years}y{d}d"),
+        };
+    }
+    format!("{years}y")
+}
+
+/// How long ago `then` was, as `kubectl get` prints an age (`95s`, `3m12s`,
+/// `45m`, `5h7m`, `30h`, `3d4h`), or `—` when unknown.
 pub fn age(now: Timestamp, then: Option<Timestamp>) -> String {
     match then {
-        Some(then) => compact_duration(now.duration_since(then)),
+        Some(then) => human_duration(now.duration_since(then)),
         None => "—".into(),
     }
 }
@@ -91,6 +149,43 @@ mod tests {
         assert_eq!(compact_duration(SignedDuration::from_secs(7800)), "2h10m");
         assert_eq!(compact_duration(SignedDuration::from_secs(97_200)), "1d3h");
         assert_eq!(compact_duration(SignedDuration::from_secs(-5)), "0s");
+    }
+
+    #[test]
+    fn ages_follow_kubectl() {
+        let cases = [
+            (-5, "0s"),
+            (0, "0s"),
+            (42, "42s"),
+            (119, "119s"),
+            (120, "2m"),
+            (192, "3m12s"),
+            (599, "9m59s"),
+            (600, "10m"),
+            (659, "10m"),
+            (10_799, "179m"),
+            (10_800, "3h"),
+            (18_420, "5h7m"),
+            (28_799, "7h59m"),
+            (28_800, "8h"),
+            (172_799, "47h"),
+            (172_800, "2d"),
+            (273_600, "3d4h"),
+            (691_199, "7d23h"),
+            (691_200, "8d"),
+            (63_071_999, "729d"),
+            (63_072_000, "2y"),
+            (64_368_000, "2y15d"),
+            (252_288_000, "8y"),
+            (290_000_000, "9y"),
+        ];
+        for (secs, text) in cases {
+            assert_eq!(
+                human_duration(SignedDuration::from_secs(secs)),
+                text,
+                "{secs} s"
+            );
+        }
     }
 
     #[test]

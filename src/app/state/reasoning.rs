@@ -154,16 +154,23 @@ impl ReasoningBuffer {
                 self.usage.cost_usd = total_cost_usd.unwrap_or(self.usage.cost_usd + cost_usd);
                 self.usage.events += 1;
             }
+            let was_empty = self.entries.is_empty();
+            // A full buffer drops its oldest line first, so it never grows
+            // past its capacity, not even for a moment.
+            if self.entries.len() >= self.capacity
+                && let Some(old) = self.entries.pop_front()
+            {
+                self.dropped += 1;
+                if !self.expanded.is_empty() {
+                    self.expanded.remove(&old.seq);
+                }
+            }
+            self.grow();
+            let entry_seq = entry.seq;
             self.entries.push_back(entry);
             // Lines before the first one received were never held: count them too.
-            if self.entries.len() == 1 {
-                self.dropped = self.first_seq().unwrap_or(0);
-            }
-        }
-        while self.entries.len() > self.capacity {
-            if let Some(old) = self.entries.pop_front() {
-                self.dropped += 1;
-                self.expanded.remove(&old.seq);
+            if was_empty {
+                self.dropped = entry_seq;
             }
         }
         if let Some(first) = self.first_seq() {
@@ -171,6 +178,17 @@ impl ReasoningBuffer {
             if let Some(cursor) = self.cursor.as_mut() {
                 *cursor = (*cursor).max(first);
             }
+        }
+    }
+
+    /// Makes room for one more line: doubling, as a `VecDeque` would, but
+    /// never past the capacity (a doubling from 8,192 to 16,384 slots for a
+    /// 10,000-line buffer would leave 6,384 slots unused for good).
+    fn grow(&mut self) {
+        let len = self.entries.len();
+        if len == self.entries.capacity() && len < self.capacity {
+            let room = len.max(16).min(self.capacity - len);
+            self.entries.reserve_exact(room);
         }
     }
 

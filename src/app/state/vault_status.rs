@@ -13,6 +13,9 @@ pub enum VaultStatus {
     Unknown,
     /// No Vault is configured: approvals are recorded but mint no credentials.
     Off,
+    /// The server is still starting (the sandbox's OpenBao, started beside
+    /// the console): its address.
+    Starting(String),
     /// Configured, but unusable as configured: why.
     Misconfigured(String),
     /// The operator's identity, sanitized.
@@ -37,7 +40,7 @@ pub enum VaultStatus {
 }
 
 impl VaultStatus {
-    /// Whether Vault is configured at all (on, failing or misconfigured).
+    /// Whether Vault is configured at all (starting, on, failing or misconfigured).
     pub fn is_configured(&self) -> bool {
         !matches!(self, VaultStatus::Off | VaultStatus::Unknown)
     }

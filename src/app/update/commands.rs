@@ -283,10 +283,10 @@ fn open_entry(state: &mut State, out: &mut Out) {
         return;
     };
     match &entry.kind {
-        EntryKind::ToolCall { .. } | EntryKind::ToolResult { .. } => toggle_fold(state, out),
+        EntryKind::ToolCall(_) | EntryKind::ToolResult { .. } => toggle_fold(state, out),
         EntryKind::Proposal { name, .. } => {
             let key =
-                crate::model::records::ProposalKey::new(detail.namespace.clone(), name.clone());
+                crate::model::records::ProposalKey::new(detail.namespace.clone(), name.to_string());
             if state.proposals.get(&key).is_some() {
                 stream::open_proposal(state, key, out);
             } else {

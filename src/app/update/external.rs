@@ -116,8 +116,8 @@ pub fn stream_text<'a>(entries: impl Iterator<Item = &'a LogEntry>) -> String {
     let mut text = String::new();
     for entry in entries {
         let at = entry
-            .ts
-            .or(entry.logged_at)
+            .ts()
+            .or(entry.logged_at())
             .map(|t| format!("{t:.0} "))
             .unwrap_or_default();
         let head = match &entry.kind {
@@ -133,12 +133,12 @@ pub fn stream_text<'a>(entries: impl Iterator<Item = &'a LogEntry>) -> String {
             kind => kind.glance().unwrap_or_default(),
         };
         text.push_str(&format!("{at}{head}\n"));
-        let body: &[String] = match &entry.kind {
-            EntryKind::ToolCall { input_lines, .. } => input_lines,
-            EntryKind::ToolResult { lines, .. } => lines,
-            _ => &[],
+        let body = match &entry.kind {
+            EntryKind::ToolCall(call) => Some(&call.input_lines),
+            EntryKind::ToolResult { lines, .. } => Some(lines),
+            _ => None,
         };
-        for line in body {
+        for line in body.into_iter().flat_map(|lines| lines.iter()) {
             text.push_str(&format!("    {line}\n"));
         }
     }

@@ -185,7 +185,7 @@ pub(super) fn fetch_older(state: &mut State, out: &mut Out) {
         return;
     }
     let count = usize::try_from(missing).unwrap_or(usize::MAX).min(capacity);
-    let before = first_entry.logged_at;
+    let before = first_entry.logged_at();
     let tail_lines = live_last.saturating_sub(first) + 1 + count as u64 + FETCH_MARGIN;
     let first_seq = first - count as u64;
     detail.older = Some(OlderLines::Loading);

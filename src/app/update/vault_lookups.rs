@@ -12,6 +12,19 @@ use crate::vault::{TokenInfo, VaultIdentity};
 pub(super) fn event(state: &mut State, event: VaultEvent, out: &mut Out) {
     match event {
         VaultEvent::Off => set_status(state, VaultStatus::Off, out),
+        VaultEvent::Starting { addr } => {
+            // Only before anything else was heard: an answer stays shown.
+            if matches!(
+                state.vault.status,
+                VaultStatus::Unknown | VaultStatus::Starting(_)
+            ) {
+                set_status(
+                    state,
+                    VaultStatus::Starting(sanitize(&addr).into_owned()),
+                    out,
+                );
+            }
+        }
         VaultEvent::Misconfigured(why) => {
             let why = sanitize(&why).into_owned();
             if state.vault.status != VaultStatus::Misconfigured(why.clone()) {

@@ -31,6 +31,12 @@ pub const TOKEN_REFRESH: std::time::Duration = std::time::Duration::from_secs(30
 pub enum VaultEvent {
     /// No Vault is configured (no `VAULT_ADDR`, no `[vault] addr`).
     Off,
+    /// The server at this address is still starting (the sandbox's OpenBao):
+    /// its identity follows once it answers.
+    Starting {
+        /// The server address.
+        addr: String,
+    },
     /// Vault is configured but cannot be used as configured (a bad address,
     /// no token): why.
     Misconfigured(String),
