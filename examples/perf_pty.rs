@@ -118,7 +118,7 @@ fn table_counts(screen: &str) -> Option<(u64, u64)> {
 /// A program running in a pseudo-terminal.
 struct Running {
     child: Box<dyn Child + Send + Sync>,
-    writer: Box<dyn Write + Send>,
+    writer: Arc<Mutex<Box<dyn Write + Send>>>,
     output: Arc<Mutex<Output>>,
     spawned: Instant,
     _master: Box<dyn portable_pty::MasterPty + Send>,
@@ -161,7 +161,8 @@ fn spawn_expecting(program: &[String], expected: Option<u64>) -> Result<Running,
     command.env("XDG_DATA_HOME", home.join("data"));
     command.cwd(&home);
     let mut reader = pty.master.try_clone_reader()?;
-    let writer = pty.master.take_writer()?;
+    let writer = Arc::new(Mutex::new(pty.master.take_writer()?));
+    let answerer = Arc::clone(&writer);
     let output = Arc::new(Mutex::new(Output {
         expected,
         ..Output::default()
@@ -171,9 +172,20 @@ fn spawn_expecting(program: &[String], expected: Option<u64>) -> Result<Running,
     let child = pty.slave.spawn_command(command)?;
     std::thread::spawn(move || {
         let mut buf = [0u8; 16_384];
+        let mut pending = Vec::new();
         while let Ok(n) = reader.read(&mut buf) {
             if n == 0 {
                 break;
+            }
+            // Answer as a terminal with a black background would: the
+            // console asks (OSC 11, then DA1) before its first frame.
+            pending.extend_from_slice(&buf[..n]);
+            let replies = terminal_answers(&mut pending);
+            if !replies.is_empty()
+                && let Ok(mut writer) = answerer.lock()
+            {
+                let _ = writer.write_all(&replies);
+                let _ = writer.flush();
             }
             let Ok(mut out) = feed.lock() else { break };
             out.feed(&buf[..n]);
@@ -186,6 +198,33 @@ fn spawn_expecting(program: &[String], expected: Option<u64>) -> Result<Running,
         spawned,
         _master: pty.master,
     })
+}
+
+/// What a terminal with a black background answers to the queries found in
+/// `pending` (OSC 11 for the background, DA1 for its attributes); a
+/// trailing partial query is kept for the next read.
+fn terminal_answers(pending: &mut Vec<u8>) -> Vec<u8> {
+    const OSC11: &[u8] = b"\x1b]11;?";
+    const DA1: &[u8] = b"\x1b[c";
+    let mut replies = Vec::new();
+    let (mut at, mut consumed) = (0, 0);
+    while at < pending.len() {
+        let rest = &pending[at..];
+        if rest.starts_with(OSC11) {
+            replies.extend_from_slice(b"\x1b]11;rgb:0000/0000/0000\x1b\\");
+            at += OSC11.len();
+            consumed = at;
+        } else if rest.starts_with(DA1) {
+            replies.extend_from_slice(b"\x1b[?62;22c");
+            at += DA1.len();
+            consumed = at;
+        } else {
+            at += 1;
+        }
+    }
+    let keep_from = consumed.max(pending.len().saturating_sub(OSC11.len()));
+    pending.drain(..keep_from);
+    replies
 }
 
 /// utime + stime of `pid`, in clock ticks.
@@ -393,8 +432,9 @@ fn scale_one(
     };
     if !keys.is_empty() {
         // Keys typed once the list is loaded (`S`: oldest first, say).
-        running.writer.write_all(keys.as_bytes())?;
-        running.writer.flush()?;
+        let mut writer = running.writer.lock().map_err(|_| "writer lock")?;
+        writer.write_all(keys.as_bytes())?;
+        writer.flush()?;
     }
     // The first peeks at the rows' last lines and their answers come just
     // after the load; idle is what follows.

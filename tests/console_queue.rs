@@ -41,7 +41,7 @@ fn queued(
     // As read off a queued Job: its deadline counts from admission.
     inv.deadline = None;
     inv.trigger = format!("KubeQuotaAlmostFull: {target}");
-    inv.queue = Some(QueueMark {
+    inv.queue = Some(Box::new(QueueMark {
         key: QueueKey {
             bumped_at: bumped.map(|s| at(-s)),
             severity: severity_rank(severity),
@@ -51,7 +51,7 @@ fn queued(
         },
         reason: Some(reason.to_string()),
         admit_override: None,
-    });
+    }));
     record
 }
 

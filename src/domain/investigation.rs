@@ -65,8 +65,9 @@ pub struct Investigation {
     pub started: Option<Timestamp>,
     /// When `activeDeadlineSeconds` runs out.
     pub deadline: Option<Timestamp>,
-    /// Its place in the launcher's queue and why it waits, while queued.
-    pub queue: Option<QueueMark>,
+    /// Its place in the launcher's queue and why it waits, while queued
+    /// (boxed: few rows are queued, and the console keeps 100,000 rows).
+    pub queue: Option<Box<QueueMark>>,
     /// The phase it ran under (`kubevigil.io/phase`, written at admission);
     /// `None` for a Job not admitted yet or made before the annotation.
     pub phase: Option<super::Phase>,
@@ -91,7 +92,7 @@ impl Investigation {
             .and_then(|s| s.start_time.as_ref())
             .or(meta.creation_timestamp.as_ref())
             .map(|t| t.0);
-        let queue = QueueMark::of(job);
+        let queue = QueueMark::of(job).map(Box::new);
         // A queued Job's deadline has not started: it counts from admission.
         let deadline = match (started, spec.and_then(|s| s.active_deadline_seconds)) {
             _ if queue.is_some() => None,

@@ -68,16 +68,18 @@ fn record(
         STATES[state],
         age * 60,
     );
-    record.investigation.queue = queue.map(|(bumped, severity, created)| QueueMark {
-        key: QueueKey {
-            bumped_at: bumped.then(|| at(-created)),
-            severity,
-            created: Some(at(-created * 10)),
-            name: format!("job-{id}"),
-            namespace: "kubevigil-agents".into(),
-        },
-        reason: None,
-        admit_override: None,
+    record.investigation.queue = queue.map(|(bumped, severity, created)| {
+        Box::new(QueueMark {
+            key: QueueKey {
+                bumped_at: bumped.then(|| at(-created)),
+                severity,
+                created: Some(at(-created * 10)),
+                name: format!("job-{id}"),
+                namespace: "kubevigil-agents".into(),
+            },
+            reason: None,
+            admit_override: None,
+        })
     });
     record
 }
