@@ -138,7 +138,10 @@ pub fn stream_text<'a>(entries: impl Iterator<Item = &'a LogEntry>) -> String {
             EntryKind::ToolResult { lines, .. } => Some(lines),
             _ => None,
         };
-        for line in body.into_iter().flat_map(crate::model::lines::TextLines::iter) {
+        for line in body
+            .into_iter()
+            .flat_map(crate::model::lines::TextLines::iter)
+        {
             text.push_str(&format!("    {line}\n"));
         }
     }
