@@ -9,6 +9,7 @@
 
 pub mod decision_tasks;
 pub mod guarded;
+mod heap;
 pub mod identity;
 pub mod logline;
 pub mod logs;

@@ -497,6 +497,7 @@ async fn run<K, R, Key, M>(
                 {
                     return;
                 }
+                super::heap::give_back_after_listing();
             }
             Event::Apply(object) => {
                 let Some(key) = (kind.key)(&object) else {
