@@ -21,9 +21,7 @@ pub(super) fn reconcile(world: &mut World<'_>) {
     let deployments: Vec<Arc<Value>> = world
         .state
         .table(world.ids.deployments)
-        .objects
         .values()
-        .cloned()
         .collect();
     for deployment in deployments {
         reconcile_one(world, &deployment);
@@ -120,7 +118,6 @@ fn scale(world: &mut World<'_>, set: &Arc<Value>, to: i64) -> Arc<Value> {
     world
         .state
         .get(world.ids.replicasets, &key)
-        .cloned()
         .unwrap_or_else(|| set.clone())
 }
 

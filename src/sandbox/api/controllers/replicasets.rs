@@ -13,9 +13,7 @@ pub(super) fn reconcile(world: &mut World<'_>) {
     let sets: Vec<Arc<Value>> = world
         .state
         .table(world.ids.replicasets)
-        .objects
         .values()
-        .cloned()
         .collect();
     for set in sets {
         reconcile_one(world, &set);
