@@ -371,10 +371,7 @@ mod tests {
         state.put(JOBS, job("c"));
         let subscription = state.subscribe(JOBS, since).ok().unwrap();
         assert_eq!(subscription.backlog.len(), 1);
-        assert_eq!(
-            object::name(&subscription.backlog[0].object.value()),
-            "c"
-        );
+        assert_eq!(object::name(&subscription.backlog[0].object.value()), "c");
     }
 
     #[test]

@@ -7,9 +7,9 @@ use super::read::Filter;
 use super::representation::{self, Representation};
 use super::resource::{ResourceId, ResourceType};
 use super::status::StatusError;
-use super::store::{Change, ChangeType, State, Subscription, TooOld};
 #[cfg(test)]
 use super::store::Stored;
+use super::store::{Change, ChangeType, State, Subscription, TooOld};
 use super::stream;
 use axum::response::Response;
 use bytes::Bytes;
@@ -347,9 +347,6 @@ mod tests {
             event(&change(ChangeType::Modified, Some("web"), "web"), &filter),
             Some("MODIFIED")
         );
-        assert_eq!(
-            event(&change(ChangeType::Added, None, "db"), &filter),
-            None
-        );
+        assert_eq!(event(&change(ChangeType::Added, None, "db"), &filter), None);
     }
 }

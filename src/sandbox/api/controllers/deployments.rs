@@ -18,11 +18,7 @@ const PROGRESS_DEADLINE: i64 = 600;
 
 /// Reconciles every Deployment.
 pub(super) fn reconcile(world: &mut World<'_>) {
-    let deployments: Vec<Arc<Value>> = world
-        .state
-        .table(world.ids.deployments)
-        .values()
-        .collect();
+    let deployments: Vec<Arc<Value>> = world.state.table(world.ids.deployments).values().collect();
     for deployment in deployments {
         reconcile_one(world, &deployment);
     }

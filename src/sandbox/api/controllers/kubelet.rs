@@ -47,11 +47,7 @@ enum Start {
 
 /// Reconciles the Pods of every ReplicaSet.
 pub(super) fn reconcile(world: &mut World<'_>) {
-    let sets: Vec<Arc<Value>> = world
-        .state
-        .table(world.ids.replicasets)
-        .values()
-        .collect();
+    let sets: Vec<Arc<Value>> = world.state.table(world.ids.replicasets).values().collect();
     // How many Pods each Deployment runs: they share its working set.
     let mut by_owner: HashMap<String, (i64, Vec<Arc<Value>>)> = HashMap::new();
     for set in &sets {
