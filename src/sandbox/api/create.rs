@@ -29,7 +29,7 @@ pub(crate) fn create(call: &Call) -> Result<Response, StatusError> {
     let stored = {
         let mut state = call.inner.store.write();
         let key = super::object::key(&object);
-        if state.get(call.path.resource, &key).is_some() {
+        if state.contains(call.path.resource, &key) {
             return Err(StatusError::already_exists(call.resource, &key.name));
         }
         state.ensure_namespace(namespace);

@@ -88,7 +88,6 @@ pub(crate) fn delete(call: &Call) -> Result<Response, StatusError> {
         let mut state = call.inner.store.write();
         let current = state
             .get(call.path.resource, &key)
-            .cloned()
             .ok_or_else(|| StatusError::not_found(call.resource, &key.name))?;
         let stale_uid = options
             .uid

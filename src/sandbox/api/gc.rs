@@ -41,7 +41,7 @@ pub(crate) fn delete(
 ) -> Vec<(ResourceId, Arc<Value>)> {
     let mut deleted = Vec::new();
     let mut visited = HashSet::new();
-    if resource == NAMESPACES && state.get(resource, key).is_some() {
+    if resource == NAMESPACES && state.contains(resource, key) {
         // The namespace controller's job: empty the namespace first.
         for (id, _) in RESOURCES.iter().enumerate().filter(|(_, r)| r.namespaced) {
             let keys: Vec<ObjectKey> = state
@@ -87,7 +87,7 @@ fn delete_into(
     let Some(current) = state.get(resource, key) else {
         return;
     };
-    let uid = object::uid(current).to_string();
+    let uid = object::uid(&current).to_string();
     if propagation == Propagation::Foreground {
         for dependent in state.dependents_of(&uid) {
             delete_into(
@@ -123,7 +123,7 @@ fn delete_into(
                 let Some(object) = state.get(dependent.resource, &dependent.key) else {
                     continue;
                 };
-                let mut orphan = (**object).clone();
+                let mut orphan = (*object).clone();
                 if let Some(Value::Array(owners)) = orphan.pointer_mut("/metadata/ownerReferences")
                 {
                     owners.retain(|o| o.get("uid").and_then(Value::as_str) != Some(uid.as_str()));

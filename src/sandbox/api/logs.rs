@@ -157,7 +157,7 @@ impl LogOptions {
 }
 
 /// Whether the pod has finished (or is gone): a follow ends there.
-fn pod_finished(pod: Option<&Arc<Value>>) -> bool {
+fn pod_finished(pod: Option<&Value>) -> bool {
     pod.is_none_or(|pod| {
         matches!(
             pod.pointer("/status/phase").and_then(Value::as_str),
@@ -175,7 +175,7 @@ pub(crate) fn logs(call: &Call) -> Result<Response, StatusError> {
         let pod = state
             .get(PODS, &key)
             .ok_or_else(|| StatusError::not_found(resource::get(PODS), &key.name))?;
-        let finished = pod_finished(Some(pod));
+        let finished = pod_finished(Some(&pod));
         (finished, state.subscribe(PODS, state.revision).ok())
     };
     let (lines, next) = call.inner.logs.since(&key, 0);
@@ -269,13 +269,14 @@ impl Follower {
                 _ = shutdown.changed() => return,
                 change = pod_changes.recv() => match change {
                     Ok(change) => {
-                        if object::key(&change.object) == self.key {
+                        let object = change.object.value();
+                        if object::key(&object) == self.key {
                             finished = change.change == ChangeType::Deleted
-                                || pod_finished(Some(&change.object));
+                                || pod_finished(Some(&object));
                         }
                     }
                     Err(broadcast::error::RecvError::Lagged(_)) => {
-                        finished = pod_finished(self.inner.store.read().get(PODS, &self.key));
+                        finished = pod_finished(self.inner.store.read().get(PODS, &self.key).as_deref());
                     }
                     Err(broadcast::error::RecvError::Closed) => return,
                 },

@@ -18,7 +18,6 @@ pub(crate) fn get(call: &Call) -> Result<Response, StatusError> {
         .store
         .read()
         .get(call.path.resource, &key)
-        .cloned()
         .ok_or_else(|| StatusError::not_found(call.resource, &key.name))?;
     Ok(call.reply_object(StatusCode::OK, &object))
 }

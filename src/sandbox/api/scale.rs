@@ -63,7 +63,7 @@ pub(crate) fn get(call: &Call) -> Result<Response, StatusError> {
     let object = state
         .get(call.path.resource, &key)
         .ok_or_else(|| StatusError::not_found(call.resource, &key.name))?;
-    Ok(reply(StatusCode::OK, &scale_of(object)))
+    Ok(reply(StatusCode::OK, &scale_of(&object)))
 }
 
 /// PUT or PATCH of a Scale: the new `spec.replicas` of the object.
@@ -72,7 +72,6 @@ pub(crate) fn write(call: &Call, is_patch: bool) -> Result<Response, StatusError
     let mut state = call.inner.store.write();
     let old: Arc<Value> = state
         .get(call.path.resource, &key)
-        .cloned()
         .ok_or_else(|| StatusError::not_found(call.resource, &key.name))?;
     let current = scale_of(&old);
     let wanted = if is_patch {

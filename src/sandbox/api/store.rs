@@ -1,6 +1,11 @@
 //! The object store: one BTreeMap per resource, one global revision counter,
 //! a bounded change history per resource for watch resume, and a broadcast
 //! channel per resource for live watches.
+//!
+//! Objects are kept as their JSON text ([`Stored`]), not as `serde_json`
+//! trees: a tree's every map is a `BTreeMap` whose nodes cost hundreds of
+//! bytes however few keys they hold, so a seeded Job took ~14 KiB as a tree
+//! and takes ~2.5 KB as text. Readers parse what they read.
 
 use super::job_controller;
 use super::job_timers::JobTimers;
@@ -25,6 +30,23 @@ pub(crate) enum ChangeType {
     Deleted,
 }
 
+/// One stored object: its JSON text, shared by the table and the history.
+#[derive(Debug, Clone)]
+pub(crate) struct Stored(Arc<str>);
+
+impl Stored {
+    /// The compact form of `object`.
+    pub fn new(object: &Value) -> Self {
+        Stored(object.to_string().into())
+    }
+
+    /// The object as a tree (parsed on every call).
+    pub fn value(&self) -> Arc<Value> {
+        // The text was written by `Value::to_string`, so it always parses.
+        Arc::new(serde_json::from_str(&self.0).unwrap_or(Value::Null))
+    }
+}
+
 /// One change, as watches replay it.
 #[derive(Debug)]
 pub(crate) struct Change {
@@ -33,9 +55,9 @@ pub(crate) struct Change {
     /// The revision the change produced.
     pub revision: u64,
     /// The object after the change (for a delete: as it was, with the deleting revision).
-    pub object: Arc<Value>,
+    pub object: Stored,
     /// The object before the change, for updates (so selector watches see objects enter and leave).
-    pub previous: Option<Arc<Value>>,
+    pub previous: Option<Stored>,
 }
 
 /// A reference to one stored object.
@@ -50,7 +72,7 @@ pub(crate) struct ObjectRef {
 /// One resource's objects and recent changes.
 pub(crate) struct Table {
     /// The objects, ordered by namespace then name.
-    pub objects: BTreeMap<ObjectKey, Arc<Value>>,
+    objects: BTreeMap<ObjectKey, Stored>,
     /// Recent changes, oldest first.
     history: VecDeque<Arc<Change>>,
     /// A watch from a revision older than this has missed forgotten changes.
@@ -70,12 +92,18 @@ impl Table {
         }
     }
 
-    /// The objects in `namespace` (all when `None`), in key order, starting after `after`.
+    /// Every object, in key order (each parsed as it is reached).
+    pub fn values(&self) -> impl Iterator<Item = Arc<Value>> + '_ {
+        self.objects.values().map(Stored::value)
+    }
+
+    /// The objects in `namespace` (all when `None`), in key order, starting
+    /// after `after` (each parsed as it is reached).
     pub fn range<'a>(
         &'a self,
         namespace: Option<&'a str>,
         after: Option<&ObjectKey>,
-    ) -> impl Iterator<Item = (&'a ObjectKey, &'a Arc<Value>)> + 'a {
+    ) -> impl Iterator<Item = (&'a ObjectKey, Arc<Value>)> + 'a {
         use std::ops::Bound;
         let start = match (after, namespace) {
             (Some(key), _) => Bound::Excluded(key.clone()),
@@ -85,6 +113,7 @@ impl Table {
         self.objects
             .range((start, Bound::Unbounded))
             .take_while(move |(key, _)| namespace.is_none_or(|ns| key.namespace == ns))
+            .map(|(key, stored)| (key, stored.value()))
     }
 }
 
@@ -162,9 +191,14 @@ impl State {
         &mut self.tables[resource.min(last)]
     }
 
-    /// The object stored under `key`.
-    pub fn get(&self, resource: ResourceId, key: &ObjectKey) -> Option<&Arc<Value>> {
-        self.table(resource).objects.get(key)
+    /// The object stored under `key` (parsed).
+    pub fn get(&self, resource: ResourceId, key: &ObjectKey) -> Option<Arc<Value>> {
+        self.table(resource).objects.get(key).map(Stored::value)
+    }
+
+    /// Whether an object is stored under `key` (without parsing it).
+    pub fn contains(&self, resource: ResourceId, key: &ObjectKey) -> bool {
+        self.table(resource).objects.contains_key(key)
     }
 
     /// The objects whose ownerReferences name `uid`.
@@ -189,50 +223,46 @@ impl State {
         if resource == resource::JOBS {
             self.job_timers.schedule(&key, &object);
         }
-        let stored = Arc::new(object);
+        let stored = Stored::new(&object);
         let previous = self
             .table_mut(resource)
             .objects
             .insert(key.clone(), stored.clone());
         let reference = ObjectRef { resource, key };
         if let Some(previous) = &previous {
-            self.unindex_owners(previous, &reference);
+            self.unindex_owners(&previous.value(), &reference);
         }
-        self.index_owners(&stored, &reference);
+        self.index_owners(&object, &reference);
         let change = if previous.is_some() {
             ChangeType::Modified
         } else {
             ChangeType::Added
         };
-        self.record(resource, change, stored.clone(), previous);
-        stored
+        self.record(resource, change, stored, previous);
+        Arc::new(object)
     }
 
     /// Removes the object under `key`; returns it as the DELETED event carries it.
     pub fn remove(&mut self, resource: ResourceId, key: &ObjectKey) -> Option<Arc<Value>> {
-        let removed = self.table_mut(resource).objects.remove(key)?;
+        let removed = self.table_mut(resource).objects.remove(key)?.value();
         self.revision += 1;
         let mut last_state = (*removed).clone();
         object::metadata_mut(&mut last_state)
             .insert("resourceVersion".into(), json!(self.revision.to_string()));
-        let last_state = Arc::new(last_state);
         let reference = ObjectRef {
             resource,
             key: key.clone(),
         };
         self.unindex_owners(&removed, &reference);
-        self.record(resource, ChangeType::Deleted, last_state.clone(), None);
-        Some(last_state)
+        let stored = Stored::new(&last_state);
+        self.record(resource, ChangeType::Deleted, stored, None);
+        Some(Arc::new(last_state))
     }
 
     /// Creates the namespace if it does not exist (objects may be created in
     /// namespaces nobody created, unlike a real cluster).
     pub fn ensure_namespace(&mut self, namespace: &str) {
-        if namespace.is_empty()
-            || self
-                .get(NAMESPACES, &ObjectKey::new("", namespace))
-                .is_some()
-        {
+        if namespace.is_empty() || self.contains(NAMESPACES, &ObjectKey::new("", namespace)) {
             return;
         }
         let namespace_object = json!({
@@ -279,8 +309,8 @@ impl State {
         &mut self,
         resource: ResourceId,
         change: ChangeType,
-        object: Arc<Value>,
-        previous: Option<Arc<Value>>,
+        object: Stored,
+        previous: Option<Stored>,
     ) {
         let limit = self.history_limit;
         let revision = self.revision;
@@ -341,7 +371,7 @@ mod tests {
         state.put(JOBS, job("c"));
         let subscription = state.subscribe(JOBS, since).ok().unwrap();
         assert_eq!(subscription.backlog.len(), 1);
-        assert_eq!(object::name(&subscription.backlog[0].object), "c");
+        assert_eq!(object::name(&subscription.backlog[0].object.value()), "c");
     }
 
     #[test]

@@ -7,6 +7,8 @@ use super::read::Filter;
 use super::representation::{self, Representation};
 use super::resource::{ResourceId, ResourceType};
 use super::status::StatusError;
+#[cfg(test)]
+use super::store::Stored;
 use super::store::{Change, ChangeType, State, Subscription, TooOld};
 use super::stream;
 use axum::response::Response;
@@ -112,8 +114,8 @@ fn event_line(kind: &str, object: &Value) -> Bytes {
 
 /// The event a change produces for a filtered watch, if any: objects that
 /// start or stop matching the selectors are seen as added or deleted.
-fn event_type(change: &Change, filter: &Filter) -> Option<&'static str> {
-    let now = filter.matches(&change.object);
+fn event_type(change: &Change, object: &Value, filter: &Filter) -> Option<&'static str> {
+    let now = filter.matches(object);
     match change.change {
         ChangeType::Added => now.then_some("ADDED"),
         ChangeType::Deleted => now.then_some("DELETED"),
@@ -121,7 +123,7 @@ fn event_type(change: &Change, filter: &Filter) -> Option<&'static str> {
             let before = change
                 .previous
                 .as_ref()
-                .is_some_and(|previous| filter.matches(previous));
+                .is_some_and(|previous| filter.matches(&previous.value()));
             match (before, now) {
                 (true, true) => Some("MODIFIED"),
                 (false, true) => Some("ADDED"),
@@ -201,10 +203,9 @@ impl Watch {
                 continue;
             }
             delivered = change.revision;
-            if let Some(kind) = event_type(change, &self.filter)
-                && !self
-                    .send(event_line(kind, &self.render(&change.object)))
-                    .await
+            let object = change.object.value();
+            if let Some(kind) = event_type(change, &object, &self.filter)
+                && !self.send(event_line(kind, &self.render(&object))).await
             {
                 return None;
             }
@@ -311,7 +312,9 @@ mod tests {
 
     fn change(kind: ChangeType, before: Option<&str>, after: &str) -> Change {
         let labelled = |tier: &str| {
-            Arc::new(json!({"metadata": {"name": "x", "namespace": "p", "labels": {"tier": tier}}}))
+            Stored::new(
+                &json!({"metadata": {"name": "x", "namespace": "p", "labels": {"tier": tier}}}),
+            )
         };
         Change {
             change: kind,
@@ -319,6 +322,10 @@ mod tests {
             object: labelled(after),
             previous: before.map(labelled),
         }
+    }
+
+    fn event(change: &Change, filter: &Filter) -> Option<&'static str> {
+        event_type(change, &change.object.value(), filter)
     }
 
     #[test]
@@ -329,20 +336,17 @@ mod tests {
             fields: FieldSelector::default(),
         };
         assert_eq!(
-            event_type(&change(ChangeType::Modified, Some("db"), "web"), &filter),
+            event(&change(ChangeType::Modified, Some("db"), "web"), &filter),
             Some("ADDED")
         );
         assert_eq!(
-            event_type(&change(ChangeType::Modified, Some("web"), "db"), &filter),
+            event(&change(ChangeType::Modified, Some("web"), "db"), &filter),
             Some("DELETED")
         );
         assert_eq!(
-            event_type(&change(ChangeType::Modified, Some("web"), "web"), &filter),
+            event(&change(ChangeType::Modified, Some("web"), "web"), &filter),
             Some("MODIFIED")
         );
-        assert_eq!(
-            event_type(&change(ChangeType::Added, None, "db"), &filter),
-            None
-        );
+        assert_eq!(event(&change(ChangeType::Added, None, "db"), &filter), None);
     }
 }

@@ -44,7 +44,6 @@ pub(crate) fn update(call: &Call) -> Result<Response, StatusError> {
     let mut state = call.inner.store.write();
     let old = state
         .get(call.path.resource, &key)
-        .cloned()
         .ok_or_else(|| StatusError::not_found(call.resource, &key.name))?;
     super::field_validation::check(
         call.resource,
@@ -86,7 +85,7 @@ pub(crate) fn patch(call: &Call) -> Result<Response, StatusError> {
         .ok_or_else(|| StatusError::unsupported_media_type(&call.content_type))?;
     let body = patch::decode(kind, &call.body)?;
     let mut state = call.inner.store.write();
-    let Some(old) = state.get(call.path.resource, &key).cloned() else {
+    let Some(old) = state.get(call.path.resource, &key) else {
         return match (&body, part) {
             (PatchBody::Document(PatchKind::Apply, applied), Part::Main) => {
                 apply_create(&mut state, call, &key, applied.clone())

@@ -18,13 +18,7 @@ const PROGRESS_DEADLINE: i64 = 600;
 
 /// Reconciles every Deployment.
 pub(super) fn reconcile(world: &mut World<'_>) {
-    let deployments: Vec<Arc<Value>> = world
-        .state
-        .table(world.ids.deployments)
-        .objects
-        .values()
-        .cloned()
-        .collect();
+    let deployments: Vec<Arc<Value>> = world.state.table(world.ids.deployments).values().collect();
     for deployment in deployments {
         reconcile_one(world, &deployment);
     }
@@ -120,7 +114,6 @@ fn scale(world: &mut World<'_>, set: &Arc<Value>, to: i64) -> Arc<Value> {
     world
         .state
         .get(world.ids.replicasets, &key)
-        .cloned()
         .unwrap_or_else(|| set.clone())
 }
 

@@ -48,7 +48,7 @@ pub(super) fn record(
     let key = ObjectKey::new(&namespace, &name);
     let event = match world.state.get(world.ids.events, &key) {
         Some(existing) => {
-            let mut event = (**existing).clone();
+            let mut event = (*existing).clone();
             let count = super::int(&event, "/count", 1) + 1;
             event["count"] = json!(count);
             event["lastTimestamp"] = json!(now);

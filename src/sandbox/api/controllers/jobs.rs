@@ -17,7 +17,7 @@ const DEADLINE_MESSAGE: &str = "Job was active longer than specified deadline";
 pub(super) fn reconcile(world: &mut World<'_>) {
     let now = world.now.as_second();
     for key in world.state.job_timers.pop_due(now) {
-        let Some(job) = world.state.get(JOBS, &key).cloned() else {
+        let Some(job) = world.state.get(JOBS, &key) else {
             continue;
         };
         match next_due(&job) {

@@ -47,13 +47,7 @@ enum Start {
 
 /// Reconciles the Pods of every ReplicaSet.
 pub(super) fn reconcile(world: &mut World<'_>) {
-    let sets: Vec<Arc<Value>> = world
-        .state
-        .table(world.ids.replicasets)
-        .objects
-        .values()
-        .cloned()
-        .collect();
+    let sets: Vec<Arc<Value>> = world.state.table(world.ids.replicasets).values().collect();
     // How many Pods each Deployment runs: they share its working set.
     let mut by_owner: HashMap<String, (i64, Vec<Arc<Value>>)> = HashMap::new();
     for set in &sets {
@@ -70,9 +64,8 @@ pub(super) fn reconcile(world: &mut World<'_>) {
     let nodes: Vec<String> = world
         .state
         .table(world.ids.nodes)
-        .objects
-        .keys()
-        .map(|k| k.name.clone())
+        .range(None, None)
+        .map(|(k, _)| k.name.clone())
         .collect();
     for (sharing, pods) in by_owner.into_values() {
         for pod in pods {

@@ -136,7 +136,7 @@ impl World<'_> {
             .dependents_of(object::uid(owner))
             .into_iter()
             .filter(|r| r.resource == resource)
-            .filter_map(|r| self.state.get(r.resource, &r.key).cloned())
+            .filter_map(|r| self.state.get(r.resource, &r.key))
             .collect()
     }
 

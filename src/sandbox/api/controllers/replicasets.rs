@@ -10,13 +10,7 @@ use std::sync::Arc;
 
 /// Reconciles every ReplicaSet.
 pub(super) fn reconcile(world: &mut World<'_>) {
-    let sets: Vec<Arc<Value>> = world
-        .state
-        .table(world.ids.replicasets)
-        .objects
-        .values()
-        .cloned()
-        .collect();
+    let sets: Vec<Arc<Value>> = world.state.table(world.ids.replicasets).values().collect();
     for set in sets {
         reconcile_one(world, &set);
     }
