@@ -115,10 +115,23 @@ fn yaml_log_pager_editor_and_export_from_the_console() {
     });
     assert!(screen.contains("apiVersion: batch/v1"), "{screen}");
     assert!(!screen.contains("managedFields:"), "{screen}");
-    term.type_keys("G");
-    term.wait_for("its Pod below it", PATIENCE, |s| {
-        s.contains("containerStatuses:") && s.contains("phase: Succeeded")
-    });
+    // The view is a snapshot: the Job can finish a moment before its Pod's
+    // status says so, so fetch again (`r`) until the Pod has succeeded.
+    let start = Instant::now();
+    loop {
+        term.type_keys("G");
+        std::thread::sleep(Duration::from_millis(500));
+        let screen = term.contents();
+        if screen.contains("containerStatuses:") && screen.contains("phase: Succeeded") {
+            break;
+        }
+        assert!(
+            start.elapsed() < PATIENCE,
+            "its Pod below it, succeeded; the screen was:\n{screen}"
+        );
+        term.type_keys("r");
+        std::thread::sleep(Duration::from_millis(500));
+    }
 
     // l: the raw log, the protocol's JSON lines as the agent printed them.
     term.type_keys("l");

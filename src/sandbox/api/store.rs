@@ -92,6 +92,16 @@ impl Table {
         }
     }
 
+    /// How many objects of `namespace` (all when `None`) come after `after`,
+    /// counted without parsing any (a page's `remainingItemCount`).
+    pub fn count_after(&self, namespace: Option<&str>, after: &ObjectKey) -> usize {
+        use std::ops::Bound;
+        self.objects
+            .range((Bound::Excluded(after.clone()), Bound::Unbounded))
+            .take_while(|(key, _)| namespace.is_none_or(|ns| key.namespace == ns))
+            .count()
+    }
+
     /// Every object, in key order (each parsed as it is reached).
     pub fn values(&self) -> impl Iterator<Item = Arc<Value>> + '_ {
         self.objects.values().map(Stored::value)
