@@ -9,10 +9,12 @@
 //!   the bytes written and the CPU time used (utime + stime from
 //!   `/proc/PID/stat`), and prints the peak resident memory (`VmHWM`).
 //! - `perf_pty scale [--sizes 1000,10000,100000] [--settle SECONDS]
-//!   [--idle SECONDS] [--load-timeout SECONDS] [--keys TEXT] -- KUBEVIGIL
+//!   [--idle SECONDS] [--load-timeout SECONDS] [--keys TEXT] [--warm SECONDS] -- KUBEVIGIL
 //!   [CONSOLE ARGS...]`: measured like
 //!   a user, once per size N: starts `KUBEVIGIL sandbox serve
-//!   --investigations N` (waits until it has written its kubeconfig), then
+//!   --investigations N` (waits until it has written its kubeconfig, and
+//!   `--warm` seconds more, default 0, for the sandbox's own components to
+//!   finish their first lists), then
 //!   the console on it in the pseudo-terminal, and reports the time from
 //!   spawning the console to its first frame, to the first frame with a table
 //!   row on screen (the table's title `investigations V/T` with V > 0, read
@@ -387,7 +389,7 @@ fn serve(
 
 fn scale_one(
     size: usize,
-    (settle_seconds, idle_seconds, load_timeout): (u64, u64, u64),
+    (settle_seconds, idle_seconds, load_timeout, warm_seconds): (u64, u64, u64, u64),
     keys: &str,
     program: &[String],
 ) -> Result<ScaleRow, Box<dyn Error>> {
@@ -401,6 +403,9 @@ fn scale_one(
         "{size}: sandbox serving after {:.1} s",
         started.elapsed().as_secs_f64()
     );
+    // A console usually meets a cluster that has been up for a while: let
+    // the sandbox's own governors and launcher finish their first lists.
+    std::thread::sleep(Duration::from_secs(warm_seconds));
     let mut console: Vec<String> = vec![
         binary.clone(),
         "--kubeconfig".into(),
@@ -481,11 +486,12 @@ fn scale(options: &[String], program: &[String]) -> Outcome {
     let idle_seconds: u64 = option("--idle").map_or(Ok(30), |n| n.parse())?;
     let load_timeout: u64 = option("--load-timeout").map_or(Ok(120), |n| n.parse())?;
     let settle_seconds: u64 = option("--settle").map_or(Ok(10), |n| n.parse())?;
+    let warm_seconds: u64 = option("--warm").map_or(Ok(0), |n| n.parse())?;
     let mut rows = Vec::new();
     for size in sizes {
         let row = scale_one(
             size,
-            (settle_seconds, idle_seconds, load_timeout),
+            (settle_seconds, idle_seconds, load_timeout, warm_seconds),
             option("--keys").map_or("", String::as_str),
             program,
         )?;
@@ -538,6 +544,6 @@ fn main() -> Outcome {
             program,
         ),
         Some("scale") => scale(&options[1..], program),
-        _ => Err("usage: perf_pty startup RUNS -- PROGRAM... | perf_pty idle SETTLE MEASURE -- PROGRAM... | perf_pty scale [--sizes 1000,10000,100000] [--settle SECONDS] [--idle SECONDS] [--load-timeout SECONDS] [--keys TEXT] -- KUBEVIGIL [ARGS...]".into()),
+        _ => Err("usage: perf_pty startup RUNS -- PROGRAM... | perf_pty idle SETTLE MEASURE -- PROGRAM... | perf_pty scale [--sizes 1000,10000,100000] [--settle SECONDS] [--idle SECONDS] [--load-timeout SECONDS] [--keys TEXT] [--warm SECONDS] -- KUBEVIGIL [ARGS...]".into()),
     }
 }

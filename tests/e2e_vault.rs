@@ -16,9 +16,11 @@ const PATIENCE: Duration = Duration::from_secs(90);
 fn the_demo_with_openbao_shows_the_vault_identity_and_the_investigation_token() {
     let bao = bao_binary();
     let bao = bao.to_string_lossy();
+    // Wide enough that the header never shortens the Vault part (at start
+    // it also says `(unverified)` and `connecting`).
     let mut term = Terminal::spawn(
         &["demo", "--speed", "3", "--reliable", "--bao", &bao],
-        160,
+        240,
         48,
         &[],
     );
@@ -43,11 +45,12 @@ fn the_demo_with_openbao_shows_the_vault_identity_and_the_investigation_token() 
     term.quit();
 }
 
-/// The screen of the first complete frame the console wrote.
-fn first_frame(raw: &[u8]) -> Option<String> {
+/// The screen of the first complete frame the console wrote on a terminal
+/// `columns` wide.
+fn first_frame(raw: &[u8], columns: u16) -> Option<String> {
     const END: &[u8] = b"\x1b[?2026l";
     let end = raw.windows(END.len()).position(|w| w == END)? + END.len();
-    let mut screen = vt100::Parser::new(48, 160, 0);
+    let mut screen = vt100::Parser::new(48, columns, 0);
     screen.process(&raw[..end]);
     Some(screen.screen().contents())
 }
@@ -56,15 +59,17 @@ fn first_frame(raw: &[u8]) -> Option<String> {
 fn the_demo_draws_before_openbao_answers_and_then_shows_its_identity() {
     let bao = bao_binary();
     let bao = bao.to_string_lossy();
+    // Wide enough that the header never shortens the Vault part (at start
+    // it also says `(unverified)` and `connecting`).
     let mut term = Terminal::spawn(
         &["demo", "--speed", "3", "--reliable", "--bao", &bao],
-        160,
+        240,
         48,
         &[],
     );
     let deadline = std::time::Instant::now() + PATIENCE;
     let first = loop {
-        if let Some(first) = first_frame(&term.raw()) {
+        if let Some(first) = first_frame(&term.raw(), 240) {
             break first;
         }
         assert!(std::time::Instant::now() < deadline, "no first frame");
