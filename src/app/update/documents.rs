@@ -170,18 +170,9 @@ pub(super) fn command(state: &mut State, command: Command, out: &mut Out) {
         return;
     };
     let (page, max) = bounds(state);
-    let next = match command {
-        Command::Up => current.saturating_sub(1),
-        Command::Down => current + 1,
-        Command::HalfPageUp => current.saturating_sub((page / 2).max(1)),
-        Command::HalfPageDown => current + (page / 2).max(1),
-        Command::PageUp => current.saturating_sub(page.max(1)),
-        Command::PageDown => current + page.max(1),
-        Command::Top => 0,
-        Command::Bottom => max,
-        _ => return,
-    }
-    .min(max);
+    let Some(next) = super::scroll::scrolled_to(command, current, page, max) else {
+        return;
+    };
     if let Some(Screen::Document { scroll }) = state.screens.last_mut() {
         out.redraw_if(*scroll != next);
         *scroll = next;

@@ -6,6 +6,29 @@ use crate::app::command::Command;
 use crate::app::geometry::entries::{EntryStyle, entry_height};
 use crate::app::state::{ReasoningBuffer, Screen, State};
 
+/// Where a scrolling key takes a document's first line `current`, with
+/// `page` rows on screen and `max` the last first line; `None` for a key
+/// that does not scroll.
+pub(super) fn scrolled_to(
+    command: Command,
+    current: usize,
+    page: usize,
+    max: usize,
+) -> Option<usize> {
+    let next = match command {
+        Command::Up => current.saturating_sub(1),
+        Command::Down => current + 1,
+        Command::HalfPageUp => current.saturating_sub((page / 2).max(1)),
+        Command::HalfPageDown => current + (page / 2).max(1),
+        Command::PageUp => current.saturating_sub(page.max(1)),
+        Command::PageDown => current + page.max(1),
+        Command::Top => 0,
+        Command::Bottom => max,
+        _ => return None,
+    };
+    Some(next.min(max))
+}
+
 /// The text area of the reasoning pane: (columns, rows).
 fn viewport(state: &State) -> (u16, usize) {
     let area = crate::app::geometry::layout::stream_text_area(state);
