@@ -245,12 +245,33 @@ async fn only_matching_templates_start_investigations_the_highest_priority_first
     let mut disk = alert("DiskFull", "b2", NS, "warning", "2026-12-01T10:00:00Z");
     disk["labels"]["team"] = json!("sre");
     let other_team = alert("DiskFull", "b3", NS, "warning", "2026-12-01T10:00:00Z");
+    // Both templates are known once a throwaway alert that only the
+    // latency template sends to `probe` lands there (until then the
+    // default template may take it).
+    let probes = std::sync::atomic::AtomicUsize::new(0);
     harness
-        .wait("the templates are known", WAIT, || async {
-            let probe = harness.post(&payload(vec![latency.clone()])).await;
-            probe.json()["created"] == 1 || probe.json()["deduplicated"] == 1
+        .wait("the latency template is known", WAIT, || async {
+            let n = probes.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let mut probe = alert(
+                "HighProbe",
+                &format!("ffff{n:04x}"),
+                "ignored",
+                "warning",
+                "2026-12-01T10:00:00Z",
+            );
+            probe["labels"]["team"] = json!("sre");
+            probe["labels"]["service_namespace"] = json!("probe");
+            harness.post(&payload(vec![probe])).await;
+            let jobs = harness.jobs().await;
+            by_fingerprint(&jobs, &format!("ffff{n:04x}"))
+                .first()
+                .is_some_and(|j| j.metadata.namespace.as_deref() == Some("probe"))
         })
         .await;
+    assert_eq!(
+        harness.post(&payload(vec![latency.clone()])).await.json()["created"],
+        1
+    );
     let answer = harness.post(&payload(vec![disk, other_team])).await;
     assert_eq!(
         (
