@@ -9,7 +9,7 @@
 //!   the bytes written and the CPU time used (utime + stime from
 //!   `/proc/PID/stat`), and prints the peak resident memory (`VmHWM`).
 //! - `perf_pty scale [--sizes 1000,10000,100000] [--settle SECONDS]
-//!   [--idle SECONDS] [--load-timeout SECONDS] [--keys TEXT] [--warm SECONDS] -- KUBEVIGIL
+//!   [--idle SECONDS] [--load-timeout SECONDS] [--keys TEXT] [--warm SECONDS] [--quiet] -- KUBEVIGIL
 //!   [CONSOLE ARGS...]`: measured like
 //!   a user, once per size N: starts `KUBEVIGIL sandbox serve
 //!   --investigations N` (waits until it has written its kubeconfig, and
@@ -23,7 +23,9 @@
 //!   10) after the load, the frames and bytes written per minute and the CPU
 //!   share over `--idle` seconds (default 30), and `VmRSS`/`VmHWM` at the
 //!   end; `--keys` are typed once the list is loaded (`S` shows the oldest
-//!   rows first). Prints a Markdown table.
+//!   rows first); `--quiet` serves the sandbox with `--quiet` (the seeded
+//!   history only, no scenario agents: a cluster at rest, where idle means
+//!   idle). Prints a Markdown table.
 //!
 //! Run with `cargo run --profile bench --example perf_pty -- ...`.
 
@@ -361,11 +363,13 @@ fn serve(
     binary: &str,
     size: usize,
     kubeconfig: &std::path::Path,
+    quiet: bool,
 ) -> Result<Serving, Box<dyn Error>> {
     use std::io::BufRead;
     let _ = std::fs::remove_file(kubeconfig);
     let mut child = std::process::Command::new(binary)
         .args(["sandbox", "serve", "--investigations", &size.to_string()])
+        .args(quiet.then_some("--quiet"))
         .arg("--kubeconfig-out")
         .arg(kubeconfig)
         .stdin(std::process::Stdio::null())
@@ -390,7 +394,7 @@ fn serve(
 fn scale_one(
     size: usize,
     (settle_seconds, idle_seconds, load_timeout, warm_seconds): (u64, u64, u64, u64),
-    keys: &str,
+    (keys, quiet): (&str, bool),
     program: &[String],
 ) -> Result<ScaleRow, Box<dyn Error>> {
     let (binary, console_args) = program.split_first().ok_or("no binary given after --")?;
@@ -398,7 +402,7 @@ fn scale_one(
     std::fs::create_dir_all(&dir)?;
     let kubeconfig = dir.join(format!("kubeconfig-{size}"));
     let started = Instant::now();
-    let serving = serve(binary, size, &kubeconfig)?;
+    let serving = serve(binary, size, &kubeconfig, quiet)?;
     eprintln!(
         "{size}: sandbox serving after {:.1} s",
         started.elapsed().as_secs_f64()
@@ -492,7 +496,10 @@ fn scale(options: &[String], program: &[String]) -> Outcome {
         let row = scale_one(
             size,
             (settle_seconds, idle_seconds, load_timeout, warm_seconds),
-            option("--keys").map_or("", String::as_str),
+            (
+                option("--keys").map_or("", String::as_str),
+                options.iter().any(|o| o == "--quiet"),
+            ),
             program,
         )?;
         eprintln!(
@@ -544,6 +551,6 @@ fn main() -> Outcome {
             program,
         ),
         Some("scale") => scale(&options[1..], program),
-        _ => Err("usage: perf_pty startup RUNS -- PROGRAM... | perf_pty idle SETTLE MEASURE -- PROGRAM... | perf_pty scale [--sizes 1000,10000,100000] [--settle SECONDS] [--idle SECONDS] [--load-timeout SECONDS] [--keys TEXT] [--warm SECONDS] -- KUBEVIGIL [ARGS...]".into()),
+        _ => Err("usage: perf_pty startup RUNS -- PROGRAM... | perf_pty idle SETTLE MEASURE -- PROGRAM... | perf_pty scale [--sizes 1000,10000,100000] [--settle SECONDS] [--idle SECONDS] [--load-timeout SECONDS] [--keys TEXT] [--warm SECONDS] [--quiet] -- KUBEVIGIL [ARGS...]".into()),
     }
 }

@@ -320,6 +320,10 @@ pub struct SandboxArgs {
     /// default about one run in twenty fails somewhere, as real agents do).
     #[arg(long)]
     pub reliable: bool,
+    /// No scenario agents and no new alerts: only the seeded history (and
+    /// the governors, the launcher and Vault), for a cluster at rest.
+    #[arg(long)]
+    pub quiet: bool,
     /// The OpenBao binary for the sandbox's Vault (default: `bao` on PATH;
     /// without one, Vault is off).
     #[arg(long, value_name = "PATH")]
@@ -337,13 +341,14 @@ pub struct SandboxArgs {
 }
 
 impl SandboxArgs {
-    /// The sandbox with its scenarios running, its API on `port` (0: any).
+    /// The sandbox with its scenarios running (unless `--quiet`), its API on
+    /// `port` (0: any).
     pub fn options(&self, port: u16) -> crate::sandbox::SandboxOptions {
         crate::sandbox::SandboxOptions {
             port,
             extra_investigations: self.investigations as usize,
             speed: self.speed,
-            scenarios: true,
+            scenarios: !self.quiet,
             flaky: !self.reliable,
             governor_replicas: self.governors as usize,
             lease_duration: std::time::Duration::from_secs(self.lease_duration),

@@ -37,7 +37,7 @@ fn queued(
 ) -> InvestigationRecord {
     let mut record = investigation(id, target, InvestigationState::Queued, age);
     let inv = &mut record.investigation;
-    inv.severity = severity.to_string();
+    inv.severity = severity.into();
     // As read off a queued Job: its deadline counts from admission.
     inv.deadline = None;
     inv.trigger = format!("KubeQuotaAlmostFull: {target}");
@@ -47,7 +47,7 @@ fn queued(
             severity: severity_rank(severity),
             created: inv.started,
             name: inv.job_name.clone(),
-            namespace: inv.namespace.clone(),
+            namespace: inv.namespace.to_string(),
         },
         reason: Some(reason.to_string()),
         admit_override: None,

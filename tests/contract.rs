@@ -247,8 +247,8 @@ fn the_example_job_keeps_the_contract() {
     let job: Job = example("investigation-job.yaml");
     let investigation = Investigation::from_job(&job).expect("the example Job is an investigation");
     assert_eq!(investigation.id, "inv-7f3a9c");
-    assert_eq!(investigation.target_namespace, "payments");
-    assert_eq!(investigation.severity, "critical");
+    assert_eq!(&*investigation.target_namespace, "payments");
+    assert_eq!(&*investigation.severity, "critical");
     assert!(investigation.trigger.starts_with("KubePodCrashLooping"));
     assert!(investigation.vault_accessor.is_some());
 

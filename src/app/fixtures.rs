@@ -43,11 +43,11 @@ pub fn investigation(
     InvestigationRecord {
         investigation: Investigation {
             id: id.to_string(),
-            namespace: "kubevigil-agents".to_string(),
+            namespace: "kubevigil-agents".into(),
             job_name: format!("inv-{id}"),
-            target_namespace: target.to_string(),
+            target_namespace: target.into(),
             trigger: format!("KubePodCrashLooping: {target}/api"),
-            severity: "critical".to_string(),
+            severity: "critical".into(),
             vault_accessor: None,
             state,
             started: Some(started),
@@ -55,8 +55,8 @@ pub fn investigation(
             queue: None,
             phase: None,
         },
-        resources: Some("cpu 500m, memory 512Mi".to_string()),
-        service_account: Some("kubevigil-agent".to_string()),
+        resources: Some("cpu 500m, memory 512Mi".into()),
+        service_account: Some("kubevigil-agent".into()),
     }
 }
 

@@ -64,7 +64,7 @@ async fn watchers_list_investigations_proposals_and_policies() {
         _ => None,
     })
     .await;
-    assert_eq!(seen.investigation.namespace, "data");
+    assert_eq!(&*seen.investigation.namespace, "data");
     // The agent proposes; the proposal arrives trimmed and sanitized.
     let proposal = wait_for(&mut rx, |a| match a {
         WatchEvent::ProposalsListed { records, .. }

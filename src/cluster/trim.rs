@@ -6,6 +6,7 @@ use crate::domain::canonical::short_digest;
 use crate::domain::policy::POLICY_NAME;
 use crate::domain::{ActionProposal, DecisionSource, Investigation, ProposedAction, TrustPolicy};
 use crate::model::highlight::{HighlightKey, Syntax, detect_syntax, plain_lines};
+use crate::model::intern::intern;
 use crate::model::records::{
     ActionRecord, CredentialRecord, DecisionRecord, EditRecord, InvestigationRecord,
     NoCredentialRecord, Payload, PolicyRecord, ProposalKey, ProposalRecord,
@@ -19,6 +20,11 @@ pub const MAX_PAYLOAD_BYTES: usize = 512 * 1024;
 
 fn safe(text: &str) -> String {
     sanitize(text).into_owned()
+}
+
+/// [`safe`], as the one shared copy of a text many records repeat.
+fn shared(text: &str) -> Arc<str> {
+    intern(&sanitize(text))
 }
 
 /// An investigation Job as a record; `None` when the Job is not an investigation.
@@ -40,18 +46,18 @@ pub fn investigation(job: &Job) -> Option<InvestigationRecord> {
     Some(InvestigationRecord {
         investigation: Investigation {
             id: safe(&inv.id),
-            namespace: safe(&inv.namespace),
+            namespace: shared(&inv.namespace),
             job_name: safe(&inv.job_name),
-            target_namespace: safe(&inv.target_namespace),
+            target_namespace: shared(&inv.target_namespace),
             trigger: safe(&inv.trigger),
-            severity: safe(&inv.severity),
+            severity: shared(&inv.severity),
             vault_accessor: inv.vault_accessor.as_deref().map(safe),
             ..inv
         },
-        resources: resources.as_deref().map(safe),
+        resources: resources.as_deref().map(shared),
         service_account: pod_spec
             .and_then(|p| p.service_account_name.as_deref())
-            .map(safe),
+            .map(shared),
     })
 }
 

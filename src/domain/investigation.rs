@@ -6,6 +6,7 @@ use super::queue::QueueMark;
 use jiff::Timestamp;
 use k8s_openapi::api::batch::v1::Job;
 use std::fmt;
+use std::sync::Arc;
 
 /// Where an investigation Job stands, derived from its status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -47,16 +48,17 @@ impl fmt::Display for InvestigationState {
 pub struct Investigation {
     /// The investigation id (the label's value).
     pub id: String,
-    /// Namespace of the Job.
-    pub namespace: String,
+    /// Namespace of the Job (shared: a cluster has few namespaces and
+    /// many investigations).
+    pub namespace: Arc<str>,
     /// Name of the Job.
     pub job_name: String,
-    /// The namespace being investigated.
-    pub target_namespace: String,
+    /// The namespace being investigated (shared, as `namespace`).
+    pub target_namespace: Arc<str>,
     /// The alert that started it.
     pub trigger: String,
-    /// Severity of that alert.
-    pub severity: String,
+    /// Severity of that alert (shared, as `namespace`).
+    pub severity: Arc<str>,
     /// Accessor of the investigation's Vault token.
     pub vault_accessor: Option<String>,
     /// State derived from the Job status.
@@ -85,7 +87,7 @@ impl Investigation {
                 .or_else(|| meta.annotations.as_ref().and_then(|a| a.get(key)))
                 .cloned()
         };
-        let namespace = meta.namespace.clone().unwrap_or_default();
+        let namespace: Arc<str> = meta.namespace.as_deref().unwrap_or_default().into();
         let status = job.status.as_ref();
         let spec = job.spec.as_ref();
         let started = status
@@ -103,11 +105,12 @@ impl Investigation {
         };
         Some(Investigation {
             id,
-            target_namespace: lookup(labels::TARGET_NAMESPACE).unwrap_or_else(|| namespace.clone()),
+            target_namespace: lookup(labels::TARGET_NAMESPACE)
+                .map_or_else(|| namespace.clone(), Arc::from),
             namespace,
             job_name: meta.name.clone().unwrap_or_default(),
             trigger: lookup(labels::TRIGGER).unwrap_or_default(),
-            severity: lookup(labels::SEVERITY).unwrap_or_default(),
+            severity: lookup(labels::SEVERITY).unwrap_or_default().into(),
             vault_accessor: lookup(labels::VAULT_ACCESSOR),
             state: state_of(job),
             started,
@@ -209,7 +212,7 @@ mod tests {
         );
         let inv = Investigation::from_job(&j).expect("an investigation");
         assert_eq!(inv.id, "abc");
-        assert_eq!(inv.target_namespace, "payments");
+        assert_eq!(&*inv.target_namespace, "payments");
         assert_eq!(inv.trigger, "KubePodCrashLooping");
         assert_eq!(inv.state, InvestigationState::Running);
         assert_eq!(
@@ -253,7 +256,7 @@ mod tests {
         assert_eq!(state_of(&suspended), InvestigationState::Suspended);
         // A namespace the target label does not name is its own target.
         let inv = Investigation::from_job(&suspended).expect("an investigation");
-        assert_eq!(inv.target_namespace, "agents");
+        assert_eq!(&*inv.target_namespace, "agents");
     }
 
     #[test]

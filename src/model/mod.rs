@@ -4,5 +4,6 @@
 //! services (cluster, policy) build these and the console keeps them.
 
 pub mod highlight;
+pub mod intern;
 pub mod lines;
 pub mod records;

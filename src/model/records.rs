@@ -16,10 +16,11 @@ use std::sync::Arc;
 pub struct InvestigationRecord {
     /// The contract fields, with label and annotation text sanitized.
     pub investigation: Investigation,
-    /// The container limits, such as `cpu 500m, memory 512Mi`.
-    pub resources: Option<String>,
-    /// The service account the agent runs as.
-    pub service_account: Option<String>,
+    /// The container limits, such as `cpu 500m, memory 512Mi` (shared:
+    /// most investigations come from a few templates).
+    pub resources: Option<Arc<str>>,
+    /// The service account the agent runs as (shared, as `resources`).
+    pub service_account: Option<Arc<str>>,
 }
 
 /// Identifies a proposal: its namespace and name.

@@ -16,11 +16,11 @@ pub(super) fn render(t: &Transcript) -> String {
     let inv = &t.investigation;
     let _ = writeln!(out, "# Investigation {}\n", cell(&inv.id));
     let mut facts = vec![
-        ("namespace", inv.namespace.clone()),
+        ("namespace", inv.namespace.to_string()),
         ("job", inv.job_name.clone()),
-        ("target namespace", inv.target_namespace.clone()),
+        ("target namespace", inv.target_namespace.to_string()),
         ("trigger", inv.trigger.clone()),
-        ("severity", inv.severity.clone()),
+        ("severity", inv.severity.to_string()),
         ("state", inv.state.to_string()),
         ("started", time(inv.started)),
         ("finished", time(t.outcome.finished)),

@@ -3,7 +3,7 @@
 //! ([`TableScroll`]). The console draws to standard output; benchmarks and
 //! tests draw the same way into any writer.
 
-use super::{ConsoleOutput, MuteSwitch, TablePosition, TableScroll};
+use super::{ConsoleOutput, FrameHold, MuteSwitch, TablePosition, TableScroll};
 use crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
 use ratatui::backend::CrosstermBackend;
 use ratatui::layout::Rect;
@@ -15,6 +15,7 @@ pub struct FrameWriter<W: Write = Stdout> {
     terminal: Terminal<CrosstermBackend<ConsoleOutput<W>>>,
     scroll: TableScroll,
     glyphs: super::glyphs::GlyphSet,
+    hold: FrameHold,
 }
 
 impl<W: Write> std::fmt::Debug for FrameWriter<W> {
@@ -26,12 +27,13 @@ impl<W: Write> std::fmt::Debug for FrameWriter<W> {
 impl FrameWriter<Stdout> {
     /// Draws on standard output, filling the terminal.
     pub fn stdout() -> io::Result<FrameWriter<Stdout>> {
-        let mute = MuteSwitch::default();
-        let backend = CrosstermBackend::new(ConsoleOutput::new(io::stdout(), mute.clone()));
+        let (mute, hold) = (MuteSwitch::default(), FrameHold::default());
+        let output = ConsoleOutput::new(io::stdout(), mute.clone(), hold.clone());
         Ok(FrameWriter {
-            terminal: Terminal::new(backend)?,
+            terminal: Terminal::new(CrosstermBackend::new(output))?,
             scroll: TableScroll::new(mute),
             glyphs: super::glyphs::GlyphSet::default(),
+            hold,
         })
     }
 }
@@ -40,8 +42,8 @@ impl<W: Write> FrameWriter<W> {
     /// Draws into `writer` as onto a terminal of exactly `area` (for
     /// benchmarks and tests, which keep a handle on what `writer` receives).
     pub fn fixed(writer: W, area: Rect) -> io::Result<FrameWriter<W>> {
-        let mute = MuteSwitch::default();
-        let backend = CrosstermBackend::new(ConsoleOutput::new(writer, mute.clone()));
+        let (mute, hold) = (MuteSwitch::default(), FrameHold::default());
+        let backend = CrosstermBackend::new(ConsoleOutput::new(writer, mute.clone(), hold.clone()));
         let options = TerminalOptions {
             viewport: Viewport::Fixed(area),
         };
@@ -49,6 +51,7 @@ impl<W: Write> FrameWriter<W> {
             terminal: Terminal::with_options(backend, options)?,
             scroll: TableScroll::new(mute),
             glyphs: super::glyphs::GlyphSet::default(),
+            hold,
         })
     }
 
@@ -58,10 +61,23 @@ impl<W: Write> FrameWriter<W> {
         self.glyphs = glyphs;
     }
 
-    /// Draws one frame with `render`, inside a synchronized update. `table`
-    /// says where the investigations table is and how far it is scrolled
-    /// (`None` when it is not on screen).
+    /// Draws one frame with `render`, inside a synchronized update, and
+    /// writes it only if it changes something on screen. `table` says where
+    /// the investigations table is and how far it is scrolled (`None` when it
+    /// is not on screen).
     pub fn draw(
+        &mut self,
+        table: Option<TablePosition>,
+        render: impl FnOnce(&mut Frame),
+    ) -> io::Result<()> {
+        self.hold.hold();
+        let drawn = self.draw_held(table, render);
+        let released = self.hold.release(self.terminal.backend_mut());
+        drawn.and(released)
+    }
+
+    /// [`FrameWriter::draw`] while the output holds the frame's bytes.
+    fn draw_held(
         &mut self,
         table: Option<TablePosition>,
         render: impl FnOnce(&mut Frame),

@@ -16,7 +16,7 @@ mod signals;
 pub use frames::{FrameWriter, fit_to_right_edge};
 pub use guard::{TerminalGuard, require_terminal, restore, resume, suspend};
 pub use input::spawn_input;
-pub use output::{ConsoleOutput, MuteSwitch};
+pub use output::{ConsoleOutput, FrameHold, MuteSwitch};
 pub use scroll::{TablePosition, TableScroll};
 pub use signals::{
     SIGHUP, SIGINT, SIGQUIT, SIGTERM, note_signal, signal_received, spawn_signals,

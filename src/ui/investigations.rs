@@ -193,7 +193,7 @@ pub fn cell(state: &State, row: &Row, column: Column) -> String {
     let inv = &row.record.investigation;
     match column {
         Column::Id => inv.id.clone(),
-        Column::Target => inv.target_namespace.clone(),
+        Column::Target => inv.target_namespace.to_string(),
         Column::Phase => match row.phase_now_if_moved() {
             Some(now) => format!("{}→{}", row.ran_under().badge(), now.badge()),
             None => row.ran_under().badge().to_string(),

@@ -12,9 +12,10 @@ use std::hash::{Hash, Hasher};
 /// neither runs the clock nor draws.
 pub fn counts_down(state: &State) -> bool {
     match state.screen() {
-        // Every visible age moves on, finished rows' too (coarser the older
-        // they are, as `kubectl get` prints them); the digest keeps the ticks
-        // that change no visible text from drawing.
+        // Every visible age moves on, finished rows' too (in one unit, as
+        // `kubectl describe` prints event ages: past a minute, once a
+        // minute); the digest keeps the ticks that change no visible text
+        // from drawing.
         Screen::Investigations => {
             let page = layout::table_page(state);
             state.table.slice(state.table.offset, page).any(|row| {
@@ -93,17 +94,20 @@ pub fn digest(state: &State) -> u64 {
     hasher.finish()
 }
 
-/// The table's AGE cell: how long ago the investigation started.
+/// The table's AGE cell: how long ago the investigation started, in one
+/// unit (`42s`, `9m`, `5h`), so a row's age changes once a minute past its
+/// first minute.
 pub fn age_cell(state: &State, row: &Row) -> String {
-    format::age(state.now, row.record.investigation.started)
+    format::short_age(state.now, row.record.investigation.started)
 }
 
 /// The table's TIME LEFT cell: the time to the deadline while the
-/// investigation is active, else a dash.
+/// investigation is active (in one unit, seconds only in its last minute),
+/// else a dash. The investigation's own view shows it to the second.
 pub fn time_left_cell(state: &State, row: &Row) -> String {
     let inv = &row.record.investigation;
     if inv.state.is_active() {
-        format::time_left(state.now, inv.deadline)
+        format::short_time_left(state.now, inv.deadline)
     } else {
         "—".into()
     }

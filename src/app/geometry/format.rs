@@ -80,6 +80,48 @@ pub fn human_duration(duration: SignedDuration) -> String {
     format!("{years}y")
 }
 
+/// A duration as `kubectl describe` prints an event's age (apimachinery's
+/// `duration.ShortHumanDuration`): seconds under a minute (`42s`), then whole
+/// minutes (`9m`), hours (`5h`), days (`3d`) and years (`2y`). A table row's
+/// AGE and LEFT use it: a young row's cells change once a minute, not every
+/// second, so an idle table over SSH stays quiet.
+pub fn short_duration(duration: SignedDuration) -> String {
+    const MINUTE: i64 = 60;
+    const HOUR: i64 = 60 * MINUTE;
+    const DAY: i64 = 24 * HOUR;
+    let secs = duration.as_secs().max(0);
+    if secs < MINUTE {
+        format!("{secs}s")
+    } else if secs < HOUR {
+        format!("{}m", secs / MINUTE)
+    } else if secs < DAY {
+        format!("{}h", secs / HOUR)
+    } else if secs < 365 * DAY {
+        format!("{}d", secs / DAY)
+    } else {
+        format!("{}y", secs / (365 * DAY))
+    }
+}
+
+/// How long ago `then` was, as [`short_duration`], or `—` when unknown: the
+/// table's AGE.
+pub fn short_age(now: Timestamp, then: Option<Timestamp>) -> String {
+    match then {
+        Some(then) => short_duration(now.duration_since(then)),
+        None => "—".into(),
+    }
+}
+
+/// Time left until `deadline` as [`short_duration`], `overdue` once passed,
+/// `—` when unknown: the table's LEFT.
+pub fn short_time_left(now: Timestamp, deadline: Option<Timestamp>) -> String {
+    match deadline {
+        Some(deadline) if deadline > now => short_duration(deadline.duration_since(now)),
+        Some(_) => "overdue".into(),
+        None => "—".into(),
+    }
+}
+
 /// How long ago `then` was, as `kubectl get` prints an age (`95s`, `3m12s`,
 /// `45m`, `5h7m`, `30h`, `3d4h`), or `—` when unknown.
 pub fn age(now: Timestamp, then: Option<Timestamp>) -> String {
@@ -182,6 +224,31 @@ mod tests {
         for (secs, text) in cases {
             assert_eq!(
                 human_duration(SignedDuration::from_secs(secs)),
+                text,
+                "{secs} s"
+            );
+        }
+    }
+
+    #[test]
+    fn short_durations_are_kubectl_describes() {
+        let cases = [
+            (-5, "0s"),
+            (0, "0s"),
+            (59, "59s"),
+            (60, "1m"),
+            (599, "9m"),
+            (3_599, "59m"),
+            (3_600, "1h"),
+            (86_399, "23h"),
+            (86_400, "1d"),
+            (31_535_999, "364d"),
+            (31_536_000, "1y"),
+            (100_000_000, "3y"),
+        ];
+        for (secs, text) in cases {
+            assert_eq!(
+                short_duration(SignedDuration::from_secs(secs)),
                 text,
                 "{secs} s"
             );

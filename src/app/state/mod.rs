@@ -8,6 +8,7 @@ mod deeplink;
 mod detail;
 mod documents;
 mod focus;
+mod id_index;
 mod order;
 mod policies;
 mod prompt;

@@ -67,9 +67,9 @@ impl State {
                 }?;
                 let inv = &row.record.investigation;
                 Some(if matches!(right, Right::Kill | Right::Queue) {
-                    inv.namespace.clone()
+                    inv.namespace.to_string()
                 } else {
-                    inv.target_namespace.clone()
+                    inv.target_namespace.to_string()
                 })
             }
             Right::EditPolicy => self.policy_view.selected().map(|r| r.namespace.clone()),

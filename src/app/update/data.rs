@@ -136,7 +136,7 @@ pub(super) fn investigations(
     for record in applied {
         let phase = state
             .policies
-            .get(&record.investigation.target_namespace)
+            .get(&*record.investigation.target_namespace)
             .map(|p| p.phase)
             .unwrap_or_default();
         let pending = state.proposals.pending_for(&record.investigation.id);

@@ -31,7 +31,11 @@ pub(super) fn investigation_in_focus(state: &State) -> Option<(String, String, S
         _ => None,
     }?;
     let inv = &row.record.investigation;
-    Some((inv.id.clone(), inv.namespace.clone(), inv.job_name.clone()))
+    Some((
+        inv.id.clone(),
+        inv.namespace.to_string(),
+        inv.job_name.clone(),
+    ))
 }
 
 /// `y` (YAML) or `l` (log): opens the document of the investigation in focus.

@@ -39,7 +39,7 @@ pub(super) fn sync(state: &mut State, out: &mut Out) {
     for id in due {
         let namespace = state.table.update_row(&id, |row| {
             row.peeked_at = Some((now, row.record.investigation.state.is_active()));
-            row.record.investigation.namespace.clone()
+            row.record.investigation.namespace.to_string()
         });
         if let Some(namespace) = namespace {
             targets.push(PeekTarget {

@@ -36,7 +36,7 @@ fn focus(state: &State) -> Option<Focus> {
     }?;
     let inv = &row.record.investigation;
     Some(Focus {
-        namespace: inv.namespace.clone(),
+        namespace: inv.namespace.to_string(),
         job: inv.job_name.clone(),
         id: inv.id.clone(),
         state: inv.state,

@@ -17,7 +17,11 @@ pub(super) fn open(state: &mut State, out: &mut Out) {
         return;
     };
     let inv = &row.record.investigation;
-    let (id, namespace, job_name) = (inv.id.clone(), inv.namespace.clone(), inv.job_name.clone());
+    let (id, namespace, job_name) = (
+        inv.id.clone(),
+        inv.namespace.to_string(),
+        inv.job_name.clone(),
+    );
     close(state, out);
     let stream = state.next_stream;
     state.next_stream += 1;

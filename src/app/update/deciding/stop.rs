@@ -23,10 +23,10 @@ pub(in crate::app::update) fn investigation_in_focus(
     }?;
     let inv = &row.record.investigation;
     Some((
-        inv.namespace.clone(),
+        inv.namespace.to_string(),
         inv.job_name.clone(),
         inv.id.clone(),
-        inv.target_namespace.clone(),
+        inv.target_namespace.to_string(),
     ))
 }
 
