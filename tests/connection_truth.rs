@@ -50,10 +50,15 @@ fn config_for(url: &str) -> kube::Config {
     kube::Config::new(url.parse().expect("url"))
 }
 
-/// A port nothing listens on.
-async fn closed_port() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    listener.local_addr().expect("addr").port()
+/// A port nothing listens on, held (bound, never listening) for as long as
+/// the returned socket lives, so no other test's listener can take it.
+fn closed_port() -> (tokio::net::TcpSocket, u16) {
+    let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+    socket
+        .bind("127.0.0.1:0".parse().expect("addr"))
+        .expect("bind");
+    let port = socket.local_addr().expect("addr").port();
+    (socket, port)
 }
 
 /// A loopback server answering every request with `reply` (`None`: accepts
@@ -84,7 +89,7 @@ async fn loopback(reply: Option<&'static str>) -> u16 {
 
 #[tokio::test]
 async fn a_closed_port_is_connection_refused() {
-    let port = closed_port().await;
+    let (_held, port) = closed_port();
     let cause = first_failure(config_for(&format!("http://127.0.0.1:{port}"))).await;
     assert_eq!(cause, "connection refused");
 }
@@ -312,8 +317,7 @@ fn the_console_recovers_once_the_kubeconfig_holds_the_new_token() {
 
 #[test]
 fn a_closed_port_shows_the_server_the_cause_and_a_start_that_stays() {
-    let runtime = common::pty::runtime();
-    let port = runtime.block_on(closed_port());
+    let (_held, port) = closed_port();
     let dir = tempfile::tempdir().expect("tempdir");
     let kubeconfig = dir.path().join("kubeconfig");
     let yaml = format!(

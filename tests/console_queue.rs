@@ -40,13 +40,13 @@ fn queued(
     inv.severity = severity.into();
     // As read off a queued Job: its deadline counts from admission.
     inv.deadline = None;
-    inv.trigger = format!("KubeQuotaAlmostFull: {target}");
+    inv.trigger = format!("KubeQuotaAlmostFull: {target}").into();
     inv.queue = Some(Box::new(QueueMark {
         key: QueueKey {
             bumped_at: bumped.map(|s| at(-s)),
             severity: severity_rank(severity),
             created: inv.started,
-            name: inv.job_name.clone(),
+            name: inv.job_name.to_string(),
             namespace: inv.namespace.to_string(),
         },
         reason: Some(reason.to_string()),

@@ -472,7 +472,10 @@ async fn a_watch_goes_through_a_410_gone() {
         .command(&["get", "jobs", "-n", NS, "-w", "-o", "name"])
         .spawn()
         .unwrap();
-    tokio::time::sleep(Duration::from_millis(800)).await;
+    // Both have listed and are watching well before this, even on a loaded
+    // machine (kubectl takes a while to start): the wait's version must be
+    // one the four applies below make the server forget.
+    tokio::time::sleep(Duration::from_millis(2500)).await;
     for name in ["other-1", "other-2", "other-3", "other-4"] {
         k.ok_with(&["apply", "-f", "-"], &job_yaml(name)).await;
     }

@@ -44,9 +44,9 @@ pub fn investigation(
         investigation: Investigation {
             id: id.to_string(),
             namespace: "kubevigil-agents".into(),
-            job_name: format!("inv-{id}"),
+            job_name: format!("inv-{id}").into(),
             target_namespace: target.into(),
-            trigger: format!("KubePodCrashLooping: {target}/api"),
+            trigger: format!("KubePodCrashLooping: {target}/api").into(),
             severity: "critical".into(),
             vault_accessor: None,
             state,

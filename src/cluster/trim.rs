@@ -47,11 +47,11 @@ pub fn investigation(job: &Job) -> Option<InvestigationRecord> {
         investigation: Investigation {
             id: safe(&inv.id),
             namespace: shared(&inv.namespace),
-            job_name: safe(&inv.job_name),
+            job_name: safe(&inv.job_name).into(),
             target_namespace: shared(&inv.target_namespace),
-            trigger: safe(&inv.trigger),
+            trigger: safe(&inv.trigger).into(),
             severity: shared(&inv.severity),
-            vault_accessor: inv.vault_accessor.as_deref().map(safe),
+            vault_accessor: inv.vault_accessor.as_deref().map(|a| safe(a).into()),
             ..inv
         },
         resources: resources.as_deref().map(shared),

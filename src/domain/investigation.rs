@@ -52,15 +52,15 @@ pub struct Investigation {
     /// many investigations).
     pub namespace: Arc<str>,
     /// Name of the Job.
-    pub job_name: String,
+    pub job_name: Box<str>,
     /// The namespace being investigated (shared, as `namespace`).
     pub target_namespace: Arc<str>,
     /// The alert that started it.
-    pub trigger: String,
+    pub trigger: Box<str>,
     /// Severity of that alert (shared, as `namespace`).
     pub severity: Arc<str>,
     /// Accessor of the investigation's Vault token.
-    pub vault_accessor: Option<String>,
+    pub vault_accessor: Option<Box<str>>,
     /// State derived from the Job status.
     pub state: InvestigationState,
     /// When the Job started (or was created).
@@ -108,10 +108,10 @@ impl Investigation {
             target_namespace: lookup(labels::TARGET_NAMESPACE)
                 .map_or_else(|| namespace.clone(), Arc::from),
             namespace,
-            job_name: meta.name.clone().unwrap_or_default(),
-            trigger: lookup(labels::TRIGGER).unwrap_or_default(),
+            job_name: meta.name.as_deref().unwrap_or_default().into(),
+            trigger: lookup(labels::TRIGGER).unwrap_or_default().into(),
             severity: lookup(labels::SEVERITY).unwrap_or_default().into(),
-            vault_accessor: lookup(labels::VAULT_ACCESSOR),
+            vault_accessor: lookup(labels::VAULT_ACCESSOR).map(String::into_boxed_str),
             state: state_of(job),
             started,
             deadline,
@@ -213,7 +213,7 @@ mod tests {
         let inv = Investigation::from_job(&j).expect("an investigation");
         assert_eq!(inv.id, "abc");
         assert_eq!(&*inv.target_namespace, "payments");
-        assert_eq!(inv.trigger, "KubePodCrashLooping");
+        assert_eq!(&*inv.trigger, "KubePodCrashLooping");
         assert_eq!(inv.state, InvestigationState::Running);
         assert_eq!(
             inv.deadline.map(|d| d.to_string()),

@@ -23,6 +23,47 @@ pub struct InvestigationRecord {
     pub service_account: Option<Arc<str>>,
 }
 
+impl InvestigationRecord {
+    /// The records of `batch` copied into allocations made by the calling
+    /// thread, the originals freed only after all are copied. Records are
+    /// made where the watch decodes Jobs, amid the decoded Jobs' much larger
+    /// short-lived allocations; glibc keeps each thread's allocations in
+    /// that thread's arena, so 100,000 small strings left among freed Jobs
+    /// would pin tens of MiB of pages that `malloc_trim` cannot return. The
+    /// console copies each batch on the thread that keeps it (all copies
+    /// first: a copy made right after freeing an original would reuse the
+    /// original's place through the thread's cache), and the watch
+    /// thread's arena empties.
+    pub fn rehome(batch: Vec<InvestigationRecord>) -> Vec<InvestigationRecord> {
+        let copies = batch.iter().map(InvestigationRecord::copied).collect();
+        drop(batch);
+        copies
+    }
+
+    /// A deep copy: new allocations for every text (the shared ones stay shared).
+    fn copied(&self) -> InvestigationRecord {
+        let inv = &self.investigation;
+        InvestigationRecord {
+            investigation: Investigation {
+                id: inv.id.as_str().to_owned(),
+                namespace: inv.namespace.clone(),
+                job_name: inv.job_name.clone(),
+                target_namespace: inv.target_namespace.clone(),
+                trigger: inv.trigger.clone(),
+                severity: inv.severity.clone(),
+                vault_accessor: inv.vault_accessor.clone(),
+                state: inv.state,
+                started: inv.started,
+                deadline: inv.deadline,
+                queue: inv.queue.as_ref().map(|mark| Box::new((**mark).clone())),
+                phase: inv.phase,
+            },
+            resources: self.resources.clone(),
+            service_account: self.service_account.clone(),
+        }
+    }
+}
+
 /// Identifies a proposal: its namespace and name.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ProposalKey {

@@ -34,7 +34,7 @@ pub async fn collect(
     let proposals = proposals_of(client, &ns, id).await?;
     let reasoning = reasoning_of(client, &ns, id, &investigation.job_name).await;
     let mut objects: BTreeSet<String> = proposals.iter().map(ResourceExt::name_any).collect();
-    objects.insert(investigation.job_name.clone());
+    objects.insert(investigation.job_name.to_string());
     if let Some(pod) = &reasoning.pod {
         objects.insert(pod.clone());
     }

@@ -17,16 +17,16 @@ pub(super) fn render(t: &Transcript) -> String {
     let _ = writeln!(out, "# Investigation {}\n", cell(&inv.id));
     let mut facts = vec![
         ("namespace", inv.namespace.to_string()),
-        ("job", inv.job_name.clone()),
+        ("job", inv.job_name.to_string()),
         ("target namespace", inv.target_namespace.to_string()),
-        ("trigger", inv.trigger.clone()),
+        ("trigger", inv.trigger.to_string()),
         ("severity", inv.severity.to_string()),
         ("state", inv.state.to_string()),
         ("started", time(inv.started)),
         ("finished", time(t.outcome.finished)),
         (
             "investigation identity (Vault accessor)",
-            inv.vault_accessor.clone().unwrap_or_else(|| "none".into()),
+            inv.vault_accessor.as_deref().unwrap_or("none").to_owned(),
         ),
     ];
     facts.extend(t.marks.iter().map(|(k, v)| (k.as_str(), v.clone())));

@@ -212,9 +212,9 @@ pub fn cell(state: &State, row: &Row, column: Column) -> String {
             }
         }
         Column::Cost => row.cost.map(format::cost).unwrap_or_else(|| "—".into()),
-        Column::Trigger => inv.trigger.clone(),
+        Column::Trigger => inv.trigger.to_string(),
         Column::LastLine => super::queue::waiting_cell(state, row)
-            .or_else(|| row.last_line.clone())
+            .or_else(|| row.last_line.as_deref().map(str::to_owned))
             .unwrap_or_else(|| "—".into()),
     }
 }

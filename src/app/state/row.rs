@@ -19,7 +19,7 @@ pub struct Row {
     /// Money spent so far, from the usage events seen while streaming.
     pub cost: Option<f64>,
     /// The last reasoning line seen while streaming or peeking.
-    pub last_line: Option<String>,
+    pub last_line: Option<Box<str>>,
     /// When its last line was last asked for (the LAST LINE column), and
     /// whether the investigation was still running then.
     pub peeked_at: Option<(jiff::Timestamp, bool)>,

@@ -158,7 +158,7 @@ fn run(table: &mut InvestigationTable, op: Op) {
         }
         Op::LastLine(n, line) => {
             table.update_row(&id(n), |row| {
-                row.last_line = line.map(|l| format!("line {l}"));
+                row.last_line = line.map(|l| format!("line {l}").into());
             });
         }
         Op::Sort(column) => {

@@ -133,7 +133,7 @@ pub(super) fn investigations(
         Batch::Listed | Batch::Changed => {}
     }
     state.table.expect_batch(applied.len() + deleted.len());
-    for record in applied {
+    for record in InvestigationRecord::rehome(applied) {
         let phase = state
             .policies
             .get(&*record.investigation.target_namespace)

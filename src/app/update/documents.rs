@@ -34,7 +34,7 @@ pub(super) fn investigation_in_focus(state: &State) -> Option<(String, String, S
     Some((
         inv.id.clone(),
         inv.namespace.to_string(),
-        inv.job_name.clone(),
+        inv.job_name.to_string(),
     ))
 }
 

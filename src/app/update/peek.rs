@@ -81,7 +81,7 @@ pub(super) fn peeked(state: &mut State, peeks: Vec<Peek>, out: &mut Out) {
                     row.cost = cost;
                 }
                 if line.is_some() {
-                    row.last_line = line;
+                    row.last_line = line.map(String::into_boxed_str);
                 }
             });
         }

@@ -37,7 +37,7 @@ fn focus(state: &State) -> Option<Focus> {
     let inv = &row.record.investigation;
     Some(Focus {
         namespace: inv.namespace.to_string(),
-        job: inv.job_name.clone(),
+        job: inv.job_name.to_string(),
         id: inv.id.clone(),
         state: inv.state,
         position: state.table.queue().position(&inv.id),

@@ -20,7 +20,7 @@ pub(super) fn open(state: &mut State, out: &mut Out) {
     let (id, namespace, job_name) = (
         inv.id.clone(),
         inv.namespace.to_string(),
-        inv.job_name.clone(),
+        inv.job_name.to_string(),
     );
     close(state, out);
     let stream = state.next_stream;
@@ -127,7 +127,7 @@ pub(super) fn lines(state: &mut State, stream: StreamId, entries: Vec<LogEntry>,
             row.cost = Some(usage.cost_usd);
         }
         if last_line.is_some() {
-            row.last_line = last_line;
+            row.last_line = last_line.map(String::into_boxed_str);
         }
     });
     if matches!(state.table.sort, Column::Cost | Column::LastLine) {

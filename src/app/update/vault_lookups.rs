@@ -159,7 +159,7 @@ fn watched_accessor(state: &State) -> Option<(String, bool)> {
     }
     let detail = state.detail.as_ref()?;
     let investigation = &state.table.get(&detail.investigation)?.record.investigation;
-    let accessor = investigation.vault_accessor.clone()?;
+    let accessor = investigation.vault_accessor.as_deref()?.to_owned();
     Some((accessor, investigation.state.is_active()))
 }
 

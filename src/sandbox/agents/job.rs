@@ -435,7 +435,7 @@ mod tests {
         let parsed = crate::domain::Investigation::from_job(&job).expect("an investigation");
         assert_eq!(parsed.id, inv.id);
         assert_eq!(&*parsed.target_namespace, "checkout");
-        assert_eq!(parsed.trigger, "KubeContainerOOMKilled");
+        assert_eq!(&*parsed.trigger, "KubeContainerOOMKilled");
         assert!(parsed.vault_accessor.is_some());
         let spec = job.spec.expect("spec");
         assert_eq!(spec.backoff_limit, Some(0));

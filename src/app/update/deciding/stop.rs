@@ -24,7 +24,7 @@ pub(in crate::app::update) fn investigation_in_focus(
     let inv = &row.record.investigation;
     Some((
         inv.namespace.to_string(),
-        inv.job_name.clone(),
+        inv.job_name.to_string(),
         inv.id.clone(),
         inv.target_namespace.to_string(),
     ))
