@@ -441,7 +441,7 @@ async fn a_watch_goes_through_a_410_gone() {
     // kubectl's informer lists again and goes on watching from the new version.
     let config = ApiConfig {
         watch_history: 2,
-        max_watch: Duration::from_secs(2),
+        max_watch: Duration::from_secs(5),
         bookmark_interval: Duration::from_secs(3600),
         ..ApiConfig::default()
     };
@@ -473,8 +473,10 @@ async fn a_watch_goes_through_a_410_gone() {
         .spawn()
         .unwrap();
     // Both have listed and are watching well before this, even on a loaded
-    // machine (kubectl takes a while to start): the wait's version must be
-    // one the four applies below make the server forget.
+    // machine (kubectl takes a while to start), and their watches (5 s at
+    // most) are still open: the wait's version must be one the four applies
+    // below make the server forget, and `get -w` sees them as they happen
+    // (or, started late, lists them).
     tokio::time::sleep(Duration::from_millis(2500)).await;
     for name in ["other-1", "other-2", "other-3", "other-4"] {
         k.ok_with(&["apply", "-f", "-"], &job_yaml(name)).await;
@@ -493,7 +495,7 @@ async fn a_watch_goes_through_a_410_gone() {
         "{gone}"
     );
     // Long enough for the wait's watch to end and be resumed from the forgotten version.
-    tokio::time::sleep(Duration::from_secs(3)).await;
+    tokio::time::sleep(Duration::from_secs(6)).await;
     k.ok(&["label", "job", "watched", "-n", NS, "stage=done"])
         .await;
     let waited = tokio::time::timeout(PATIENCE, wait.wait_with_output())
