@@ -68,6 +68,19 @@ fn hints(screen: &Screen) -> &'static [(Command, &'static str)] {
     }
 }
 
+/// Hints shown only in the room the others and the missing-right note leave:
+/// the cluster-object and transcript keys of the table and an investigation.
+fn spare_room_hints(screen: &Screen) -> &'static [(Command, &'static str)] {
+    match screen {
+        Screen::Investigations | Screen::Detail => &[
+            (Command::ShowYaml, "yaml"),
+            (Command::ShowLog, "log"),
+            (Command::ExportTranscript, "export"),
+        ],
+        _ => &[],
+    }
+}
+
 /// Draws the key hints (the prompt, when open, is drawn over them).
 pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     if area.height == 0 || state.prompt.is_some() {
@@ -107,6 +120,8 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     let tail = super::decision_bar::footer_tail_hints(state);
     // Keys RBAC refuses are not offered; one note says which right is missing.
     let mut withheld: Vec<(String, crate::app::state::Withheld)> = Vec::new();
+    // Whether a hint was left out for want of room (then no spare-room hint).
+    let mut full = false;
     for (command, label) in deciding.iter().chain(hints(screen)).chain(tail.iter()) {
         let key = state.keymap.hint(scope, *command);
         if let Some(why) = state.withheld(*command) {
@@ -117,6 +132,7 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
         }
         let item = text::width(&key) + text::width(label) + 5;
         if used + item > usize::from(area.width) {
+            full = true;
             break;
         }
         used += item;
@@ -132,11 +148,28 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
         let note = format!(" ✗ {}: {} ", keys.join("/"), withheld_note(why));
         let room = usize::from(area.width).saturating_sub(used);
         if room > 8 {
-            spans.push(Span::styled(
-                text::fit(&note, room),
-                theme.dim.patch(theme.warn),
-            ));
+            let note = text::fit(&note, room);
+            used += text::width(&note);
+            spans.push(Span::styled(note, theme.dim.patch(theme.warn)));
         }
+    }
+    let spare = if full {
+        &[][..]
+    } else {
+        spare_room_hints(screen)
+    };
+    for (command, label) in spare {
+        if state.withheld(*command).is_some() {
+            continue;
+        }
+        let key = state.keymap.hint(scope, *command);
+        let item = text::width(&key) + text::width(label) + 5;
+        if used + item > usize::from(area.width) {
+            break;
+        }
+        used += item;
+        spans.push(Span::styled(format!(" <{key}>"), theme.key_hint));
+        spans.push(Span::styled(format!(" {label} "), theme.dim));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)).style(theme.base), area);
 }
