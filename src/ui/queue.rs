@@ -4,7 +4,7 @@
 //! is `app::geometry::dialog::queue`).
 
 use crate::app::command::Command;
-use crate::app::state::{Row, Screen, State};
+use crate::app::state::{Row, State, row_in_focus};
 use crate::domain::InvestigationState;
 use crate::domain::queue::QueueReason;
 
@@ -53,14 +53,7 @@ pub fn footer_hints(state: &State) -> Vec<(Command, &'static str)> {
     if state.readonly {
         return Vec::new();
     }
-    let row = match state.screen() {
-        Screen::Investigations => state.table.selected_row(),
-        Screen::Detail => state
-            .detail
-            .as_ref()
-            .and_then(|d| state.table.get(&d.investigation)),
-        _ => None,
-    };
+    let row = row_in_focus(state);
     match row {
         Some(row) if row.record.investigation.state == InvestigationState::Queued => vec![
             (Command::BumpQueued, "bump"),

@@ -29,7 +29,7 @@ pub use deciding::{
 pub use deeplink::DeepLink;
 pub use detail::{Detail, DetailFocus, OlderLines, StreamStatus};
 pub use documents::{DocumentContent, DocumentKind, DocumentView};
-pub use focus::proposal_in_focus;
+pub use focus::{proposal_in_focus, row_in_focus};
 pub use policies::{EditorStage, FormField, PolicyEditor, PolicyForm, PolicyRow, PolicyView};
 pub use prompt::{Prompt, PromptKind};
 pub use proposals::ProposalStore;

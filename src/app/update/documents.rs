@@ -5,7 +5,9 @@
 use super::Out;
 use crate::app::command::Command;
 use crate::app::effect::Effect;
-use crate::app::state::{DocumentContent, DocumentKind, DocumentView, NoticeLevel, Screen, State};
+use crate::app::state::{
+    DocumentContent, DocumentKind, DocumentView, NoticeLevel, Screen, State, row_in_focus,
+};
 use crate::cluster::objects::{DocumentFetched, DocumentRequest, Wanted};
 use crate::model::highlight::{HighlightKey, Syntax, plain_lines};
 use crate::model::records::Payload;
@@ -14,22 +16,14 @@ use std::sync::Arc;
 /// The investigation the keys are about: the table's selected row, the
 /// open investigation, or the document's own: (id, namespace, job name).
 pub(super) fn investigation_in_focus(state: &State) -> Option<(String, String, String)> {
-    let row = match state.screen() {
-        Screen::Investigations => state.table.selected_row(),
-        Screen::Detail => state
-            .detail
-            .as_ref()
-            .and_then(|d| state.table.get(&d.investigation)),
-        Screen::Document { .. } => {
-            let doc = state.document.as_ref()?;
-            return Some((
-                doc.investigation.clone(),
-                doc.namespace.clone(),
-                doc.job_name.clone(),
-            ));
-        }
-        _ => None,
-    }?;
+    if let (Screen::Document { .. }, Some(doc)) = (state.screen(), state.document.as_ref()) {
+        return Some((
+            doc.investigation.clone(),
+            doc.namespace.clone(),
+            doc.job_name.clone(),
+        ));
+    }
+    let row = row_in_focus(state)?;
     let inv = &row.record.investigation;
     Some((
         inv.id.clone(),

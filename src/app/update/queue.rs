@@ -7,7 +7,7 @@ use super::decision_modal::{Keys, Outcome, typed_text};
 use super::{Out, notice};
 use crate::app::command::Command;
 use crate::app::effect::Effect;
-use crate::app::state::{Modal, NoticeLevel, QueueDialog, QueueOp, Screen, State};
+use crate::app::state::{Modal, NoticeLevel, QueueDialog, QueueOp, State, row_in_focus};
 use crate::cluster::decision_tasks::{DecisionEffect, TaskId};
 use crate::decide::{DecideError, Identity, QueueChange, QueueOutcome};
 use crate::domain::InvestigationState;
@@ -26,14 +26,7 @@ struct Focus {
 }
 
 fn focus(state: &State) -> Option<Focus> {
-    let row = match state.screen() {
-        Screen::Investigations => state.table.selected_row(),
-        Screen::Detail => state
-            .detail
-            .as_ref()
-            .and_then(|d| state.table.get(&d.investigation)),
-        _ => None,
-    }?;
+    let row = row_in_focus(state)?;
     let inv = &row.record.investigation;
     Some(Focus {
         namespace: inv.namespace.to_string(),

@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::app::effect::Effect;
-use crate::app::state::{Modal, Screen, State};
+use crate::app::state::{Modal, Screen, State, row_in_focus};
 use crate::app::update::Out;
 use crate::cluster::decision_tasks::DecisionEffect;
 use crate::decide::Identity;
@@ -13,14 +13,7 @@ use ratatui_textarea::TextArea;
 pub(in crate::app::update) fn investigation_in_focus(
     state: &State,
 ) -> Option<(String, String, String, String)> {
-    let row = match state.screen() {
-        Screen::Investigations => state.table.selected_row(),
-        Screen::Detail => state
-            .detail
-            .as_ref()
-            .and_then(|d| state.table.get(&d.investigation)),
-        _ => None,
-    }?;
+    let row = row_in_focus(state)?;
     let inv = &row.record.investigation;
     Some((
         inv.namespace.to_string(),
