@@ -48,16 +48,7 @@ fn write_default(id: &str, format: TranscriptFormat, bytes: &[u8]) -> Result<Pat
         TranscriptFormat::Md => "md",
         TranscriptFormat::Jsonl => "jsonl",
     };
-    let stem: String = id
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || "-_.".contains(c) {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
+    let stem = crate::sanitize::file_name_part(id);
     for n in 0..=MAX_SUFFIX {
         let name = if n == 0 {
             format!("kubevigil-{stem}.{ext}")

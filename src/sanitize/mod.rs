@@ -19,6 +19,7 @@
 //! each line.
 
 mod controls;
+mod file_name;
 mod invisible;
 mod redact;
 mod width;
@@ -27,6 +28,7 @@ mod width;
 mod properties;
 
 pub use controls::{TAB_WIDTH, strip_controls};
+pub use file_name::file_name_part;
 pub use invisible::{has_invisible, is_invisible, reveal_invisible};
 pub use redact::{RedactError, Redactor};
 pub use width::{is_shown_as_code, width_true};

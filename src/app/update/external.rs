@@ -63,16 +63,7 @@ pub(super) fn open(state: &mut State, program: ExternalProgram, out: &mut Out) {
             return super::notice::notice(state, NoticeLevel::Warning, text, out);
         }
     };
-    let file_name: String = file_name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || "-_.".contains(c) {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
+    let file_name = crate::sanitize::file_name_part(&file_name);
     out.push(Effect::External(ExternalDocument {
         program,
         file_name,
